@@ -1,0 +1,239 @@
+"""The `digitpad` command: the GUI with no arguments, else recognize / evaluate / train / fetch-data.
+
+People read this output, so errors are one clear line on stderr and a non-zero exit, never a
+traceback. Heavy imports (torch, Qt) happen inside the subcommands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from digitpad import __version__
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class CliError(Exception):
+    """An error to print as one line and exit with `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE):
+        super().__init__(message)
+        self.code = code
+
+
+def _load_recognizer(weights: Path | None, device_name: str | None):
+    from digitpad.model import pick_device
+    from digitpad.recognition import Recognizer
+    from digitpad.weights import WeightsError, load_model
+
+    try:
+        device = pick_device(device_name)
+        model, _ = load_model(weights, device)
+    except (ValueError, RuntimeError) as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    except WeightsError as exc:
+        raise CliError(str(exc)) from exc
+    return Recognizer(model, device)
+
+
+def _print_result(result, label: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json()), flush=True)
+        return
+    penalties = result.penalties
+    verdict = "not a digit" if result.rejected else str(result.digit)
+    print(f"{label}: {verdict} (digit {result.digit}, penalty {penalties[result.digit]:.2f}; "
+          f"runner-up {result.runner_up}, penalty {penalties[result.runner_up]:.2f}; "
+          f"rubbish {result.rubbish:.3f})", flush=True)
+
+
+def _print_failure(label: str, message: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"error": message}), flush=True)
+    print(f"error: {label}: {message}" if not message.startswith(label) else f"error: {message}", file=sys.stderr)
+
+
+def parse_strokes_line(line: str):
+    """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"bad JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(record, dict) or "strokes" not in record:
+        raise ValueError('expected an object like {"strokes": [[[x, y], ...], ...]}')
+    strokes = record["strokes"]
+    if not isinstance(strokes, list):
+        raise ValueError('"strokes" must be a list of strokes')
+    parsed = []
+    for s, stroke in enumerate(strokes):
+        if not isinstance(stroke, list):
+            raise ValueError(f"stroke {s} must be a list of [x, y] points")
+        points = []
+        for p, point in enumerate(stroke):
+            if (not isinstance(point, list) or len(point) != 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
+                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers, got {json.dumps(point)[:40]}")
+            points.append((float(point[0]), float(point[1])))
+        parsed.append(points)
+    return parsed
+
+
+def cmd_recognize(args: argparse.Namespace) -> int:
+    from digitpad.preprocess import EmptyDrawing, ImageError
+
+    if not args.images and not args.strokes:
+        raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    recognizer = _load_recognizer(args.weights, args.device)
+    failures = 0
+    for image in args.images:
+        try:
+            _print_result(recognizer.recognize_image(Path(image)), image, args.json)
+        except (ImageError, EmptyDrawing) as exc:
+            failures += 1
+            _print_failure(image, str(exc) if isinstance(exc, ImageError) else "blank image: nothing to recognise",
+                           args.json)
+    if args.strokes:
+        try:
+            lines = (sys.stdin if str(args.strokes) == "-" else open(args.strokes, encoding="utf-8")).readlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{args.strokes}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            label = f"{args.strokes}:{number}"
+            try:
+                _print_result(recognizer.recognize_strokes(parse_strokes_line(line)), label, args.json)
+            except EmptyDrawing:
+                failures += 1
+                _print_failure(label, "empty drawing: no strokes with finite points", args.json)
+            except ValueError as exc:
+                failures += 1
+                _print_failure(label, str(exc), args.json)
+    return EXIT_FAILURE if failures else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import torch
+
+    from digitpad.data import DataError
+    from digitpad.paths import default_mnist_dir
+    from digitpad.training import evaluate, mnist_dataset
+
+    recognizer = _load_recognizer(args.weights, args.device)
+    data_dir = args.data or default_mnist_dir()
+    try:
+        test_set = mnist_dataset(data_dir, "test").to(recognizer.device)
+    except DataError as exc:
+        raise CliError(str(exc)) from exc
+    errors, predictions = evaluate(recognizer.model, test_set)
+    total = len(test_set)
+    if args.json:
+        print(json.dumps({"errors": errors, "total": total, "error_rate": errors / total}))
+        return 0
+    confusion = torch.zeros(10, 10, dtype=torch.int64)
+    confusion.index_put_((test_set.labels.cpu(), predictions.cpu()), torch.ones(total, dtype=torch.int64),
+                         accumulate=True)
+    print("confusion matrix (rows: true digit, columns: predicted)")
+    print("      " + "".join(f"{d:>6}" for d in range(10)))
+    for d in range(10):
+        print(f"{d:>6}" + "".join(f"{int(v):>6}" for v in confusion[d]))
+    print(f"test error: {100 * errors / total:.2f}% ({errors}/{total})")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from digitpad.train_cli import run_training
+
+    return run_training(args)
+
+
+def cmd_fetch_data(args: argparse.Namespace) -> int:
+    from digitpad.data import DataError, fetch_mnist
+    from digitpad.paths import user_data_dir
+
+    dest = args.dest or user_data_dir() / "mnist"
+
+    def progress(name: str, done: int, total: int | None) -> None:
+        size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+        sys.stderr.write(f"\r{name}: {size}   ")
+        sys.stderr.flush()
+
+    try:
+        paths = fetch_mnist(dest, base_url=args.mirror, progress=progress)
+    except DataError as exc:
+        sys.stderr.write("\n")
+        raise CliError(str(exc)) from exc
+    sys.stderr.write("\n")
+    print(f"MNIST is in {dest} ({len(paths)} files, checksums verified)")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from digitpad.gui.app import run_gui
+    except ImportError as exc:
+        raise CliError(f"the desktop app cannot start: {exc}") from exc
+    return run_gui([sys.argv[0]])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from digitpad.data import DEFAULT_MIRROR
+    from digitpad.train_cli import add_training_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="digitpad", description="Draw a digit and watch a faithful LeNet-5 recognise it. "
+                                     "With no command, starts the desktop app.")
+    parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="start the desktop app (the default)")
+    gui.set_defaults(run=cmd_gui)
+
+    recognize = commands.add_parser("recognize", help="recognise digits in image files or stroke drawings",
+                                    description="Print, per input, the digit, its penalty and the runner-up.")
+    recognize.add_argument("images", nargs="*", metavar="IMAGE", help="image files (PNG, JPEG, BMP, …)")
+    recognize.add_argument("--strokes", type=Path, metavar="FILE",
+                           help='JSON Lines, one drawing per line: {"strokes": [[[x, y], ...], ...]} '
+                                "(canvas pixels, y down); '-' reads standard input")
+    recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
+    recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
+    recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    recognize.set_defaults(run=cmd_recognize)
+
+    evaluate = commands.add_parser("evaluate", help="test error and confusion matrix on the MNIST test set")
+    evaluate.add_argument("--data", type=Path, help="folder with the MNIST IDX files")
+    evaluate.add_argument("--weights", type=Path, help="checkpoint to evaluate (default: the shipped weights)")
+    evaluate.add_argument("--device", help="cpu, cuda or cuda:N")
+    evaluate.add_argument("--json", action="store_true", help='print {"errors", "total", "error_rate"}')
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    train = commands.add_parser("train", help="train LeNet-5 on MNIST (same as train.py)")
+    add_training_arguments(train)
+    train.set_defaults(run=cmd_train)
+
+    fetch = commands.add_parser("fetch-data", help="download MNIST into the user data directory")
+    fetch.add_argument("--dest", type=Path, help="target folder (default: <user data>/mnist)")
+    fetch.add_argument("--mirror", default=DEFAULT_MIRROR, help="base URL of an MNIST mirror")
+    fetch.set_defaults(run=cmd_fetch_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.run = cmd_gui
+    try:
+        return args.run(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,200 @@
+"""LeNet-5 exactly as LeCun, Bottou, Bengio and Haffner (1998) describe it.
+
+C1 → S2 → C3 → S4 → C5 → F6 → RBF. Every layer up to F6 is followed by the scaled tanh
+f(a) = 1.7159·tanh(2/3·a). S2 and S4 are the paper's trainable subsampling (2×2 sum × a
+coefficient + a bias per map), C3 is wired by Table I, and the output is ten Euclidean RBF
+units whose ±1 weights are the fixed 7×12 prototype bitmaps. 60,000 trainable parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from digitpad.prototypes import load_prototypes
+
+SQUASH_A = 1.7159
+SQUASH_S = 2.0 / 3.0
+#: The rubbish-class constant j of eq. 9 (any j > 0 works; larger j makes "not a digit" rarer).
+DEFAULT_RUBBISH_J = 20.0
+
+#: Table I of the paper: the S2 maps each C3 map takes input from.
+C3_TABLE: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+
+
+def squash(a: torch.Tensor) -> torch.Tensor:
+    """The paper's sigmoid: A·tanh(S·a), with f(±1) = ±1."""
+    return SQUASH_A * torch.tanh(SQUASH_S * a)
+
+
+def _uniform_fan_in_(tensor: torch.Tensor, fan_in: int) -> None:
+    """Appendix A: weights and biases uniform in ±2.4 / fan-in."""
+    bound = 2.4 / fan_in
+    with torch.no_grad():
+        tensor.uniform_(-bound, bound)
+
+
+class Subsampling(nn.Module):
+    """S2/S4: each unit sums a 2×2 block, multiplies by its map's coefficient, adds its bias."""
+
+    def __init__(self, maps: int):
+        super().__init__()
+        self.coefficient = nn.Parameter(torch.empty(maps))
+        self.bias = nn.Parameter(torch.empty(maps))
+        _uniform_fan_in_(self.coefficient, 4)
+        _uniform_fan_in_(self.bias, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        block_sum = F.avg_pool2d(x, 2) * 4.0
+        return block_sum * self.coefficient.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+class SparseC3(nn.Module):
+    """C3: 16 5×5 convolutions, each over only the S2 maps Table I gives it.
+
+    Only the 1,500 connected kernel weights (+16 biases) are parameters. They are scattered
+    into a dense 16×6×5×5 kernel with zeros where Table I has no connection, so the whole
+    layer is one convolution call (fast) while the gradient reaches only real connections.
+    """
+
+    def __init__(self, table: tuple[tuple[int, ...], ...] = C3_TABLE, in_maps: int = 6, kernel: int = 5):
+        super().__init__()
+        self.table = table
+        self.in_maps = in_maps
+        self.kernel = kernel
+        pairs = [(out, inp) for out, inputs in enumerate(table) for inp in inputs]
+        self.register_buffer("connection_index",
+                             torch.tensor([out * in_maps + inp for out, inp in pairs]), persistent=False)
+        self.weight = nn.Parameter(torch.empty(len(pairs), kernel * kernel))
+        self.bias = nn.Parameter(torch.empty(len(table)))
+        for row, (out, _) in enumerate(pairs):
+            _uniform_fan_in_(self.weight.data[row], len(table[out]) * kernel * kernel)
+        for out, inputs in enumerate(table):
+            _uniform_fan_in_(self.bias.data[out:out + 1], len(inputs) * kernel * kernel)
+
+    def dense_weight(self) -> torch.Tensor:
+        """The 16×6×5×5 kernel with zeros for the connections Table I leaves out."""
+        out_maps = len(self.table)
+        dense = self.weight.new_zeros(out_maps * self.in_maps, self.kernel * self.kernel)
+        dense = dense.index_copy(0, self.connection_index, self.weight)
+        return dense.view(out_maps, self.in_maps, self.kernel, self.kernel)
+
+    def connection_mask(self) -> torch.Tensor:
+        """16×6 booleans: True where C3 map k reads S2 map i."""
+        mask = torch.zeros(len(self.table), self.in_maps, dtype=torch.bool)
+        for out, inputs in enumerate(self.table):
+            mask[out, list(inputs)] = True
+        return mask
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.dense_weight(), self.bias)
+
+
+def rbf_penalties(f6: torch.Tensor, prototypes: torch.Tensor) -> torch.Tensor:
+    """y_i = Σ_j (x_j − w_ij)²: the squared distance from F6's output to each prototype."""
+    return (f6.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1)
+
+
+def rubbish_posterior(penalties: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> torch.Tensor:
+    """Posterior of eq. 9's rubbish class, e^{−j} / (e^{−j} + Σ_i e^{−y_i}), computed stably."""
+    rubbish = torch.full_like(penalties[..., :1], -j)
+    return torch.softmax(torch.cat([rubbish, -penalties], dim=-1), dim=-1)[..., 0]
+
+
+def map_loss(penalties: torch.Tensor, labels: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> torch.Tensor:
+    """Eq. 9: mean of y_D + log(e^{−j} + Σ_i e^{−y_i}) — pulls the right penalty down, the others up."""
+    correct = penalties.gather(1, labels.view(-1, 1)).squeeze(1)
+    rubbish = torch.full_like(penalties[:, :1], -j)
+    competition = torch.logsumexp(torch.cat([rubbish, -penalties], dim=1), dim=1)
+    return (correct + competition).mean()
+
+
+def mse_loss(penalties: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Eq. 8: the mean penalty of the correct class (works only because the prototypes are fixed)."""
+    return penalties.gather(1, labels.view(-1, 1)).mean()
+
+
+@dataclass
+class Internals:
+    """Every intermediate of one forward pass (batch first), for the panels and the tests."""
+
+    input: torch.Tensor      # N×1×32×32
+    c1: torch.Tensor         # N×6×28×28
+    s2: torch.Tensor         # N×6×14×14
+    c3: torch.Tensor         # N×16×10×10
+    s4: torch.Tensor         # N×16×5×5
+    c5: torch.Tensor         # N×120 (the 1×1 maps)
+    f6: torch.Tensor         # N×84
+    penalties: torch.Tensor  # N×10
+    rubbish: torch.Tensor    # N
+
+
+class LeNet5(nn.Module):
+    """The network of Fig. 2 of the paper; `forward` returns the ten RBF penalties."""
+
+    def __init__(self, prototypes: np.ndarray | None = None, rubbish_j: float = DEFAULT_RUBBISH_J):
+        super().__init__()
+        if prototypes is None:
+            prototypes = load_prototypes()
+        self.rubbish_j = rubbish_j
+        self.c1 = nn.Conv2d(1, 6, 5)
+        self.s2 = Subsampling(6)
+        self.c3 = SparseC3()
+        self.s4 = Subsampling(16)
+        self.c5 = nn.Conv2d(16, 120, 5)
+        self.f6 = nn.Linear(120, 84)
+        # Fixed RBF weights: a buffer, saved with the model but never trained.
+        self.register_buffer("prototypes", torch.as_tensor(prototypes, dtype=torch.float32).reshape(10, 84).clone())
+        for layer, fan_in in ((self.c1, 25), (self.c5, 400), (self.f6, 120)):
+            _uniform_fan_in_(layer.weight, fan_in)
+            _uniform_fan_in_(layer.bias, fan_in)
+
+    def _layers(self, x: torch.Tensor) -> list[torch.Tensor]:
+        c1 = squash(self.c1(x))
+        s2 = squash(self.s2(c1))
+        c3 = squash(self.c3(s2))
+        s4 = squash(self.s4(c3))
+        c5 = squash(self.c5(s4)).flatten(1)
+        f6 = squash(self.f6(c5))
+        return [c1, s2, c3, s4, c5, f6]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f6 = self._layers(x)[-1]
+        return rbf_penalties(f6, self.prototypes)
+
+    def forward_with_internals(self, x: torch.Tensor) -> Internals:
+        c1, s2, c3, s4, c5, f6 = self._layers(x)
+        penalties = rbf_penalties(f6, self.prototypes)
+        return Internals(x, c1, s2, c3, s4, c5, f6, penalties, rubbish_posterior(penalties, self.rubbish_j))
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def pick_device(name: str | None = None) -> torch.device:
+    """An explicit device name wins; otherwise CUDA when there is one, else the CPU."""
+    if name:
+        device = torch.device(name)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} requested but CUDA is not available")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"device {name!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
+        return device
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def device_description(device: torch.device) -> str:
+    """'CPU' or the CUDA device's name, for people."""
+    if device.type == "cuda":
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    return "CPU"

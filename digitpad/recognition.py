@@ -1,0 +1,84 @@
+"""From a drawing or an image to everything the app shows: prediction, ranking, internals.
+
+Plain numpy results, so the GUI only draws and the CLI only prints. No Qt here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from digitpad.model import LeNet5
+from digitpad.preprocess import ImageSource, Stroke, image_to_array, render_strokes, to_tensor
+
+#: "Not a digit" when the rubbish class's posterior (eq. 9) is above this.
+REJECT_THRESHOLD = 0.5
+
+
+@dataclass
+class Recognition:
+    """One recognised input with every internal of the forward pass (numpy, batch dimension dropped)."""
+
+    input: np.ndarray      # 32×32, −0.1 … 1.175
+    c1: np.ndarray         # 6×28×28
+    s2: np.ndarray         # 6×14×14
+    c3: np.ndarray         # 16×10×10
+    s4: np.ndarray         # 16×5×5
+    c5: np.ndarray         # 120
+    f6: np.ndarray         # 84 (show as 12 rows × 7 columns, like the prototypes)
+    penalties: np.ndarray  # 10, smaller is better
+    rubbish: float         # posterior of the rubbish class
+    seconds: float         # preprocessing + forward
+
+    @property
+    def digit(self) -> int:
+        return int(np.argmin(self.penalties))
+
+    @property
+    def ranking(self) -> list[int]:
+        """Classes from most to least likely (increasing penalty)."""
+        return [int(i) for i in np.argsort(self.penalties, kind="stable")]
+
+    @property
+    def runner_up(self) -> int:
+        return self.ranking[1]
+
+    @property
+    def rejected(self) -> bool:
+        return self.rubbish > REJECT_THRESHOLD
+
+    def to_json(self) -> dict:
+        return {"digit": self.digit, "penalties": [round(float(p), 4) for p in self.penalties],
+                "rubbish": round(self.rubbish, 6), "rejected": self.rejected}
+
+
+class Recognizer:
+    """Holds one model on one device and turns inputs into `Recognition`s."""
+
+    def __init__(self, model: LeNet5, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+
+    @torch.inference_mode()
+    def recognize_array(self, array32: np.ndarray, started: float | None = None) -> Recognition:
+        started = time.perf_counter() if started is None else started
+        internals = self.model.forward_with_internals(to_tensor(array32).to(self.device))
+        first = [t[0].detach().cpu().numpy() for t in (internals.input, internals.c1, internals.s2, internals.c3,
+                                                      internals.s4, internals.c5, internals.f6,
+                                                      internals.penalties)]
+        return Recognition(first[0][0], *first[1:], rubbish=float(internals.rubbish[0]),
+                           seconds=time.perf_counter() - started)
+
+    def recognize_strokes(self, strokes: list[Stroke], pen_width: float | None = None) -> Recognition:
+        """Raises preprocess.EmptyDrawing when there is nothing to recognise."""
+        started = time.perf_counter()
+        return self.recognize_array(render_strokes(strokes, pen_width), started)
+
+    def recognize_image(self, source: ImageSource | Path) -> Recognition:
+        """Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        started = time.perf_counter()
+        return self.recognize_array(image_to_array(source), started)

@@ -1,0 +1,123 @@
+"""`python train.py` / `digitpad train`: train LeNet-5 on MNIST and write a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from digitpad.training import TrainingConfig
+
+DEFAULTS = TrainingConfig()
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder with the four MNIST IDX files (.gz or raw); default: $DIGITPAD_MNIST, "
+                             "../shared/data/mnist, or the user data directory")
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help=f"passes over the training set "
+                        f"(default {DEFAULTS.epochs})")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint file to write (atomically)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
+    parser.add_argument("--optimizer", choices=("adam", "sdlm"), default=DEFAULTS.optimizer,
+                        help="adam, or sdlm: the paper's stochastic diagonal Levenberg-Marquardt")
+    parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate, help="Adam's peak learning rate")
+    parser.add_argument("--eta-scale", type=float, default=DEFAULTS.sdlm_eta_scale,
+                        help="SDLM: multiply the paper's η schedule by this")
+    parser.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: 64 for Adam, "
+                        f"{DEFAULTS.sdlm_batch_size} for SDLM)")
+    parser.add_argument("--loss", choices=("map", "mse"), default=DEFAULTS.loss,
+                        help="map: eq. 9 with the rubbish class (default); mse: eq. 8")
+    parser.add_argument("--rubbish-j", type=float, default=DEFAULTS.rubbish_j, help="eq. 9's constant j")
+    parser.add_argument("--distort", action="store_true", help="random affine distortions of training images")
+    parser.add_argument("--no-averaging", action="store_true", help="Adam: do not average the weights")
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+
+
+def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
+    config = TrainingConfig(epochs=args.epochs, optimizer=args.optimizer, learning_rate=args.lr,
+                            sdlm_eta_scale=args.eta_scale, loss=args.loss, rubbish_j=args.rubbish_j,
+                            distort=args.distort, weight_averaging=not args.no_averaging, seed=args.seed,
+                            device=args.device, train_limit=args.limit)
+    if args.batch_size:
+        if args.optimizer == "sdlm":
+            config.sdlm_batch_size = args.batch_size
+        else:
+            config.batch_size = args.batch_size
+    return config
+
+
+class ProgressBar:
+    """A one-line text progress bar with loss and rate, redrawn in place."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width = stream, width
+
+    def batch(self, p) -> None:
+        filled = int(self.width * p.batch / p.batches)
+        bar = "█" * filled + "·" * (self.width - filled)
+        self.stream.write(f"\repoch {p.epoch}/{p.epochs} {bar} {p.batch}/{p.batches} "
+                          f"loss {p.loss:.4f} {p.samples_per_second:,.0f} img/s ")
+        self.stream.flush()
+
+    def epoch(self, e) -> None:
+        self.stream.write("\n")
+        print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
+
+
+def run_training(args: argparse.Namespace) -> int:
+    import torch
+
+    from digitpad.data import DataError
+    from digitpad.model import pick_device
+    from digitpad.paths import default_mnist_dir
+    from digitpad.training import TrainingCancelled, checkpoint_metrics, mnist_dataset, train
+    from digitpad.weights import WeightsError, save_checkpoint
+
+    config = config_from_arguments(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        device = pick_device(config.device)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data_dir = args.data or default_mnist_dir()
+    try:
+        train_set = mnist_dataset(data_dir, "train")
+        test_set = mnist_dataset(data_dir, "test")
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"training LeNet-5 on {len(train_set):,} images from {data_dir} ({device}), "
+          f"optimizer {config.optimizer}, {config.epochs} epochs{', distorted' if config.distort else ''}",
+          flush=True)
+    bar = ProgressBar()
+    started = time.perf_counter()
+    try:
+        result = train(config, train_set, test_set, device, on_batch=bar.batch, on_epoch=bar.epoch)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written", file=sys.stderr)
+        return 130
+    except (TrainingCancelled, FloatingPointError) as exc:
+        print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
+        return 1
+    try:
+        save_checkpoint(args.out, result.model, config.to_dict(), checkpoint_metrics(result),
+                        data_checksum=train_set.checksum)
+    except WeightsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"test error: {100 * result.test_error:.2f}% after {len(result.history)} epochs, "
+          f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="train.py", description="Train digitpad's LeNet-5 on MNIST.")
+    add_training_arguments(parser)
+    return run_training(parser.parse_args(argv))
