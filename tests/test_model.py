@@ -1,0 +1,141 @@
+"""The architecture as the paper describes it, the C3 table, the RBF output and the losses."""
+
+import math
+
+import pytest
+import torch
+
+from digitpad.model import (C3_TABLE, LeNet5, count_parameters, map_loss, mse_loss, pick_device,
+                            rbf_penalties, rubbish_posterior, squash)
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    return LeNet5()
+
+
+def test_every_internal_has_the_papers_shape(model):
+    internals = model.forward_with_internals(torch.randn(3, 1, 32, 32))
+    shapes = {name: tuple(getattr(internals, name).shape)
+              for name in ("input", "c1", "s2", "c3", "s4", "c5", "f6", "penalties", "rubbish")}
+    assert shapes == {"input": (3, 1, 32, 32), "c1": (3, 6, 28, 28), "s2": (3, 6, 14, 14),
+                      "c3": (3, 16, 10, 10), "s4": (3, 16, 5, 5), "c5": (3, 120), "f6": (3, 84),
+                      "penalties": (3, 10), "rubbish": (3,)}
+
+
+def test_exactly_60000_trainable_parameters_with_1516_in_c3(model):
+    assert count_parameters(model) == 60_000
+    assert sum(p.numel() for p in model.c3.parameters()) == 1_516
+    per_layer = {name: sum(p.numel() for p in getattr(model, name).parameters())
+                 for name in ("c1", "s2", "c3", "s4", "c5", "f6")}
+    assert per_layer == {"c1": 156, "s2": 12, "c3": 1516, "s4": 32, "c5": 48120, "f6": 10164}
+
+
+def test_rbf_prototypes_are_a_fixed_buffer_of_plus_minus_one(model):
+    assert "prototypes" in dict(model.named_buffers())
+    assert all(p is not model.prototypes for p in model.parameters())
+    assert model.prototypes.shape == (10, 84)
+    assert set(model.prototypes.unique().tolist()) == {-1.0, 1.0}
+
+
+def test_c3_table_is_table_one_of_the_paper():
+    assert len(C3_TABLE) == 16
+    assert [len(t) for t in C3_TABLE] == [3] * 6 + [4] * 9 + [6]
+    assert C3_TABLE[0] == (0, 1, 2) and C3_TABLE[4] == (0, 4, 5) and C3_TABLE[9] == (0, 3, 4, 5)
+    assert C3_TABLE[14] == (0, 2, 3, 5)
+
+
+@pytest.mark.parametrize("changed_s2_map", range(6))
+def test_a_c3_map_ignores_s2_maps_it_is_not_connected_to(model, changed_s2_map):
+    s2 = torch.randn(2, 6, 14, 14)
+    altered = s2.clone()
+    altered[:, changed_s2_map] += torch.randn(2, 14, 14) * 3
+    before, after = model.c3(s2), model.c3(altered)
+    for k, inputs in enumerate(C3_TABLE):
+        same = torch.allclose(before[:, k], after[:, k])
+        assert same == (changed_s2_map not in inputs), (k, inputs)
+
+
+def test_c3_gradient_reaches_only_connected_weights(model):
+    model.c3(torch.randn(2, 6, 14, 14)).sum().backward()
+    dense_grad = torch.zeros(16 * 6, 25).index_copy(0, model.c3.connection_index, model.c3.weight.grad)
+    connected = model.c3.connection_mask().view(-1)
+    assert (dense_grad[connected].abs().sum(1) > 0).all()
+    assert (dense_grad[~connected] == 0).all()
+
+
+def test_subsampling_is_sum_times_coefficient_plus_bias(model):
+    x = torch.arange(16.0).view(1, 1, 4, 4).repeat(1, 6, 1, 1)
+    with torch.no_grad():
+        model.s2.coefficient.fill_(0.5)
+        model.s2.bias.fill_(-1.0)
+    out = model.s2(x)
+    # top-left block: 0 + 1 + 4 + 5 = 10 → 0.5 · 10 − 1 = 4
+    assert out[0, 0, 0, 0].item() == pytest.approx(4.0)
+    assert out[0, 3, 1, 1].item() == pytest.approx(0.5 * (10 + 11 + 14 + 15) - 1)
+
+
+def test_squash_is_scaled_tanh_with_f_of_one_equal_to_one():
+    assert squash(torch.tensor(1.0)).item() == pytest.approx(1.0, abs=1e-4)
+    assert squash(torch.tensor(-1.0)).item() == pytest.approx(-1.0, abs=1e-4)
+    assert squash(torch.tensor(100.0)).item() == pytest.approx(1.7159)
+
+
+def test_initialisation_is_uniform_within_2_4_over_fan_in(model):
+    bounds = {"c1.weight": 2.4 / 25, "c5.weight": 2.4 / 400, "f6.weight": 2.4 / 120}
+    params = dict(model.named_parameters())
+    for name, bound in bounds.items():
+        assert params[name].abs().max() <= bound
+        assert params[name].abs().max() > 0.8 * bound  # really spread over the interval
+    assert params["s2.coefficient"].abs().max() <= 2.4 / 4
+    # C3's 3-input maps have fan-in 75, the 6-input map 150
+    assert model.c3.weight[:18].abs().max() <= 2.4 / 75
+    assert model.c3.weight[-6:].abs().max() <= 2.4 / 150
+
+
+def test_rbf_penalty_is_squared_euclidean_distance_to_each_prototype():
+    prototypes = torch.tensor([[1.0, -1.0], [-1.0, -1.0]])
+    f6 = torch.tensor([[0.5, 0.0]])
+    # (0.5−1)² + (0+1)² = 1.25 ; (0.5+1)² + (0+1)² = 3.25
+    assert rbf_penalties(f6, prototypes).tolist() == [[1.25, 3.25]]
+
+
+def test_map_loss_matches_equation_9_by_hand():
+    penalties = torch.tensor([[1.0, 2.0, 4.0], [3.0, 0.5, 2.0]])
+    labels = torch.tensor([0, 2])
+    j = 3.0
+    by_hand = ((1.0 + math.log(math.exp(-j) + math.exp(-1) + math.exp(-2) + math.exp(-4)))
+               + (2.0 + math.log(math.exp(-j) + math.exp(-3) + math.exp(-0.5) + math.exp(-2)))) / 2
+    assert map_loss(penalties, labels, j).item() == pytest.approx(by_hand, rel=1e-6)
+    assert mse_loss(penalties, labels).item() == pytest.approx((1.0 + 2.0) / 2)
+
+
+def test_rubbish_posterior_matches_its_definition():
+    penalties = torch.tensor([[1.0, 2.0, 4.0]])
+    j = 2.0
+    expected = math.exp(-j) / (math.exp(-j) + math.exp(-1) + math.exp(-2) + math.exp(-4))
+    assert rubbish_posterior(penalties, j).item() == pytest.approx(expected, rel=1e-6)
+    # huge penalties (nothing like any prototype) → "rubbish" without overflow
+    assert rubbish_posterior(torch.tensor([[500.0] * 10]), j).item() == pytest.approx(1.0)
+
+
+def test_c5_is_a_convolution_that_slides_on_larger_inputs(model):
+    # On a 36×36 input (C3 12×12, S4 6×6) the network's feature maps grow, C5 included: it is not a flatten + linear.
+    c1 = squash(model.c1(torch.randn(1, 1, 36, 36)))
+    s4 = squash(model.s4(squash(model.c3(squash(model.s2(c1))))))
+    assert model.c5(s4).shape == (1, 120, 2, 2)
+
+
+def test_device_choice_prefers_cuda_when_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device() == torch.device("cpu")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        pick_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert pick_device() == torch.device("cuda")
+    assert pick_device("cuda:1") == torch.device("cuda", 1)
+    assert pick_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="only 2 CUDA"):
+        pick_device("cuda:5")
