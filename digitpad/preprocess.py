@@ -1,0 +1,280 @@
+"""Strokes or images -> the normalised 32×32 input of LeNet-5 (no Qt).
+
+The paper's MNIST recipe (LeCun et al. 1998, Section III.A): the ink's bounding box is scaled
+so its longer side is 20 px (aspect ratio kept, anti-aliased), the result is placed in a 28×28
+field so that its centre of mass is at the field's centre, the field is extended to 32×32 with
+background, and grey levels map to background = -0.1 .. ink = 1.175. Strokes and images share
+`_normalise_ink` so a drawn digit and a loaded one go through exactly the same steps.
+
+Centre-of-mass convention: pixel *index* coordinates (pixel i covers [i-0.5, i+0.5]). Real
+MNIST digits have their centre of mass in [13.5, 14.5] in those coordinates, i.e. MNIST shifted
+by whole pixels to put it at (14, 14); we do the same, so in the 32×32 output it is at (16, 16).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from typing import Union
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = -0.1
+INK = 1.175
+INPUT_SIZE = 32
+
+FIELD = 28  # MNIST's field, padded by (INPUT_SIZE - FIELD) / 2 on each side
+BOX = 20  # longer side of the ink bounding box inside the field
+_CENTRE = 14.0  # target centre of mass in the 28×28 field, index coordinates (see module doc)
+
+#: Default pen width as a fraction of the drawing's longer side (skeleton, without the pen).
+#: Calibrated on the MNIST test set: a plain "0", "1", "2", "4" and "7" drawn with it have the
+#: mean ink mass of their class within -8..+7 % (mass = sum of grey levels in [0, 1]; 0.14 gave
+#: -20..-1 %, 0.18 gave -2..+19 %). The stroke is then 20·r/(1+r) ≈ 2.8 px wide in the 20 px
+#: box, within MNIST's 2–3 px.
+DEFAULT_RELATIVE_PEN = 0.16
+#: A user's pen width may change the relative width by at most this factor either way, so the
+#: drawing stays (nearly) independent of the size it was drawn at.
+_PEN_MODULATION = 1.2
+_SUPERSAMPLE = 4  # render strokes at 4× the 20 px box, then box-filter down (anti-aliasing)
+
+#: Images above this many pixels are refused from their header, before anything is decoded.
+MAX_IMAGE_PIXELS = 40_000_000
+_WORK_SIDE = 1024  # larger images are box-reduced to about this before analysis
+_INK_EPS = 1e-3  # "any ink at all": below one grey level of an 8-bit image
+_NOISE_FLOOR = 0.03  # image ink weaker than this (of the peak) is paper or JPEG noise
+
+Point = tuple[float, float]
+Stroke = Sequence[Point]
+ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image]
+
+
+class EmptyDrawing(ValueError):
+    """There is no ink: no strokes, only invalid points, or a blank/uniform image."""
+
+
+class ImageError(ValueError):
+    """The image could not be read, is not an image, or is too large; the message names it."""
+
+
+def _normalise_ink(ink: np.ndarray) -> np.ndarray:
+    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32."""
+    rows = np.flatnonzero(ink.max(axis=1) > _INK_EPS)
+    cols = np.flatnonzero(ink.max(axis=0) > _INK_EPS)
+    if rows.size == 0:
+        raise EmptyDrawing("no ink in the drawing")
+    crop = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], np.float32)
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    if scale != 1:
+        # Resample at exactly `scale` (not to a rounded size, which would distort thin shapes
+        # such as a "1"): the source box is centred on the ink and widened to whole output
+        # pixels, with zero padding. BOX averages the covered area when shrinking (MNIST's
+        # anti-aliasing); bilinear enlarges small images without ringing.
+        out_w, out_h = max(1, math.ceil(w * scale - 1e-6)), max(1, math.ceil(h * scale - 1e-6))
+        ex, ey = (out_w / scale - w) / 2, (out_h / scale - h) / 2
+        m = math.ceil(max(ex, ey)) + 1
+        padded = np.pad(crop, m)
+        box = (m - ex, m - ey, m + w + ex, m + h + ey)
+        resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+        img = Image.fromarray(padded, "F").resize((out_w, out_h), resample, box=box)
+        crop = np.asarray(img, np.float32)
+    crop = np.clip(crop, 0.0, 1.0)
+    mass = float(crop.sum())
+    if not mass > 0:
+        raise EmptyDrawing("no ink in the drawing")
+    h, w = crop.shape
+    cy = float(crop.sum(axis=1) @ np.arange(h)) / mass
+    cx = float(crop.sum(axis=0) @ np.arange(w)) / mass
+    # Whole-pixel shift like MNIST (no extra blur); clamped so ink never leaves the 28×28
+    # field, which keeps the 2 px frame pure background (only lopsided shapes are affected).
+    top = min(max(round(_CENTRE - cy), 0), FIELD - h)
+    left = min(max(round(_CENTRE - cx), 0), FIELD - w)
+    pad = (INPUT_SIZE - FIELD) // 2
+    grey = np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
+    grey[pad + top : pad + top + h, pad + left : pad + left + w] = crop
+    # Clipped because float32 rounding can overshoot the ends by one ulp.
+    return np.clip(BACKGROUND + grey * (INK - BACKGROUND), BACKGROUND, INK).astype(np.float32)
+
+
+def _clean_strokes(strokes: Iterable[Stroke]) -> list[np.ndarray]:
+    """Each stroke as a float64 (n, 2) array of finite points; empty strokes dropped."""
+    cleaned = []
+    for stroke in strokes:
+        pts = np.asarray(stroke, dtype=np.float64)
+        if pts.size == 0:
+            continue
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"a stroke must be a sequence of (x, y) points, got shape {pts.shape}")
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts):
+            cleaned.append(pts)
+    return cleaned
+
+
+def render_strokes(strokes: Iterable[Stroke], pen_width: float | None = None) -> np.ndarray:
+    """Vector strokes (canvas pixels, y down) -> normalised (32, 32) float32 in [-0.1, 1.175].
+
+    Only the shape matters: the drawing is taken relative to its bounding box, and the pen
+    width is relative to the drawing's size, so the same digit drawn anywhere at any size gives
+    (nearly) the same array. `pen_width` (canvas pixels) only nudges the relative width, by at
+    most ×1.2 either way.
+    """
+    parts = _clean_strokes(strokes)
+    if not parts:
+        raise EmptyDrawing("no strokes with finite points")
+    allpts = np.concatenate(parts)
+    magnitude = float(np.abs(allpts).max())
+    if magnitude > 1e150:  # keep max - min finite for coordinates near the float limit
+        parts = [p / magnitude for p in parts]
+        allpts = allpts / magnitude
+    origin = allpts.min(axis=0)
+    extent = allpts.max(axis=0) - origin
+    size = float(extent.max())
+
+    relative = DEFAULT_RELATIVE_PEN
+    if pen_width is not None and math.isfinite(pen_width) and pen_width > 0 and size > 0:
+        ratio = math.sqrt(pen_width / size / DEFAULT_RELATIVE_PEN)
+        relative *= min(max(ratio, 1 / _PEN_MODULATION), _PEN_MODULATION)
+    # Pillow pens have whole-pixel widths, so fix the pen and derive the scale from it: the
+    # drawing's longer side lands near BOX * _SUPERSAMPLE px and the relative width is exact.
+    pen = max(3, round(relative * BOX * _SUPERSAMPLE))
+    scale = pen / relative / size if size > 0 else 0.0  # (relative * size) may underflow
+    if not math.isfinite(scale):  # extent so tiny that it's a dot at any useful scale
+        scale = 0.0
+    margin = pen / 2 + 2
+    width = int(math.ceil(extent[0] * scale + 2 * margin))
+    height = int(math.ceil(extent[1] * scale + 2 * margin))
+    canvas = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(canvas)
+    r = pen / 2
+    for pts in parts:
+        xy = (pts - origin) * scale + margin
+        # Points closer than a quarter supersampled pixel add nothing but drawing time.
+        q = np.round(xy * 2) / 2
+        keep = np.ones(len(q), bool)
+        keep[1:] = (q[1:] != q[:-1]).any(axis=1)
+        xy = xy[keep].tolist()
+        if len(xy) > 1:
+            draw.line([tuple(p) for p in xy], fill=255, width=pen)
+        for x, y in xy:  # round caps and joins; a single point is a dot
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    ink = np.asarray(canvas, np.float32) / 255.0
+    return _normalise_ink(ink)
+
+
+def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
+    if isinstance(source, Image.Image):
+        return source, "<image>"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        name = "<bytes>"
+        fp: object = io.BytesIO(bytes(source))
+    else:
+        name = os.fspath(source)
+        fp = name
+    try:
+        return Image.open(fp), str(name)
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{name}: image is too large ({exc})") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise ImageError(f"{name}: not a readable image ({exc})") from exc
+
+
+def _grey(im: Image.Image) -> np.ndarray:
+    """Decoded image -> float64 grey levels in [0, 1], transparency composited on white."""
+    full = None  # no known bit depth for "I"/"F": their range is stretched to [0, 1]
+    if im.mode.startswith("I;16"):
+        im, full = im.convert("I"), 65535.0  # "L" would clip at 255; keep all 16 bits
+    if im.mode in ("I", "F"):
+        if max(im.size) > _WORK_SIDE:
+            im = im.reduce(math.ceil(max(im.size) / _WORK_SIDE))
+        g = np.asarray(im, np.float64)
+        if full is None:
+            span = float(np.ptp(g))
+            return (g - g.min()) / span if span > 0 else np.zeros_like(g)
+        return g / full
+    alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+    im = im.convert("RGBA").convert("LA") if alpha else im.convert("L")
+    if max(im.size) > _WORK_SIDE:  # box-average: thin strokes keep their mass
+        im = im.reduce(math.ceil(max(im.size) / _WORK_SIDE))
+    a = np.asarray(im, np.float64) / 255.0
+    if not alpha:
+        return a
+    grey, opacity = a[..., 0], a[..., 1]
+    composited = grey * opacity + (1.0 - opacity)
+    # Light ink on a transparent background vanishes on white: the alpha is then the drawing.
+    if np.ptp(composited) < 2 / 255 and np.ptp(opacity) >= 2 / 255:
+        return opacity
+    return composited
+
+
+def image_to_array(source: ImageSource) -> np.ndarray:
+    """An image file, its bytes or a PIL image -> normalised (32, 32) float32 in [-0.1, 1.175].
+
+    Dark-on-light and light-on-dark both work (the border's median is taken as paper). Raises
+    ImageError for anything unreadable or over MAX_IMAGE_PIXELS, EmptyDrawing for a blank image.
+    """
+    im, name = _open_image(source)
+    ours = not isinstance(source, Image.Image)  # a caller's image is used as it is, and kept open
+    try:
+        w, h = im.size
+        if w * h > MAX_IMAGE_PIXELS:  # only the header has been read so far
+            raise ImageError(f"{name}: {w}×{h} pixels is over the limit of {MAX_IMAGE_PIXELS}")
+        if ours:
+            im.seek(0)  # animated images: the first frame
+            if im.format == "JPEG":
+                im.draft("L", (_WORK_SIDE, _WORK_SIDE))  # let the decoder shrink big photos
+        im.load()
+        g = _grey(ImageOps.exif_transpose(im))  # photos: upright as the camera meant them
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{name}: image is too large ({exc})") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, KeyError) as exc:
+        raise ImageError(f"{name}: cannot decode image ({exc})") from exc
+    finally:
+        if ours:
+            im.close()
+    border = np.concatenate([g[0], g[-1], g[1:-1, 0], g[1:-1, -1]])
+    paper = float(np.median(border))
+    # Paper lighter than the average pixel means dark ink on light paper.
+    ink = paper - g if paper > g.mean() else g - paper
+    peak = float(ink.max())
+    if peak < 2 / 255:
+        raise EmptyDrawing(f"{name}: the image is blank")
+    ink = np.clip(ink / peak, 0.0, 1.0)  # faint pencil counts as full ink, like MNIST's scans
+    noise = 3 * float(np.median(np.abs(border - paper))) / peak
+    ink[ink < _NOISE_FLOOR + noise] = 0.0
+    log.debug("%s: %dx%d, paper %.3f, noise %.3f", name, w, h, paper, noise)
+    return _normalise_ink(ink)
+
+
+def mnist_to_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """MNIST bytes (N, 28, 28), 0 = paper, 255 = ink -> (N, 1, 32, 32) float32 (the paper's
+    conversion: pad 2 px of background each side, map grey levels linearly to -0.1 .. 1.175)."""
+    if isinstance(images, torch.Tensor):
+        x = images.to(torch.float32)
+    else:  # a copy, also of read-only buffers such as np.frombuffer over an IDX file
+        x = torch.from_numpy(np.array(images, dtype=np.float32))
+    if x.ndim == 2:
+        x = x.unsqueeze(0)
+    if x.ndim != 3 or tuple(x.shape[1:]) != (FIELD, FIELD):
+        raise ValueError(f"expected (N, 28, 28) images, got shape {tuple(x.shape)}")
+    x = (BACKGROUND + x * ((INK - BACKGROUND) / 255.0)).clamp_(BACKGROUND, INK)
+    pad = (INPUT_SIZE - FIELD) // 2
+    return torch.nn.functional.pad(x, (pad, pad, pad, pad), value=BACKGROUND).unsqueeze(1)
+
+
+def to_tensor(array32: np.ndarray) -> torch.Tensor:
+    """A (32, 32) array from render_strokes/image_to_array -> a (1, 1, 32, 32) float32 batch."""
+    a = np.asarray(array32, np.float32)
+    if a.shape != (INPUT_SIZE, INPUT_SIZE):
+        raise ValueError(f"expected a ({INPUT_SIZE}, {INPUT_SIZE}) array, got {a.shape}")
+    return torch.from_numpy(a.copy()).reshape(1, 1, INPUT_SIZE, INPUT_SIZE)
