@@ -1,0 +1,148 @@
+"""The training engine: SDLM's Hessian, determinism, progress, cancel, distortions, learning."""
+
+import pytest
+import torch
+from torch.func import functional_call, jacrev
+
+from digitpad.model import LeNet5, squash
+from digitpad.sdlm import SDLM, diagonal_hessian
+from digitpad.training import (TensorDataset, TrainingCancelled, TrainingConfig, evaluate, mnist_dataset,
+                               random_affine, sdlm_eta, train)
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def mnist_small(mnist_dir):
+    train_set = mnist_dataset(mnist_dir, "test")  # the 10k test file loads fastest; split it
+    return (TensorDataset(train_set.inputs[:3000], train_set.labels[:3000], "a"),
+            TensorDataset(train_set.inputs[9000:], train_set.labels[9000:], "b"))
+
+
+def _exact_gauss_newton_diagonal(model, x, names):
+    """2 · Σ_outputs (∂F6_j/∂w)², averaged over patterns, from the full Jacobian."""
+    params = {k: v.detach() for k, v in model.named_parameters()}
+
+    def f6(p, sample):
+        out = functional_call(model, p, (sample.unsqueeze(0),), strict=False)
+        return out
+
+    model_f6 = lambda p, sample: squash(functional_call(model.f6, {"weight": p["f6.weight"], "bias": p["f6.bias"]},
+                                                        (squash(functional_call(model.c5, {"weight": p["c5.weight"], "bias": p["c5.bias"]}, (sample,))).flatten(1),)))
+    result = {n: torch.zeros_like(params[n]) for n in names}
+    with torch.no_grad():
+        s4 = squash(model.s4(squash(model.c3(squash(model.s2(squash(model.c1(x))))))))
+    for i in range(x.shape[0]):
+        jac = jacrev(model_f6)(params, s4[i:i + 1])
+        for n in names:
+            result[n] += 2 * jac[n].pow(2).sum(dim=(0, 1)) / x.shape[0]
+    return result
+
+
+def test_sdlm_hessian_equals_exact_gauss_newton_where_the_paper_is_exact():
+    # For F6 and C5 (no weight sharing below the output, one position per unit) the paper's
+    # diagonal back-propagation of second derivatives is exactly the Gauss-Newton diagonal.
+    torch.manual_seed(0)
+    model = LeNet5()
+    x = torch.randn(5, 1, 32, 32)
+    ours = diagonal_hessian(model, x)
+    exact = _exact_gauss_newton_diagonal(model, x, ["f6.weight", "f6.bias", "c5.weight", "c5.bias"])
+    for name, value in exact.items():
+        torch.testing.assert_close(ours[name], value, rtol=1e-4, atol=1e-9)
+
+
+def test_sdlm_hessian_is_positive_for_every_parameter():
+    torch.manual_seed(1)
+    model = LeNet5()
+    hessian = diagonal_hessian(model, torch.randn(20, 1, 32, 32))
+    assert set(hessian) == {n for n, _ in model.named_parameters()}
+    for name, h in hessian.items():
+        assert h.shape == dict(model.named_parameters())[name].shape
+        assert (h >= 0).all() and h.sum() > 0, name
+
+
+def test_sdlm_step_is_eta_over_mu_plus_h_times_gradient():
+    weight = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    optimizer = SDLM([("w", weight)], lr=0.1, mu=0.02)
+    optimizer.set_hessian({"w": torch.tensor([0.0, 0.98])})
+    weight.grad = torch.tensor([1.0, 1.0])
+    optimizer.step()
+    assert weight.detach().tolist() == pytest.approx([1.0 - 0.1 / 0.02, 2.0 - 0.1 / 1.0])
+
+
+def test_sdlm_eta_follows_the_papers_schedule():
+    assert [sdlm_eta(p) for p in (1, 2, 3, 5, 6, 8, 9, 12, 13, 20)] == \
+           [5e-4, 5e-4, 2e-4, 2e-4, 1e-4, 1e-4, 5e-5, 5e-5, 1e-5, 1e-5]
+
+
+def test_distortion_with_zero_ranges_is_the_identity_and_keeps_the_background(mnist_small):
+    x = mnist_small[0].inputs[:8]
+    still = TrainingConfig(max_shift=0, max_scale=0, max_squeeze=0, max_shear=0)
+    generator = torch.Generator().manual_seed(0)
+    torch.testing.assert_close(random_affine(x, still, generator), x, atol=1e-5, rtol=0)
+    moved = random_affine(x, TrainingConfig(), generator)
+    assert moved.shape == x.shape
+    assert not torch.allclose(moved, x)
+    assert moved.min() >= -0.1 - 1e-5 and moved.max() <= 1.175 + 1e-5
+    assert torch.allclose(moved[:, :, 0, :], torch.tensor(-0.1))  # the border stays paper
+
+
+def test_training_is_deterministic_with_a_seed(mnist_small):
+    config = TrainingConfig(epochs=1, train_limit=500, test_limit=200, distort=True, seed=7)
+    a = train(config, *mnist_small, CPU)
+    b = train(config, *mnist_small, CPU)
+    for key, value in a.model.state_dict().items():
+        assert torch.equal(value, b.model.state_dict()[key]), key
+    c = train(TrainingConfig(epochs=1, train_limit=500, test_limit=200, distort=True, seed=8), *mnist_small, CPU)
+    assert not torch.equal(c.model.f6.weight, a.model.f6.weight)
+
+
+def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
+    batches, epochs = [], []
+    train(TrainingConfig(epochs=2, train_limit=640, test_limit=100, batch_size=64), *mnist_small, CPU,
+          on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
+    assert [(b.epoch, b.batch) for b in batches] == [(1, 5), (1, 10), (2, 5), (2, 10)]
+    assert all(b.batches == 10 and b.loss > 0 and b.samples_per_second > 0 for b in batches)
+
+
+def test_cancel_stops_training_and_raises(mnist_small):
+    calls = []
+
+    def cancel_on_third_poll():
+        calls.append(1)
+        return len(calls) >= 3
+
+    with pytest.raises(TrainingCancelled):
+        train(TrainingConfig(epochs=5, train_limit=3000), *mnist_small, CPU, should_cancel=cancel_on_third_poll)
+    assert len(calls) == 3
+
+
+def test_initial_state_is_used_and_not_modified(mnist_small):
+    torch.manual_seed(0)
+    start = LeNet5().state_dict()
+    snapshot = {k: v.clone() for k, v in start.items()}
+    result = train(TrainingConfig(epochs=1, train_limit=200, test_limit=50), *mnist_small, CPU,
+                   initial_state=start)
+    assert all(torch.equal(start[k], snapshot[k]) for k in start)
+    assert not torch.equal(result.model.c1.weight.detach(), start["c1.weight"])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
+def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
+    train_set, test_set = mnist_small
+    config = TrainingConfig(epochs=3, batch_size=32) if optimizer == "adam" else \
+        TrainingConfig(epochs=2, optimizer="sdlm")
+    result = train(config, train_set, test_set, CPU)
+    errors, _ = evaluate(result.model, test_set)
+    # 3,000 images a few times: far from the paper's figure, far better than chance (90 %)
+    assert errors / len(test_set) < 0.3
+    assert result.history[-1].test_errors == errors
+
+
+def test_unknown_optimizer_and_loss_are_refused(mnist_small):
+    with pytest.raises(ValueError, match="optimizer"):
+        train(TrainingConfig(optimizer="sgd"), *mnist_small, CPU)
+    with pytest.raises(ValueError, match="loss"):
+        train(TrainingConfig(loss="hinge", train_limit=10, test_limit=10), *mnist_small, CPU)
