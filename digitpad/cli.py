@@ -1,4 +1,5 @@
-"""The `digitpad` command: the GUI with no arguments, else recognize / evaluate / train / fetch-data.
+"""The `digitpad` command: the GUI with no arguments, else recognize / evaluate / train / fetch-data /
+samples / export.
 
 People read this output, so errors are one clear line on stderr and a non-zero exit, never a
 traceback. Heavy imports (torch, Qt) happen inside the subcommands that need them.
@@ -172,6 +173,60 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _samples_store(path: Path | None):
+    from digitpad.samples import SampleError, SampleStore
+
+    try:
+        store = SampleStore(path)
+    except SampleError as exc:
+        raise CliError(str(exc)) from exc
+    for problem in store.problems:
+        print(f"warning: {store.path}: {problem}", file=sys.stderr)
+    return store
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from digitpad.samples import SampleError
+
+    store = _samples_store(args.file)
+    try:
+        if args.action == "list":
+            samples = store.samples()
+            if args.json:
+                print(json.dumps({"file": str(store.path), "counts": store.counts(),
+                                  "samples": [{"label": s.label, "created": s.created, "strokes": len(s.strokes)}
+                                              for s in samples], "problems": store.problems}))
+                return 0
+            for index, sample in enumerate(samples):
+                print(f"{index:>4}  {sample.label}  {sample.created or '-':<25}  {len(sample.strokes)} stroke(s)")
+            counts = ", ".join(f"{d}: {n}" for d, n in enumerate(store.counts()) if n)
+            print(f"{len(samples)} sample(s) in {store.path}" + (f" ({counts})" if counts else ""))
+        elif args.action == "export":
+            count = store.export_file(args.path)
+            print(f"wrote {count} sample(s) to {args.path}")
+        else:
+            added, problems = store.import_file(args.path)
+            for problem in problems:
+                print(f"warning: {args.path}: {problem} (skipped)", file=sys.stderr)
+            print(f"imported {added} new sample(s) into {store.path} ({len(store)} in all)")
+    except SampleError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from digitpad.export import ExportError, export_onnx
+    from digitpad.weights import WeightsError, load_model
+
+    try:
+        model, checkpoint = load_model(args.weights)
+        export_onnx(model, args.onnx)
+    except (WeightsError, ExportError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"wrote {args.onnx} (ONNX, input 'input' N×1×32×32, output 'penalties' N×10) from {checkpoint.describe()}")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from digitpad.gui.app import run_gui
@@ -219,6 +274,27 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--dest", type=Path, help="target folder (default: <user data>/mnist)")
     fetch.add_argument("--mirror", default=DEFAULT_MIRROR, help="base URL of an MNIST mirror")
     fetch.set_defaults(run=cmd_fetch_data)
+
+    samples = commands.add_parser("samples", help="list, export or import your own labelled drawings",
+                                  description="Your samples live in <user data>/samples.jsonl, one JSON object "
+                                              'per line: {"label": 7, "strokes": [[[x, y], ...]], "created": …}.')
+    samples_actions = samples.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = samples_actions.add_parser("list", help="one line per sample, then the counts per digit")
+    listing.add_argument("--json", action="store_true", help="one JSON object with counts and samples")
+    exporting = samples_actions.add_parser("export", help="copy your samples to a file")
+    exporting.add_argument("path", type=Path, metavar="OUT")
+    importing = samples_actions.add_parser("import", help="add the samples of a file (duplicates skipped)")
+    importing.add_argument("path", type=Path, metavar="IN")
+    for sub in (listing, exporting, importing):
+        sub.add_argument("--file", type=Path, help="samples file to use (default: <user data>/samples.jsonl)")
+    samples.set_defaults(run=cmd_samples)
+
+    export = commands.add_parser("export", help="write the model as ONNX for other programs",
+                                 description="Input 'input': float32 N×1×32×32, −0.1 background .. 1.175 ink; "
+                                             "output 'penalties': N×10 RBF distances, the digit is the argmin.")
+    export.add_argument("--onnx", type=Path, required=True, metavar="FILE", help="ONNX file to write")
+    export.add_argument("--weights", type=Path, help="checkpoint to export (default: the shipped weights)")
+    export.set_defaults(run=cmd_export)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from digitpad.training import TrainingConfig
@@ -35,6 +36,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    parser.add_argument("--init", type=Path, default=None, metavar="WEIGHTS",
+                        help="fine-tune: start from this checkpoint instead of random weights")
+    parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
+                        help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
+                             "~7%% of each epoch)")
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -53,8 +59,9 @@ def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
 class ProgressBar:
     """A one-line text progress bar with loss and rate, redrawn in place."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width = stream, width
+    def __init__(self, stream=None, width: int = 30):
+        # sys.stderr looked up now, not at import: it may have been replaced since (tests, IDEs).
+        self.stream, self.width = stream or sys.stderr, width
 
     def batch(self, p) -> None:
         filled = int(self.width * p.batch / p.batches)
@@ -75,8 +82,10 @@ def run_training(args: argparse.Namespace) -> int:
     from digitpad.data import DataError
     from digitpad.model import pick_device
     from digitpad.paths import default_mnist_dir
-    from digitpad.training import TrainingCancelled, checkpoint_metrics, mnist_dataset, train
-    from digitpad.weights import WeightsError, save_checkpoint
+    from digitpad.samples import SampleError
+    from digitpad.training import (TrainingCancelled, checkpoint_metrics, extra_repeat, head,
+                                   mix_datasets, mnist_dataset, train)
+    from digitpad.weights import WeightsError, load_checkpoint, model_from_checkpoint, save_checkpoint
 
     config = config_from_arguments(args)
     if args.threads:
@@ -88,26 +97,44 @@ def run_training(args: argparse.Namespace) -> int:
         return 2
     data_dir = args.data or default_mnist_dir()
     try:
+        initial = load_checkpoint(args.init) if args.init else None
+        extra = _load_extra(args.extra) if args.extra else None
         train_set = mnist_dataset(data_dir, "train")
         test_set = mnist_dataset(data_dir, "test")
-    except DataError as exc:
+    except (DataError, WeightsError, SampleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"training LeNet-5 on {len(train_set):,} images from {data_dir} ({device}), "
+    run_config, metrics_extra = config, {}
+    if extra is not None:
+        base = head(train_set, config.train_limit)
+        train_set = mix_datasets(base, extra)
+        run_config = replace(config, train_limit=None)  # already applied, before the extra samples
+        metrics_extra = {"extra_samples": len(extra), "extra_file": str(args.extra),
+                         "extra_repeat": extra_repeat(len(base), len(extra)), "extra_checksum": extra.checksum}
+    if initial is not None:
+        metrics_extra["initial_weights"] = str(args.init)
+    print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {len(train_set):,} images from {data_dir}"
+          f"{f' with {len(extra)} of your samples' if extra is not None else ''} ({device}), "
           f"optimizer {config.optimizer}, {config.epochs} epochs{', distorted' if config.distort else ''}",
           flush=True)
+    if initial is not None:
+        metrics_extra.update(_report_errors("before", model_from_checkpoint(initial, device), test_set, extra,
+                                            device))
     bar = ProgressBar()
     started = time.perf_counter()
     try:
-        result = train(config, train_set, test_set, device, on_batch=bar.batch, on_epoch=bar.epoch)
+        result = train(run_config, train_set, test_set, device, initial_state=initial.state if initial else None,
+                       on_batch=bar.batch, on_epoch=bar.epoch)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)
         return 130
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1
+    if extra is not None:
+        metrics_extra.update(_report_errors("after", result.model, None, extra, device))
     try:
-        save_checkpoint(args.out, result.model, config.to_dict(), checkpoint_metrics(result),
+        save_checkpoint(args.out, result.model, config.to_dict(), {**checkpoint_metrics(result), **metrics_extra},
                         data_checksum=train_set.checksum)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -115,6 +142,36 @@ def run_training(args: argparse.Namespace) -> int:
     print(f"test error: {100 * result.test_error:.2f}% after {len(result.history)} epochs, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
     return 0
+
+
+def _report_errors(when: str, model, test_set, extra, device) -> dict:
+    """Print (and return, for the checkpoint) the model's errors on MNIST's test set and the extras."""
+    from digitpad.training import evaluate
+
+    metrics = {}
+    if test_set is not None:
+        errors, _ = evaluate(model, test_set.to(device))
+        metrics[f"test_errors_{when}"] = errors
+        print(f"MNIST test error {when}: {100 * errors / len(test_set):.2f}% ({errors}/{len(test_set)})", flush=True)
+    if extra is not None:
+        errors, _ = evaluate(model, extra.to(device))
+        metrics[f"extra_errors_{when}"] = errors
+        print(f"your samples {when}: {len(extra) - errors}/{len(extra)} right", flush=True)
+    return metrics
+
+
+def _load_extra(path: Path):
+    """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
+    from digitpad.samples import SampleError, SampleStore
+
+    if not path.exists():
+        raise SampleError(f"{path}: file not found")
+    store = SampleStore(path)
+    for problem in store.problems:
+        print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
+    if not len(store):
+        raise SampleError(f"{path}: no usable samples to train on")
+    return store.to_dataset()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ per-sample Python work.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import time
@@ -336,3 +337,39 @@ def checkpoint_metrics(result: TrainingResult) -> dict:
             "train_loss": last.train_loss, "epochs": len(result.history), "seconds": round(result.seconds, 1),
             "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
                         for e in result.history]}
+
+
+#: Share of each fine-tuning epoch made of the user's own samples (repeated): enough for the
+#: model to learn them, little enough that MNIST dominates and the model does not forget it.
+EXTRA_FRACTION = 0.07
+
+
+def extra_repeat(base_size: int, extra_size: int, fraction: float = EXTRA_FRACTION) -> int:
+    """How many copies of `extra_size` samples make them `fraction` of a mix with `base_size`."""
+    if extra_size <= 0:
+        return 0
+    return max(1, round(fraction * base_size / ((1 - fraction) * extra_size)))
+
+
+def head(data: TensorDataset, limit: int | None) -> TensorDataset:
+    """The first `limit` items (all when limit is None), as train()'s train_limit would take."""
+    if not limit:
+        return data
+    return TensorDataset(data.inputs[:limit], data.labels[:limit], data.checksum)
+
+
+def mix_datasets(base: TensorDataset, extra: TensorDataset, repeat: int | None = None) -> TensorDataset:
+    """`base` followed by `repeat` copies of `extra` (default: `extra_repeat`, ~7 % of the mix).
+
+    train() reshuffles every epoch, so the order does not matter; but its `train_limit` keeps the
+    *first* images, so limit `base` with `head` before mixing and pass train_limit=None.
+    """
+    if repeat is None:
+        repeat = extra_repeat(len(base), len(extra))
+    if len(extra) == 0 or repeat <= 0:
+        return base
+    device = base.inputs.device
+    inputs = torch.cat([base.inputs, extra.inputs.to(device).repeat(repeat, 1, 1, 1)])
+    labels = torch.cat([base.labels, extra.labels.to(device).repeat(repeat)])
+    checksum = hashlib.md5(f"{base.checksum}+{repeat}x{extra.checksum}".encode()).hexdigest()
+    return TensorDataset(inputs, labels, checksum)

@@ -1,0 +1,297 @@
+"""The user's own labelled drawings ("Teach → This is a …"), kept in one JSON Lines file.
+
+File format (UTF-8, default location `user_data_dir()/"samples.jsonl"`): one JSON object per
+line, one line per drawing::
+
+    {"label": 7, "strokes": [[[x, y], [x, y], ...], ...], "created": "2024-05-01T12:00:00+00:00"}
+
+- ``label``: the digit, an integer 0–9.
+- ``strokes``: the drawing as the canvas recorded it — a list of strokes, each a list of
+  ``[x, y]`` points in canvas pixels (y down). Only the shape matters: `render_strokes` turns it
+  into LeNet-5's 32×32 input whatever its size or position.
+- ``created``: when it was taught, ISO 8601 (optional when importing).
+
+Blank lines are ignored. A line that is not such an object is reported in `SampleStore.problems`
+as ``"line N: reason"`` and the other lines still load; such a line is kept verbatim when the
+file is rewritten, so nothing a user made is ever dropped silently. Every change re-reads the
+file, applies itself and writes the whole file atomically (temporary file, fsync, os.replace),
+so a crash or a full disk leaves the previous file intact.
+
+No Qt here: the GUI's Teach menu and samples browser, the CLI and the tests share this code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from digitpad.paths import user_data_dir
+from digitpad.preprocess import EmptyDrawing, render_strokes
+
+log = logging.getLogger(__name__)
+
+SAMPLES_FILE = "samples.jsonl"
+#: Lines longer than this are not a hand-drawn digit (a drawing is a few KB).
+MAX_LINE_CHARS = 2_000_000
+
+
+class SampleError(Exception):
+    """A samples file cannot be read or written; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled drawing. `strokes` is a tuple of strokes, each a tuple of (x, y) floats."""
+
+    label: int
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    created: str = ""
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "strokes": [[[x, y] for x, y in stroke] for stroke in self.strokes],
+                "created": self.created}
+
+    def render(self) -> np.ndarray:
+        """LeNet-5's (32, 32) input for this drawing."""
+        return render_strokes(self.strokes)
+
+
+def default_samples_path() -> Path:
+    return user_data_dir() / SAMPLES_FILE
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, created: str | None = None) -> Sample:
+    """A validated Sample from canvas strokes; ValueError says what is wrong."""
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
+        raise ValueError(f"label must be a digit 0-9, got {label!r}")
+    parsed = []
+    for s, stroke in enumerate(strokes):
+        points = []
+        for p, point in enumerate(stroke):
+            try:
+                if len(point) != 2 or any(isinstance(v, (bool, str, bytes)) for v in point):
+                    raise ValueError
+                x, y = float(point[0]), float(point[1])
+            except (TypeError, ValueError):
+                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers") from None
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise ValueError(f"stroke {s}, point {p}: coordinates must be finite")
+            points.append((x, y))
+        if points:
+            parsed.append(tuple(points))
+    if not parsed:
+        raise ValueError("the drawing has no points")
+    return Sample(int(label), tuple(parsed), _now() if created is None else created)
+
+
+def parse_sample(text: str) -> Sample:
+    """One line of the file → Sample; ValueError with a short reason when it is not one."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise ValueError('expected an object like {"label": 7, "strokes": [[[x, y], ...]]}')
+    for key in ("label", "strokes"):
+        if key not in record:
+            raise ValueError(f'missing "{key}"')
+    label, strokes, created = record["label"], record["strokes"], record.get("created", "")
+    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
+        raise ValueError(f'"label" must be an integer 0-9, got {json.dumps(label)[:20]}')
+    if not isinstance(strokes, list) or not all(isinstance(s, list) for s in strokes):
+        raise ValueError('"strokes" must be a list of strokes, each a list of [x, y] points')
+    for s, stroke in enumerate(strokes):
+        for p, point in enumerate(stroke):
+            if not isinstance(point, list) or len(point) != 2 or not all(_is_number(v) for v in point):
+                raise ValueError(f"stroke {s}, point {p}: expected [x, y] finite numbers, "
+                                 f"got {json.dumps(point)[:30]}")
+    if not isinstance(created, str):
+        raise ValueError('"created" must be a string (ISO 8601 date)')
+    return make_sample(strokes, label, created)
+
+
+def _encode(sample: Sample) -> str:
+    return json.dumps(sample.to_json(), separators=(",", ":"))
+
+
+@dataclass
+class _Line:
+    """One non-blank line of the file: a sample, or the raw text of a line we could not read."""
+
+    sample: Sample | None
+    raw: str
+
+
+class SampleStore:
+    """The samples in one file. Reads on construction and on `reload()`; every change is written
+    through at once. `problems` lists the lines that could not be read, as "line N: reason"."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else default_samples_path()
+        self._lines: list[_Line] = []
+        self.problems: list[str] = []
+        self.reload()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the file (a missing file is an empty store); SampleError if it cannot be read."""
+        self._lines, self.problems = self._read(self.path)
+
+    @staticmethod
+    def _read(path: Path) -> tuple[list[_Line], list[str]]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        lines, problems = [], []
+        for number, raw_bytes in enumerate(data.split(b"\n"), start=1):
+            try:
+                raw = raw_bytes.decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                raw = raw_bytes.decode("utf-8", errors="replace").rstrip("\r")
+                problems.append(f"line {number}: not UTF-8 text")
+                lines.append(_Line(None, raw))
+                continue
+            if not raw.strip():
+                continue
+            try:
+                if len(raw) > MAX_LINE_CHARS:
+                    raise ValueError(f"line is {len(raw):,} characters, far too long for a drawing")
+                lines.append(_Line(parse_sample(raw), raw))
+            except ValueError as exc:
+                problems.append(f"line {number}: {exc}")
+                lines.append(_Line(None, raw))
+        for problem in problems:
+            log.warning("%s: %s", path, problem)
+        return lines, problems
+
+    def samples(self) -> list[Sample]:
+        return [line.sample for line in self._lines if line.sample is not None]
+
+    def __len__(self) -> int:
+        return len(self.samples())
+
+    def counts(self) -> list[int]:
+        """How many samples there are of each digit, 0..9."""
+        counts = [0] * 10
+        for sample in self.samples():
+            counts[sample.label] += 1
+        return counts
+
+    # -- changing -------------------------------------------------------------------------------
+
+    def _write(self, lines: list[_Line]) -> None:
+        from digitpad.weights import atomic_write_bytes
+
+        text = "".join(line.raw + "\n" for line in lines)
+        try:
+            atomic_write_bytes(self.path, text.encode("utf-8"))
+        except OSError as exc:
+            raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
+                              "the previous file is unchanged") from exc
+
+    def _change(self, edit) -> None:
+        """Re-read the file (another window may have added samples), apply `edit` to the lines,
+        write; memory changes only if the write succeeded."""
+        lines, problems = self._read(self.path)
+        edit(lines)
+        self._write(lines)
+        self._lines, self.problems = lines, problems
+
+    def add(self, strokes: Iterable[Sequence[Sequence[float]]], label: int) -> Sample:
+        """Keep a drawing as a sample of `label`; ValueError for a bad label or an empty drawing."""
+        sample = make_sample(strokes, label)
+        self._change(lambda lines: lines.append(_Line(sample, _encode(sample))))
+        return sample
+
+    def delete(self, index: int) -> Sample:
+        """Delete `samples()[index]` (IndexError if there is none)."""
+        target = self.samples()[index]
+
+        def remove(lines: list[_Line]) -> None:
+            for i, line in enumerate(lines):
+                if line.sample == target:
+                    del lines[i]
+                    return
+            raise SampleError(f"{self.path}: the sample was already removed (by another window?)")
+
+        self._change(remove)
+        return target
+
+    def import_file(self, path: Path | str) -> tuple[int, list[str]]:
+        """Add the samples of another samples file, skipping exact duplicates.
+
+        Returns (number added, that file's problems). SampleError if it cannot be read at all."""
+        path = Path(path)
+        if not path.exists():
+            raise SampleError(f"{path}: file not found")
+        incoming, problems = self._read(path)
+        new = [line.sample for line in incoming if line.sample is not None]
+        added = 0
+
+        def extend(lines: list[_Line]) -> None:
+            nonlocal added
+            present = {line.sample for line in lines if line.sample is not None}
+            for sample in new:
+                if sample not in present:
+                    present.add(sample)
+                    lines.append(_Line(sample, _encode(sample)))
+                    added += 1
+
+        if new:
+            self._change(extend)
+        return added, problems
+
+    def export_file(self, path: Path | str) -> int:
+        """Write the readable samples to `path` (atomically, same format); returns how many."""
+        from digitpad.weights import atomic_write_bytes
+
+        samples = self.samples()
+        try:
+            atomic_write_bytes(Path(path), "".join(_encode(s) + "\n" for s in samples).encode("utf-8"))
+        except OSError as exc:
+            raise SampleError(f"{path}: could not write: {exc.strerror or exc}") from exc
+        return len(samples)
+
+    # -- for training ---------------------------------------------------------------------------
+
+    def to_dataset(self):
+        """The samples as a training.TensorDataset (N×1×32×32 inputs, N labels); the checksum
+        identifies the exact drawings and labels."""
+        return samples_dataset(self.samples())
+
+
+def samples_dataset(samples: Sequence[Sample]):
+    from digitpad.training import TensorDataset
+
+    arrays, labels, digest = [], [], hashlib.md5()
+    for sample in samples:
+        try:
+            arrays.append(sample.render())
+        except EmptyDrawing:  # make_sample guarantees points; kept for safety with odd input
+            continue
+        labels.append(sample.label)
+        digest.update(_encode(sample).encode("utf-8") + b"\n")
+    inputs = (torch.from_numpy(np.stack(arrays)).unsqueeze(1) if arrays
+              else torch.empty(0, 1, 32, 32, dtype=torch.float32))
+    return TensorDataset(inputs, torch.tensor(labels, dtype=torch.int64), digest.hexdigest() if arrays else "")
