@@ -1,0 +1,60 @@
+"""The weights that ship with digitpad: valid, small, accurate on MNIST, and right on drawings."""
+
+import pytest
+import torch
+
+from digitpad.recognition import Recognizer
+from digitpad.training import evaluate, mnist_dataset
+from digitpad.weights import load_model, shipped_weights_path
+
+from drawings import VARIANTS, draw
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model(None, "cpu")
+
+
+def test_shipped_weights_are_a_small_valid_checkpoint_with_their_recipe(shipped):
+    _, checkpoint = shipped
+    assert shipped_weights_path().stat().st_size < 400_000
+    assert checkpoint.config["optimizer"] in ("adam", "sdlm")
+    assert checkpoint.config["epochs"] >= 1
+    assert len(checkpoint.data_checksum) == 32
+    assert checkpoint.metrics["test_total"] == 10_000
+
+
+def test_shipped_weights_beat_the_papers_test_error(shipped, mnist_dir):
+    model, checkpoint = shipped
+    test_set = mnist_dataset(mnist_dir, "test")
+    errors, _ = evaluate(model, test_set)
+    # The paper: 0.95 % without distortions, 0.8 % with; digitpad's target is 0.70 %.
+    assert errors <= 70, f"{errors} errors in 10,000"
+    assert errors == checkpoint.metrics["test_errors"]  # the metadata tells the truth
+
+
+def test_few_mnist_test_digits_are_rejected_as_rubbish(shipped, mnist_dir):
+    model, _ = shipped
+    inputs = mnist_dataset(mnist_dir, "test").inputs[:2000]
+    with torch.no_grad():
+        rubbish = model.forward_with_internals(inputs).rubbish
+    assert float((rubbish > 0.5).float().mean()) < 0.02
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_hand_drawn_digits_are_recognised(shipped, variant):
+    model, _ = shipped
+    recognizer = Recognizer(model)
+    predicted = [recognizer.recognize_strokes(draw(d, **VARIANTS[variant])).digit for d in range(10)]
+    assert predicted == list(range(10))
+
+
+def test_a_scribble_is_not_confidently_a_digit(shipped):
+    model, _ = shipped
+    recognizer = Recognizer(model)
+    # A dense zig-zag filling the whole box: nothing like any prototype.
+    zigzag = [[(x * 10.0, (x % 2) * 300.0) for x in range(40)]]
+    result = recognizer.recognize_strokes(zigzag)
+    plain_one = recognizer.recognize_strokes(draw(1))
+    assert result.rubbish > plain_one.rubbish
+    assert result.penalties.min() > plain_one.penalties.min()
