@@ -1,0 +1,121 @@
+"""Starting the desktop app, and the safety net that turns any uncaught exception into a message.
+
+`run_gui(argv)` is what `digitpad` (no arguments) and `python -m digitpad gui` call.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from digitpad import __version__
+from digitpad.gui.settings import APPLICATION, ORGANISATION
+from digitpad.paths import user_data_dir
+
+log = logging.getLogger(__name__)
+
+LOG_NAME = "digitpad.log"
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+
+
+def log_file() -> Path:
+    return user_data_dir() / LOG_NAME
+
+
+def write_crash_log(text: str) -> Path | None:
+    """Append a traceback to the log; returns the file, or None if even that failed."""
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text.rstrip() + "\n\n")
+        return path
+    except OSError:
+        return None
+
+
+class ExceptionHook:
+    """sys.excepthook while the app runs: log the traceback, tell the person, keep running.
+
+    Exceptions raised in Qt slots and event handlers reach sys.excepthook in PySide6; without a
+    hook they would only be printed to a terminal the person may not have.
+    """
+
+    def __init__(self, parent: Callable[[], QWidget | None] = lambda: None):
+        self._parent = parent
+        self._previous: ExceptHook | None = None
+        self._showing = False  # an exception while the box is open must not open a second one
+
+    def install(self) -> None:
+        self._previous = sys.excepthook
+        sys.excepthook = self
+
+    def uninstall(self) -> None:
+        if sys.excepthook is self:
+            sys.excepthook = self._previous or sys.__excepthook__
+
+    def __call__(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("uncaught exception:\n%s", text)
+        path = write_crash_log(f"digitpad {__version__}\n{text}")
+        if self._showing or QApplication.instance() is None:
+            if sys.__stderr__ is not None:
+                sys.__stderr__.write(text)
+            return
+        self._showing = True
+        try:
+            where = f"The details were written to {path}." if path else "The details could not be saved."
+            QMessageBox.critical(self._parent(), "digitpad: unexpected error",
+                                 f"Something went wrong: {value}\n\n{where}\n\n"
+                                 "digitpad keeps running, but you may want to save your work and restart it.")
+        finally:
+            self._showing = False
+
+
+def make_application(argv: Sequence[str]) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORGANISATION)
+        QCoreApplication.setApplicationName(APPLICATION)
+        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(list(argv))
+    app.setApplicationDisplayName("digitpad")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_gui(argv: Sequence[str] | None = None) -> int:
+    """Create the application and the main window, and run until the window closes."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = make_application(argv if argv is not None else sys.argv[:1])
+    # LeNet-5 on one input is far too small to gain from threads, and on a busy machine a second
+    # OpenMP thread that is not scheduled makes each forward pass wait (1 ms becomes 80 ms). The
+    # setting is per thread: a training worker started later still gets all cores.
+    import torch
+
+    torch.set_num_threads(1)
+    from digitpad.gui.main_window import MainWindow  # after QApplication: widgets need it
+
+    window = MainWindow()
+    hook = ExceptionHook(lambda: window)
+    hook.install()
+    try:
+        window.show()
+        return app.exec()
+    finally:
+        hook.uninstall()
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_gui(sys.argv))

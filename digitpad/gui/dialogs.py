@@ -1,0 +1,72 @@
+"""Help → About digitpad and Help → How it works."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+from digitpad import __version__
+
+PAPER = ("Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, Gradient-Based Learning Applied to Document "
+         "Recognition, Proc. IEEE 86(11), 1998")
+MNIST_LICENCE = "CC BY-SA 3.0, Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
+
+
+def about_html() -> str:
+    return (f"<h3>digitpad {__version__}</h3>"
+            "<p>Draw a digit and watch a faithful LeNet-5 recognise it.</p>"
+            f"<p>The network is the one described in:<br><i>{PAPER}</i>.</p>"
+            "<p>Trained on the MNIST database of handwritten digits, licensed "
+            f"{MNIST_LICENCE}.</p>")
+
+
+HOW_IT_WORKS_HTML = """
+<h2>How LeNet-5 reads your digit</h2>
+<p>Your strokes are turned into the same kind of picture the network was trained on: the ink is
+scaled so its longer side is 20 pixels, centred by its centre of mass in a 28×28 field, and
+padded to <b>32×32</b>. Paper is −0.1 and ink is +1.175. That is the <i>input</i> view.</p>
+
+<h3>The layers</h3>
+<p>Every layer ends with the same squashing function, 1.7159·tanh(⅔·a), so every value you see
+lies between −1.7 (blue) and +1.7 (red); white is zero.</p>
+<ul>
+<li><b>C1</b> — six 5×5 filters slide over the input, giving six 28×28 <i>feature maps</i>.
+Each looks for one simple pattern, such as an edge in one direction, everywhere at once.</li>
+<li><b>S2</b> — each C1 map is shrunk to 14×14 by adding up 2×2 blocks (with a learned weight
+and bias). Exact positions matter less after this, which makes the network tolerant of small
+shifts and wobbles.</li>
+<li><b>C3</b> — sixteen 10×10 maps, each combining a few S2 maps with 5×5 filters. Which S2 maps
+each one sees is fixed by the paper's connection table (the grid of dots): different inputs
+push the maps to learn different, complementary features.</li>
+<li><b>S4</b> — C3 shrunk again, to sixteen 5×5 maps.</li>
+<li><b>C5</b> — 120 units, each looking at all of S4 through 5×5 filters: a summary of the whole
+digit.</li>
+<li><b>F6</b> — 84 units computed from C5. 84 = 7×12, and that is no accident.</li>
+</ul>
+
+<h3>Prototypes and penalties</h3>
+<p>Each digit has a fixed <b>prototype</b>: a tiny 7×12 bitmap of that digit, with +1 for ink
+and −1 for paper. These are never trained. Instead F6 is trained to <i>draw</i> the prototype
+of the right digit, so showing F6's 84 outputs as a 7×12 picture lets you see which prototype
+it is imitating.</p>
+<p>The output layer compares F6's picture with each prototype and adds up the squared
+differences: the <b>penalty</b> y<sub>i</sub> = Σ<sub>j</sub> (x<sub>j</sub> − w<sub>ij</sub>)².
+The smaller the penalty, the closer the match; the digit with the smallest penalty wins.
+The bars in the F6 panel show the ten penalties side by side — the shortest bar is the answer.</p>
+<p>When even the best penalty is large, the paper's "rubbish" class takes over and digitpad
+says <i>Not a digit?</i> instead of guessing.</p>
+"""
+
+
+class HowItWorksDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("How digitpad works")
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setHtml(HOW_IT_WORKS_HTML)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        self.resize(620, 640)

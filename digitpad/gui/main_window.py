@@ -1,0 +1,404 @@
+"""The main window: canvas and answer on the left, input, F6 and internals in docks on the right.
+
+It only wires widgets to the core: strokes go to `Recognizer.recognize_strokes`, and the
+`Recognition` that comes back is handed to every panel to draw. Recognition takes a few ms, so
+it runs on the GUI thread, throttled by a timer while the pen moves.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget)
+
+from digitpad.gui import settings as keys
+from digitpad.gui.canvas import DrawingCanvas
+from digitpad.gui.dialogs import HowItWorksDialog, about_html
+from digitpad.gui.f6_panel import F6Panel
+from digitpad.gui.image_io import local_files, looks_like_image_file, mime_image, qimage_to_png, read_preview
+from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
+from digitpad.gui.internals_panel import InternalsPanel
+from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build_status_bar
+from digitpad.gui.model_session import ModelSession, available_devices
+from digitpad.gui.prediction_view import PredictionView
+from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
+from digitpad.model import LeNet5, device_description, pick_device
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
+from digitpad.recognition import Recognition
+from digitpad.weights import Checkpoint, WeightsError
+
+log = logging.getLogger(__name__)
+
+#: While the pen moves, recognise at most this often (ms); on release, at once.
+RECOGNITION_INTERVAL_MS = 35
+DEFAULT_SIZE = (1280, 800)
+
+
+class MainWindow(QMainWindow):
+    """digitpad's window. Other parts of the app plug in through `model_menu`/`add_model_action`,
+    `session` (the current model, checkpoint and Recognizer) and `set_model`."""
+
+    modelChanged = Signal()
+    recognized = Signal(object)  # the new Recognition, or None when there is nothing to recognise
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("digitpad")
+        self.setObjectName("digitpadMainWindow")
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else open_settings()
+        self.session = ModelSession("cpu")
+        self._recognition: Recognition | None = None
+        self._image_input: np.ndarray | None = None  # the opened image's 32×32, while it is shown
+        self.startup_message = ""
+
+        self.canvas = DrawingCanvas(self)
+        self.prediction_view = PredictionView(self)
+        self.input_view = InputView(self)
+        self.f6_panel = F6Panel(parent=self)
+        self.internals_panel = InternalsPanel(self)
+
+        self._recognition_timer = QTimer(self)
+        self._recognition_timer.setSingleShot(True)
+        self._recognition_timer.setInterval(RECOGNITION_INTERVAL_MS)
+        self._recognition_timer.timeout.connect(self.recognize_now)
+        self.canvas.strokesChanged.connect(self._on_strokes_changed)
+
+        self.actions_ = build_actions(self)
+        self.pen_width_spin = None  # set by build_canvas_toolbar
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(8, 4, 8, 8)
+        column.setSpacing(6)
+        column.addWidget(build_canvas_toolbar(self, central))
+        column.addWidget(self.canvas, 1)
+        column.addWidget(self.prediction_view)
+        self.setCentralWidget(central)
+        self._build_docks()
+        build_status_bar(self)
+        self._build_menus()
+        self.canvas.historyChanged.connect(self._update_edit_actions)
+        self._update_edit_actions()
+
+        self._restore_settings()
+        self._start_model()
+        self.recognize_now()
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, action_text: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
+        dock.toggleViewAction().setText(action_text)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.input_dock = self._dock("Network input · 32×32", "inputDock", self.input_view, "&Input 32×32")
+        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
+        self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
+                                         "I&nternals Panel")
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
+        self.splitDockWidget(self.input_dock, self.internals_dock, Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.input_dock, self.f6_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.input_dock, self.internals_dock], [400, 430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.input_dock, self.f6_dock], [260, 480], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        a = self.actions_
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a.open_image, a.paste_image])
+        file_menu.addSeparator()
+        file_menu.addActions([a.save_drawing, a.export_input])
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([a.undo, a.redo, a.clear])
+
+        self.model_menu: QMenu = bar.addMenu("&Model")
+        self.model_menu.addActions([a.load_weights, a.revert_weights])
+        self._model_menu_anchor = self.model_menu.addSeparator()
+        self.device_menu = self.model_menu.addMenu("&Device")
+        self.device_group = QActionGroup(self)
+        self.device_group.setExclusive(True)
+        self.device_actions: dict[str, QAction] = {}
+        for device, label in available_devices():
+            action = QAction(label, self, checkable=True)
+            action.setData(str(device))
+            action.triggered.connect(lambda _=False, d=device: self.set_device(d))
+            self.device_group.addAction(action)
+            self.device_menu.addAction(action)
+            self.device_actions[str(device)] = action
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
+                              self.input_dock.toggleViewAction()])
+        view_menu.addSeparator()
+        view_menu.addActions([a.zoom_in, a.zoom_out])
+        zoom_menu = view_menu.addMenu("Input &Zoom")
+        self.zoom_group = QActionGroup(self)
+        self.zoom_actions: dict[int, QAction] = {}
+        for level in ZOOM_LEVELS:
+            action = QAction(f"{level}× ({32 * level} px)", self, checkable=True)
+            action.triggered.connect(lambda _=False, z=level: self.set_input_zoom(z))
+            self.zoom_group.addAction(action)
+            zoom_menu.addAction(action)
+            self.zoom_actions[level] = action
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a.how_it_works, a.about, a.about_qt])
+
+    def add_model_action(self, action: QAction) -> None:
+        """Insert an action (e.g. "Retrain…") into the Model menu, above the Device submenu."""
+        self.model_menu.insertAction(self._model_menu_anchor, action)
+
+    # ---- the model ---------------------------------------------------------------------------
+    @property
+    def recognizer(self):
+        return self.session.recognizer
+
+    def _start_model(self) -> None:
+        """Saved device and weights, falling back quietly (status bar, no modal box) on problems."""
+        problems = []
+        saved_device = str(self.settings.value(keys.DEVICE, "") or "")
+        try:
+            device = pick_device(saved_device or None)
+            self.session.set_device(device)
+        except Exception as exc:
+            problems.append(f"Device {saved_device} is not usable ({exc}); using the CPU.")
+            self.session.set_device("cpu")
+        saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
+        loaded = False
+        if saved_weights:
+            try:
+                self.session.load_file(Path(saved_weights))
+                loaded = True
+            except WeightsError as exc:
+                problems.append(f"Could not load your last weights: {exc}. Using the shipped weights.")
+                self.settings.remove(keys.WEIGHTS_FILE)
+        if not loaded:
+            try:
+                self.session.load_shipped()
+            except WeightsError as exc:
+                problems.append(f"No usable shipped weights ({exc}): the network is untrained.")
+        self.startup_message = " ".join(problems)
+        if problems:
+            log.warning("%s", self.startup_message)
+            self.statusBar().showMessage(self.startup_message)
+        self._model_changed()
+
+    def load_weights_file(self, path: str | Path) -> bool:
+        """Use the weights in `path`; on any problem say so and keep the current model."""
+        try:
+            self.session.load_file(Path(path))
+        except WeightsError as exc:
+            QMessageBox.critical(self, "Cannot load weights", str(exc))
+            return False
+        self.settings.setValue(keys.WEIGHTS_FILE, str(Path(path).resolve()))
+        self._model_changed(f"Loaded {self.session.weights_text()}")
+        return True
+
+    def revert_to_shipped_weights(self) -> bool:
+        try:
+            self.session.load_shipped()
+        except WeightsError as exc:
+            QMessageBox.critical(self, "Cannot load the shipped weights", str(exc))
+            return False
+        self.settings.remove(keys.WEIGHTS_FILE)
+        self._model_changed("Using the shipped weights")
+        return True
+
+    def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
+                  weights_file: Path | None = None) -> bool:
+        """Adopt a model built elsewhere (e.g. by the retraining dialog). `weights_file`, if
+        given, is remembered for the next start; otherwise the next start uses the saved setting."""
+        try:
+            self.session.set_model(model, checkpoint, source_label, weights_file)
+        except WeightsError as exc:
+            QMessageBox.critical(self, "Cannot use this model", str(exc))
+            return False
+        if weights_file is not None:
+            self.settings.setValue(keys.WEIGHTS_FILE, str(Path(weights_file).resolve()))
+        self._model_changed(f"Now using {source_label}")
+        return True
+
+    def set_device(self, device: torch.device | str) -> bool:
+        """Move the model; a device that fails leaves everything on the old one, with a message."""
+        device = torch.device(device)
+        try:
+            self.session.set_device(device)
+        except Exception as exc:
+            QMessageBox.warning(self, "Cannot use this device",
+                                f"{device}: {exc}\n\nStaying on {self.session.device_text()}.")
+            self._sync_device_actions()
+            return False
+        self.settings.setValue(keys.DEVICE, str(device))
+        self._model_changed(f"Running on {device_description(device)}")
+        return True
+
+    def _model_changed(self, message: str = "") -> None:
+        self.device_status.setText(f"Device: {self.session.device_text()}")
+        self.weights_status.setText(f"Weights: {self.session.weights_text()}")
+        self.weights_status.setToolTip(str(self.session.weights_file or "the weights shipped with digitpad"))
+        self._sync_device_actions()
+        if message:
+            self.statusBar().showMessage(message, 5000)
+        self.recognize_now()
+        self.modelChanged.emit()
+
+    def _sync_device_actions(self) -> None:
+        action = self.device_actions.get(str(self.session.device))
+        if action is not None:
+            action.setChecked(True)
+
+    # ---- recognition -------------------------------------------------------------------------
+    def _on_strokes_changed(self, final: bool) -> None:
+        self._image_input = None if not self.canvas.is_showing_image() else self._image_input
+        if final:
+            self._recognition_timer.stop()
+            self.recognize_now()
+        elif not self._recognition_timer.isActive():
+            self._recognition_timer.start()  # not restarted by later moves: a steady rate
+
+    def recognize_now(self) -> Recognition | None:
+        """Recognise what is on the canvas (or the opened image) and show it everywhere."""
+        recognition = None
+        try:
+            if self._image_input is not None and self.canvas.is_showing_image():
+                recognition = self.recognizer.recognize_array(self._image_input)
+            elif not self.canvas.is_empty():
+                recognition = self.recognizer.recognize_strokes(self.canvas.strokes(), self.canvas.pen_width())
+        except EmptyDrawing:
+            recognition = None
+        self._show(recognition)
+        return recognition
+
+    def _show(self, recognition: Recognition | None) -> None:
+        self._recognition = recognition
+        self.prediction_view.show_recognition(recognition)
+        self.input_view.set_array(None if recognition is None else recognition.input)
+        self.f6_panel.show_recognition(recognition)
+        self.internals_panel.show_recognition(recognition)
+        self.timing_status.setText("Recognition: —" if recognition is None
+                                   else f"Recognition: {1000 * recognition.seconds:.1f} ms")
+        self.actions_.export_input.setEnabled(recognition is not None)
+        self.recognized.emit(recognition)
+
+    @property
+    def last_recognition(self) -> Recognition | None:
+        return self._recognition
+
+    # ---- images in -----------------------------------------------------------------------------
+    def open_image(self, path: str | Path) -> bool:
+        """Recognise an image file; unreadable or blank files get a message and change nothing."""
+        path = Path(path)
+        return self._show_image(path, path.name, read_preview(path) if path.is_file() else None)
+
+    def paste_image(self) -> bool:
+        mime = QGuiApplication.clipboard().mimeData()
+        image = mime_image(mime) if mime is not None else None
+        if image is not None:
+            return self._show_image(qimage_to_png(image), "pasted image", image)
+        files = [p for p in local_files(mime)] if mime is not None else []
+        if files:
+            return self.open_image(files[0])
+        self.statusBar().showMessage("The clipboard holds no image", 5000)
+        return False
+
+    def _show_image(self, source: ImageSource, name: str, preview) -> bool:
+        try:
+            array = image_to_array(source)
+        except ImageError as exc:
+            QMessageBox.warning(self, "Cannot open image", str(exc))
+            return False
+        except EmptyDrawing:
+            QMessageBox.information(self, "Nothing to recognise", f"{name}: the image is blank.")
+            return False
+        self._recognition_timer.stop()
+        self.canvas.show_image(preview, f"{name} — draw on the canvas to replace it")
+        self._image_input = array
+        self.recognize_now()
+        self.statusBar().showMessage(f"Opened {name}", 5000)
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime_image(mime) is not None or any(looks_like_image_file(p) for p in local_files(mime)):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        files = local_files(mime)
+        image = mime_image(mime)
+        if files:
+            self.open_image(files[0])
+        elif image is not None:
+            self._show_image(qimage_to_png(image), "dropped image", image)
+        event.acceptProposedAction()
+
+    # ---- view ------------------------------------------------------------------------------------
+    def set_input_zoom(self, zoom: int) -> None:
+        zoom = min(ZOOM_LEVELS, key=lambda level: abs(level - zoom))
+        self.input_view.set_zoom(zoom)
+        self.zoom_actions[zoom].setChecked(True)
+        self.settings.setValue(keys.INPUT_ZOOM, zoom)
+
+    def step_input_zoom(self, steps: int) -> None:
+        index = ZOOM_LEVELS.index(self.input_view.zoom()) if self.input_view.zoom() in ZOOM_LEVELS else 0
+        self.set_input_zoom(ZOOM_LEVELS[min(max(index + steps, 0), len(ZOOM_LEVELS) - 1)])
+
+    def set_pen_width(self, width: float) -> None:
+        self.canvas.set_pen_width(width)
+        if self.pen_width_spin is not None and self.pen_width_spin.value() != round(self.canvas.pen_width()):
+            self.pen_width_spin.setValue(round(self.canvas.pen_width()))
+        self.settings.setValue(keys.PEN_WIDTH, self.canvas.pen_width())
+        if not self.canvas.is_empty():
+            self.recognize_now()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About digitpad", about_html())
+
+    def show_how_it_works(self) -> None:
+        HowItWorksDialog(self).exec()
+
+    def _update_edit_actions(self) -> None:
+        a = self.actions_
+        a.undo.setEnabled(self.canvas.can_undo())
+        a.redo.setEnabled(self.canvas.can_redo())
+        a.clear.setEnabled(not self.canvas.is_empty() or self.canvas.is_showing_image())
+        a.save_drawing.setEnabled(not self.canvas.is_empty())
+
+    # ---- settings --------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.canvas.pen_width()))
+        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
+        self.resize(*DEFAULT_SIZE)
+        geometry = s.value(keys.GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value(keys.WINDOW_STATE)
+        if state is not None:
+            self.restoreState(state)
+        self.f6_dock.setVisible(read_bool(s, keys.SHOW_F6, True))
+        self.internals_dock.setVisible(read_bool(s, keys.SHOW_INTERNALS, True))
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue(keys.PEN_WIDTH, self.canvas.pen_width())
+        s.setValue(keys.INPUT_ZOOM, self.input_view.zoom())
+        s.setValue(keys.GEOMETRY, self.saveGeometry())
+        s.setValue(keys.WINDOW_STATE, self.saveState())
+        s.setValue(keys.SHOW_F6, self.f6_dock.isVisibleTo(self))
+        s.setValue(keys.SHOW_INTERNALS, self.internals_dock.isVisibleTo(self))
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        super().closeEvent(event)

@@ -1,0 +1,134 @@
+"""Which network the window uses: its weights, where they came from, and its device.
+
+Every change is all-or-nothing: a bad weights file or a device that fails raises before
+anything is replaced, so the window keeps recognising with the old model.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from digitpad.model import LeNet5, device_description
+from digitpad.recognition import Recognizer
+from digitpad.weights import Checkpoint, WeightsError, load_checkpoint, model_from_checkpoint, shipped_weights_path
+
+log = logging.getLogger(__name__)
+
+UNTRAINED_LABEL = "untrained network (no shipped weights found)"
+
+
+def shipped_weights_file() -> Path:
+    """The shipped weights; the one place the GUI asks for them (tests may point it elsewhere)."""
+    return shipped_weights_path()
+
+
+def available_devices() -> list[tuple[torch.device, str]]:
+    """CPU and every CUDA device torch can see, with names for the Device menu."""
+    devices = [(torch.device("cpu"), "CPU")]
+    try:
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except Exception:  # a broken driver must not stop the app from starting
+        log.exception("could not count CUDA devices")
+        count = 0
+    for index in range(count):
+        try:
+            name = torch.cuda.get_device_name(index)
+        except Exception:
+            name = "unknown device"
+        devices.append((torch.device("cuda", index), f"CUDA {index}: {name}"))
+    return devices
+
+
+def check_device(model: LeNet5, device: torch.device) -> LeNet5:
+    """`model` on `device`, after one tiny forward pass there (an unusable GPU fails here, now)."""
+    moved = model.to(device)
+    with torch.inference_mode():
+        moved(torch.zeros(1, 1, 32, 32, device=device))
+    return moved
+
+
+class ModelSession:
+    """The current model, its checkpoint and source, and the Recognizer built on them."""
+
+    def __init__(self, device: torch.device | str = "cpu"):
+        self._device = torch.device(device)
+        self._checkpoint: Checkpoint | None = None
+        self._source_label = UNTRAINED_LABEL
+        self._weights_file: Path | None = None
+        self._recognizer = Recognizer(LeNet5(), self._device)
+
+    # ---- what is loaded --------------------------------------------------------------------
+    @property
+    def recognizer(self) -> Recognizer:
+        return self._recognizer
+
+    @property
+    def model(self) -> LeNet5:
+        return self._recognizer.model
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        return self._checkpoint
+
+    @property
+    def weights_file(self) -> Path | None:
+        """The user's weights file, or None for the shipped weights (or another source)."""
+        return self._weights_file
+
+    @property
+    def source_label(self) -> str:
+        return self._source_label
+
+    def weights_text(self) -> str:
+        """For the status bar: 'shipped weights, test error 0.85%' or 'mine.pt (test error 1.10%)'."""
+        return self._source_label
+
+    def device_text(self) -> str:
+        return device_description(self._device)
+
+    # ---- changing it -----------------------------------------------------------------------
+    def load_shipped(self) -> None:
+        """Raises WeightsError (naming the file) when the shipped weights are missing or bad."""
+        checkpoint = load_checkpoint(shipped_weights_file())
+        error = checkpoint.test_error
+        label = "shipped weights" + (f", test error {100 * error:.2f}%" if error is not None else "")
+        self._adopt(model_from_checkpoint(checkpoint), checkpoint, label, None)
+
+    def load_file(self, path: Path) -> None:
+        """Raises WeightsError naming the file; on failure the current model stays."""
+        checkpoint = load_checkpoint(Path(path))
+        self._adopt(model_from_checkpoint(checkpoint), checkpoint, checkpoint.describe(), Path(path))
+
+    def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
+                  weights_file: Path | None = None) -> None:
+        """Use an already built model (e.g. one just trained); raises if it cannot run here."""
+        self._adopt(model, checkpoint, source_label, weights_file)
+
+    def set_device(self, device: torch.device | str) -> None:
+        """Move the model; any failure (no such GPU, out of memory…) leaves it where it was."""
+        device = torch.device(device)
+        if device == self._device:
+            return
+        old = self._device
+        try:
+            model = check_device(self.model, device)
+        except Exception:
+            self.model.to(old)
+            raise
+        self._device = device
+        self._recognizer = Recognizer(model, device)
+
+    def _adopt(self, model: LeNet5, checkpoint: Checkpoint | None, label: str, weights_file: Path | None) -> None:
+        try:
+            model = check_device(model.eval(), self._device)
+        except Exception as exc:
+            raise WeightsError(f"{label}: the model does not run on {device_description(self._device)}: {exc}") from exc
+        self._recognizer = Recognizer(model, self._device)
+        self._checkpoint, self._source_label, self._weights_file = checkpoint, label, weights_file
