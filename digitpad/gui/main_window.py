@@ -26,6 +26,7 @@ from digitpad.gui.internals_panel import InternalsPanel
 from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build_status_bar
 from digitpad.gui.model_session import ModelSession, available_devices
 from digitpad.gui.prediction_view import PredictionView
+from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.model import LeNet5, device_description, pick_device
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
@@ -82,10 +83,16 @@ class MainWindow(QMainWindow):
         self._build_docks()
         build_status_bar(self)
         self._build_menus()
+        install_retraining(self)  # Model → Retrain…/Weights History…/Export…, Teach menu: gui/retraining.py
         self.canvas.historyChanged.connect(self._update_edit_actions)
         self._update_edit_actions()
 
         self._restore_settings()
+        # Saved when the person toggles a panel, not only on close (a crash must not forget it).
+        # `triggered`, not `toggled`: Qt also unchecks these actions when the window hides.
+        self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
+        self.internals_dock.toggleViewAction().triggered.connect(
+            lambda shown: self.settings.setValue(keys.SHOW_INTERNALS, shown))
         self._start_model()
         self.recognize_now()
 
@@ -379,6 +386,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.canvas.pen_width()))
         self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
+        show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
         self.resize(*DEFAULT_SIZE)
         geometry = s.value(keys.GEOMETRY)
         if geometry is not None:
@@ -386,8 +394,8 @@ class MainWindow(QMainWindow):
         state = s.value(keys.WINDOW_STATE)
         if state is not None:
             self.restoreState(state)
-        self.f6_dock.setVisible(read_bool(s, keys.SHOW_F6, True))
-        self.internals_dock.setVisible(read_bool(s, keys.SHOW_INTERNALS, True))
+        self.f6_dock.setVisible(show_f6)
+        self.internals_dock.setVisible(show_internals)
 
     def save_settings(self) -> None:
         s = self.settings

@@ -1,0 +1,322 @@
+"""End-to-end tests of the desktop app: real widgets driven with qtbot mouse and key events.
+
+The window uses the shipped weights (resources/lenet5.pt). Before they exist (a fresh checkout
+still training), $DIGITPAD_GUI_TEST_WEIGHTS may name another checkpoint; otherwise these skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QAction, QGuiApplication, QImage  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+import digitpad.gui.model_session as model_session  # noqa: E402
+from digitpad.data import load_mnist  # noqa: E402
+from digitpad.gui import settings as keys  # noqa: E402
+from digitpad.gui.app import ExceptionHook, log_file  # noqa: E402
+from digitpad.gui.main_actions import save_drawing  # noqa: E402
+from digitpad.gui.main_window import MainWindow  # noqa: E402
+from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
+from digitpad.prototypes import load_prototypes  # noqa: E402
+from digitpad.recognition import Recognizer  # noqa: E402
+from digitpad.weights import load_model  # noqa: E402
+
+# ---- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def gui_weights() -> Path:
+    shipped = model_session.shipped_weights_file()
+    if shipped.exists():
+        return shipped
+    fallback = os.environ.get("DIGITPAD_GUI_TEST_WEIGHTS")
+    if fallback and Path(fallback).exists():
+        return Path(fallback)
+    pytest.skip(f"no trained weights: {shipped} is missing and $DIGITPAD_GUI_TEST_WEIGHTS is not set")
+
+
+@pytest.fixture
+def use_weights(gui_weights, monkeypatch):
+    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: gui_weights)
+    return gui_weights
+
+
+@pytest.fixture
+def message_boxes(monkeypatch):
+    """Every QMessageBox the window would show, recorded instead of blocking the test."""
+    calls: list[tuple[str, str, str]] = []
+
+    def recorder(kind):
+        def record(parent, title, text, *args, **kwargs):
+            calls.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return record
+
+    for kind in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return calls
+
+
+@pytest.fixture
+def window(qtbot, use_weights, message_boxes):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+# ---- drawing like a person ------------------------------------------------------------------------
+
+
+def _points(canvas, path: list[tuple[float, float]], steps: int = 12) -> list[QPoint]:
+    """A polyline in fractions of the canvas, sampled densely like mouse-move events."""
+    w, h = canvas.width(), canvas.height()
+    points = [QPoint(round(path[0][0] * w), round(path[0][1] * h))]
+    for (x0, y0), (x1, y1) in zip(path, path[1:]):
+        for i in range(1, steps + 1):
+            t = i / steps
+            points.append(QPoint(round((x0 + (x1 - x0) * t) * w), round((y0 + (y1 - y0) * t) * h)))
+    return points
+
+
+def draw_stroke(qtbot, canvas, path, steps: int = 12, release: bool = True) -> None:
+    points = _points(canvas, path, steps)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(canvas, point)
+    if release:
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+
+
+ONE = [(0.55, 0.18), (0.47, 0.82)]                 # a slightly slanted vertical line
+SEVEN = [(0.3, 0.2), (0.7, 0.2), (0.46, 0.82)]     # top bar, then the diagonal, one stroke
+SEVEN_BAR, SEVEN_DIAGONAL = [(0.3, 0.2), (0.7, 0.2)], [(0.7, 0.2), (0.46, 0.82)]
+
+
+# ---- drawing and live recognition ---------------------------------------------------------------
+
+
+def test_a_drawn_one_is_recognised_while_drawing_and_on_release(qtbot, window):
+    assert window.prediction_view.shown_digit() is None
+    draw_stroke(qtbot, window.canvas, ONE, release=False)
+    # The throttling timer recognises the stroke before the pen is lifted.
+    qtbot.waitUntil(lambda: window.last_recognition is not None, timeout=2000)
+    points = _points(window.canvas, ONE)
+    qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+    assert len(window.canvas.strokes()) == 1
+    assert window.prediction_view.shown_digit() == 1
+    assert window.timing_status.text().endswith("ms")
+
+
+def test_a_drawn_seven_is_recognised(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    assert window.prediction_view.shown_digit() == 7
+    assert window.f6_panel.winner() == 7
+
+
+def test_undo_redo_and_clear_change_the_drawing_and_the_prediction(qtbot, window):
+    canvas = window.canvas
+    draw_stroke(qtbot, canvas, SEVEN_BAR)
+    draw_stroke(qtbot, canvas, SEVEN_DIAGONAL)
+    assert window.prediction_view.shown_digit() == 7
+    seven = window.f6_panel.penalty_texts()
+
+    window.actions_.undo.trigger()
+    assert len(canvas.strokes()) == 1
+    assert window.f6_panel.penalty_texts() != seven
+    window.actions_.redo.trigger()
+    assert len(canvas.strokes()) == 2
+    assert window.f6_panel.penalty_texts() == seven
+
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_empty()
+    assert window.prediction_view.shown_digit() is None
+    assert window.prediction_view.shown_text() == "—"
+    assert window.f6_panel.penalty_texts() == ["—"] * 10
+    assert window.input_view.array() is None
+
+    window.actions_.undo.trigger()  # a clear can be undone
+    assert window.prediction_view.shown_digit() == 7
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert canvas.is_empty() and window.last_recognition is None
+
+
+def test_drawing_survives_a_resize(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    before = window.canvas.strokes()
+    window.resize(1000, 700)
+    qtbot.wait(10)
+    assert window.canvas.strokes() == before
+    assert window.prediction_view.shown_digit() == 7
+
+
+# ---- the F6 panel -----------------------------------------------------------------------------------
+
+
+def test_f6_panel_shows_the_prototypes_and_the_recognizers_penalties(qtbot, window, gui_weights):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    panel = window.f6_panel
+    assert panel.prototype_count() == 10
+    prototypes = load_prototypes()
+    for digit, thumb in enumerate(panel._thumbnails):
+        np.testing.assert_array_equal(thumb.values(), prototypes[digit])
+
+    model, _ = load_model(gui_weights)
+    expected = Recognizer(model).recognize_strokes(window.canvas.strokes(), window.canvas.pen_width())
+    shown = [float(text) for text in panel.penalty_texts()]
+    np.testing.assert_allclose(shown, expected.penalties, atol=0.051)
+    np.testing.assert_allclose(panel.f6_values(), expected.f6.reshape(12, 7), atol=1e-5)
+    assert panel.winner() == expected.digit == 7
+
+
+# ---- model, device and status bar -----------------------------------------------------------------
+
+
+def test_status_bar_names_the_device_and_the_weights(window):
+    assert window.device_status.text() == "Device: CPU"
+    assert "shipped weights" in window.weights_status.text()
+    assert window.device_actions["cpu"].isChecked()
+
+
+def test_a_cuda_device_is_listed_and_a_failing_one_is_refused(qtbot, use_weights, message_boxes, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Imaginary GPU 9000")
+    win = MainWindow()
+    qtbot.addWidget(win)
+    labels = [action.text() for action in win.device_menu.actions()]
+    assert labels == ["CPU", "CUDA 0: Imaginary GPU 9000"]
+    # CUDA looked available, so the start tried it, failed quietly and says so in the status bar.
+    assert win.session.device.type == "cpu"
+    assert "using the CPU" in win.startup_message
+    assert message_boxes == []
+
+    win.device_actions["cuda:0"].trigger()
+    assert [kind for kind, _, _ in message_boxes] == ["warning"]
+    assert win.session.device.type == "cpu"
+    assert win.device_actions["cpu"].isChecked()
+    assert win.device_status.text() == "Device: CPU"
+
+
+def test_a_corrupt_weights_file_is_refused_and_the_old_model_kept(qtbot, window, message_boxes, tmp_path):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    before = window.f6_panel.penalty_texts()
+    status = window.weights_status.text()
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(np.random.default_rng(0).bytes(4096))
+
+    assert window.load_weights_file(bad) is False
+    assert len(message_boxes) == 1
+    kind, _, text = message_boxes[0]
+    assert kind == "critical" and "broken.pt" in text
+    window.recognize_now()
+    assert window.f6_panel.penalty_texts() == before
+    assert window.weights_status.text() == status
+    assert open_settings().value(keys.WEIGHTS_FILE) is None
+
+
+def test_a_corrupt_last_weights_file_falls_back_quietly_at_start(qtbot, use_weights, message_boxes, tmp_path):
+    bad = tmp_path / "gone-bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    settings = open_settings()
+    settings.setValue(keys.WEIGHTS_FILE, str(bad))
+    settings.sync()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert message_boxes == []
+    assert "gone-bad.pt" in win.statusBar().currentMessage()
+    assert "shipped weights" in win.weights_status.text()
+
+
+def test_model_menu_accepts_actions_from_other_parts_of_the_app(window):
+    retrain = QAction("Retrain…", window)
+    window.add_model_action(retrain)
+    actions = window.model_menu.actions()
+    assert actions.index(retrain) < actions.index(window.device_menu.menuAction())
+
+
+# ---- images in and out ------------------------------------------------------------------------------
+
+
+def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
+    test_set = load_mnist(mnist_dir, "test")
+    for index in range(4):
+        path = tmp_path / f"mnist-{index}.png"
+        Image.fromarray(255 - test_set.images[index]).save(path)  # dark ink on white paper
+        assert window.open_image(path)
+        assert window.prediction_view.shown_digit() == int(test_set.labels[index])
+        assert window.canvas.is_showing_image()
+        assert window.input_view.array() is not None
+
+
+def test_a_non_image_file_is_reported_and_the_window_keeps_working(qtbot, window, message_boxes, tmp_path):
+    notes = tmp_path / "notes.png"
+    notes.write_text("these are not pixels")
+    assert window.open_image(notes) is False
+    assert [kind for kind, _, _ in message_boxes] == ["warning"]
+    assert "notes.png" in message_boxes[0][2]
+    draw_stroke(qtbot, window.canvas, ONE)
+    assert window.prediction_view.shown_digit() == 1
+
+
+def test_a_pasted_image_is_recognised(window, mnist_dir):
+    test_set = load_mnist(mnist_dir, "test")
+    pixels = np.ascontiguousarray(255 - test_set.images[1])
+    image = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+    QGuiApplication.clipboard().setImage(image)
+    assert window.paste_image()
+    assert window.prediction_view.shown_digit() == int(test_set.labels[1])
+
+
+def test_a_saved_drawing_reopens_as_the_same_digit(qtbot, window, tmp_path):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    path = tmp_path / "seven.png"
+    assert save_drawing(window, path)
+    assert window.open_image(path)
+    assert window.prediction_view.shown_digit() == 7
+
+
+# ---- settings and safety net ----------------------------------------------------------------------------
+
+
+def test_settings_persist_across_windows_in_the_tests_own_config(qtbot, use_weights, isolated_user_data):
+    assert settings_file().is_relative_to(isolated_user_data)
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.pen_width_spin.setValue(17)
+    first.set_input_zoom(10)
+    first.internals_dock.toggleViewAction().trigger()  # hide the internals
+    first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert second.canvas.pen_width() == 17
+    assert second.pen_width_spin.value() == 17
+    assert second.input_view.zoom() == 10
+    assert not second.internals_dock.isVisibleTo(second)
+    assert second.f6_dock.isVisibleTo(second)
+
+
+def test_uncaught_exceptions_are_logged_and_shown_not_crashes(message_boxes):
+    hook = ExceptionHook()
+    try:
+        raise RuntimeError("something broke in a slot")
+    except RuntimeError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    assert [kind for kind, _, _ in message_boxes] == ["critical"]
+    assert "something broke in a slot" in log_file().read_text(encoding="utf-8")
