@@ -196,6 +196,7 @@ class InternalsPanel(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._refresh_tooltips()
+        self.select_map("c1", 0)  # something in the detail view from the start shows what it is for
 
     @staticmethod
     def _title_html(spec: LayerSpec) -> str:
@@ -257,7 +258,7 @@ class InternalsPanel(QScrollArea):
         shown = self._hovered or self._selected
         self.c3_table.set_highlight(shown[1] if shown and shown[0] == "c3" else None)
         if shown is None:
-            self.detail.show_map("Hover or click a map to see it here, large", None)
+            self.detail.show_map("Hover over a map to see it here, large; click one to keep it here", None)
             return
         layer, index = shown
         values = None
