@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
@@ -38,6 +39,17 @@ log = logging.getLogger(__name__)
 #: While the pen moves, recognise at most this often (ms); on release, at once.
 RECOGNITION_INTERVAL_MS = 35
 DEFAULT_SIZE = (1280, 800)
+#: Logical pixels of screen width below which the internals are tabbed with F6 at first start.
+SIDE_BY_SIDE_WIDTH = 1240
+
+
+def scrollable(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area: on a small screen a panel scrolls instead of clipping."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -107,7 +119,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.input_dock = self._dock("Network input · 32×32", "inputDock", self.input_view, "&Input 32×32")
-        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
+        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", scrollable(self.f6_panel), "&F6 Panel")
         self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
                                          "I&nternals Panel")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
@@ -115,6 +127,11 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.input_dock, self.f6_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.input_dock, self.internals_dock], [400, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.input_dock, self.f6_dock], [260, 480], Qt.Orientation.Vertical)
+        if self.screen().availableGeometry().width() < SIDE_BY_SIDE_WIDTH:
+            # Too narrow for canvas + two dock columns (a laptop, or 200 % scaling): the
+            # internals share the F6 dock's place as a tab instead of squeezing everything.
+            self.tabifyDockWidget(self.f6_dock, self.internals_dock)
+            self.f6_dock.raise_()
 
     def _build_menus(self) -> None:
         a = self.actions_
@@ -387,7 +404,10 @@ class MainWindow(QMainWindow):
         self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.canvas.pen_width()))
         self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
-        self.resize(*DEFAULT_SIZE)
+        # ~1280×800, but never larger than the screen (a laptop, or 200 % scaling on 1080p).
+        available = self.screen().availableGeometry()
+        self.resize(min(DEFAULT_SIZE[0], int(available.width() * 0.96)),
+                    min(DEFAULT_SIZE[1], int(available.height() * 0.92)))
         geometry = s.value(keys.GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
