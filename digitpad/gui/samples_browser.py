@@ -1,0 +1,174 @@
+"""Teach → Browse My Samples…: the personal samples as a grid of thumbnails with their labels;
+delete, import and export them. The file itself is handled by `digitpad.samples.SampleStore`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView,
+                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+
+from digitpad.preprocess import BACKGROUND, INK, EmptyDrawing
+from digitpad.samples import Sample, SampleError, SampleStore
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL = 64  # px: the 32×32 input at 2×
+SAMPLES_FILTER = "digitpad samples (*.jsonl);;All files (*)"
+
+
+def input_thumbnail(array32: np.ndarray, size: int = THUMBNAIL) -> QPixmap:
+    """The network's 32×32 input as dark ink on white paper, scaled up without smoothing."""
+    grey = 255 - np.clip((np.asarray(array32, np.float32) - BACKGROUND) / (INK - BACKGROUND), 0, 1) * 255
+    data = np.ascontiguousarray(grey.round().astype(np.uint8))
+    image = QImage(data.data, data.shape[1], data.shape[0], data.shape[1], QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.FastTransformation))
+
+
+class SamplesBrowser(QDialog):
+    """A grid of the samples in `store()`; `samplesChanged` after a delete or an import."""
+
+    samplesChanged = Signal()
+
+    def __init__(self, store: Callable[[], SampleStore], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("My Samples")
+        self._store_factory = store
+        self.store = store()
+        self._thumbnails: dict[Sample, QPixmap] = {}
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.problems = QLabel(self)
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b00020")
+        self.grid = QListWidget(self)
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setSpacing(6)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.itemSelectionChanged.connect(self._update_buttons)
+        self.delete_button = QPushButton("Delete…", self)
+        self.delete_button.setShortcut("Delete")
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.import_button = QPushButton("Import…", self)
+        self.import_button.clicked.connect(lambda: self.import_from())
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.clicked.connect(lambda: self.export_to())
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        for button in (self.delete_button, self.import_button, self.export_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(buttons)
+        self.resize(620, 480)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the file and rebuild the grid."""
+        try:
+            self.store = self._store_factory()
+        except SampleError as exc:
+            self.problems.setText(str(exc))
+        samples = self.store.samples()
+        self.grid.clear()
+        for index, sample in enumerate(samples):
+            item = QListWidgetItem(self._thumbnail(sample), str(sample.label))
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setToolTip(f"Labelled {sample.label}" + (f", taught {sample.created}" if sample.created else ""))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            self.grid.addItem(item)
+        counts = ", ".join(f"{d}: {n}" for d, n in enumerate(self.store.counts()) if n)
+        self.summary.setText(f"{len(samples)} sample{'s' * (len(samples) != 1)}" + (f" ({counts})" if counts else "")
+                             + f" in {self.store.path}" + ("" if samples else
+                                                          ". Draw a digit and use Teach → This Is a … to add one."))
+        problems = self.store.problems
+        self.problems.setText("" if not problems else
+                              f"{len(problems)} line{'s' * (len(problems) != 1)} could not be read and "
+                              f"{'are' if len(problems) != 1 else 'is'} kept as it is: " + "; ".join(problems[:5]))
+        self.problems.setVisible(bool(problems))
+        self._update_buttons()
+
+    def _thumbnail(self, sample: Sample) -> QIcon:
+        pixmap = self._thumbnails.get(sample)
+        if pixmap is None:
+            try:
+                pixmap = input_thumbnail(sample.render())
+            except EmptyDrawing:
+                pixmap = QPixmap(THUMBNAIL, THUMBNAIL)
+                pixmap.fill(Qt.GlobalColor.white)
+            self._thumbnails[sample] = pixmap
+        return QIcon(pixmap)
+
+    def _update_buttons(self) -> None:
+        self.delete_button.setEnabled(bool(self.grid.selectedItems()))
+        self.export_button.setEnabled(len(self.store) > 0)
+
+    def selected_indices(self) -> list[int]:
+        return sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems())
+
+    def delete_selected(self, confirm: bool = True) -> int:
+        indices = self.selected_indices()
+        if not indices:
+            return 0
+        if confirm and QMessageBox.question(
+                self, "Delete samples", f"Delete {len(indices)} sample{'s' * (len(indices) != 1)}? "
+                                        "This cannot be undone.") != QMessageBox.StandardButton.Yes:
+            return 0
+        deleted = 0
+        try:
+            for index in reversed(indices):  # from the end, so the earlier indices stay valid
+                self.store.delete(index)
+                deleted += 1
+        except (SampleError, IndexError) as exc:
+            QMessageBox.warning(self, "Could not delete", str(exc))
+        self.refresh()
+        if deleted:
+            self.samplesChanged.emit()
+        return deleted
+
+    def import_from(self, path: str | Path | None = None) -> int:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import Samples", str(Path.home()), SAMPLES_FILTER)
+            if not path:
+                return 0
+        try:
+            added, problems = self.store.import_file(Path(path))
+        except SampleError as exc:
+            QMessageBox.warning(self, "Could not import", str(exc))
+            return 0
+        self.refresh()
+        message = f"Imported {added} new sample{'s' * (added != 1)} from {Path(path).name}."
+        if problems:
+            message += f" Skipped {len(problems)} unreadable line(s): " + "; ".join(problems[:3])
+        self.summary.setText(self.summary.text() + "\n" + message)
+        if added:
+            self.samplesChanged.emit()
+        return added
+
+    def export_to(self, path: str | Path | None = None) -> int:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export Samples", str(Path.home() / "samples.jsonl"),
+                                                  SAMPLES_FILTER)
+            if not path:
+                return 0
+        try:
+            count = self.store.export_file(Path(path))
+        except SampleError as exc:
+            QMessageBox.warning(self, "Could not export", str(exc))
+            return 0
+        self.summary.setText(self.summary.text() + f"\nExported {count} sample(s) to {path}.")
+        return count

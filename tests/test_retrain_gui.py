@@ -1,0 +1,280 @@
+"""Model → Retrain…, Weights History, Export and Teach, driven through the real main window.
+
+Training runs are tiny (a few hundred images, one epoch) and every wait is on a signal.
+The "shipped weights" are a seeded untrained checkpoint, so the tests never depend on the
+long training run that produces resources/lenet5.pt.
+"""
+
+from __future__ import annotations
+
+import time
+
+import onnxruntime
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+import digitpad.gui.model_session as model_session
+import digitpad.training
+from digitpad.gui import settings as keys
+from digitpad.gui.main_window import MainWindow
+from digitpad.gui.retrain_dialog import RetrainDialog, weights_dir
+from digitpad.gui.training_worker import BackgroundJob
+from digitpad.model import LeNet5
+from digitpad.samples import SampleStore, default_samples_path
+from digitpad.weights import load_checkpoint, save_checkpoint
+
+SEVEN = [(10, 10), (90, 10), (40, 100)]
+TRAINING_TIMEOUT = 60_000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The test machine is shared with training runs: a second torch thread only adds contention."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def shipped(tmp_path, monkeypatch):
+    torch.manual_seed(11)
+    path = tmp_path / "shipped.pt"
+    save_checkpoint(path, LeNet5(), {"epochs": 0}, {"test_error": 0.9})
+    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch):
+    """Every QMessageBox is recorded instead of blocking the test."""
+    calls: list[tuple[str, str]] = []
+
+    def recorder(kind):
+        def record(parent, title, text, *args, **kwargs):
+            calls.append((kind, text))
+            return QMessageBox.StandardButton.Yes if kind == "question" else QMessageBox.StandardButton.Ok
+        return record
+
+    for kind in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return calls
+
+
+def make_window(qtbot) -> MainWindow:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot):
+    return make_window(qtbot)
+
+
+@pytest.fixture
+def dialog(window, mnist_dir) -> RetrainDialog:
+    dialog = window.retraining.open_retrain()
+    dialog.folder.setText(str(mnist_dir))
+    dialog.train_limit, dialog.test_limit, dialog.threads = 300, 200, 1
+    dialog.epochs.setValue(1)
+    return dialog
+
+
+def state_of(window) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in window.session.model.state_dict().items()}
+
+
+def same_state(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def train_to_the_end(qtbot, dialog) -> None:
+    with qtbot.waitSignal(dialog.trainingFinished, timeout=TRAINING_TIMEOUT):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+
+
+def test_defaults_are_the_shipped_recipe(window):
+    dialog = window.retraining.open_retrain()
+    config, defaults = dialog.config(), digitpad.training.TrainingConfig()
+    assert (config.epochs, config.optimizer, config.distort, config.seed) == \
+        (defaults.epochs, defaults.optimizer, defaults.distort, defaults.seed)
+    assert dialog.device.itemData(0) == "cpu"
+    dialog.fine_tune.setChecked(True)
+    assert dialog.epochs.value() < defaults.epochs
+
+
+def test_progress_and_curves_arrive_then_old_and_new_are_compared(qtbot, dialog):
+    with qtbot.waitSignals([dialog.trainingStarted, dialog.batchProgressed, dialog.epochFinished,
+                            dialog.trainingFinished], timeout=TRAINING_TIMEOUT):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.overall.value() == 100 and dialog.epoch_bar.value() == 100
+    assert "Elapsed" in dialog.timing.text()
+    assert len(dialog.loss_plot.series[0].points) == 1 and len(dialog.error_plot.series[0].points) == 1
+    outcome = dialog.outcome
+    assert outcome.test_total == 200 and outcome.old_test_error is not None
+    assert "current model" in dialog.comparison.text() and f"{100 * outcome.new_test_error:.2f}%" in \
+        dialog.comparison.text()
+    assert dialog.adopt_button.isVisible() and dialog.discard_button.isVisible()
+    assert not dialog.start_button.isVisible()
+
+
+def test_cancel_stops_quickly_and_leaves_the_model_alone(qtbot, window, dialog):
+    dialog.train_limit = 3000  # × 5 epochs: far longer than the test waits
+    dialog.epochs.setValue(5)
+    before = state_of(window)
+    with qtbot.waitSignal(dialog.batchProgressed, timeout=TRAINING_TIMEOUT):
+        dialog.start()
+    asked = time.monotonic()
+    with qtbot.waitSignal(dialog.trainingCancelled, timeout=TRAINING_TIMEOUT):
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert time.monotonic() - asked < 2
+    assert same_state(before, state_of(window))
+    assert dialog.outcome is None and not list(weights_dir().glob("*.pt"))
+    assert "cancelled" in dialog.stage.text() and dialog.start_button.isVisible()
+    qtbot.waitUntil(lambda: not BackgroundJob.running)
+
+
+def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
+    train_to_the_end(qtbot, dialog)
+    new_state = {k: v.clone() for k, v in dialog.outcome.result.model.state_dict().items()}
+    new_error = dialog.outcome.new_test_error
+    with qtbot.waitSignal(window.modelChanged):
+        qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
+    (saved,) = weights_dir().glob("*.pt")
+    assert window.session.weights_file == saved
+    assert same_state(new_state, state_of(window))
+    checkpoint = load_checkpoint(saved)
+    assert checkpoint.config["epochs"] == 1 and checkpoint.config["optimizer"] == "adam"
+    assert checkpoint.metrics["test_error"] == pytest.approx(new_error)
+    assert checkpoint.data_checksum and checkpoint.created
+    window.close()
+
+    restarted = make_window(qtbot)
+    assert restarted.session.weights_file == saved
+    assert same_state(new_state, state_of(restarted))
+    assert str(saved) in str(restarted.settings.value(keys.WEIGHTS_FILE))
+
+
+def test_discard_keeps_the_model_and_writes_nothing(qtbot, window, dialog):
+    before = state_of(window)
+    train_to_the_end(qtbot, dialog)
+    with qtbot.waitSignal(dialog.discarded):
+        qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
+    assert same_state(before, state_of(window)) and window.session.weights_file is None
+    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    restarted = make_window(qtbot)
+    assert same_state(before, state_of(restarted))
+
+
+def test_a_crash_in_the_worker_is_reported_and_the_thread_ends(qtbot, window, dialog, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("simulated failure in the training loop")
+
+    monkeypatch.setattr(digitpad.training, "train", explode)
+    before = state_of(window)
+    with qtbot.waitSignal(dialog.trainingFailed, timeout=TRAINING_TIMEOUT) as failure:
+        dialog.start()
+    assert "simulated failure" in failure.args[0] and "simulated failure" in dialog.stage.text()
+    qtbot.waitUntil(lambda: not BackgroundJob.running)
+    assert same_state(before, state_of(window)) and dialog.start_button.isVisible()
+
+
+@pytest.mark.parametrize("closing", ["dialog", "window"])
+def test_closing_during_training_stops_and_joins_the_thread(qtbot, window, dialog, closing):
+    dialog.train_limit = 3000
+    dialog.epochs.setValue(5)
+    before = state_of(window)
+    with qtbot.waitSignal(dialog.batchProgressed, timeout=TRAINING_TIMEOUT):
+        dialog.start()
+    job = dialog.job
+    asked = time.monotonic()
+    (dialog if closing == "dialog" else window).close()
+    assert job.thread.isFinished() and time.monotonic() - asked < 5
+    assert same_state(before, state_of(window)) and dialog.outcome is None
+    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+
+
+def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window, dialog):
+    store = SampleStore()
+    for _ in range(5):
+        store.add([SEVEN], 7)
+    window.retraining.open_retrain()  # re-opening counts the samples again
+    dialog.use_samples.setChecked(True)
+    dialog.fine_tune.setChecked(True)
+    dialog.epochs.setValue(1)
+    train_to_the_end(qtbot, dialog)
+    outcome = dialog.outcome
+    assert outcome.extra_total == 5 and outcome.old_extra_errors is not None
+    assert outcome.new_extra_errors is not None and "Your samples" in dialog.comparison.text()
+    assert outcome.metrics["fine_tuned"] and outcome.metrics["extra_samples"] == 5
+    assert outcome.metrics["extra_repeat"] >= 1
+
+
+def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
+    folder = weights_dir()
+    paths = []
+    for n, error in enumerate((0.05, 0.04)):
+        torch.manual_seed(n)
+        paths.append(folder / f"2024-01-0{n + 1}_10-00-00.pt")
+        save_checkpoint(paths[-1], LeNet5(), {"epochs": 2 + n, "optimizer": "sdlm"}, {"test_error": error})
+    (folder / "broken.pt").write_bytes(b"junk")
+    history = window.retraining.open_history()
+    assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name]
+    assert history.table.item(1, 1).text() == "4.00%" and history.table.item(1, 3).text() == "SDLM"
+    assert history.entries[0].checkpoint is None and history.table.item(0, 1).text() == "unusable"
+
+    history.select_path(paths[0])
+    with qtbot.waitSignal(window.modelChanged):
+        qtbot.mouseClick(history.use_button, Qt.MouseButton.LeftButton)
+    assert window.session.weights_file == paths[0]
+    assert "(in use)" in history.table.item(2, 0).text()
+    history.select_path(paths[0])
+    assert not history.delete_button.isEnabled()  # not the weights in use
+    history.select_path(paths[1])
+    assert history.delete_selected() and not paths[1].exists()
+    with qtbot.waitSignal(window.modelChanged):
+        qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    assert window.session.weights_file is None
+    assert same_state(load_checkpoint(shipped).state, state_of(window))
+
+
+def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, window):
+    qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not default_samples_path().exists()  # nothing drawn: nothing kept
+    window.canvas.add_stroke(SEVEN)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    window.retraining.teach_actions[1].trigger()
+    assert [s.label for s in SampleStore().samples()] == [7, 1]
+    assert "sample of 1" in window.statusBar().currentMessage()
+
+    browser = window.retraining.open_samples()
+    assert browser.grid.count() == 2 and browser.grid.item(0).text() == "7"
+    browser.grid.item(0).setSelected(True)
+    assert browser.delete_selected() == 1
+    assert [s.label for s in SampleStore().samples()] == [1] and browser.grid.count() == 1
+
+
+def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_path):
+    SampleStore().add([SEVEN], 7)
+    with open(default_samples_path(), "a") as handle:
+        handle.write("this is not a sample\n")
+    browser = window.retraining.open_samples()
+    assert browser.problems.isVisibleTo(browser) and "line 2" in browser.problems.text()
+    assert browser.export_to(tmp_path / "out.jsonl") == 1
+    other = SampleStore(tmp_path / "other.jsonl")
+    other.add([SEVEN], 3)
+    assert browser.import_from(other.path) == 1 and browser.grid.count() == 2
+
+
+def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):
+    assert window.retraining.export_model(tmp_path / "current.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "current.onnx"), providers=["CPUExecutionProvider"])
+    x = torch.full((2, 1, 32, 32), -0.1)
+    with torch.no_grad():
+        expected = window.session.model(x).numpy()
+    assert abs(session.run(None, {"input": x.numpy()})[0] - expected).max() < 1e-4
