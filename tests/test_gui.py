@@ -6,6 +6,7 @@ still training), $DIGITPAD_GUI_TEST_WEIGHTS may name another checkpoint; otherwi
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -17,15 +18,15 @@ pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtGui import QAction, QGuiApplication, QImage  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QImage  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 import digitpad.gui.model_session as model_session  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.gui import settings as keys  # noqa: E402
 from digitpad.gui.app import ExceptionHook, log_file  # noqa: E402
-from digitpad.gui.main_actions import save_drawing  # noqa: E402
+from digitpad.gui.main_actions import export_input, save_drawing  # noqa: E402
 from digitpad.gui.main_window import MainWindow  # noqa: E402
 from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
 from digitpad.prototypes import load_prototypes  # noqa: E402
@@ -163,6 +164,15 @@ def test_drawing_survives_a_resize(qtbot, window):
     assert window.prediction_view.shown_digit() == 7
 
 
+def test_a_rejected_drawing_says_not_a_digit_instead_of_guessing(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    doubtful = dataclasses.replace(window.last_recognition, rubbish=0.9)
+    assert doubtful.rejected
+    window.prediction_view.show_recognition(doubtful)
+    assert window.prediction_view.shown_digit() is None
+    assert "Not a digit?" in window.prediction_view.verdict_text()
+
+
 # ---- the F6 panel -----------------------------------------------------------------------------------
 
 
@@ -287,6 +297,31 @@ def test_a_saved_drawing_reopens_as_the_same_digit(qtbot, window, tmp_path):
     assert save_drawing(window, path)
     assert window.open_image(path)
     assert window.prediction_view.shown_digit() == 7
+
+
+def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tmp_path):
+    test_set = load_mnist(mnist_dir, "test")
+    path = tmp_path / "dropped.png"
+    Image.fromarray(test_set.images[2]).save(path)  # light ink on black, as MNIST stores it
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    window.dropEvent(QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier))
+    assert window.prediction_view.shown_digit() == int(test_set.labels[2])
+
+
+def test_export_input_writes_the_32x32_the_network_sees(qtbot, window, tmp_path):
+    draw_stroke(qtbot, window.canvas, ONE)
+    path = tmp_path / "input.png"
+    assert export_input(window, path)
+    pixels = np.asarray(Image.open(path).convert("L"), np.float64)
+    assert pixels.shape == (32, 32)
+    ink = window.last_recognition.input > 0.5
+    assert pixels[ink].mean() < 100 < pixels[~ink].mean()  # dark ink on light paper
 
 
 # ---- settings and safety net ----------------------------------------------------------------------------
