@@ -134,10 +134,10 @@ def test_undo_redo_and_clear_change_the_drawing_and_the_prediction(qtbot, window
     assert window.prediction_view.shown_digit() == 7
     seven = window.f6_panel.penalty_texts()
 
-    window.actions_.undo.trigger()
+    window.window_actions.undo.trigger()
     assert len(canvas.strokes()) == 1
     assert window.f6_panel.penalty_texts() != seven
-    window.actions_.redo.trigger()
+    window.window_actions.redo.trigger()
     assert len(canvas.strokes()) == 2
     assert window.f6_panel.penalty_texts() == seven
 
@@ -149,7 +149,7 @@ def test_undo_redo_and_clear_change_the_drawing_and_the_prediction(qtbot, window
     assert window.f6_panel.penalty_texts() == ["—"] * 10
     assert window.input_view.array() is None
 
-    window.actions_.undo.trigger()  # a clear can be undone
+    window.window_actions.undo.trigger()  # a clear can be undone
     assert window.prediction_view.shown_digit() == 7
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)
     assert canvas.is_empty() and window.last_recognition is None

@@ -94,7 +94,7 @@ def build_canvas_toolbar(window: MainWindow, parent: QWidget) -> QToolBar:
     toolbar = QToolBar("Canvas", parent)
     toolbar.setObjectName("canvasToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    a = window.actions_
+    a = window.window_actions
     for action, short in ((a.undo, "Undo"), (a.redo, "Redo"), (a.clear, "Clear")):
         action.setIconText(short)  # the menus say "Undo Stroke"; the toolbar has less room
         toolbar.addAction(action)

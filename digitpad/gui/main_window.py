@@ -29,7 +29,7 @@ from digitpad.gui.model_session import ModelSession, available_devices
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
-from digitpad.model import LeNet5, device_description, pick_device
+from digitpad.model import LeNet5, device_description
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
 from digitpad.recognition import Recognition
 from digitpad.weights import Checkpoint, WeightsError
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._recognition_timer.timeout.connect(self.recognize_now)
         self.canvas.strokesChanged.connect(self._on_strokes_changed)
 
-        self.actions_ = build_actions(self)
+        self.window_actions = build_actions(self)
         self.pen_width_spin = None  # set by build_canvas_toolbar
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
             self.f6_dock.raise_()
 
     def _build_menus(self) -> None:
-        a = self.actions_
+        a = self.window_actions
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([a.open_image, a.paste_image])
@@ -189,28 +189,11 @@ class MainWindow(QMainWindow):
 
     def _start_model(self) -> None:
         """Saved device and weights, falling back quietly (status bar, no modal box) on problems."""
-        problems = []
-        saved_device = str(self.settings.value(keys.DEVICE, "") or "")
-        try:
-            device = pick_device(saved_device or None)
-            self.session.set_device(device)
-        except Exception as exc:
-            problems.append(f"Device {saved_device} is not usable ({exc}); using the CPU.")
-            self.session.set_device("cpu")
         saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
-        loaded = False
-        if saved_weights:
-            try:
-                self.session.load_file(Path(saved_weights))
-                loaded = True
-            except WeightsError as exc:
-                problems.append(f"Could not load your last weights: {exc}. Using the shipped weights.")
-                self.settings.remove(keys.WEIGHTS_FILE)
-        if not loaded:
-            try:
-                self.session.load_shipped()
-            except WeightsError as exc:
-                problems.append(f"No usable shipped weights ({exc}): the network is untrained.")
+        problems = self.session.start(str(self.settings.value(keys.DEVICE, "") or "") or None,
+                                      Path(saved_weights) if saved_weights else None)
+        if saved_weights and self.session.weights_file is None:
+            self.settings.remove(keys.WEIGHTS_FILE)  # it failed: the shipped weights are in use now
         self.startup_message = " ".join(problems)
         if problems:
             log.warning("%s", self.startup_message)
@@ -311,7 +294,7 @@ class MainWindow(QMainWindow):
         self.internals_panel.show_recognition(recognition)
         self.timing_status.setText("Recognition: —" if recognition is None
                                    else f"Recognition: {1000 * recognition.seconds:.1f} ms")
-        self.actions_.export_input.setEnabled(recognition is not None)
+        self.window_actions.export_input.setEnabled(recognition is not None)
         self.recognized.emit(recognition)
 
     @property
@@ -392,7 +375,7 @@ class MainWindow(QMainWindow):
         HowItWorksDialog(self).exec()
 
     def _update_edit_actions(self) -> None:
-        a = self.actions_
+        a = self.window_actions
         a.undo.setEnabled(self.canvas.can_undo())
         a.redo.setEnabled(self.canvas.can_redo())
         a.clear.setEnabled(not self.canvas.is_empty() or self.canvas.is_showing_image())

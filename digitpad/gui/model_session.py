@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from digitpad.model import LeNet5, device_description
+from digitpad.model import LeNet5, device_description, pick_device
 from digitpad.recognition import Recognizer
 from digitpad.weights import Checkpoint, WeightsError, load_checkpoint, model_from_checkpoint, shipped_weights_path
 
@@ -94,6 +94,27 @@ class ModelSession:
         return device_description(self._device)
 
     # ---- changing it -----------------------------------------------------------------------
+    def start(self, device_name: str | None, weights_file: Path | None) -> list[str]:
+        """The saved device and weights if they work, else the CPU and the shipped weights (else
+        an untrained network). Never raises: returns what went wrong, in words, for the status bar."""
+        problems = []
+        try:
+            self.set_device(pick_device(device_name))
+        except Exception as exc:  # a missing or broken GPU must not stop the app from starting
+            problems.append(f"Device {device_name or 'cuda'} is not usable ({exc}); using the CPU.")
+            self.set_device("cpu")
+        if weights_file is not None:
+            try:
+                self.load_file(weights_file)
+                return problems
+            except WeightsError as exc:
+                problems.append(f"Could not load your last weights: {exc}. Using the shipped weights.")
+        try:
+            self.load_shipped()
+        except WeightsError as exc:
+            problems.append(f"No usable shipped weights ({exc}): the network is untrained.")
+        return problems
+
     def load_shipped(self) -> None:
         """Raises WeightsError (naming the file) when the shipped weights are missing or bad."""
         checkpoint = load_checkpoint(shipped_weights_file())
