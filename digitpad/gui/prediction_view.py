@@ -38,6 +38,7 @@ class RankingStrip(QWidget):
             small.setPointSizeF(small.pointSizeF() * 0.85)
             penalty.setFont(small)
             penalty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            penalty.setMinimumWidth(penalty.fontMetrics().horizontalAdvance("0000") + 2)
             layout.addWidget(digit, 0, place)
             layout.addWidget(penalty, 1, place)
             self._digits.append(digit)
@@ -51,7 +52,8 @@ class RankingStrip(QWidget):
             if place < len(ranking):
                 cls = ranking[place]
                 digit.setText(str(cls))
-                penalty.setText(f"{recognition.penalties[cls]:.1f}")
+                # Whole numbers keep ten cells readable in a narrow window; the F6 panel has decimals.
+                penalty.setText(f"{recognition.penalties[cls]:.0f}")
             else:
                 digit.setText("·")
                 penalty.setText("")
