@@ -128,6 +128,8 @@ def test_cancel_stops_quickly_and_leaves_the_model_alone(qtbot, window, dialog):
     before = state_of(window)
     with qtbot.waitSignal(dialog.batchProgressed, timeout=TRAINING_TIMEOUT):
         dialog.start()
+    window.canvas.add_stroke(SEVEN)  # the window keeps recognising with its model meanwhile
+    assert window.recognize_now() is not None and dialog.is_training()
     asked = time.monotonic()
     with qtbot.waitSignal(dialog.trainingCancelled, timeout=TRAINING_TIMEOUT):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
@@ -212,6 +214,18 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
     assert outcome.new_extra_errors is not None and "Your samples" in dialog.comparison.text()
     assert outcome.metrics["fine_tuned"] and outcome.metrics["extra_samples"] == 5
     assert outcome.metrics["extra_repeat"] >= 1
+
+
+def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_dir, isolated_user_data):
+    dialog = window.retraining.open_retrain()
+    dialog.folder.setText(str(isolated_user_data / "nowhere"))
+    assert not dialog.start_button.isEnabled() and "not found" in dialog.data_status.text()
+    dialog.mirror = mnist_dir.as_uri() + "/"  # a local "mirror": same code path, no network
+    with qtbot.waitSignal(dialog.downloadEnded, timeout=TRAINING_TIMEOUT) as ended:
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    assert ended.args == [""]
+    assert dialog.data_dir() == isolated_user_data / ".local/share/digitpad/mnist"
+    assert dialog.start_button.isEnabled() and "found" in dialog.data_status.text()
 
 
 def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):

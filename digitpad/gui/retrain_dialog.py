@@ -91,6 +91,7 @@ class RetrainDialog(QDialog):
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
     discarded = Signal()
+    downloadEnded = Signal(str)        # "" when MNIST arrived, else what went wrong
 
     def __init__(self, current_model: Callable[[], LeNet5 | None],
                  sample_store: Callable[[], SampleStore | None] | None = None, parent: QWidget | None = None):
@@ -99,7 +100,8 @@ class RetrainDialog(QDialog):
         self._current_model, self._sample_store = current_model, sample_store or (lambda: None)
         self.train_limit: int | None = None  # for tests and quick experiments
         self.test_limit: int | None = None
-        self.threads: int | None = None      # torch threads for the worker (None: torch's default)
+        self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
+        self.mirror: str | None = None       # MNIST download URL (None: data.DEFAULT_MIRROR)
         self.job: BackgroundJob | None = None
         self.download: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
@@ -243,7 +245,7 @@ class RetrainDialog(QDialog):
         if self.download is not None:
             self.download.cancel()
             return
-        worker = DownloadWorker(user_data_dir() / "mnist")
+        worker = DownloadWorker(user_data_dir() / "mnist", self.mirror)
         worker.progress.connect(self._download_progress)
         worker.finished.connect(self._download_finished)
         worker.failed.connect(lambda message: self._download_ended(f"Download failed: {message}"))
@@ -271,6 +273,7 @@ class RetrainDialog(QDialog):
         self._refresh_data_status()
         if message:
             self.data_status.setText(message)
+        self.downloadEnded.emit(message)
 
     def _fine_tune_toggled(self, on: bool) -> None:
         if on and self.epochs.value() == DEFAULTS.epochs:

@@ -10,6 +10,7 @@ weights and returns a new model, which the dialog adopts only if the user says s
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ class RetrainRequest:
     current_rubbish_j: float | None = None
     fine_tune: bool = False                                 # start from current_state
     extra: TensorDataset | None = None                      # the user's samples, rendered
-    threads: int | None = None                              # torch threads for this run
+    threads: int | None = None                              # torch threads (None: all cores but one)
 
 
 @dataclass
@@ -101,6 +102,10 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
+        # training gets all cores but one (the canvas keeps up) and the app's count comes back after.
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.request.threads or max(1, (os.cpu_count() or 2) - 1))
         try:
             outcome = self._run()
         except TrainingCancelled:
@@ -111,14 +116,14 @@ class TrainingWorker(QObject):
             self.failed.emit(_describe_failure(exc))
         else:
             self.finished.emit(outcome)
+        finally:
+            torch.set_num_threads(previous)
 
     def _run(self) -> RetrainOutcome:
         from digitpad.model import pick_device
         from digitpad.training import train
 
         request, config = self.request, self.request.config
-        if request.threads:
-            torch.set_num_threads(request.threads)
         device = pick_device(config.device)
         self.stage.emit("Loading MNIST…")
         test_set = load_split(request.data_dir, "test", config.test_limit)
