@@ -78,7 +78,7 @@ def window(qtbot):
 @pytest.fixture
 def dialog(window, mnist_dir) -> RetrainDialog:
     dialog = window.retraining.open_retrain()
-    dialog.folder.setText(str(mnist_dir))
+    dialog.source.folder.setText(str(mnist_dir))
     dialog.train_limit, dialog.test_limit, dialog.threads = 300, 200, 1
     dialog.epochs.setValue(1)
     return dialog
@@ -218,14 +218,16 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
 
 def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_dir, isolated_user_data):
     dialog = window.retraining.open_retrain()
-    dialog.folder.setText(str(isolated_user_data / "nowhere"))
-    assert not dialog.start_button.isEnabled() and "not found" in dialog.data_status.text()
-    dialog.mirror = mnist_dir.as_uri() + "/"  # a local "mirror": same code path, no network
-    with qtbot.waitSignal(dialog.downloadEnded, timeout=TRAINING_TIMEOUT) as ended:
-        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    source = dialog.source
+    source.folder.setText(str(isolated_user_data / "nowhere"))
+    assert not dialog.start_button.isEnabled() and "not found" in source.status.text()
+    source.mirror = mnist_dir.as_uri() + "/"  # a local "mirror": same code path, no network
+    with qtbot.waitSignal(source.downloadEnded, timeout=TRAINING_TIMEOUT) as ended:
+        qtbot.mouseClick(source.download_button, Qt.MouseButton.LeftButton)
+        assert not dialog.start_button.isEnabled()  # not while the files are being written
     assert ended.args == [""]
     assert dialog.data_dir() == isolated_user_data / ".local/share/digitpad/mnist"
-    assert dialog.start_button.isEnabled() and "found" in dialog.data_status.text()
+    assert dialog.start_button.isEnabled() and "found" in source.status.text()
 
 
 def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):

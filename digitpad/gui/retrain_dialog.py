@@ -16,15 +16,14 @@ from typing import Callable
 import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
-from digitpad.gui.training_worker import (BackgroundJob, DownloadWorker, RetrainOutcome, RetrainRequest,
-                                          TrainingWorker)
+from digitpad.gui.training_worker import BackgroundJob, RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
-from digitpad.paths import default_mnist_dir, user_data_dir
+from digitpad.paths import user_data_dir
 from digitpad.samples import SampleStore
 from digitpad.training import TrainingConfig
 
@@ -47,20 +46,6 @@ def new_weights_path() -> Path:
         n += 1
         path = weights_dir() / f"{stamp}_{n}.pt"
     return path
-
-
-def mnist_present(folder: Path) -> bool:
-    from digitpad.data import MNIST_FILES, find_mnist_file
-
-    return all(find_mnist_file(folder, name) is not None for name in MNIST_FILES)
-
-
-def initial_mnist_dir() -> Path:
-    """Where MNIST already is (the usual place, then the download folder), else the usual place."""
-    for folder in (default_mnist_dir(), user_data_dir() / "mnist"):
-        if mnist_present(folder):
-            return folder
-    return default_mnist_dir()
 
 
 def training_devices() -> list[tuple[str, str]]:
@@ -91,7 +76,6 @@ class RetrainDialog(QDialog):
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
     discarded = Signal()
-    downloadEnded = Signal(str)        # "" when MNIST arrived, else what went wrong
 
     def __init__(self, current_model: Callable[[], LeNet5 | None],
                  sample_store: Callable[[], SampleStore | None] | None = None, parent: QWidget | None = None):
@@ -101,42 +85,22 @@ class RetrainDialog(QDialog):
         self.train_limit: int | None = None  # for tests and quick experiments
         self.test_limit: int | None = None
         self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
-        self.mirror: str | None = None       # MNIST download URL (None: data.DEFAULT_MIRROR)
         self.job: BackgroundJob | None = None
-        self.download: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
         self._started = 0.0
         self._build()
-        self._refresh_data_status()
         self._set_state("idle")
 
     # ---- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
-        data = QGroupBox("Training data", self)
-        self.folder = QLineEdit(str(initial_mnist_dir()), data)
-        self.folder.textChanged.connect(self._refresh_data_status)
-        self.choose_button = QPushButton("Choose…", data)
-        self.choose_button.clicked.connect(self._choose_folder)
-        self.download_button = QPushButton("Download MNIST", data)
-        self.download_button.setToolTip(f"Download the four MNIST files into {user_data_dir() / 'mnist'} "
-                                        "and check their checksums")
-        self.download_button.clicked.connect(self._download_clicked)
-        self.data_status = QLabel(data)
-        self.download_progress = QProgressBar(data)
-        self.download_progress.hide()
-        self.use_samples = QCheckBox(data)
-        self.fine_tune = QCheckBox("Fine-tune from the current weights", data)
+        self.source = MnistSourceBox(self)
+        self.source.changed.connect(self._refresh_data_status)
+        self.use_samples = QCheckBox(self.source)
+        self.fine_tune = QCheckBox("Fine-tune from the current weights", self.source)
         self.fine_tune.setToolTip("Start from the model in use instead of random weights; a few epochs suffice")
         self.fine_tune.toggled.connect(self._fine_tune_toggled)
-        row = QHBoxLayout()
-        for widget in (self.folder, self.choose_button, self.download_button):
-            row.addWidget(widget)
-        box = QVBoxLayout(data)
-        box.addLayout(row)
-        box.addWidget(self.data_status)
-        box.addWidget(self.download_progress)
-        box.addWidget(self.use_samples)
-        box.addWidget(self.fine_tune)
+        self.source.box.addWidget(self.use_samples)
+        self.source.box.addWidget(self.fine_tune)
 
         recipe = QGroupBox("Recipe", self)
         self.epochs = QSpinBox(recipe)
@@ -197,7 +161,7 @@ class RetrainDialog(QDialog):
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(data, 3)
+        top.addWidget(self.source, 3)
         top.addWidget(recipe, 2)
         layout.addLayout(top)
         for widget in (self.stage, self.overall, self.epoch_bar, self.timing):
@@ -207,26 +171,23 @@ class RetrainDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(900, 640)
 
-    # ---- data source ---------------------------------------------------------------------------
+    # ---- data and samples ----------------------------------------------------------------------
     def data_dir(self) -> Path:
-        return Path(self.folder.text().strip()).expanduser()
+        return self.source.data_dir()
 
     def refresh(self) -> None:
         """Look again for MNIST and count the personal samples (they may have changed)."""
         if self.job is None and self.outcome is None:
-            self._refresh_data_status()
+            self.source.refresh()
 
     def _refresh_data_status(self) -> None:
-        found = mnist_present(self.data_dir())
-        self.data_status.setText("MNIST files found (checksums are verified when training starts)" if found
-                                 else "MNIST not found in this folder: choose another or download it")
         count = self._sample_count()
         self.use_samples.setText(f"Include my own samples ({count})")
-        self.use_samples.setEnabled(count > 0)
+        self.use_samples.setEnabled(count > 0 and self.job is None and self.outcome is None)
         if count == 0:
             self.use_samples.setChecked(False)
         if self.job is None and self.outcome is None:
-            self.start_button.setEnabled(found and self.download is None)
+            self.start_button.setEnabled(self.source.is_ready())
 
     def _sample_count(self) -> int:
         try:
@@ -235,45 +196,6 @@ class RetrainDialog(QDialog):
             log.exception("could not read the personal samples")
             return 0
         return len(store) if store is not None else 0
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files", str(self.data_dir()))
-        if folder:
-            self.folder.setText(folder)
-
-    def _download_clicked(self) -> None:
-        if self.download is not None:
-            self.download.cancel()
-            return
-        worker = DownloadWorker(user_data_dir() / "mnist", self.mirror)
-        worker.progress.connect(self._download_progress)
-        worker.finished.connect(self._download_finished)
-        worker.failed.connect(lambda message: self._download_ended(f"Download failed: {message}"))
-        worker.cancelled.connect(lambda: self._download_ended("Download cancelled"))
-        self.download = BackgroundJob(worker, "mnist-download")
-        self.download_button.setText("Cancel Download")
-        self.start_button.setEnabled(False)
-        self.download_progress.setValue(0)
-        self.download_progress.show()
-        self.download.start()
-
-    def _download_progress(self, name: str, done: int, total: int) -> None:
-        self.download_progress.setMaximum(total or 0)
-        self.download_progress.setValue(done if total else 0)
-        self.download_progress.setFormat(f"{name}: {done / 1e6:.1f}" + (f" of {total / 1e6:.1f} MB" if total else " MB"))
-
-    def _download_finished(self, folder: str) -> None:
-        self._download_ended("")
-        self.folder.setText(folder)
-
-    def _download_ended(self, message: str) -> None:
-        self.download = None
-        self.download_button.setText("Download MNIST")
-        self.download_progress.hide()
-        self._refresh_data_status()
-        if message:
-            self.data_status.setText(message)
-        self.downloadEnded.emit(message)
 
     def _fine_tune_toggled(self, on: bool) -> None:
         if on and self.epochs.value() == DEFAULTS.epochs:
@@ -330,9 +252,9 @@ class RetrainDialog(QDialog):
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Stop any training or download and wait for the threads (the dialog or the app is closing)."""
-        for job in (self.job, self.download):
-            if job is not None:
-                job.stop(timeout_ms)
+        if self.job is not None:
+            self.job.stop(timeout_ms)
+        self.source.shutdown(timeout_ms)
 
     def _on_batch(self, p) -> None:
         if self.job is None:
@@ -424,11 +346,12 @@ class RetrainDialog(QDialog):
     def _set_state(self, state: str) -> None:
         training, finished = state == "training", state == "finished"
         self.start_button.setVisible(not training and not finished)
-        self.start_button.setEnabled(mnist_present(self.data_dir()) and self.download is None)
+        self.start_button.setEnabled(self.source.is_ready())
+        self.source.set_locked(training or finished)
         self.cancel_button.setVisible(training)
         self.adopt_button.setVisible(finished)
         self.discard_button.setVisible(finished)
-        for widget in (self.folder, self.choose_button, self.download_button, self.use_samples, self.fine_tune, self.epochs,
+        for widget in (self.use_samples, self.fine_tune, self.epochs,
                        self.optimizer, self.distort, self.device, self.seed):
             widget.setEnabled(not training and not finished)
         if not training and not finished:
