@@ -19,6 +19,7 @@ import digitpad.gui.model_session as model_session
 import digitpad.training
 from digitpad.gui import settings as keys
 from digitpad.gui.main_window import MainWindow
+from digitpad.gui.plot import LinePlot, nice_ticks
 from digitpad.gui.retrain_dialog import RetrainDialog, weights_dir
 from digitpad.gui.training_worker import BackgroundJob
 from digitpad.model import LeNet5
@@ -294,3 +295,27 @@ def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):
     with torch.no_grad():
         expected = window.session.model(x).numpy()
     assert abs(session.run(None, {"input": x.numpy()})[0] - expected).max() < 1e-4
+
+
+@pytest.mark.parametrize("low, high, ticks", [
+    (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+    (0, 87.3, [0, 20, 40, 60, 80, 100]),
+    (0.0123, 0.0161, [0.012, 0.013, 0.014, 0.015, 0.016, 0.017]),
+    (5, 5, [4.4, 4.6, 4.8, 5.0, 5.2, 5.4, 5.6]),  # a flat line gets ±10 % of room
+])
+def test_plot_ticks_are_round_numbers_covering_the_data(low, high, ticks):
+    assert nice_ticks(low, high, 5) == pytest.approx(ticks)
+
+
+def test_plot_axes_grow_with_the_data_and_paint(qtbot):
+    plot = LinePlot("Test error", "epoch", "error (%)")
+    qtbot.addWidget(plot)
+    plot.add_series("test error", "red")
+    plot.clear(x_extent=20)
+    assert plot.ranges()[0] == (1.0, 20.0)
+    for epoch, error in ((1, 9.5), (2, 3.2), (3, float("nan"))):
+        plot.append(0, epoch, error)
+    assert len(plot.series[0].points) == 2  # a NaN is not drawn
+    assert plot.ranges()[1] == (0, 10)
+    plot.resize(320, 200)
+    assert not plot.grab().isNull()

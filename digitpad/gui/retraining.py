@@ -54,7 +54,7 @@ class Retraining(QObject):
         self.teach_menu = QMenu("&Teach", window)
         self.teach_actions: list[QAction] = []
         for digit in range(10):
-            action = self._action(f"This Is a &{digit}", lambda _=False, d=digit: self.teach(d),
+            action = self._action(f"This Is a{'n' * (digit == 8)} &{digit}", lambda _=False, d=digit: self.teach(d),
                                   f"Ctrl+Shift+{digit}", f"Keep the drawing as one of your samples of {digit}")
             self.teach_menu.addAction(action)
             self.teach_actions.append(action)
