@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 SAMPLES_FILE = "samples.jsonl"
 #: Lines longer than this are not a hand-drawn digit (a drawing is a few KB).
-MAX_LINE_CHARS = 2_000_000
+MAX_LINE_BYTES = 2_000_000
 
 
 class SampleError(Exception):
@@ -133,10 +133,14 @@ def _encode(sample: Sample) -> str:
 
 @dataclass
 class _Line:
-    """One non-blank line of the file: a sample, or the raw text of a line we could not read."""
+    """One non-blank line of the file: a sample, or the exact bytes of a line we could not read."""
 
     sample: Sample | None
-    raw: str
+    raw: bytes
+
+
+def _line(sample: Sample) -> _Line:
+    return _Line(sample, _encode(sample).encode("utf-8"))
 
 
 class SampleStore:
@@ -164,20 +168,18 @@ class SampleStore:
         except OSError as exc:
             raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         lines, problems = [], []
-        for number, raw_bytes in enumerate(data.split(b"\n"), start=1):
-            try:
-                raw = raw_bytes.decode("utf-8").rstrip("\r")
-            except UnicodeDecodeError:
-                raw = raw_bytes.decode("utf-8", errors="replace").rstrip("\r")
-                problems.append(f"line {number}: not UTF-8 text")
-                lines.append(_Line(None, raw))
-                continue
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            raw = raw.rstrip(b"\r")
             if not raw.strip():
                 continue
             try:
-                if len(raw) > MAX_LINE_CHARS:
-                    raise ValueError(f"line is {len(raw):,} characters, far too long for a drawing")
-                lines.append(_Line(parse_sample(raw), raw))
+                if len(raw) > MAX_LINE_BYTES:
+                    raise ValueError(f"line is {len(raw):,} bytes, far too long for a drawing")
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ValueError("not UTF-8 text") from None
+                lines.append(_Line(parse_sample(text), raw))
             except ValueError as exc:
                 problems.append(f"line {number}: {exc}")
                 lines.append(_Line(None, raw))
@@ -203,9 +205,8 @@ class SampleStore:
     def _write(self, lines: list[_Line]) -> None:
         from digitpad.weights import atomic_write_bytes
 
-        text = "".join(line.raw + "\n" for line in lines)
         try:
-            atomic_write_bytes(self.path, text.encode("utf-8"))
+            atomic_write_bytes(self.path, b"".join(line.raw + b"\n" for line in lines))
         except OSError as exc:
             raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
                               "the previous file is unchanged") from exc
@@ -221,7 +222,7 @@ class SampleStore:
     def add(self, strokes: Iterable[Sequence[Sequence[float]]], label: int) -> Sample:
         """Keep a drawing as a sample of `label`; ValueError for a bad label or an empty drawing."""
         sample = make_sample(strokes, label)
-        self._change(lambda lines: lines.append(_Line(sample, _encode(sample))))
+        self._change(lambda lines: lines.append(_line(sample)))
         return sample
 
     def delete(self, index: int) -> Sample:
@@ -255,7 +256,7 @@ class SampleStore:
             for sample in new:
                 if sample not in present:
                     present.add(sample)
-                    lines.append(_Line(sample, _encode(sample)))
+                    lines.append(_line(sample))
                     added += 1
 
         if new:
