@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -345,6 +346,15 @@ def test_settings_persist_across_windows_in_the_tests_own_config(qtbot, use_weig
     assert second.input_view.zoom() == 10
     assert not second.internals_dock.isVisibleTo(second)
     assert second.f6_dock.isVisibleTo(second)
+
+
+def test_pyside_losing_references_to_none_and_true_cannot_crash_the_app():
+    from digitpad.gui.binding_guard import refs_leaked_per_call
+
+    # PySide6 6.12 on Python 3.11 drops a reference to None per void call and to True per emit;
+    # importing digitpad.gui must leave enough that no session runs out (else: fatal abort).
+    if refs_leaked_per_call() > 0:
+        assert min(sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False)) > 1 << 50
 
 
 def test_uncaught_exceptions_are_logged_and_shown_not_crashes(message_boxes):
