@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Recognition latency: strokes → 32×32 → forward with all internals → panels painted.
+
+Two measurements over realistic drawings (the ten digits in six styles, replayed as they grow
+stroke by stroke, as during live recognition):
+
+- core: `Recognizer.recognize_strokes` (rendering, normalisation, forward with internals);
+- GUI:  the real MainWindow offscreen — set the strokes on the canvas, `recognize_now()`
+        (core + every panel updated), then paint the whole window (`repaint()`), as a
+        mouse move does. The baseline in the same process is the core alone.
+
+Prints p50 and p95 in milliseconds.   python benchmarks/latency.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from drawings import VARIANTS, draw  # noqa: E402
+
+
+def growing_drawings():
+    """Every digit in every style, cut at several points of its drawing (live recognition)."""
+    for variant in VARIANTS.values():
+        for digit in range(10):
+            strokes = draw(digit, **variant)
+            points = sum(len(s) for s in strokes)
+            for fraction in (0.3, 0.6, 1.0):
+                budget, partial = int(points * fraction), []
+                for stroke in strokes:
+                    if budget <= 0:
+                        break
+                    partial.append(stroke[:max(1, budget)])
+                    budget -= len(stroke)
+                yield partial
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"p50 {1000 * statistics.median(ordered):.2f} ms, p95 {1000 * p95:.2f} ms ({len(ordered)} runs)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    import torch
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.gui.app import make_application
+
+    torch.set_num_threads(1)  # what the app uses for recognition
+    app = make_application(["latency"])
+    from digitpad.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    QApplication.processEvents()
+    recognizer = window.recognizer
+    drawings = list(growing_drawings())
+
+    core, gui = [], []
+    for _ in range(args.rounds):
+        for strokes in drawings:
+            started = time.perf_counter()
+            recognizer.recognize_strokes(strokes)
+            core.append(time.perf_counter() - started)
+
+            started = time.perf_counter()
+            window.canvas.set_strokes(strokes)
+            window.recognize_now()
+            window.repaint()
+            gui.append(time.perf_counter() - started)
+    print(f"device: {recognizer.device}, torch threads: {torch.get_num_threads()}")
+    print(f"core (strokes → 32×32 → forward with internals): {percentiles(core)}")
+    print(f"GUI update incl. painting the window:             {percentiles(gui)}")
+    print(f"ratio GUI / core (median): {statistics.median(gui) / statistics.median(core):.2f}x")
+    window.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
