@@ -31,7 +31,7 @@ from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.model import LeNet5, device_description
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
-from digitpad.recognition import Recognition
+from digitpad.recognition import Recognition, Recognizer
 from digitpad.weights import Checkpoint, WeightsError
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
 
     # ---- the model ---------------------------------------------------------------------------
     @property
-    def recognizer(self):
+    def recognizer(self) -> Recognizer:
+        """The current model's Recognizer (changes when weights or the device change)."""
         return self.session.recognizer
 
     def _start_model(self) -> None:
