@@ -306,7 +306,7 @@ def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tm
     Image.fromarray(test_set.images[2]).save(path)  # light ink on black, as MNIST stores it
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(enter)
     assert enter.isAccepted()
@@ -348,13 +348,16 @@ def test_settings_persist_across_windows_in_the_tests_own_config(qtbot, use_weig
     assert second.f6_dock.isVisibleTo(second)
 
 
-def test_pyside_losing_references_to_none_and_true_cannot_crash_the_app():
-    from digitpad.gui.binding_guard import refs_leaked_per_call
-
-    # PySide6 6.12 on Python 3.11 drops a reference to None per void call and to True per emit;
-    # importing digitpad.gui must leave enough that no session runs out (else: fatal abort).
-    if refs_leaked_per_call() > 0:
-        assert min(sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False)) > 1 << 50
+def test_qt_calls_and_signals_do_not_leak_references_to_none_or_true(window):
+    # PySide6 6.12.0 on Python 3.11 dropped a reference to None per void call and to True per
+    # emit, so a long session ended in a fatal abort; pyproject.toml excludes it. This catches
+    # any installed version with the same bug.
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(500):
+        window.canvas.setObjectName("canvas")
+        window.modelChanged.emit()
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    assert after[0] >= before[0] - 50 and after[1] >= before[1] - 50, (before, after)
 
 
 def test_uncaught_exceptions_are_logged_and_shown_not_crashes(message_boxes):
