@@ -368,3 +368,12 @@ def test_uncaught_exceptions_are_logged_and_shown_not_crashes(message_boxes):
         hook(type(exc), exc, exc.__traceback__)
     assert [kind for kind, _, _ in message_boxes] == ["critical"]
     assert "something broke in a slot" in log_file().read_text(encoding="utf-8")
+
+
+def test_internals_tooltips_name_the_map_and_its_value_range(qtbot, window):
+    panel = window.internals_panel
+    assert "reads S2 maps 1, 2, 3, 4" in panel.map_tooltip("c3", 7)
+    assert "min" not in panel.map_tooltip("c3", 7)  # nothing recognised yet
+    draw_stroke(qtbot, window.canvas, ONE)
+    c3_map = window.last_recognition.c3[7]
+    assert f"max {c3_map.max():+.3f}" in panel.map_tooltip("c3", 7)

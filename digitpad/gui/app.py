@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from digitpad import __version__
@@ -112,6 +113,9 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     hook.install()
     try:
         window.show()
+        if os.environ.get("DIGITPAD_STARTUP_PROBE"):
+            # benchmarks/startup.py: quit as soon as the shown window has had one event-loop turn.
+            QTimer.singleShot(0, app.quit)
         return app.exec()
     finally:
         hook.uninstall()

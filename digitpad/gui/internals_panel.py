@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from digitpad.gui.colormap import activation_image
+from digitpad.gui.colormap import activation_image, diverging_rgb, rgb_to_qimage
 from digitpad.gui.f6_panel import ColourScale
 from digitpad.gui.pixel_view import PixelView
 from digitpad.model import C3_TABLE
@@ -182,6 +182,8 @@ class InternalsPanel(QScrollArea):
                 tile.setCursor(Qt.CursorShape.PointingHandCursor)
                 tile.clicked.connect(lambda name=spec.name, i=index: self.select_map(name, i))
                 tile.hovered.connect(lambda inside, name=spec.name, i=index: self._hover(name, i, inside))
+                tile.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.3f}")
+                tile.set_tooltip_source(lambda name=spec.name, i=index: self.map_tooltip(name, i))
                 grid.addWidget(tile, index // spec.per_row, index % spec.per_row)
                 tiles.append(tile)
             grid.setColumnStretch(spec.per_row, 1)
@@ -195,7 +197,6 @@ class InternalsPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._refresh_tooltips()
         self.select_map("c1", 0)  # something in the detail view from the start shows what it is for
 
     @staticmethod
@@ -216,14 +217,19 @@ class InternalsPanel(QScrollArea):
 
     # ---- content ---------------------------------------------------------------------------
     def show_recognition(self, recognition: Recognition | None) -> None:
+        # This runs on every mouse move while drawing: colour-map each layer's maps in one
+        # vectorised call, and leave the per-map tooltips to be written when one is asked for.
         self._recognition = recognition
         for spec in LAYERS:
-            maps = None if recognition is None else layer_maps(recognition, spec)
-            for index, tile in enumerate(self._tiles[spec.name]):
-                tile.set_image(None if maps is None else activation_image(maps[index]),
-                               None if maps is None else maps[index])
-                tile.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.3f}")
-        self._refresh_tooltips()
+            tiles = self._tiles[spec.name]
+            if recognition is None:
+                for tile in tiles:
+                    tile.set_image(None)
+                continue
+            maps = layer_maps(recognition, spec)
+            colours = diverging_rgb(maps)
+            for index, tile in enumerate(tiles):
+                tile.set_image(rgb_to_qimage(colours[index]), maps[index])
         self._refresh_detail()
 
     def select_map(self, layer: str, index: int) -> None:
@@ -267,11 +273,10 @@ class InternalsPanel(QScrollArea):
             values = layer_maps(self._recognition, spec)[index]
         self.detail.show_map(self._map_title(layer, index), values)
 
-    def _refresh_tooltips(self) -> None:
-        for spec in LAYERS:
-            maps = None if self._recognition is None else layer_maps(self._recognition, spec)
-            for index, tile in enumerate(self._tiles[spec.name]):
-                text = self._map_title(spec.name, index)
-                if maps is not None:
-                    text += f"<br>{describe_range(maps[index])}"
-                tile.setToolTip(text)
+    def map_tooltip(self, layer: str, index: int) -> str:
+        """The tooltip of a map tile: its name and, when there is a recognition, its value range."""
+        text = self._map_title(layer, index)
+        if self._recognition is not None:
+            spec = next(s for s in LAYERS if s.name == layer)
+            text += f"<br>{describe_range(layer_maps(self._recognition, spec)[index])}"
+        return text
