@@ -19,6 +19,19 @@ def mnist_dir():
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """LeNet-5's tensors are small: a second thread gains little and, on a shared 2-core
+    machine, an unscheduled OpenMP thread makes each step wait. One thread also makes timings
+    in the tests (not asserted) and training results repeatable."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_data(tmp_path, monkeypatch):
     """Every test gets its own user data directory and HOME, so nothing touches the real ones."""

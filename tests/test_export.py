@@ -19,15 +19,6 @@ from digitpad.weights import load_checkpoint, save_checkpoint
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The test machine is shared with training runs: a second torch thread only adds contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def model():
     torch.manual_seed(3)

@@ -30,15 +30,6 @@ SEVEN = [(10, 10), (90, 10), (40, 100)]
 TRAINING_TIMEOUT = 60_000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The test machine is shared with training runs: a second torch thread only adds contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(autouse=True)
 def shipped(tmp_path, monkeypatch):
     torch.manual_seed(11)

@@ -134,15 +134,6 @@ def test_mixing_repeats_the_extra_samples_to_a_small_share(tmp_path):
     assert len(head(mixed, 5)) == 5 and mix_datasets(base, extra, repeat=0) is base
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The test machine is shared with training runs: a second torch thread only adds contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def mnist_small(mnist_dir):
     data = mnist_dataset(mnist_dir, "test")  # the 10k test file loads fastest; split it

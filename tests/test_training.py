@@ -23,12 +23,10 @@ def _exact_gauss_newton_diagonal(model, x, names):
     """2 · Σ_outputs (∂F6_j/∂w)², averaged over patterns, from the full Jacobian."""
     params = {k: v.detach() for k, v in model.named_parameters()}
 
-    def f6(p, sample):
-        out = functional_call(model, p, (sample.unsqueeze(0),), strict=False)
-        return out
+    def model_f6(p, s4_sample):
+        c5 = squash(functional_call(model.c5, {"weight": p["c5.weight"], "bias": p["c5.bias"]}, (s4_sample,)))
+        return squash(functional_call(model.f6, {"weight": p["f6.weight"], "bias": p["f6.bias"]}, (c5.flatten(1),)))
 
-    model_f6 = lambda p, sample: squash(functional_call(model.f6, {"weight": p["f6.weight"], "bias": p["f6.bias"]},
-                                                        (squash(functional_call(model.c5, {"weight": p["c5.weight"], "bias": p["c5.bias"]}, (sample,))).flatten(1),)))
     result = {n: torch.zeros_like(params[n]) for n in names}
     with torch.no_grad():
         s4 = squash(model.s4(squash(model.c3(squash(model.s2(squash(model.c1(x))))))))
