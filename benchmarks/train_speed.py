@@ -88,7 +88,8 @@ def run_baseline(images, labels, test_images, test_labels, samples: int, seed: i
 
 def run_digitpad(train_set: TensorDataset, test_set: TensorDataset, samples: int, seed: int,
                  device: torch.device, optimizer: str = "adam") -> tuple[float, float]:
-    config = TrainingConfig(epochs=1, train_limit=samples, test_limit=1, seed=seed, optimizer=optimizer)
+    config = TrainingConfig(epochs=1, train_limit=samples, test_limit=1, seed=seed, optimizer=optimizer,
+                            distort=False)
     started = time.perf_counter()
     result = train(config, train_set, test_set, device)
     seconds = time.perf_counter() - started

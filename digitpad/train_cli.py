@@ -31,7 +31,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", choices=("map", "mse"), default=DEFAULTS.loss,
                         help="map: eq. 9 with the rubbish class (default); mse: eq. 8")
     parser.add_argument("--rubbish-j", type=float, default=DEFAULTS.rubbish_j, help="eq. 9's constant j")
-    parser.add_argument("--distort", action="store_true", help="random affine distortions of training images")
+    parser.add_argument("--distort", action=argparse.BooleanOptionalAction, default=DEFAULTS.distort,
+                        help="random affine distortions of the training images (default: on)")
     parser.add_argument("--no-averaging", action="store_true", help="Adam: do not average the weights")
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")

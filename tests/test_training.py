@@ -97,7 +97,7 @@ def test_training_is_deterministic_with_a_seed(mnist_small):
 
 def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
     batches, epochs = [], []
-    train(TrainingConfig(epochs=2, train_limit=640, test_limit=100, batch_size=64), *mnist_small, CPU,
+    train(TrainingConfig(epochs=2, train_limit=640, test_limit=100, batch_size=64, distort=False), *mnist_small, CPU,
           on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
     assert [e.epoch for e in epochs] == [1, 2]
     assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
@@ -130,8 +130,8 @@ def test_initial_state_is_used_and_not_modified(mnist_small):
 @pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
 def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
     train_set, test_set = mnist_small
-    config = TrainingConfig(epochs=3, batch_size=32) if optimizer == "adam" else \
-        TrainingConfig(epochs=2, optimizer="sdlm")
+    config = TrainingConfig(epochs=3, batch_size=32, distort=False) if optimizer == "adam" else \
+        TrainingConfig(epochs=2, optimizer="sdlm", distort=False)
     result = train(config, train_set, test_set, CPU)
     errors, _ = evaluate(result.model, test_set)
     # 3,000 images a few times: far from the paper's figure, far better than chance (90 %)
