@@ -51,8 +51,8 @@ def default_mnist_dir() -> Path:
     """Where MNIST is looked for: $DIGITPAD_MNIST, else the checkout's ../shared/data/mnist,
     else the user's data directory (where `digitpad fetch-data` puts it)."""
     override = os.environ.get(MNIST_ENV)
-    if override:
-        return Path(override)
+    if override:  # made absolute now, so a later change of working directory cannot break it
+        return Path(override).expanduser().resolve()
     shared = _REPO_ROOT.parent / "shared" / "data" / "mnist"
     if shared.is_dir():
         return shared
