@@ -8,6 +8,7 @@ units whose ±1 weights are the fixed 7×12 prototype bitmaps. 60,000 trainable 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,24 @@ class Subsampling(nn.Module):
         _uniform_fan_in_(self.bias, 4)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        block_sum = F.avg_pool2d(x, 2) * 4.0
+        # The 2×2 block sums as P·X·Pᵀ, with P summing pairs of rows: two small matrix
+        # products are twice as fast as avg_pool2d on the CPU, forward and backward.
+        rows = pair_sum_matrix(x.shape[-2], x.device, x.dtype)
+        cols = rows if x.shape[-1] == x.shape[-2] else pair_sum_matrix(x.shape[-1], x.device, x.dtype)
+        block_sum = rows @ x @ cols.T
         return block_sum * self.coefficient.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+@functools.lru_cache(maxsize=16)
+def pair_sum_matrix(size: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """(size // 2) × size matrix of 0/1 that adds rows 2i and 2i+1 (a trailing odd row is dropped,
+    as 2×2 pooling drops it)."""
+    half = size // 2
+    matrix = torch.zeros(half, size, device=device, dtype=dtype)
+    index = torch.arange(half, device=device)
+    matrix[index, 2 * index] = 1.0
+    matrix[index, 2 * index + 1] = 1.0
+    return matrix
 
 
 class SparseC3(nn.Module):
