@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Fresh settings, so the window has its default layout (every panel shown), not the last session's.
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="digitpad-bench-")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))

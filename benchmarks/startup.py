@@ -31,7 +31,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DIGITPAD_STARTUP_PROBE="1")
+    import tempfile
+
+    # Fresh settings: the default window, shipped weights, as at a first start.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DIGITPAD_STARTUP_PROBE="1",
+               XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="digitpad-bench-"))
     app, torch_only = [], []
     for _ in range(args.repeats):
         app.append(timed([sys.executable, "-m", "digitpad"], env))
