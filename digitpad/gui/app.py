@@ -102,7 +102,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     app = make_application(argv if argv is not None else sys.argv[:1])
     # LeNet-5 on one input is far too small to gain from threads, and on a busy machine a second
     # OpenMP thread that is not scheduled makes each forward pass wait (1 ms becomes 80 ms). The
-    # setting is per thread: a training worker started later still gets all cores.
+    # setting is process-wide: the training worker raises it while it trains and restores it.
     import torch
 
     torch.set_num_threads(1)
