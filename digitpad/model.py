@@ -55,12 +55,15 @@ class Subsampling(nn.Module):
         _uniform_fan_in_(self.bias, 4)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # The 2×2 block sums as P·X·Pᵀ, with P summing pairs of rows: two small matrix
-        # products are twice as fast as avg_pool2d on the CPU, forward and backward.
-        rows = pair_sum_matrix(x.shape[-2], x.device, x.dtype)
-        cols = rows if x.shape[-1] == x.shape[-2] else pair_sum_matrix(x.shape[-1], x.device, x.dtype)
-        block_sum = rows @ x @ cols.T
-        return block_sum * self.coefficient.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+        return block_sums(x) * self.coefficient.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+def block_sums(x: torch.Tensor) -> torch.Tensor:
+    """The sum of each non-overlapping 2×2 block, as P·X·Pᵀ with P adding pairs of rows: two
+    small matrix products are twice as fast as avg_pool2d on the CPU, forward and backward."""
+    rows = pair_sum_matrix(x.shape[-2], x.device, x.dtype)
+    cols = rows if x.shape[-1] == x.shape[-2] else pair_sum_matrix(x.shape[-1], x.device, x.dtype)
+    return rows @ x @ cols.T
 
 
 @functools.lru_cache(maxsize=16)
