@@ -377,3 +377,18 @@ def test_internals_tooltips_name_the_map_and_its_value_range(qtbot, window):
     draw_stroke(qtbot, window.canvas, ONE)
     c3_map = window.last_recognition.c3[7]
     assert f"max {c3_map.max():+.3f}" in panel.map_tooltip("c3", 7)
+
+
+@pytest.mark.parametrize("stroke", [
+    [(120.0, 80.0)],                                                   # one click: a dot
+    [(120.0, 80.0)] * 40,                                              # the mouse held still
+    [(200 + 60 * np.sin(i / 400), 20 + i * 0.08) for i in range(5000)],  # thousands of points
+    [(-300.0, -200.0), (-310.0, 900.0)],                               # dragged outside the canvas
+])
+def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtbot, window, stroke):
+    window.canvas.add_stroke(stroke)
+    result = window.recognize_now()
+    assert result is not None
+    assert np.isfinite(result.input).all() and result.input.shape == (32, 32)
+    draw_stroke(qtbot, window.canvas, ONE)  # and drawing goes on as usual
+    assert window.last_recognition is not None
