@@ -71,10 +71,13 @@ def pair_sum_matrix(size: int, device: torch.device, dtype: torch.dtype) -> torc
     """(size // 2) × size matrix of 0/1 that adds rows 2i and 2i+1 (a trailing odd row is dropped,
     as 2×2 pooling drops it)."""
     half = size // 2
-    matrix = torch.zeros(half, size, device=device, dtype=dtype)
-    index = torch.arange(half, device=device)
-    matrix[index, 2 * index] = 1.0
-    matrix[index, 2 * index + 1] = 1.0
+    # Cached and shared: made outside inference mode, or a first recognition (which runs in
+    # inference mode) would leave a tensor that training then may not use.
+    with torch.inference_mode(False), torch.no_grad():
+        matrix = torch.zeros(half, size, device=device, dtype=dtype)
+        index = torch.arange(half, device=device)
+        matrix[index, 2 * index] = 1.0
+        matrix[index, 2 * index + 1] = 1.0
     return matrix
 
 

@@ -139,3 +139,12 @@ def test_device_choice_prefers_cuda_when_available(monkeypatch):
     assert pick_device("cpu") == torch.device("cpu")
     with pytest.raises(ValueError, match="only 2 CUDA"):
         pick_device("cuda:5")
+
+
+def test_training_works_after_a_recognition_in_inference_mode(model):
+    # Helpers the layers cache (S2/S4's pair-sum matrices) must not be inference tensors.
+    with torch.inference_mode():
+        model(torch.randn(1, 1, 32, 32))
+    loss = map_loss(model(torch.randn(2, 1, 32, 32)), torch.tensor([1, 2]))
+    loss.backward()
+    assert model.s2.coefficient.grad is not None
