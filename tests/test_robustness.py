@@ -23,7 +23,7 @@ coordinates = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**
 point_lists = st.lists(st.lists(st.lists(coordinates, min_size=2, max_size=2), max_size=30), max_size=5)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(json_values, st.fixed_dictionaries({"strokes": json_values}),
                  st.fixed_dictionaries({"strokes": point_lists})))
 def test_stroke_parser_and_renderer_give_a_result_or_a_clean_error(record):
