@@ -227,7 +227,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_display_reason() -> str | None:
+    """Why Qt could not show a window here, before Qt aborts the process trying."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return ("no display to show the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                "use the recognize/evaluate/train commands, or set QT_QPA_PLATFORM=offscreen")
+    return None
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    reason = _no_display_reason()
+    if reason:
+        raise CliError(f"the desktop app cannot start: {reason}")
     try:
         from digitpad.gui.app import run_gui
     except ImportError as exc:

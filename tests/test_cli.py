@@ -192,3 +192,12 @@ def test_fetch_data_downloads_from_a_mirror_and_verifies(capsys, tmp_path, mnist
     assert code == 0, err
     assert "checksums verified" in out
     assert load_mnist(dest, "test").images.shape == (10_000, 28, 28)
+
+
+def test_the_app_without_a_display_says_so_instead_of_aborting(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, _, err = run(capsys)
+    assert code == 1
+    assert "no display" in err and "QT_QPA_PLATFORM=offscreen" in err
