@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from digitpad.gui.colormap import activation_image, diverging_rgb, rgb_to_qimage
@@ -158,6 +158,7 @@ class InternalsPanel(QScrollArea):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._recognition: Recognition | None = None
+        self._stale = False
         self._tiles: dict[str, list[PixelView]] = {}
         self._selected: tuple[str, int] | None = None
         self._hovered: tuple[str, int] | None = None
@@ -217,20 +218,33 @@ class InternalsPanel(QScrollArea):
 
     # ---- content ---------------------------------------------------------------------------
     def show_recognition(self, recognition: Recognition | None) -> None:
-        # This runs on every mouse move while drawing: colour-map each layer's maps in one
-        # vectorised call, and leave the per-map tooltips to be written when one is asked for.
+        # This runs on every mouse move while drawing. While the panel is hidden (a closed dock,
+        # or the tab behind the F6 panel) the ~170 tiles are left stale and brought up to date
+        # when it is shown or read.
         self._recognition = recognition
+        self._stale = True
+        if self.isVisibleTo(self.window()) or self.window() is self:
+            self._refresh_tiles()
+
+    def _refresh_tiles(self) -> None:
+        # One vectorised colour mapping per layer; per-map tooltips are written when asked for.
+        self._stale = False
         for spec in LAYERS:
             tiles = self._tiles[spec.name]
-            if recognition is None:
+            if self._recognition is None:
                 for tile in tiles:
                     tile.set_image(None)
                 continue
-            maps = layer_maps(recognition, spec)
+            maps = layer_maps(self._recognition, spec)
             colours = diverging_rgb(maps)
             for index, tile in enumerate(tiles):
                 tile.set_image(rgb_to_qimage(colours[index]), maps[index])
         self._refresh_detail()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._refresh_tiles()
+        super().showEvent(event)
 
     def select_map(self, layer: str, index: int) -> None:
         """Keep one map in the detail view (clicking it again releases it)."""
@@ -244,6 +258,8 @@ class InternalsPanel(QScrollArea):
         return self._selected
 
     def tiles(self, layer: str) -> list[PixelView]:
+        if self._stale:
+            self._refresh_tiles()
         return list(self._tiles[layer])
 
     def _hover(self, layer: str, index: int, inside: bool) -> None:
