@@ -392,3 +392,13 @@ def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtb
     assert np.isfinite(result.input).all() and result.input.shape == (32, 32)
     draw_stroke(qtbot, window.canvas, ONE)  # and drawing goes on as usual
     assert window.last_recognition is not None
+
+
+def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_data):
+    from PySide6.QtCore import QStandardPaths
+
+    from digitpad.paths import user_data_dir
+
+    qt_location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    assert Path(qt_location) == user_data_dir()
+    assert str(isolated_user_data) in qt_location  # and it is the test's, not the developer's

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from digitpad import __version__
-from digitpad.gui.settings import APPLICATION, ORGANISATION
+from digitpad.gui.settings import APPLICATION
 from digitpad.paths import user_data_dir
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ class ExceptionHook:
 def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance()
     if app is None:
-        QCoreApplication.setOrganizationName(ORGANISATION)
+        # No organisation name: Qt's AppDataLocation is then <data>/digitpad, the very folder
+        # digitpad.paths.user_data_dir() names without Qt (the settings file is set explicitly).
         QCoreApplication.setApplicationName(APPLICATION)
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(list(argv))
