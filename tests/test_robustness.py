@@ -2,7 +2,6 @@
 
 import json
 import math
-import os
 
 import numpy as np
 import pytest
@@ -68,33 +67,24 @@ def test_extreme_strokes_each_get_a_result_or_a_per_line_error(capsys, tmp_path)
     assert "Traceback" not in err
 
 
-def test_saving_into_a_read_only_folder_reports_and_keeps_the_old_file(tmp_path, monkeypatch):
-    # A read-only folder refuses the temporary file; CI runs as root, which ignores permission
+@pytest.mark.parametrize("module, function, message", [
+    # A read-only folder refuses the temporary file. CI runs as root, which ignores permission
     # bits, so the refusal is made the way the OS reports it (EACCES from creating the file).
-    import tempfile
+    ("tempfile", "mkstemp", "could not save weights: Permission denied"),
+    ("os", "replace", "could not save weights: Permission denied"),  # the final rename refused
+])
+def test_a_refused_write_reports_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch, module,
+                                                                             function, message):
+    import importlib
 
     path = tmp_path / "w.pt"
     save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01}, "old")
 
-    def read_only(*args, **kwargs):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
-    with pytest.raises(WeightsError, match="could not save weights: Permission denied"):
-        save_checkpoint(path, LeNet5(), {}, {"test_error": 0.5}, "new")
-    monkeypatch.undo()
-    assert load_checkpoint(path).data_checksum == "old"
-
-
-def test_a_failing_rename_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
-    path = tmp_path / "w.pt"
-    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01}, "old")
-
-    def refuse(*args):
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(WeightsError, match="Permission denied"):
+    monkeypatch.setattr(importlib.import_module(module), function, refuse)
+    with pytest.raises(WeightsError, match=message):
         save_checkpoint(path, LeNet5(), {}, {"test_error": 0.5}, "new")
     monkeypatch.undo()
     assert load_checkpoint(path).data_checksum == "old"
