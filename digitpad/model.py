@@ -16,20 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# The paper's constants live in a torch-free module (the GUI draws with them before torch is
+# loaded); they are imported from here too, by sdlm, training and the tests.
+from digitpad.architecture import C3_TABLE, DEFAULT_RUBBISH_J, SQUASH_A, SQUASH_S
 from digitpad.prototypes import load_prototypes
-
-SQUASH_A = 1.7159
-SQUASH_S = 2.0 / 3.0
-#: The rubbish-class constant j of eq. 9 (any j > 0 works; larger j makes "not a digit" rarer).
-DEFAULT_RUBBISH_J = 20.0
-
-#: Table I of the paper: the S2 maps each C3 map takes input from.
-C3_TABLE: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
-    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),
-    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
-    (0, 1, 2, 3, 4, 5),
-)
 
 
 def squash(a: torch.Tensor) -> torch.Tensor:

@@ -18,11 +18,15 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
-import torch
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    # Only the two functions that make tensors import torch: the GUI normalises drawings and
+    # images before torch has been loaded.
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +263,8 @@ def image_to_array(source: ImageSource) -> np.ndarray:
 def mnist_to_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:
     """MNIST bytes (N, 28, 28), 0 = paper, 255 = ink -> (N, 1, 32, 32) float32 (the paper's
     conversion: pad 2 px of background each side, map grey levels linearly to -0.1 .. 1.175)."""
+    import torch
+
     if isinstance(images, torch.Tensor):
         x = images.to(torch.float32)
     else:  # a copy, also of read-only buffers such as np.frombuffer over an IDX file
@@ -274,6 +280,8 @@ def mnist_to_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 def to_tensor(array32: np.ndarray) -> torch.Tensor:
     """A (32, 32) array from render_strokes/image_to_array -> a (1, 1, 32, 32) float32 batch."""
+    import torch
+
     a = np.asarray(array32, np.float32)
     if a.shape != (INPUT_SIZE, INPUT_SIZE):
         raise ValueError(f"expected a ({INPUT_SIZE}, {INPUT_SIZE}) array, got {a.shape}")

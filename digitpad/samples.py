@@ -17,7 +17,8 @@ file is rewritten, so nothing a user made is ever dropped silently. Every change
 file, applies itself and writes the whole file atomically (temporary file, fsync, os.replace),
 so a crash or a full disk leaves the previous file intact.
 
-No Qt here: the GUI's Teach menu and samples browser, the CLI and the tests share this code.
+No Qt here, and torch only in `samples_dataset` (for training): the GUI's Teach menu and samples
+browser, the CLI and the tests share this code, and the GUI uses it before torch is loaded.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import torch
 
+from digitpad.files import atomic_write_bytes
 from digitpad.paths import user_data_dir
 from digitpad.preprocess import EmptyDrawing, render_strokes
 
@@ -203,8 +204,6 @@ class SampleStore:
     # -- changing -------------------------------------------------------------------------------
 
     def _write(self, lines: list[_Line]) -> None:
-        from digitpad.weights import atomic_write_bytes
-
         try:
             atomic_write_bytes(self.path, b"".join(line.raw + b"\n" for line in lines))
         except OSError as exc:
@@ -265,8 +264,6 @@ class SampleStore:
 
     def export_file(self, path: Path | str) -> int:
         """Write the readable samples to `path` (atomically, same format); returns how many."""
-        from digitpad.weights import atomic_write_bytes
-
         samples = self.samples()
         try:
             atomic_write_bytes(Path(path), "".join(_encode(s) + "\n" for s in samples).encode("utf-8"))
@@ -283,6 +280,8 @@ class SampleStore:
 
 
 def samples_dataset(samples: Sequence[Sample]):
+    import torch
+
     from digitpad.training import TensorDataset
 
     arrays, labels, digest = [], [], hashlib.md5()

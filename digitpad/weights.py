@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+# atomic_write_bytes lives in digitpad.files (no torch); it stays importable from here.
+from digitpad.files import atomic_write_bytes
 from digitpad.model import LeNet5
 from digitpad.paths import resource_path
 
@@ -58,38 +58,6 @@ class Checkpoint:
 
 def shipped_weights_path() -> Path:
     return resource_path(SHIPPED_WEIGHTS)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash, kill or full disk leaves either the old file or the
-    new one, never a mix: temporary file in the same directory, flush, fsync, os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable; not all platforms/filesystems allow opening a dir
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
 
 
 def save_checkpoint(path: Path, model: LeNet5, config: dict | None = None, metrics: dict | None = None,

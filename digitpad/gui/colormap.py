@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 
-from digitpad.model import SQUASH_A
+from digitpad.architecture import SQUASH_A
 from digitpad.preprocess import BACKGROUND, INK
 
 ACTIVATION_LIMIT = SQUASH_A

@@ -8,6 +8,8 @@ pictures, as a number and as a bar: the shortest bar wins.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
@@ -16,7 +18,9 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVB
 from digitpad.gui.colormap import ACTIVATION_LIMIT, activation_image, paint_colour_scale
 from digitpad.gui.pixel_view import PixelView
 from digitpad.prototypes import HEIGHT, WIDTH, load_prototypes
-from digitpad.recognition import Recognition
+
+if TYPE_CHECKING:
+    from digitpad.recognition import Recognition
 
 NO_VALUE = "—"
 

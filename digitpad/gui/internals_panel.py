@@ -8,6 +8,7 @@ keeps it there while the drawing changes, so one can watch a single feature resp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from digitpad.gui.colormap import activation_image, diverging_rgb, rgb_to_qimage
 from digitpad.gui.f6_panel import ColourScale
 from digitpad.gui.pixel_view import PixelView
-from digitpad.model import C3_TABLE
-from digitpad.recognition import Recognition
+from digitpad.architecture import C3_TABLE
+
+if TYPE_CHECKING:
+    from digitpad.recognition import Recognition
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from digitpad.recognition import Recognition
+if TYPE_CHECKING:
+    from digitpad.recognition import Recognition
 
 PLACEHOLDER = "—"
 REJECTED_MARK = "?"
