@@ -314,10 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args.run = cmd_gui
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in ([], ["gui"]):
+        # The desktop app, without building the parser: the `train` command's defaults come from
+        # digitpad.training, which imports torch, and the app shows its window before torch.
+        args = argparse.Namespace(command="gui", run=cmd_gui)
+    else:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            args.run = cmd_gui
     try:
         return args.run(args)
     except CliError as exc:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from digitpad import __version__
@@ -23,6 +23,12 @@ from digitpad.paths import user_data_dir
 log = logging.getLogger(__name__)
 
 LOG_NAME = "digitpad.log"
+#: Threads torch uses for recognition in the app (see run_gui).
+TORCH_THREADS = 1
+#: Set by benchmarks/startup.py (to the launch time): report start-up timings, then quit.
+STARTUP_PROBE_ENV = "DIGITPAD_STARTUP_PROBE"
+#: At exit, how long to wait for a model still loading in the background (seconds).
+LOADER_EXIT_WAIT_S = 30
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
 
@@ -98,28 +104,38 @@ def make_application(argv: Sequence[str]) -> QApplication:
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
-    """Create the application and the main window, and run until the window closes."""
+    """Create the application and the main window, and run until the window closes.
+
+    The window is shown before torch is imported; the network is loaded by a background thread
+    and recognises whatever was drawn in the meantime as soon as it is ready."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application(argv if argv is not None else sys.argv[:1])
-    # LeNet-5 on one input is far too small to gain from threads, and on a busy machine a second
-    # OpenMP thread that is not scheduled makes each forward pass wait (1 ms becomes 80 ms). The
-    # setting is process-wide: the training worker raises it while it trains and restores it.
-    import torch
-
-    torch.set_num_threads(1)
     from digitpad.gui.main_window import MainWindow  # after QApplication: widgets need it
 
-    window = MainWindow()
+    # LeNet-5 on one input is far too small to gain from threads, and on a busy machine a second
+    # OpenMP thread that is not scheduled makes each forward pass wait (1 ms becomes 80 ms). The
+    # setting is process-wide (the loader thread sets it before the first inference): the
+    # training worker raises it while it trains and restores it.
+    window = MainWindow(load_model_in_background=True, torch_threads=TORCH_THREADS)
     hook = ExceptionHook(lambda: window)
     hook.install()
+    probe = None
+    if os.environ.get(STARTUP_PROBE_ENV):
+        from digitpad.gui.startup_probe import StartupProbe  # benchmarks/startup.py
+
+        probe = StartupProbe(window, os.environ[STARTUP_PROBE_ENV])
     try:
         window.show()
-        if os.environ.get("DIGITPAD_STARTUP_PROBE"):
-            # benchmarks/startup.py: quit as soon as the shown window has had one event-loop turn.
-            QTimer.singleShot(0, app.quit)
+        if probe is not None:
+            probe.window_shown()
         return app.exec()
     finally:
         hook.uninstall()
+        # Closed while torch was still being imported: let the import finish before the process
+        # exits, or exit() runs torch's static destructors while its initialisers still run
+        # (an abort). It cannot be interrupted; a loader that hangs is given up on.
+        if window.loader is not None and not window.loader.wait(LOADER_EXIT_WAIT_S):
+            log.warning("the network was still loading after %d s; exiting anyway", LOADER_EXIT_WAIT_S)
 
 
 if __name__ == "__main__":

@@ -135,6 +135,8 @@ def _ask_open_image(window: MainWindow) -> None:
 
 
 def _ask_load_weights(window: MainWindow) -> None:
+    if not window.require_model():
+        return
     start = str(window.session.weights_file.parent) if window.session.weights_file else str(Path.home())
     path, _ = QFileDialog.getOpenFileName(window, "Load Weights", start, WEIGHTS_FILTER)
     if path:

@@ -3,20 +3,26 @@
 It only wires widgets to the core: strokes go to `Recognizer.recognize_strokes`, and the
 `Recognition` that comes back is handed to every panel to draw. Recognition takes a few ms, so
 it runs on the GUI thread, throttled by a timer while the pen moves.
+
+This module imports no torch (a test checks it): the app shows the window first and loads the
+network in the background (`load_model_in_background=True`, see gui/model_loader.py). Until it
+is ready the canvas works, the Model menu is disabled, and whatever is drawn or opened is
+recognised the moment the network arrives.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QVBoxLayout,
                                QWidget)
 
+from digitpad.gui import model_loader
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
@@ -25,14 +31,18 @@ from digitpad.gui.image_io import local_files, looks_like_image_file, mime_image
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
 from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build_status_bar
-from digitpad.gui.model_session import ModelSession, available_devices
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
-from digitpad.model import LeNet5, device_description
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
-from digitpad.recognition import Recognition, Recognizer
-from digitpad.weights import Checkpoint, WeightsError
+
+if TYPE_CHECKING:
+    import torch
+
+    from digitpad.gui.model_session import ModelSession
+    from digitpad.model import LeNet5
+    from digitpad.recognition import Recognition, Recognizer
+    from digitpad.weights import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,8 @@ RECOGNITION_INTERVAL_MS = 35
 DEFAULT_SIZE = (1280, 800)
 #: Logical pixels of screen width below which the internals are tabbed with F6 at first start.
 SIDE_BY_SIDE_WIDTH = 1240
+LOADING_TEXT = "Loading the neural network…"
+NOT_LOADED_TEXT = "The neural network could not be loaded"
 
 
 def scrollable(widget: QWidget) -> QScrollArea:
@@ -54,18 +66,28 @@ def scrollable(widget: QWidget) -> QScrollArea:
 
 class MainWindow(QMainWindow):
     """digitpad's window. Other parts of the app plug in through `model_menu`/`add_model_action`,
-    `session` (the current model, checkpoint and Recognizer) and `set_model`."""
+    `session` (the current model, checkpoint and Recognizer) and `set_model`.
+
+    By default the network is loaded in the constructor, so `session` is ready when it returns
+    (tests, benchmarks, embedding). With `load_model_in_background=True` (the app) it is loaded
+    by a background thread: `session` is None and `model_ready` False until `modelReady` (or
+    `modelFailed`) is emitted. `torch_threads`, if given, is set before the first inference."""
 
     modelChanged = Signal()
+    modelReady = Signal()
+    modelFailed = Signal(str)  # the reason, in words
     recognized = Signal(object)  # the new Recognition, or None when there is nothing to recognise
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None, *,
+                 load_model_in_background: bool = False, torch_threads: int | None = None):
         super().__init__(parent)
         self.setWindowTitle("digitpad")
         self.setObjectName("digitpadMainWindow")
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else open_settings()
-        self.session = ModelSession("cpu")
+        self.session: ModelSession | None = None  # set when the network is loaded
+        self.loader: model_loader.ModelLoader | None = None
+        self._model_error = ""
         self._recognition: Recognition | None = None
         self._image_input: np.ndarray | None = None  # the opened image's 32×32, while it is shown
         self.startup_message = ""
@@ -83,6 +105,8 @@ class MainWindow(QMainWindow):
         self.canvas.strokesChanged.connect(self._on_strokes_changed)
 
         self.window_actions = build_actions(self)
+        # Everything in the Model menu needs the network: disabled until it is loaded.
+        self._model_actions: list[QAction] = [self.window_actions.load_weights, self.window_actions.revert_weights]
         self.pen_width_spin = None  # set by build_canvas_toolbar
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -105,8 +129,22 @@ class MainWindow(QMainWindow):
         self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
         self.internals_dock.toggleViewAction().triggered.connect(
             lambda shown: self.settings.setValue(keys.SHOW_INTERNALS, shown))
-        self._start_model()
-        self.recognize_now()
+        request = self._load_request(torch_threads)
+        if load_model_in_background:
+            self._show_loading()
+            self.loader = model_loader.ModelLoader(self)
+            # Queued: the loader emits from its own thread; the slots run on the GUI thread.
+            self.loader.loaded.connect(self._install_model, Qt.ConnectionType.QueuedConnection)
+            self.loader.failed.connect(self._model_failed, Qt.ConnectionType.QueuedConnection)
+            self.loader.start(request)
+        else:
+            try:
+                loaded = model_loader.load_model_session(request)
+            except Exception as exc:
+                log.exception("could not load the network")
+                self._model_failed(model_loader.describe_failure(exc))
+            else:
+                self._install_model(loaded)
 
     # ---- layout ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, action_text: str) -> QDockWidget:
@@ -148,17 +186,13 @@ class MainWindow(QMainWindow):
         self.model_menu: QMenu = bar.addMenu("&Model")
         self.model_menu.addActions([a.load_weights, a.revert_weights])
         self._model_menu_anchor = self.model_menu.addSeparator()
-        self.device_menu = self.model_menu.addMenu("&Device")
+        self.device_menu = self.model_menu.addMenu("&Device")  # filled when the network is loaded
         self.device_group = QActionGroup(self)
         self.device_group.setExclusive(True)
         self.device_actions: dict[str, QAction] = {}
-        for device, label in available_devices():
-            action = QAction(label, self, checkable=True)
-            action.setData(str(device))
-            action.triggered.connect(lambda _=False, d=device: self.set_device(d))
-            self.device_group.addAction(action)
-            self.device_menu.addAction(action)
-            self.device_actions[str(device)] = action
+        self._model_actions.append(self.device_menu.menuAction())
+        for action in self._model_actions:
+            action.setEnabled(False)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
@@ -179,30 +213,92 @@ class MainWindow(QMainWindow):
         help_menu.addActions([a.how_it_works, a.about, a.about_qt])
 
     def add_model_action(self, action: QAction) -> None:
-        """Insert an action (e.g. "Retrain…") into the Model menu, above the Device submenu."""
+        """Insert an action (e.g. "Retrain…") into the Model menu, above the Device submenu.
+        Like the whole Model menu, it is enabled only while a network is loaded."""
         self.model_menu.insertAction(self._model_menu_anchor, action)
+        self._model_actions.append(action)
+        action.setEnabled(self.model_ready)
 
     # ---- the model ---------------------------------------------------------------------------
     @property
-    def recognizer(self) -> Recognizer:
-        """The current model's Recognizer (changes when weights or the device change)."""
-        return self.session.recognizer
+    def model_ready(self) -> bool:
+        """True once the network is loaded (always, unless it is loaded in the background)."""
+        return self.session is not None
 
-    def _start_model(self) -> None:
-        """Saved device and weights, falling back quietly (status bar, no modal box) on problems."""
+    @property
+    def recognizer(self) -> Recognizer | None:
+        """The current model's Recognizer (changes when weights or the device change); None
+        while the network is still loading."""
+        return self.session.recognizer if self.session is not None else None
+
+    def _load_request(self, torch_threads: int | None) -> model_loader.LoadRequest:
+        """The saved device and weights (the settings are read here, on the GUI thread)."""
         saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
-        problems = self.session.start(str(self.settings.value(keys.DEVICE, "") or "") or None,
-                                      Path(saved_weights) if saved_weights else None)
+        return model_loader.LoadRequest(str(self.settings.value(keys.DEVICE, "") or "") or None,
+                                        Path(saved_weights) if saved_weights else None, torch_threads)
+
+    def _show_loading(self) -> None:
+        self.statusBar().showMessage(LOADING_TEXT)
+        self.device_status.setText("Device: —")
+        self.weights_status.setText("Weights: loading…")
+        self.weights_status.setToolTip("")
+
+    def _install_model(self, loaded: model_loader.LoadedModel) -> None:
+        """Use the loaded network: saved device and weights, or the fallbacks the loader chose,
+        said quietly in the status bar (no modal box). Recognises whatever is already drawn."""
+        if self.session is not None:
+            return
+        self.session = loaded.session
+        self._fill_device_menu(loaded.devices)
+        saved_weights = self.settings.value(keys.WEIGHTS_FILE, "")
         if saved_weights and self.session.weights_file is None:
             self.settings.remove(keys.WEIGHTS_FILE)  # it failed: the shipped weights are in use now
-        self.startup_message = " ".join(problems)
-        if problems:
+        self.startup_message = " ".join(loaded.problems)
+        if loaded.problems:
             log.warning("%s", self.startup_message)
             self.statusBar().showMessage(self.startup_message)
+        else:
+            self.statusBar().clearMessage()  # "Loading…"
+        for action in self._model_actions:
+            action.setEnabled(True)
         self._model_changed()
+        self.modelReady.emit()
+
+    def _model_failed(self, message: str) -> None:
+        """No network at all (e.g. torch cannot be imported): say so once; drawing goes on."""
+        self._model_error = message
+        self.statusBar().showMessage(f"{NOT_LOADED_TEXT}: {message}")
+        self.device_status.setText("Device: —")
+        self.weights_status.setText("Weights: none")
+        self.recognize_now()
+        QMessageBox.critical(self, "digitpad: no neural network",
+                             f"{NOT_LOADED_TEXT}.\n\n{message}\n\nYou can still draw, open and save images, "
+                             "but nothing will be recognised until digitpad is started again with this fixed.")
+        self.modelFailed.emit(message)
+
+    def _fill_device_menu(self, devices: list[tuple[torch.device, str]]) -> None:
+        for device, label in devices:
+            action = QAction(label, self, checkable=True)
+            action.setData(str(device))
+            action.triggered.connect(lambda _=False, d=device: self.set_device(d))
+            self.device_group.addAction(action)
+            self.device_menu.addAction(action)
+            self.device_actions[str(device)] = action
+
+    def require_model(self) -> bool:
+        """True when a network is loaded; otherwise says so in the status bar (for the actions
+        that need one, should they be called before it is there)."""
+        if self.session is not None:
+            return True
+        self.statusBar().showMessage(NOT_LOADED_TEXT if self._model_error else LOADING_TEXT, 5000)
+        return False
 
     def load_weights_file(self, path: str | Path) -> bool:
         """Use the weights in `path`; on any problem say so and keep the current model."""
+        from digitpad.weights import WeightsError
+
+        if not self.require_model():
+            return False
         try:
             self.session.load_file(Path(path))
         except WeightsError as exc:
@@ -213,6 +309,10 @@ class MainWindow(QMainWindow):
         return True
 
     def revert_to_shipped_weights(self) -> bool:
+        from digitpad.weights import WeightsError
+
+        if not self.require_model():
+            return False
         try:
             self.session.load_shipped()
         except WeightsError as exc:
@@ -226,6 +326,10 @@ class MainWindow(QMainWindow):
                   weights_file: Path | None = None) -> bool:
         """Adopt a model built elsewhere (e.g. by the retraining dialog). `weights_file`, if
         given, is remembered for the next start; otherwise the next start uses the saved setting."""
+        from digitpad.weights import WeightsError
+
+        if not self.require_model():
+            return False
         try:
             self.session.set_model(model, checkpoint, source_label, weights_file)
         except WeightsError as exc:
@@ -238,6 +342,10 @@ class MainWindow(QMainWindow):
 
     def set_device(self, device: torch.device | str) -> bool:
         """Move the model; a device that fails leaves everything on the old one, with a message."""
+        if not self.require_model():
+            return False
+        import torch  # loaded with the network
+
         device = torch.device(device)
         try:
             self.session.set_device(device)
@@ -247,7 +355,7 @@ class MainWindow(QMainWindow):
             self._sync_device_actions()
             return False
         self.settings.setValue(keys.DEVICE, str(device))
-        self._model_changed(f"Running on {device_description(device)}")
+        self._model_changed(f"Running on {self.session.device_text()}")
         return True
 
     def _model_changed(self, message: str = "") -> None:
@@ -275,7 +383,15 @@ class MainWindow(QMainWindow):
             self._recognition_timer.start()  # not restarted by later moves: a steady rate
 
     def recognize_now(self) -> Recognition | None:
-        """Recognise what is on the canvas (or the opened image) and show it everywhere."""
+        """Recognise what is on the canvas (or the opened image) and show it everywhere. Without
+        a network yet, say that the drawing waits for it (it is recognised when it arrives)."""
+        if self.session is None:
+            self._show(None)
+            if self._image_input is not None or not self.canvas.is_empty():
+                self.prediction_view.show_waiting(
+                    f"{NOT_LOADED_TEXT}." if self._model_error
+                    else f"{LOADING_TEXT} Your drawing is recognised as soon as it is ready.")
+            return None
         recognition = None
         try:
             if self._image_input is not None and self.canvas.is_showing_image():

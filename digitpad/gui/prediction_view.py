@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from digitpad.recognition import Recognition
 
 PLACEHOLDER = "—"
+WAITING_MARK = "…"
 REJECTED_MARK = "?"
 REJECTED_TEXT = "Not a digit?"
 EMPTY_TEXT = "Draw a digit, open an image or paste one."
@@ -139,6 +140,12 @@ class PredictionView(QFrame):
         self.detail.setText(f"Runner-up: {second} (penalty {penalties[second]:.1f} against {penalties[best]:.1f})")
         self.detail.setToolTip(f"Posterior of the paper's rubbish class: {recognition.rubbish:.3g} "
                                "(above 0.5 means \"not a digit\")")
+
+    def show_waiting(self, text: str) -> None:
+        """Nothing recognised yet, but something to recognise (e.g. while the network loads)."""
+        self.show_recognition(None)
+        self.digit_label.setText(WAITING_MARK)
+        self.verdict.setText(text)
 
     # ---- for tests ---------------------------------------------------------------------------
     def shown_digit(self) -> int | None:

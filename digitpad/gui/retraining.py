@@ -5,11 +5,15 @@ Adds Model → Retrain…, Weights History…, Export… and a Teach menu ("This
 Ctrl+Shift+digit, Browse My Samples…). It uses only the window's public hooks: `session`
 (current model and weights file), `load_weights_file` (switch and remember the choice in
 QSettings), `revert_to_shipped_weights`, `add_model_action`, `canvas.strokes()` and the status bar.
+
+The dialogs (and with them torch and the training code) are imported when first opened, so the
+window can be shown before torch is loaded; teaching and the samples browser need no torch.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,14 +21,13 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
-from digitpad.gui.retrain_dialog import RetrainDialog, weights_dir
-from digitpad.gui.samples_browser import SamplesBrowser
-from digitpad.gui.training_worker import stop_all_jobs
-from digitpad.gui.weights_history import WeightsHistoryDialog
 from digitpad.samples import SampleError, SampleStore, default_samples_path
 
 if TYPE_CHECKING:
     from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.retrain_dialog import RetrainDialog
+    from digitpad.gui.samples_browser import SamplesBrowser
+    from digitpad.gui.weights_history import WeightsHistoryDialog
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class Retraining(QObject):
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(stop_all_jobs)
+            app.aboutToQuit.connect(stop_background_jobs)
 
     def _action(self, text: str, slot, shortcut: str, tip: str) -> QAction:
         action = QAction(text, self.window)
@@ -92,7 +95,11 @@ class Retraining(QObject):
         return self.window.session.weights_file
 
     # ---- retraining ------------------------------------------------------------------------------
-    def open_retrain(self) -> RetrainDialog:
+    def open_retrain(self) -> RetrainDialog | None:
+        if not self.window.require_model():
+            return None
+        from digitpad.gui.retrain_dialog import RetrainDialog
+
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(lambda: self.window.session.model, self.sample_store, self.window)
             self.retrain_dialog.adopted.connect(self.use_weights)
@@ -109,7 +116,12 @@ class Retraining(QObject):
             self.history_dialog.refresh()
         return switched
 
-    def open_history(self) -> WeightsHistoryDialog:
+    def open_history(self) -> WeightsHistoryDialog | None:
+        if not self.window.require_model():
+            return None
+        from digitpad.gui.retrain_dialog import weights_dir
+        from digitpad.gui.weights_history import WeightsHistoryDialog
+
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.window)
             self.history_dialog.useRequested.connect(self.use_weights)
@@ -140,6 +152,8 @@ class Retraining(QObject):
         return True
 
     def open_samples(self) -> SamplesBrowser:
+        from digitpad.gui.samples_browser import SamplesBrowser
+
         if self.samples_browser is None:
             self.samples_browser = SamplesBrowser(self.sample_store, self.window)
         self.samples_browser.refresh()
@@ -149,6 +163,8 @@ class Retraining(QObject):
 
     # ---- export ----------------------------------------------------------------------------------
     def export_model(self, path: str | Path | None = None) -> bool:
+        if not self.window.require_model():
+            return False
         from digitpad.export import ExportError, export_onnx
 
         if path is None:
@@ -174,6 +190,14 @@ class Retraining(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False
+
+
+def stop_background_jobs() -> None:
+    """At application exit: cancel and join any training or download still running. Jobs exist
+    only if the retraining code was ever imported (torch is not imported here just to find out)."""
+    training_worker = sys.modules.get("digitpad.gui.training_worker")
+    if training_worker is not None:
+        training_worker.stop_all_jobs()
 
 
 def install_retraining(window: MainWindow) -> Retraining:
