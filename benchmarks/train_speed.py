@@ -86,6 +86,25 @@ def run_baseline(images, labels, test_images, test_labels, samples: int, seed: i
     return seconds, error
 
 
+def run_network_only(train_set: TensorDataset, samples: int, seed: int) -> float:
+    """The tutorial's network and SGD on batches sliced from tensors already in memory: no Pillow,
+    no DataLoader. Not a goal, a yardstick: what PyTorch's kernels cost for a network of this size."""
+    torch.manual_seed(seed)
+    model = TutorialLeNet5()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    inputs, labels = train_set.inputs[:samples], train_set.labels[:samples]
+    order = torch.randperm(len(labels))
+    started = time.perf_counter()
+    model.train()
+    for start in range(0, len(labels), 64):
+        index = order[start:start + 64]
+        optimizer.zero_grad()
+        loss_fn(model(inputs[index]), labels[index]).backward()
+        optimizer.step()
+    return time.perf_counter() - started
+
+
 def run_digitpad(train_set: TensorDataset, test_set: TensorDataset, samples: int, seed: int,
                  device: torch.device, optimizer: str = "adam") -> tuple[float, float]:
     config = TrainingConfig(epochs=1, train_limit=samples, test_limit=1, seed=seed, optimizer=optimizer,
@@ -115,13 +134,14 @@ def main() -> int:
           f"{args.repeats} repeats")
 
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    baseline_times, baseline_errors = [], []
+    baseline_times, baseline_errors, network_times = [], [], []
     ours: dict[str, tuple[list[float], list[float]]] = {}
     for repeat in range(args.repeats):
         seconds, error = run_baseline(raw_train.images, raw_train.labels, raw_test.images, raw_test.labels,
                                       args.samples, seed=repeat)
         baseline_times.append(seconds * per_60k)
         baseline_errors.append(error)
+        network_times.append(run_network_only(train_set, args.samples, seed=repeat) * per_60k)
         for device in devices:
             seconds, error = run_digitpad(train_set, test_set, args.samples, repeat, device)
             times, errors = ours.setdefault(str(device), ([], []))
@@ -131,11 +151,15 @@ def main() -> int:
     base = statistics.median(baseline_times)
     print(f"baseline (tutorial, per-sample PIL Dataset + DataLoader, SGD): {base:.2f} s per 60k samples "
           f"(median), test error after the run {100 * statistics.median(baseline_errors):.2f}%")
+    network = statistics.median(network_times)
+    print(f"yardstick, the tutorial's network alone on in-memory tensors (no Pillow, no DataLoader): "
+          f"{network:.2f} s per 60k samples (median); baseline / yardstick {base / network:.2f}x")
     for device, (times, errors) in ours.items():
         median = statistics.median(times)
         print(f"digitpad faithful LeNet-5 on {device} (Adam, eq. 9): {median:.2f} s per 60k samples (median), "
               f"test error after the run {100 * statistics.median(errors):.2f}%")
-        print(f"ratio baseline / digitpad ({device}): {base / median:.2f}x")
+        print(f"ratio baseline / digitpad ({device}): {base / median:.2f}x; "
+              f"yardstick / digitpad: {network / median:.2f}x")
     return 0
 
 
