@@ -127,6 +127,17 @@ def test_initial_state_is_used_and_not_modified(mnist_small):
     assert not torch.equal(result.model.c1.weight.detach(), start["c1.weight"])
 
 
+
+@pytest.mark.parametrize(("warmup_patterns", "second_pass_scale"), [(60_000, 0.2), (200, 2.5)])
+def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, second_pass_scale):
+    # 200 images a pass: the second pass starts after 200 patterns, still inside a 60,000-pattern
+    # warm-up, so it keeps the damped η; with a 200-pattern warm-up it gets the full scale.
+    config = TrainingConfig(epochs=2, optimizer="sdlm", distort=False, train_limit=200, test_limit=20,
+                            sdlm_eta_scale=2.5, sdlm_first_pass_scale=0.2, sdlm_warmup_patterns=warmup_patterns)
+    history = train(config, *mnist_small, CPU).history
+    assert history[0].learning_rate == pytest.approx(sdlm_eta(1) * 0.2)
+    assert history[1].learning_rate == pytest.approx(sdlm_eta(2) * second_pass_scale)
+
 @pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
 def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
     train_set, test_set = mnist_small
