@@ -44,8 +44,11 @@ class Subsampling(nn.Module):
         _uniform_fan_in_(self.coefficient, 4)
         _uniform_fan_in_(self.bias, 4)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return block_sums(x) * self.coefficient.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+    def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
+        """output_scale · S(input_scale · x), the scales applied to the parameters (see LeNet5)."""
+        shape = (1, -1, 1, 1)
+        return torch.addcmul((self.bias * output_scale).view(shape), block_sums(x),
+                             (self.coefficient * (input_scale * output_scale)).view(shape))
 
 
 def block_sums(x: torch.Tensor) -> torch.Tensor:
@@ -69,6 +72,20 @@ def pair_sum_matrix(size: int, device: torch.device, dtype: torch.dtype) -> torc
         matrix[index, 2 * index] = 1.0
         matrix[index, 2 * index + 1] = 1.0
     return matrix
+
+
+class Convolution(nn.Conv2d):
+    """C1: a plain convolution whose forward takes the same scales as the other layers."""
+
+    def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
+        return F.conv2d(x, self.weight * (input_scale * output_scale), self.bias * output_scale)
+
+
+class FullConnection(nn.Linear):
+    """F6: a plain fully connected layer whose forward takes the same scales as the other layers."""
+
+    def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
+        return F.linear(x, self.weight * (input_scale * output_scale), self.bias * output_scale)
 
 
 class SparseC3(nn.Module):
@@ -108,8 +125,8 @@ class SparseC3(nn.Module):
             mask[out, list(inputs)] = True
         return mask
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.dense_weight(), self.bias)
+    def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
+        return F.conv2d(x, self.dense_weight() * (input_scale * output_scale), self.bias * output_scale)
 
 
 class C5Convolution(nn.Conv2d):
@@ -118,16 +135,20 @@ class C5Convolution(nn.Conv2d):
     one (15× faster than the convolution kernel, forward and backward); on a larger input it
     slides like any convolution."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
+        weight, bias = self.weight * (input_scale * output_scale), self.bias * output_scale
         if x.shape[-2:] == self.weight.shape[-2:]:
-            out = F.linear(x.flatten(1), self.weight.flatten(1), self.bias)
+            out = F.linear(x.flatten(1), weight.flatten(1), bias)
             return out.view(out.shape[0], -1, 1, 1)
-        return super().forward(x)
+        return F.conv2d(x, weight, bias)
 
 
 def rbf_penalties(f6: torch.Tensor, prototypes: torch.Tensor) -> torch.Tensor:
-    """y_i = Σ_j (x_j − w_ij)²: the squared distance from F6's output to each prototype."""
-    return (f6.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1)
+    """y_i = Σ_j (x_j − w_ij)²: the squared distance from F6's output to each prototype, expanded
+    as |x|² − 2x·w_i + |w_i|² so that the cross terms are one matrix product (no N×10×84 tensor);
+    clamped at 0, where rounding could leave a perfect match a hair below."""
+    return ((f6 * f6).sum(1, keepdim=True) - 2.0 * f6 @ prototypes.T
+            + (prototypes * prototypes).sum(1)).clamp_min(0.0)
 
 
 def rubbish_posterior(penalties: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> torch.Tensor:
@@ -172,33 +193,40 @@ class LeNet5(nn.Module):
         if prototypes is None:
             prototypes = load_prototypes()
         self.rubbish_j = rubbish_j
-        self.c1 = nn.Conv2d(1, 6, 5)
+        self.c1 = Convolution(1, 6, 5)
         self.s2 = Subsampling(6)
         self.c3 = SparseC3()
         self.s4 = Subsampling(16)
         self.c5 = C5Convolution(16, 120, 5)
-        self.f6 = nn.Linear(120, 84)
+        self.f6 = FullConnection(120, 84)
         # Fixed RBF weights: a buffer, saved with the model but never trained.
         self.register_buffer("prototypes", torch.as_tensor(prototypes, dtype=torch.float32).reshape(10, 84).clone())
         for layer, fan_in in ((self.c1, 25), (self.c5, 400), (self.f6, 120)):
             _uniform_fan_in_(layer.weight, fan_in)
             _uniform_fan_in_(layer.bias, fan_in)
 
-    def _layers(self, x: torch.Tensor) -> list[torch.Tensor]:
-        c1 = squash(self.c1(x))
-        s2 = squash(self.s2(c1))
-        c3 = squash(self.c3(s2))
-        s4 = squash(self.s4(c3))
-        c5 = squash(self.c5(s4)).flatten(1)
-        f6 = squash(self.f6(c5))
-        return [c1, s2, c3, s4, c5, f6]
+    def _tanh_layers(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every layer's output divided by A, tanh(S·a), for C1 … F6.
+
+        Each unit computes A·tanh(S·(w·x + b)) on the A-scaled outputs of the layer below. The
+        constants are applied to the few weights (w·A·S, b·S) instead of to the large feature
+        maps: the same function, four fewer passes over every map, a fifth less time per
+        training step on the CPU (benchmarks/README.md)."""
+        a, s = SQUASH_A, SQUASH_S
+        t1 = torch.tanh(self.c1(x, 1.0, s))
+        t2 = torch.tanh(self.s2(t1, a, s))
+        t3 = torch.tanh(self.c3(t2, a, s))
+        t4 = torch.tanh(self.s4(t3, a, s))
+        t5 = torch.tanh(self.c5(t4, a, s)).flatten(1)
+        t6 = torch.tanh(self.f6(t5, a, s))
+        return [t1, t2, t3, t4, t5, t6]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        f6 = self._layers(x)[-1]
+        f6 = SQUASH_A * self._tanh_layers(x)[-1]
         return rbf_penalties(f6, self.prototypes)
 
     def forward_with_internals(self, x: torch.Tensor) -> Internals:
-        c1, s2, c3, s4, c5, f6 = self._layers(x)
+        c1, s2, c3, s4, c5, f6 = (SQUASH_A * t for t in self._tanh_layers(x))
         penalties = rbf_penalties(f6, self.prototypes)
         return Internals(x, c1, s2, c3, s4, c5, f6, penalties, rubbish_posterior(penalties, self.rubbish_j))
 

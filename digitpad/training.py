@@ -276,7 +276,8 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         optimizer = SDLM(model.named_parameters(), lr=sdlm_eta(1), mu=config.sdlm_mu)
         scheduler = None
     else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        # fused: one kernel updates every parameter (CPU and CUDA), instead of a dozen small ops each.
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(config.epochs * batches))
     averaged = WeightAverage(model, config.average_decay) if not sdlm and config.weight_averaging else None
 

@@ -101,6 +101,28 @@ def test_rbf_penalty_is_squared_euclidean_distance_to_each_prototype():
     assert rbf_penalties(f6, prototypes).tolist() == [[1.25, 3.25]]
 
 
+
+def test_forward_is_the_papers_layer_by_layer_definition(model):
+    """The forward pass applies A and S to the weights; it must equal f(layer(x)) spelled out,
+    with f = A·tanh(S·a) after every layer and penalties Σ (x − w)² by broadcasting."""
+    torch.manual_seed(1)
+    x = torch.randn(4, 1, 32, 32)
+    with torch.no_grad():
+        c1 = squash(torch.nn.functional.conv2d(x, model.c1.weight, model.c1.bias))
+        blocks = c1.unfold(2, 2, 2).unfold(3, 2, 2).sum((-1, -2))
+        s2 = squash(blocks * model.s2.coefficient.view(1, -1, 1, 1) + model.s2.bias.view(1, -1, 1, 1))
+        c3 = squash(torch.nn.functional.conv2d(s2, model.c3.dense_weight(), model.c3.bias))
+        blocks = c3.unfold(2, 2, 2).unfold(3, 2, 2).sum((-1, -2))
+        s4 = squash(blocks * model.s4.coefficient.view(1, -1, 1, 1) + model.s4.bias.view(1, -1, 1, 1))
+        c5 = squash(s4.flatten(1) @ model.c5.weight.flatten(1).T + model.c5.bias)
+        f6 = squash(c5 @ model.f6.weight.T + model.f6.bias)
+        penalties = (f6.unsqueeze(1) - model.prototypes.unsqueeze(0)).pow(2).sum(-1)
+        internals = model.forward_with_internals(x)
+        for name, expected in (("c1", c1), ("s2", s2), ("c3", c3), ("s4", s4), ("c5", c5), ("f6", f6)):
+            torch.testing.assert_close(getattr(internals, name), expected, atol=1e-5, rtol=1e-5, msg=name)
+        torch.testing.assert_close(internals.penalties, penalties, atol=1e-4, rtol=1e-5)
+        torch.testing.assert_close(model(x), penalties, atol=1e-4, rtol=1e-5)
+
 def test_map_loss_matches_equation_9_by_hand():
     penalties = torch.tensor([[1.0, 2.0, 4.0], [3.0, 0.5, 2.0]])
     labels = torch.tensor([0, 2])
