@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from drawings import draw
 from PIL import Image
@@ -120,11 +121,15 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, sh
     assert len(window.canvas.strokes()) == 2
     assert window.last_recognition is None and window.prediction_view.shown_digit() is None
     assert "Loading" in window.prediction_view.verdict_text()
+    # The network's 32×32 input needs no network: it is shown while the model loads.
+    waiting_input = window.input_view.array()
+    assert waiting_input is not None and waiting_input.shape == (32, 32) and waiting_input.max() > 1.0
 
     with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()
     assert window.model_ready
     assert window.last_recognition is not None and window.last_recognition.digit == 4
+    np.testing.assert_array_equal(window.input_view.array(), waiting_input)
     assert window.prediction_view.shown_digit() == 4
     assert all(action.isEnabled() for action in model_actions(window))
     assert window.device_menu.actions()[0].text() == "CPU"

@@ -34,7 +34,7 @@ from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array, render_strokes
 
 if TYPE_CHECKING:
     import torch
@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
         a network yet, say that the drawing waits for it (it is recognised when it arrives)."""
         if self.session is None:
             self._show(None)
+            self.input_view.set_array(self._input_without_model())
             if self._image_input is not None or not self.canvas.is_empty():
                 self.prediction_view.show_waiting(
                     f"{NOT_LOADED_TEXT}." if self._model_error
@@ -402,6 +403,17 @@ class MainWindow(QMainWindow):
             recognition = None
         self._show(recognition)
         return recognition
+
+    def _input_without_model(self) -> np.ndarray | None:
+        """The 32×32 network input of what is shown (preprocessing needs no torch), or None."""
+        if self._image_input is not None and self.canvas.is_showing_image():
+            return self._image_input
+        if self.canvas.is_empty():
+            return None
+        try:
+            return render_strokes(self.canvas.strokes(), self.canvas.pen_width())
+        except EmptyDrawing:
+            return None
 
     def _show(self, recognition: Recognition | None) -> None:
         self._recognition = recognition
