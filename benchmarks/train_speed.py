@@ -8,7 +8,10 @@ digitpad: the faithful LeNet-5 (C3 table, trainable subsampling, fixed RBF, eq. 
 `digitpad.training.train` on tensors held on the device.
 
 Both train on the same number of samples; the script prints the median seconds per 60,000
-samples over --repeats runs, their ratio, and each model's test error after the run.
+samples over --repeats runs, their ratio, and each model's test error after the run. Two
+reference lines put the ratio in proportion: the tutorial's network alone on in-memory tensors
+(what PyTorch's kernels cost for a network this size, without the Pillow pipeline), and the
+faithful network's two convolution kernels alone (a floor for any step built on them).
 
     python benchmarks/train_speed.py [--data DIR] [--samples 30000] [--repeats 3] [--threads 2]
 """
@@ -105,6 +108,24 @@ def run_network_only(train_set: TensorDataset, samples: int, seed: int) -> float
     return time.perf_counter() - started
 
 
+def run_convolutions_only(samples: int, seed: int, batch_size: int = 64) -> float:
+    """Only the two convolution kernels of the faithful network's training step, C1 (weight
+    gradient only: the image needs none) and C3 (weight and input gradients), forward and
+    backward, on batches of 64: the part of a step that no rearrangement of ours can remove."""
+    generator = torch.Generator().manual_seed(seed)
+    c1_weight = torch.randn(6, 1, 5, 5, generator=generator, requires_grad=True)
+    c3_weight = torch.randn(16, 6, 5, 5, generator=generator, requires_grad=True)
+    images = torch.randn(batch_size, 1, 32, 32, generator=generator)
+    s2 = torch.randn(batch_size, 6, 14, 14, generator=generator, requires_grad=True)
+    c1_grad = torch.randn(batch_size, 6, 28, 28, generator=generator)
+    c3_grad = torch.randn(batch_size, 16, 10, 10, generator=generator)
+    started = time.perf_counter()
+    for _ in range(0, samples, batch_size):
+        torch.autograd.backward([torch.nn.functional.conv2d(images, c1_weight),
+                                 torch.nn.functional.conv2d(s2, c3_weight)], [c1_grad, c3_grad])
+    return time.perf_counter() - started
+
+
 def run_digitpad(train_set: TensorDataset, test_set: TensorDataset, samples: int, seed: int,
                  device: torch.device, optimizer: str = "adam") -> tuple[float, float]:
     config = TrainingConfig(epochs=1, train_limit=samples, test_limit=1, seed=seed, optimizer=optimizer,
@@ -134,7 +155,7 @@ def main() -> int:
           f"{args.repeats} repeats")
 
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    baseline_times, baseline_errors, network_times = [], [], []
+    baseline_times, baseline_errors, network_times, convolution_times = [], [], [], []
     ours: dict[str, tuple[list[float], list[float]]] = {}
     for repeat in range(args.repeats):
         seconds, error = run_baseline(raw_train.images, raw_train.labels, raw_test.images, raw_test.labels,
@@ -142,6 +163,7 @@ def main() -> int:
         baseline_times.append(seconds * per_60k)
         baseline_errors.append(error)
         network_times.append(run_network_only(train_set, args.samples, seed=repeat) * per_60k)
+        convolution_times.append(run_convolutions_only(args.samples, seed=repeat) * per_60k)
         for device in devices:
             seconds, error = run_digitpad(train_set, test_set, args.samples, repeat, device)
             times, errors = ours.setdefault(str(device), ([], []))
@@ -154,6 +176,9 @@ def main() -> int:
     network = statistics.median(network_times)
     print(f"yardstick, the tutorial's network alone on in-memory tensors (no Pillow, no DataLoader): "
           f"{network:.2f} s per 60k samples (median); baseline / yardstick {base / network:.2f}x")
+    convolutions = statistics.median(convolution_times)
+    print(f"floor, the faithful network's C1 and C3 convolution kernels alone (forward + backward, CPU): "
+          f"{convolutions:.2f} s per 60k samples (median); baseline / floor {base / convolutions:.2f}x")
     for device, (times, errors) in ours.items():
         median = statistics.median(times)
         print(f"digitpad faithful LeNet-5 on {device} (Adam, eq. 9): {median:.2f} s per 60k samples (median), "
