@@ -4,7 +4,7 @@
 Both train the faithful LeNet-5 with eq. 9 on the 60,000 MNIST training images in one process,
 with the paper's random affine distortions (--no-distort: the plain training set, as in the
 paper's 0.95 % run), and report the test error after every pass and the total time. Takes
-about 30 minutes on one CPU thread.
+20–25 minutes on one CPU thread.
 
     python benchmarks/optimizers.py [--epochs 20] [--threads 1] [--no-distort] [--eta-scale 2.5]
 """

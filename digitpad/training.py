@@ -41,7 +41,7 @@ class TrainingConfig:
     rubbish_j: float = DEFAULT_RUBBISH_J
     sdlm_mu: float = 0.02
     # SDLM: the paper's η schedule times `sdlm_eta_scale`, except the passes that begin within the
-    # first `sdlm_warmup_patterns` patterns, which run at `sdlm_first_pass_scale`. On MNIST that is
+    # first `sdlm_warmup_patterns` patterns, which run at `sdlm_warmup_scale`. On MNIST that is
     # the paper's first η stage (passes 1–2) at ×0.2 and every later stage at ×2.5, so no step is
     # larger than the paper's largest η (0.0005). Why damp the start: at the initial weights h is
     # tiny in every layer below F6, and the paper's η made C5's weights grow several-fold within a
@@ -50,7 +50,7 @@ class TrainingConfig:
     # would be ×8, which diverged; ×2.5 gave the lowest error of the scales measured. Counted in
     # patterns, not passes, so a short run on a small set stays damped.
     sdlm_eta_scale: float = 2.5
-    sdlm_first_pass_scale: float = 0.2
+    sdlm_warmup_scale: float = 0.2
     sdlm_warmup_patterns: int = 120_000
     sdlm_hessian_samples: int = 500
     sdlm_batch_size: int = 8            # the paper updated after every pattern; small batches are close
@@ -289,7 +289,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         if sdlm:
             warming_up = (epoch - 1) * n < config.sdlm_warmup_patterns
             for group in optimizer.param_groups:
-                group["lr"] = sdlm_eta(epoch) * (config.sdlm_first_pass_scale if warming_up else
+                group["lr"] = sdlm_eta(epoch) * (config.sdlm_warmup_scale if warming_up else
                                                  config.sdlm_eta_scale)
             _estimate_hessian(optimizer, model, train_set, config, generator)
         order = torch.randperm(n, generator=generator, device=device)

@@ -124,6 +124,7 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, sh
     # The network's 32×32 input needs no network: it is shown while the model loads.
     waiting_input = window.input_view.array()
     assert waiting_input is not None and waiting_input.shape == (32, 32) and waiting_input.max() > 1.0
+    assert window.window_actions.export_input.isEnabled()
 
     with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()

@@ -133,7 +133,7 @@ def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, secon
     # 200 images a pass: the second pass starts after 200 patterns, still inside a 60,000-pattern
     # warm-up, so it keeps the damped η; with a 200-pattern warm-up it gets the full scale.
     config = TrainingConfig(epochs=2, optimizer="sdlm", distort=False, train_limit=200, test_limit=20,
-                            sdlm_eta_scale=2.5, sdlm_first_pass_scale=0.2, sdlm_warmup_patterns=warmup_patterns)
+                            sdlm_eta_scale=2.5, sdlm_warmup_scale=0.2, sdlm_warmup_patterns=warmup_patterns)
     history = train(config, *mnist_small, CPU).history
     assert history[0].learning_rate == pytest.approx(sdlm_eta(1) * 0.2)
     assert history[1].learning_rate == pytest.approx(sdlm_eta(2) * second_pass_scale)

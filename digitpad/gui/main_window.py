@@ -271,10 +271,10 @@ class MainWindow(QMainWindow):
         self.device_status.setText("Device: —")
         self.weights_status.setText("Weights: none")
         self.recognize_now()
+        self.modelFailed.emit(message)  # before the modal box, which blocks until it is closed
         QMessageBox.critical(self, "digitpad: no neural network",
                              f"{NOT_LOADED_TEXT}.\n\n{message}\n\nYou can still draw, open and save images, "
                              "but nothing will be recognised until digitpad is started again with this fixed.")
-        self.modelFailed.emit(message)
 
     def _fill_device_menu(self, devices: list[tuple[torch.device, str]]) -> None:
         for device, label in devices:
@@ -295,10 +295,10 @@ class MainWindow(QMainWindow):
 
     def load_weights_file(self, path: str | Path) -> bool:
         """Use the weights in `path`; on any problem say so and keep the current model."""
+        if not self.require_model():  # first: importing digitpad.weights imports torch
+            return False
         from digitpad.weights import WeightsError
 
-        if not self.require_model():
-            return False
         try:
             self.session.load_file(Path(path))
         except WeightsError as exc:
@@ -309,10 +309,10 @@ class MainWindow(QMainWindow):
         return True
 
     def revert_to_shipped_weights(self) -> bool:
+        if not self.require_model():  # first: importing digitpad.weights imports torch
+            return False
         from digitpad.weights import WeightsError
 
-        if not self.require_model():
-            return False
         try:
             self.session.load_shipped()
         except WeightsError as exc:
@@ -326,10 +326,10 @@ class MainWindow(QMainWindow):
                   weights_file: Path | None = None) -> bool:
         """Adopt a model built elsewhere (e.g. by the retraining dialog). `weights_file`, if
         given, is remembered for the next start; otherwise the next start uses the saved setting."""
+        if not self.require_model():  # first: importing digitpad.weights imports torch
+            return False
         from digitpad.weights import WeightsError
 
-        if not self.require_model():
-            return False
         try:
             self.session.set_model(model, checkpoint, source_label, weights_file)
         except WeightsError as exc:
@@ -387,7 +387,9 @@ class MainWindow(QMainWindow):
         a network yet, say that the drawing waits for it (it is recognised when it arrives)."""
         if self.session is None:
             self._show(None)
-            self.input_view.set_array(self._input_without_model())
+            waiting_input = self._input_without_model()
+            self.input_view.set_array(waiting_input)
+            self.window_actions.export_input.setEnabled(waiting_input is not None)
             if self._image_input is not None or not self.canvas.is_empty():
                 self.prediction_view.show_waiting(
                     f"{NOT_LOADED_TEXT}." if self._model_error
