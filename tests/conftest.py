@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,3 +43,43 @@ def isolated_user_data(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("DIGITPAD_HOME", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def gui_weights() -> Path:
+    """Trained weights for the GUI tests: the shipped file, or $DIGITPAD_GUI_TEST_WEIGHTS."""
+    from digitpad.gui import model_session
+
+    shipped = model_session.shipped_weights_file()
+    if shipped.exists():
+        return shipped
+    fallback = os.environ.get("DIGITPAD_GUI_TEST_WEIGHTS")
+    if fallback and Path(fallback).exists():
+        return Path(fallback)
+    pytest.skip(f"no trained weights: {shipped} is missing and $DIGITPAD_GUI_TEST_WEIGHTS is not set")
+
+
+@pytest.fixture
+def use_weights(gui_weights, monkeypatch):
+    from digitpad.gui import model_session
+
+    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: gui_weights)
+    return gui_weights
+
+
+@pytest.fixture
+def message_boxes(monkeypatch):
+    """Every QMessageBox the window would show, recorded instead of blocking the test."""
+    from PySide6.QtWidgets import QMessageBox
+
+    calls: list[tuple[str, str, str]] = []
+
+    def recorder(kind):
+        def record(parent, title, text, *args, **kwargs):
+            calls.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return record
+
+    for kind in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return calls

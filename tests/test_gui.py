@@ -7,7 +7,6 @@ still training), $DIGITPAD_GUI_TEST_WEIGHTS may name another checkpoint; otherwi
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -21,9 +20,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QImage  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-import digitpad.gui.model_session as model_session  # noqa: E402
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.gui import settings as keys  # noqa: E402
 from digitpad.gui.app import ExceptionHook, log_file  # noqa: E402
@@ -35,39 +32,6 @@ from digitpad.recognition import Recognizer  # noqa: E402
 from digitpad.weights import load_model  # noqa: E402
 
 # ---- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def gui_weights() -> Path:
-    shipped = model_session.shipped_weights_file()
-    if shipped.exists():
-        return shipped
-    fallback = os.environ.get("DIGITPAD_GUI_TEST_WEIGHTS")
-    if fallback and Path(fallback).exists():
-        return Path(fallback)
-    pytest.skip(f"no trained weights: {shipped} is missing and $DIGITPAD_GUI_TEST_WEIGHTS is not set")
-
-
-@pytest.fixture
-def use_weights(gui_weights, monkeypatch):
-    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: gui_weights)
-    return gui_weights
-
-
-@pytest.fixture
-def message_boxes(monkeypatch):
-    """Every QMessageBox the window would show, recorded instead of blocking the test."""
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 @pytest.fixture

@@ -20,42 +20,14 @@ import pytest
 from drawings import draw
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from digitpad.data import load_mnist
-from digitpad.gui import model_loader, model_session
+from digitpad.gui import model_loader
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.startup_probe import PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture
-def shipped(monkeypatch) -> Path:
-    path = model_session.shipped_weights_file()
-    if not path.exists():
-        fallback = os.environ.get("DIGITPAD_GUI_TEST_WEIGHTS")
-        if not (fallback and Path(fallback).exists()):
-            pytest.skip(f"no trained weights: {path} is missing and $DIGITPAD_GUI_TEST_WEIGHTS is not set")
-        path = Path(fallback)
-        monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
-    return path
-
-
-@pytest.fixture
-def message_boxes(monkeypatch):
-    calls: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def record(parent, title, text, *args, **kwargs):
-            calls.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return record
-
-    for kind in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return calls
 
 
 @pytest.fixture
@@ -109,7 +81,7 @@ def test_the_window_and_its_modules_do_not_import_torch():
     assert result.stdout.strip() == "[]"
 
 
-def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, shipped, held_loader,
+def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, use_weights, held_loader,
                                                                        message_boxes):
     window = open_window(qtbot)
     assert not window.model_ready and window.session is None
@@ -146,7 +118,7 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, sh
     assert window.prediction_view.shown_digit() == 7
 
 
-def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(qtbot, shipped, held_loader,
+def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(qtbot, use_weights, held_loader,
                                                                               message_boxes, mnist_dir, tmp_path):
     test_set = load_mnist(mnist_dir, "test")
     path = tmp_path / "early.png"
