@@ -34,7 +34,13 @@ import torch
 from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
 from digitpad.errors import TrainingCancelled
 from digitpad.model import LeNet5, pick_device
-from digitpad.training import BatchProgress, EpochResult, TrainingResult, evaluate, train
+from digitpad.training import (
+    BatchProgress,
+    EpochResult,
+    TrainingResult,
+    evaluate,
+    train,
+)
 from digitpad.training_config import TrainingConfig
 
 log = logging.getLogger(__name__)

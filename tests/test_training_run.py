@@ -5,7 +5,12 @@ import torch
 
 from digitpad.datasets import TensorDataset
 from digitpad.training_config import TrainingConfig
-from digitpad.training_run import RetrainRequest, load_run_data, one_class_warning, run_training
+from digitpad.training_run import (
+    RetrainRequest,
+    load_run_data,
+    one_class_warning,
+    run_training,
+)
 from digitpad.weights import load_checkpoint, save_checkpoint
 
 METRIC_NAMES = {"test_error", "test_errors", "test_total", "train_loss", "epochs", "seconds", "history",
