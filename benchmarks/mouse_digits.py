@@ -9,6 +9,7 @@ two digits into one stroke, as joined-up handwriting does.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -51,7 +52,7 @@ def _resample(stroke: Stroke, step: float) -> Stroke:
     """Points every `step` along the stroke (mouse events come at the pen's pace, not at corners)."""
     out = [stroke[0]]
     carry = 0.0
-    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
         length = math.hypot(x1 - x0, y1 - y0)
         t = step - carry
         while t <= length:

@@ -34,14 +34,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import torch  # noqa: E402
+import torch
+from mouse_digits import draw_number
 
-from digitpad.data import load_mnist  # noqa: E402
-from digitpad.number_reading import IMAGE_READING, STROKE_READING, NumberReader, ReadingConfig  # noqa: E402
-from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.recognition import Recognizer  # noqa: E402
-from digitpad.weights import load_model  # noqa: E402
-from mouse_digits import draw_number  # noqa: E402
+from digitpad.data import load_mnist
+from digitpad.number_reading import (
+    IMAGE_READING,
+    STROKE_READING,
+    NumberReader,
+    ReadingConfig,
+)
+from digitpad.paths import default_mnist_dir
+from digitpad.recognition import Recognizer
+from digitpad.weights import load_model
 
 
 def random_digits(rng: random.Random) -> list[int]:

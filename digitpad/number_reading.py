@@ -124,6 +124,11 @@ class NumberReading:
         """x of the chosen cuts: midway between consecutive pieces' boxes."""
         return [(a.box[2] + b.box[0]) / 2 for a, b in zip(self.pieces, self.pieces[1:])]
 
+    def describe(self) -> str:
+        """'2048 (cost -52.31; runner-up 2046, cost -40.12)', for people; 'unsure' when it is."""
+        runner = f"; runner-up {self.runner_up}, cost {self.runner_up_cost:.2f}" if self.runner_up else ""
+        return f"{self.text} ({'unsure; ' if self.unsure else ''}cost {self.cost:.2f}{runner})"
+
     def to_json(self) -> dict:
         return {"text": self.text, "digits": [p.to_json(self.from_strokes) for p in self.pieces],
                 "cost": round(self.cost, 4), "unsure": self.unsure, "runner_up": self.runner_up,

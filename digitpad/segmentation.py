@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from digitpad.preprocess import EmptyDrawing, InkImage, Stroke, _clean_strokes, normalise_ink, render_strokes
+from digitpad.preprocess import (
+    EmptyDrawing,
+    InkImage,
+    Stroke,
+    _clean_strokes,
+    normalise_ink,
+    render_strokes,
+)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in input coordinates
 
