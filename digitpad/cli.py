@@ -52,6 +52,14 @@ def _print_result(result, label: str, as_json: bool) -> None:
           f"rubbish {result.rubbish:.3f})", flush=True)
 
 
+def _print_reading(reading, label: str, as_json: bool) -> None:
+    """A whole number (--string): the digits, then how sure."""
+    if as_json:
+        print(json.dumps(reading.to_json()), flush=True)
+        return
+    print(f"{label}: {reading.describe()}", flush=True)
+
+
 def _print_failure(label: str, message: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"error": message}), flush=True)
@@ -84,15 +92,21 @@ def parse_strokes_line(line: str):
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
-    from digitpad.preprocess import EmptyDrawing, ImageError
-
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    from digitpad.preprocess import EmptyDrawing, ImageError
+
     recognizer = _load_recognizer(args.weights, args.device)
+    read_image, read_strokes, show = recognizer.recognize_image, recognizer.recognize_strokes, _print_result
+    if args.string:  # whole numbers: segmentation by recognition
+        from digitpad.number_reading import NumberReader
+
+        reader = NumberReader(recognizer.model, recognizer.device)
+        read_image, read_strokes, show = reader.read_image, reader.read_strokes, _print_reading
     failures = 0
     for image in args.images:
         try:
-            _print_result(recognizer.recognize_image(Path(image)), image, args.json)
+            show(read_image(Path(image)), image, args.json)
         except (ImageError, EmptyDrawing) as exc:
             failures += 1
             _print_failure(image, str(exc) if isinstance(exc, ImageError) else "blank image: nothing to recognise",
@@ -107,7 +121,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                 continue
             label = f"{args.strokes}:{number}"
             try:
-                _print_result(recognizer.recognize_strokes(parse_strokes_line(line)), label, args.json)
+                show(read_strokes(parse_strokes_line(line)), label, args.json)
             except EmptyDrawing:
                 failures += 1
                 _print_failure(label, "empty drawing: no strokes with finite points", args.json)
@@ -122,7 +136,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from digitpad.data import DataError
     from digitpad.paths import default_mnist_dir
-    from digitpad.training import evaluate, mnist_dataset
+    from digitpad.datasets import mnist_dataset
+    from digitpad.training import evaluate
 
     recognizer = _load_recognizer(args.weights, args.device)
     data_dir = args.data or default_mnist_dir()
@@ -153,7 +168,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> int:
-    from digitpad.data import DataError, fetch_mnist
+    from digitpad.data import DEFAULT_MIRROR, DataError, fetch_mnist
     from digitpad.paths import user_data_dir
 
     dest = args.dest or user_data_dir() / "mnist"
@@ -164,7 +179,7 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     try:
-        paths = fetch_mnist(dest, base_url=args.mirror, progress=progress)
+        paths = fetch_mnist(dest, base_url=args.mirror or DEFAULT_MIRROR, progress=progress)
     except DataError as exc:
         sys.stderr.write("\n")
         raise CliError(str(exc)) from exc
@@ -256,7 +271,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from digitpad.data import DEFAULT_MIRROR
+    # Nothing here may import torch (or numpy): `--help`, `--version` and argument errors are
+    # answered from this parser alone, at once.
     from digitpad.train_cli import add_training_arguments
 
     parser = argparse.ArgumentParser(
@@ -274,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     recognize.add_argument("--strokes", type=Path, metavar="FILE",
                            help='JSON Lines, one drawing per line: {"strokes": [[[x, y], ...], ...]} '
                                 "(canvas pixels, y down); '-' reads standard input")
+    recognize.add_argument("--string", action="store_true",
+                           help="read each input as a whole number of one or more digits (segmentation by "
+                                'recognition); with --json: {"text", "digits": [{"digit", "penalty", "box", '
+                                '"strokes"}, …], "cost", "unsure"}')
     recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
     recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
     recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
@@ -292,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch-data", help="download MNIST into the user data directory")
     fetch.add_argument("--dest", type=Path, help="target folder (default: <user data>/mnist)")
-    fetch.add_argument("--mirror", default=DEFAULT_MIRROR, help="base URL of an MNIST mirror")
+    fetch.add_argument("--mirror", default=None, help="base URL of an MNIST mirror (default: "
+                       "a copy of the original files on Google Cloud Storage)")
     fetch.set_defaults(run=cmd_fetch_data)
 
     samples = commands.add_parser("samples", help="list, export or import your own labelled drawings",
@@ -321,8 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv in ([], ["gui"]):
-        # The desktop app, without building the parser: the `train` command's defaults come from
-        # digitpad.training, which imports torch, and the app shows its window before torch.
+        # The desktop app, without building the parser (a few ms the window need not wait for).
         args = argparse.Namespace(command="gui", run=cmd_gui)
     else:
         args = build_parser().parse_args(argv)

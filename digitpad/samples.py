@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.errors import SampleError
 from digitpad.files import atomic_write_bytes, locked
 from digitpad.paths import user_data_dir
 from digitpad.preprocess import EmptyDrawing, render_strokes
@@ -54,10 +55,6 @@ MAX_LINE_BYTES = 2_000_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
-
-
-class SampleError(Exception):
-    """A samples file cannot be read or written; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -325,7 +322,7 @@ class SampleStore:
 def samples_dataset(samples: Sequence[Sample]):
     import torch
 
-    from digitpad.training import TensorDataset
+    from digitpad.datasets import TensorDataset
 
     arrays, labels, digest = [], [], hashlib.md5()
     for sample in samples:

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 # atomic_write_bytes lives in digitpad.files (no torch); it stays importable from here.
+from digitpad.errors import WeightsError
 from digitpad.files import atomic_write_bytes, write_new_file
 from digitpad.model import LeNet5
 from digitpad.paths import resource_path
@@ -43,10 +44,6 @@ MAX_METADATA_STRING = 4096
 MAX_METADATA_INT = 2**53
 #: eq. 9's constant j: the rubbish class's fixed penalty, comparable with the RBF penalties (0 .. ~620).
 RUBBISH_J_RANGE = (0.0, 1000.0)
-
-
-class WeightsError(Exception):
-    """A weights file that cannot be used; the message names the file and the reason."""
 
 
 @dataclass
@@ -291,7 +288,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
     config, metrics, data_checksum, created = _metadata(raw, path)
     state = validate_state(raw["model"], str(path))
     _probe(state, config, path)
-    return Checkpoint(state=state, config=config, metrics=metrics, data_checksum=data_checksum,
+    return Checkpoint(state=state, config=config, metrics=upgrade_metric_names(metrics), data_checksum=data_checksum,
                       created=created, format_version=version, path=path)
 
 
@@ -301,6 +298,19 @@ def _model(state: dict[str, torch.Tensor], config: dict) -> LeNet5:
                       and not isinstance(rubbish_j, bool) else {}))
     model.load_state_dict(state)
     return model.eval()
+
+
+def upgrade_metric_names(metrics: dict) -> dict:
+    """Older checkpoints' metrics under today's names (see digitpad.training_run), values kept."""
+    metrics = dict(metrics)
+    previous = metrics.pop("previous_test_error", None)
+    total = metrics.get("test_total")
+    if ("test_errors_before" not in metrics and isinstance(previous, (int, float))
+            and isinstance(total, int) and 0 <= previous <= 1):
+        metrics["test_errors_before"] = round(previous * total)
+    if "fine_tuned" not in metrics and metrics.get("initial_weights"):
+        metrics["fine_tuned"] = True
+    return metrics
 
 
 def model_from_checkpoint(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> LeNet5:
