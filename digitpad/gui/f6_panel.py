@@ -35,6 +35,12 @@ NO_VALUE = "—"
 NEAR_TIE_CLOSENESS = 0.75
 MARGIN = 8
 GAP = 12
+# Combined once: or-ing Qt's enums costs microseconds each in Python, and paint runs per mouse move.
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+CENTRE = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+CAPTION = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+FORMULA = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
 
 
 def format_penalty(value: float) -> str:
@@ -115,6 +121,8 @@ class F6Panel(QWidget):
         self._closeness: np.ndarray | None = None
         self._numbers: list[str] = [NO_VALUE] * 10
         self._near_tie = False
+        self._winner: int | None = None
+        self._runner_up: int | None = None
         self._pinned: int | None = None  # a digit picked by the person, compared instead of the winner
         self._static: QPixmap | None = None
         self._geometry: Geometry | None = None
@@ -136,6 +144,7 @@ class F6Panel(QWidget):
 
     def show_recognition(self, recognition: Recognition | None) -> None:
         self._recognition = recognition
+        self._winner, self._runner_up = (None, None) if recognition is None else recognition.ranking[:2]
         if recognition is None:
             self._f6 = self._f6_image = self._closeness = None
             self._numbers = [NO_VALUE] * 10
@@ -167,9 +176,7 @@ class F6Panel(QWidget):
 
     def compared_digit(self) -> int | None:
         """The digit whose prototype is shown beside F6: the picked one, else the winner."""
-        if self._pinned is not None:
-            return self._pinned
-        return self._recognition.digit if self._recognition is not None else None
+        return self._pinned if self._pinned is not None else self._winner
 
     def _update_accessible_text(self) -> None:
         if self._recognition is None:
@@ -299,10 +306,10 @@ class F6Panel(QWidget):
         header = QFont(self.font())
         header.setBold(True)
         painter.setFont(header)
-        painter.drawText(g.header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "digit")
+        painter.drawText(g.header, LEFT, "digit")
         painter.setFont(self.font())
-        painter.drawText(g.header, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, "closeness")
-        painter.drawText(g.header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "penalty")
+        painter.drawText(g.header, CENTRE, "closeness")
+        painter.drawText(g.header, RIGHT, "penalty")
         track = palette.color(QPalette.ColorRole.AlternateBase)
         for digit in range(10):
             draw_nearest(painter, g.thumbs[digit], self._prototype_images[digit])
@@ -320,8 +327,7 @@ class F6Panel(QWidget):
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._static)
         compared = self.compared_digit()
-        winner = self._recognition.digit if self._recognition is not None else None
-        runner_up = self._recognition.ranking[1] if self._recognition is not None else None
+        winner, runner_up = self._winner, self._runner_up
 
         # The comparison: F6 | prototype | difference, the same size.
         images = (self._f6_image, self._prototype_images[compared] if compared is not None else None,
@@ -336,14 +342,14 @@ class F6Panel(QWidget):
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
             painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
             painter.setPen(text)
-            painter.drawText(caption, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, name)
+            painter.drawText(caption, CAPTION, name)
         painter.setPen(text if compared is not None else faint)
         if compared is None:
             formula = "Draw a digit: F6 is compared\nwith each digit's prototype"
         else:
             how = "picked" if compared != winner else ("near tie" if self._near_tie else "closest")
             formula = f"penalty of {compared} = Σ (F6 − prototype)²\n= {self._numbers[compared]}  ({how})"
-        painter.drawText(g.formula, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, formula)
+        painter.drawText(g.formula, FORMULA, formula)
 
         # The rows: highlight, digit, bar, number.
         bold = QFont(self.font())
@@ -370,10 +376,9 @@ class F6Panel(QWidget):
                     painter.fillRect(bar, palette.color(QPalette.ColorRole.Mid))
             painter.setFont(bold if is_winner else self.font())
             painter.setPen(highlight if is_winner else text)
-            painter.drawText(g.digits[digit], Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
+            painter.drawText(g.digits[digit], RIGHT, str(digit))
             painter.setPen(text if self._closeness is not None else faint)
-            painter.drawText(g.numbers[digit], Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             self._numbers[digit])
+            painter.drawText(g.numbers[digit], RIGHT, self._numbers[digit])
         if compared is not None:
             painter.setPen(QPen(highlight, 2))
             painter.drawRect(g.thumbs[compared].adjusted(-1, -1, 1, 1))
@@ -463,7 +468,7 @@ class F6Panel(QWidget):
         return self._near_tie
 
     def winner(self) -> int | None:
-        return self._recognition.digit if self._recognition is not None else None
+        return self._winner
 
     def f6_values(self) -> np.ndarray | None:
         return self._f6
