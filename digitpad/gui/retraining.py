@@ -101,7 +101,8 @@ class Retraining(QObject):
         from digitpad.gui.retrain_dialog import RetrainDialog
 
         if self.retrain_dialog is None:
-            self.retrain_dialog = RetrainDialog(lambda: self.window.session.model, self.sample_store, self.window)
+            self.retrain_dialog = RetrainDialog(lambda: self.window.session.model, self.sample_store, self.window,
+                                                current_description=lambda: self.window.session.weights_text())
             self.retrain_dialog.adopted.connect(self.use_weights)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()

@@ -153,7 +153,9 @@ class TrainingWorker(QObject):
         initial = request.current_state if request.fine_tune else None
         result = train(run_config, train_set, test_set, device, initial_state=initial,
                        on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                       should_cancel=self._cancel.is_set)
+                       should_cancel=self._cancel.is_set,
+                       progress_every=max(1, 320 // (config.sdlm_batch_size if config.optimizer == "sdlm"
+                                                     else config.batch_size)))  # a loss point per ~320 images
         result.config = config  # the recipe as the user chose it, limits included
         new_extra_errors = evaluate(result.model, extra_on_device)[0] if extra_on_device is not None else None
         metrics = {**checkpoint_metrics(result), **metrics, "fine_tuned": request.fine_tune}
