@@ -30,7 +30,7 @@ def test_closeness_is_one_for_the_winner_and_the_penalty_ratio_for_the_others():
 
 
 def test_the_winner_is_compared_with_f6_and_their_difference_is_the_penalty(window):
-    window.canvas.set_strokes(draw(3))
+    window.drawing.set_strokes(draw(3))
     panel, recognition = window.f6_panel, window.last_recognition
     assert panel.compared_digit() == recognition.digit == 3
     difference = panel.difference_values()
@@ -41,7 +41,7 @@ def test_the_winner_is_compared_with_f6_and_their_difference_is_the_penalty(wind
 
 
 def test_a_near_tie_is_shown_and_a_clear_win_is_not(window):
-    window.canvas.set_strokes(draw(7))
+    window.drawing.set_strokes(draw(7))
     panel, recognition = window.f6_panel, window.last_recognition
     assert not panel.near_tie()
     penalties = recognition.penalties.copy()
@@ -60,7 +60,7 @@ def test_the_panel_draws_the_prototypes_the_model_holds(window, use_weights):
 
 
 def test_clicking_a_row_or_pressing_a_digit_compares_f6_with_that_prototype(qtbot, window):
-    window.canvas.set_strokes(draw(3))
+    window.drawing.set_strokes(draw(3))
     panel = window.f6_panel
     row = panel.geometry_of_rows()[8]
     qtbot.mouseClick(panel, Qt.MouseButton.LeftButton, pos=row.center())

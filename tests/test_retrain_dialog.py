@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 import digitpad.model_session as model_session
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.retrain_dialog import weights_dir
-from digitpad.gui.training_worker import BackgroundJob
+from digitpad.gui.background import BackgroundJob
 from digitpad.model import LeNet5
 from digitpad.training_config import TrainingConfig
 from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
@@ -48,7 +48,7 @@ def dialog(qtbot, mnist_dir):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    dialog = window.retraining.open_retrain()
+    dialog = window.model_dialogs.open_retrain()
     dialog.recipe.auto_estimate = False
     dialog.source.folder.setText(str(mnist_dir))
     dialog.train_limit, dialog.test_limit, dialog.threads = 300, 200, 1
@@ -125,7 +125,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
     assert load_checkpoint(saved).metrics["name"] == "Ada's quick model" and "ada-s-quick-model" in saved.name
     assert "Ada's quick model" in window.weights_status.text()
     assert "Ada's quick model" in dialog.current_label.text() and dialog.comparison.text() == ""
-    window.retraining.open_retrain()  # reopened: still the model in use
+    window.model_dialogs.open_retrain()  # reopened: still the model in use
     assert "Ada's quick model" in dialog.current_label.text()
 
 

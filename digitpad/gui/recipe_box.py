@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, replace
 
 import torch
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
 
-from digitpad.gui.training_worker import BackgroundJob
+from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.training_config import TrainingConfig
 from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
 
@@ -71,31 +71,21 @@ def describe_estimate(seconds: float) -> str:
     return f"about {minutes} minutes" if minutes < 90 else f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
-class SpeedProbeWorker(QObject):
+class SpeedProbeWorker(Worker):
     """Runs `probe_speed` in a worker thread with the thread count training will use."""
 
-    finished = Signal(object)   # SpeedProbe
-    failed = Signal(str)
-    cancelled = Signal()
+    failure_log = "speed probe failed"
 
     def __init__(self, config: TrainingConfig, device: str, threads: int | None):
         super().__init__()
         self.config, self.device, self.threads = config, device, threads
 
-    def cancel(self) -> None:
-        pass  # the probe takes well under a second once torch is warm; joining it is enough
-
-    @Slot()
-    def run(self) -> None:
+    def work(self) -> SpeedProbe:
+        # Not cancellable midway: it takes well under a second once torch is warm, joining suffices.
         previous = torch.get_num_threads()
         torch.set_num_threads(self.threads or max(1, (os.cpu_count() or 2) - 1))
         try:
-            probe = probe_speed(self.config, self.device)
-        except Exception as exc:  # e.g. an unusable GPU: no estimate, and say why
-            log.exception("speed probe failed")
-            self.failed.emit(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        else:
-            self.finished.emit(probe)
+            return probe_speed(self.config, self.device)
         finally:
             torch.set_num_threads(previous)
 

@@ -20,11 +20,12 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
                                QPushButton, QVBoxLayout, QWidget)
 
+from digitpad.gui.background import BackgroundJob
 from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
 from digitpad.gui.recipe_box import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES, Preset, RecipeBox, format_duration
 from digitpad.gui.recipe_box import training_devices  # noqa: F401  (kept importable from here)
-from digitpad.gui.training_worker import BackgroundJob, RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.gui.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
 from digitpad.paths import user_data_dir
 from digitpad.samples import SampleStore
