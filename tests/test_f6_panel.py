@@ -55,7 +55,7 @@ def test_the_panel_draws_the_prototypes_the_model_holds(window, use_weights):
     model, _ = load_model(use_weights)
     with torch.no_grad():
         model.prototypes[0] = -model.prototypes[0]  # a different (still ±1) bitmap for 0
-    window.set_model(model, None, "flipped zero")
+    window.model_control.set_model(model, None, "flipped zero")
     np.testing.assert_array_equal(window.f6_panel.prototype_values(0).reshape(84), model.prototypes[0].numpy())
 
 
