@@ -7,12 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from drawings import draw
 from PySide6.QtCore import Qt
 
 from digitpad.gui.f6_panel import closeness
 from digitpad.gui.main_window import MainWindow
 from digitpad.weights import load_model
-from drawings import draw
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-import digitpad.model_session as model_session
+from digitpad import model_session
+from digitpad.gui.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.retrain_dialog import weights_dir
-from digitpad.gui.background import BackgroundJob
 from digitpad.model import LeNet5
 from digitpad.training_config import TrainingConfig
 from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed

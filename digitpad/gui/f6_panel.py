@@ -19,11 +19,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import (QFont, QHelpEvent, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen,
-                           QPixmap, QResizeEvent)
+from PySide6.QtGui import (
+    QFont,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from digitpad.gui.colormap import ACTIVATION_LIMIT, activation_image, draw_nearest, paint_colour_scale
+from digitpad.gui.colormap import (
+    ACTIVATION_LIMIT,
+    activation_image,
+    draw_nearest,
+    paint_colour_scale,
+)
 from digitpad.prototypes import HEIGHT, WIDTH, load_prototypes
 
 if TYPE_CHECKING:

@@ -11,7 +11,15 @@ from dataclasses import dataclass, replace
 
 import torch
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.training_config import TrainingConfig
@@ -58,7 +66,7 @@ def training_devices() -> list[tuple[str, str]]:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
         else f"{seconds // 60}:{seconds % 60:02d}"
 

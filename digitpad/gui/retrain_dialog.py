@@ -12,19 +12,35 @@ import datetime as _dt
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.gui.background import BackgroundJob
 from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
-from digitpad.gui.recipe_box import MNIST_TEST_IMAGES, MNIST_TRAIN_IMAGES, Preset, RecipeBox, format_duration
-from digitpad.gui.recipe_box import training_devices  # noqa: F401  (kept importable from here)
+from digitpad.gui.recipe_box import (
+    MNIST_TEST_IMAGES,
+    MNIST_TRAIN_IMAGES,
+    Preset,
+    RecipeBox,
+    format_duration,
+    training_devices,  # noqa: F401  (kept importable from here)
+)
 from digitpad.gui.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
 from digitpad.paths import user_data_dir
@@ -49,15 +65,12 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
 
 
-def new_weights_path(name: str = "") -> Path:
-    """<timestamp>_<slug>.pt: sorted by name is sorted by date, and the name is readable."""
+def new_weights_stem(name: str = "") -> str:
+    """The adopted file's name without `.pt`: when it was adopted, then its name, so sorted by
+    file name is sorted by date and the name is readable (save_new_checkpoint adds `_2`, `_3`, …
+    if another file, perhaps of another window at the same moment, has it)."""
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    base = f"{stamp}_{slug(name)}" if slug(name) else stamp
-    path, n = weights_dir() / f"{base}.pt", 1
-    while path.exists():
-        n += 1
-        path = weights_dir() / f"{base}_{n}.pt"
-    return path
+    return f"{stamp}_{slug(name)}" if slug(name) else stamp
 
 
 class RetrainDialog(QDialog):
@@ -344,17 +357,17 @@ class RetrainDialog(QDialog):
     def adopt(self) -> Path | None:
         """Save the new weights atomically (with their name) and announce them; None if saving
         failed (reported)."""
-        from digitpad.weights import WeightsError, save_checkpoint
+        from digitpad.weights import WeightsError, save_new_checkpoint
 
         if self.outcome is None:
             return None
         outcome = self.outcome
         name = self.model_name.text().strip()
-        path = new_weights_path(name)
         metrics = {**outcome.metrics, **({"name": name} if name else {})}
         try:
-            save_checkpoint(path, outcome.result.model, outcome.result.config.to_dict(), metrics,
-                            data_checksum=outcome.data_checksum)
+            path = save_new_checkpoint(weights_dir(), new_weights_stem(name), outcome.result.model,
+                                       outcome.result.config.to_dict(), metrics,
+                                       data_checksum=outcome.data_checksum).path
         except WeightsError as exc:
             QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe model in use is unchanged.")
             return None
