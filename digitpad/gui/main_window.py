@@ -1,8 +1,9 @@
 """The main window: canvas and answer on the left, input, F6 and internals in docks on the right.
 
-It only wires widgets to the core: strokes go to `Recognizer.recognize_strokes`, and the
-`Recognition` that comes back is handed to every panel to draw. Recognition takes a few ms, so
-it runs on the GUI thread, throttled by a timer while the pen moves.
+Data flows one way. The canvas feeds the pen into a `digitpad.drawing.Drawing` (plain data, no
+Qt); the window observes that drawing, hands its strokes (or opened image) to the `Recognizer`,
+and gives the `Recognition` that comes back to every panel to draw. Recognition takes a few ms,
+so it runs on the GUI thread, throttled by a timer while the pen moves.
 
 This module imports no torch (a test checks it): the app shows the window first and loads the
 network in the background (`load_model_in_background=True`, see gui/model_loader.py). Until it
@@ -16,31 +17,37 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QVBoxLayout, QWidget)
 
-from digitpad.gui import model_loader
+from digitpad import model_loading
+from digitpad.drawing import Change, Drawing, OpenedImage
 from digitpad.gui import settings as keys
+from digitpad.gui.background import BackgroundJob
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
 from digitpad.gui.f6_panel import F6Panel
-from digitpad.gui.image_io import local_files, looks_like_image_file, mime_image, qimage_to_png, read_preview
+from digitpad.gui.image_io import (local_files, looks_like_image_file, mime_image, qimage_to_png, read_preview,
+                                   save_png)
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
-from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build_status_bar
+from digitpad.gui.model_dialogs import ModelDialogs
+from digitpad.gui.model_loader import ModelLoadWorker
 from digitpad.gui.prediction_view import PredictionView
-from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
+from digitpad.gui.teach_menu import TeachMenu
+from digitpad.gui.window_actions import (ask_image_to_open, ask_png_to_save, ask_weights_to_load,
+                                         build_canvas_toolbar, build_status_labels, create_actions)
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array, render_strokes
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
-    from digitpad.gui.model_session import ModelSession
     from digitpad.model import LeNet5
+    from digitpad.model_session import ModelSession
     from digitpad.recognition import Recognition, Recognizer
     from digitpad.weights import Checkpoint
 
@@ -65,8 +72,8 @@ def scrollable(widget: QWidget) -> QScrollArea:
 
 
 class MainWindow(QMainWindow):
-    """digitpad's window. Other parts of the app plug in through `model_menu`/`add_model_action`,
-    `session` (the current model, checkpoint and Recognizer) and `set_model`.
+    """digitpad's window. `drawing` is what is on the canvas; `session` the current model,
+    checkpoint and Recognizer; other actions can join the Model menu through `add_model_action`.
 
     By default the network is loaded in the constructor, so `session` is ready when it returns
     (tests, benchmarks, embedding). With `load_model_in_background=True` (the app) it is loaded
@@ -86,13 +93,13 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else open_settings()
         self.session: ModelSession | None = None  # set when the network is loaded
-        self.loader: model_loader.ModelLoader | None = None
+        self.loader: BackgroundJob | None = None  # the background load, while the app starts
         self._model_error = ""
         self._recognition: Recognition | None = None
-        self._image_input: np.ndarray | None = None  # the opened image's 32×32, while it is shown
         self.startup_message = ""
 
-        self.canvas = DrawingCanvas(self)
+        self.drawing = Drawing()
+        self.canvas = DrawingCanvas(self.drawing, self)
         self.prediction_view = PredictionView(self)
         self.input_view = InputView(self)
         self.f6_panel = F6Panel(parent=self)
@@ -102,25 +109,28 @@ class MainWindow(QMainWindow):
         self._recognition_timer.setSingleShot(True)
         self._recognition_timer.setInterval(RECOGNITION_INTERVAL_MS)
         self._recognition_timer.timeout.connect(self.recognize_now)
-        self.canvas.strokesChanged.connect(self._on_strokes_changed)
 
-        self.window_actions = build_actions(self)
+        self.window_actions = create_actions(self)
+        self._connect_actions()
         # Everything in the Model menu needs the network: disabled until it is loaded.
         self._model_actions: list[QAction] = [self.window_actions.load_weights, self.window_actions.revert_weights]
-        self.pen_width_spin = None  # set by build_canvas_toolbar
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(8, 4, 8, 8)
         column.setSpacing(6)
-        column.addWidget(build_canvas_toolbar(self, central))
+        toolbar, self.pen_width_spin = build_canvas_toolbar(self.window_actions, self.drawing.pen_width, central)
+        self.pen_width_spin.valueChanged.connect(self.set_pen_width)
+        column.addWidget(toolbar)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.prediction_view)
         self.setCentralWidget(central)
         self._build_docks()
-        build_status_bar(self)
+        labels = build_status_labels(self.statusBar())
+        self.device_status, self.weights_status, self.timing_status = labels.device, labels.weights, labels.timing
+        self.model_dialogs = ModelDialogs(self, self)  # Model → Retrain…, Weights History…, Export as ONNX…
+        self.teach_menu = TeachMenu(self.drawing, self.show_status, self)
         self._build_menus()
-        install_retraining(self)  # Model → Retrain…/Weights History…/Export…, Teach menu: gui/retraining.py
-        self.canvas.historyChanged.connect(self._update_edit_actions)
+        self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
 
         self._restore_settings()
@@ -132,19 +142,32 @@ class MainWindow(QMainWindow):
         request = self._load_request(torch_threads)
         if load_model_in_background:
             self._show_loading()
-            self.loader = model_loader.ModelLoader(self)
-            # Queued: the loader emits from its own thread; the slots run on the GUI thread.
-            self.loader.loaded.connect(self._install_model, Qt.ConnectionType.QueuedConnection)
-            self.loader.failed.connect(self._model_failed, Qt.ConnectionType.QueuedConnection)
-            self.loader.start(request)
+            self.loader = BackgroundJob(ModelLoadWorker(request), "digitpad-model-loader")
+            # Queued: the worker emits from its own thread; the slots run on the GUI thread.
+            self.loader.worker.finished.connect(self._install_model, Qt.ConnectionType.QueuedConnection)
+            self.loader.worker.failed.connect(self._model_failed, Qt.ConnectionType.QueuedConnection)
+            self.loader.start()
         else:
             try:
-                loaded = model_loader.load_model_session(request)
+                loaded = model_loading.load_model_session(request)
             except Exception as exc:
                 log.exception("could not load the network")
-                self._model_failed(model_loader.describe_failure(exc))
+                self._model_failed(model_loading.describe_failure(exc))
             else:
                 self._install_model(loaded)
+
+    def _connect_actions(self) -> None:
+        a = self.window_actions
+        for action, slot in ((a.open_image, self.ask_open_image), (a.paste_image, self.paste_image),
+                             (a.save_drawing, self.ask_save_drawing), (a.export_input, self.ask_export_input),
+                             (a.quit, self.close), (a.undo, self.drawing.undo), (a.redo, self.drawing.redo),
+                             (a.clear, self.drawing.clear), (a.load_weights, self.ask_load_weights),
+                             (a.revert_weights, self.revert_to_shipped_weights),
+                             (a.zoom_in, lambda: self.step_input_zoom(1)),
+                             (a.zoom_out, lambda: self.step_input_zoom(-1)),
+                             (a.how_it_works, self.show_how_it_works), (a.about, self.show_about),
+                             (a.about_qt, QApplication.aboutQt)):
+            action.triggered.connect(slot)
 
     # ---- layout ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, action_text: str) -> QDockWidget:
@@ -193,6 +216,10 @@ class MainWindow(QMainWindow):
         self._model_actions.append(self.device_menu.menuAction())
         for action in self._model_actions:
             action.setEnabled(False)
+        for action in self.model_dialogs.actions():
+            self.add_model_action(action)
+
+        bar.addMenu(self.teach_menu)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
@@ -231,10 +258,10 @@ class MainWindow(QMainWindow):
         while the network is still loading."""
         return self.session.recognizer if self.session is not None else None
 
-    def _load_request(self, torch_threads: int | None) -> model_loader.LoadRequest:
+    def _load_request(self, torch_threads: int | None) -> model_loading.LoadRequest:
         """The saved device and weights (the settings are read here, on the GUI thread)."""
         saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
-        return model_loader.LoadRequest(str(self.settings.value(keys.DEVICE, "") or "") or None,
+        return model_loading.LoadRequest(str(self.settings.value(keys.DEVICE, "") or "") or None,
                                         Path(saved_weights) if saved_weights else None, torch_threads)
 
     def _show_loading(self) -> None:
@@ -243,7 +270,7 @@ class MainWindow(QMainWindow):
         self.weights_status.setText("Weights: loading…")
         self.weights_status.setToolTip("")
 
-    def _install_model(self, loaded: model_loader.LoadedModel) -> None:
+    def _install_model(self, loaded: model_loading.LoadedModel) -> None:
         """Use the loaded network: saved device and weights, or the fallbacks the loader chose,
         said quietly in the status bar (no modal box). Recognises whatever is already drawn."""
         if self.session is not None:
@@ -374,33 +401,41 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
 
     # ---- recognition -------------------------------------------------------------------------
-    def _on_strokes_changed(self, final: bool) -> None:
-        self._image_input = None if not self.canvas.is_showing_image() else self._image_input
-        if final:
+    def _on_drawing_changed(self, change: Change) -> None:
+        if change is Change.GROWING:
+            if not self._recognition_timer.isActive():
+                self._recognition_timer.start()  # not restarted by later moves: a steady rate
+            if len(self.drawing.current_stroke or ()) > 1:
+                return  # only the first point of a stroke can change what the edit actions offer
+        elif change is Change.EDITED:
             self._recognition_timer.stop()
             self.recognize_now()
-        elif not self._recognition_timer.isActive():
-            self._recognition_timer.start()  # not restarted by later moves: a steady rate
+        elif change is Change.PEN:
+            if self.pen_width_spin.value() != round(self.drawing.pen_width):
+                self.pen_width_spin.setValue(round(self.drawing.pen_width))
+            if not self.drawing.is_empty():
+                self.recognize_now()
+        self._update_edit_actions()
 
     def recognize_now(self) -> Recognition | None:
-        """Recognise what is on the canvas (or the opened image) and show it everywhere. Without
-        a network yet, say that the drawing waits for it (it is recognised when it arrives)."""
+        """Recognise the drawing (or the opened image) and show it everywhere. Without a network
+        yet, say that the drawing waits for it (it is recognised when it arrives)."""
         if self.session is None:
             self._show(None)
             waiting_input = self._input_without_model()
             self.input_view.set_array(waiting_input)
             self.window_actions.export_input.setEnabled(waiting_input is not None)
-            if self._image_input is not None or not self.canvas.is_empty():
+            if self.drawing.image is not None or not self.drawing.is_empty():
                 self.prediction_view.show_waiting(
                     f"{NOT_LOADED_TEXT}." if self._model_error
                     else f"{LOADING_TEXT} Your drawing is recognised as soon as it is ready.")
             return None
         recognition = None
         try:
-            if self._image_input is not None and self.canvas.is_showing_image():
-                recognition = self.recognizer.recognize_array(self._image_input)
-            elif not self.canvas.is_empty():
-                recognition = self.recognizer.recognize_strokes(self.canvas.strokes(), self.canvas.pen_width())
+            if self.drawing.image is not None:
+                recognition = self.recognizer.recognize_array(self.drawing.image.input)
+            elif not self.drawing.is_empty():
+                recognition = self.recognizer.recognize_strokes(self.drawing.strokes(), self.drawing.pen_width)
         except EmptyDrawing:
             recognition = None
         self._show(recognition)
@@ -408,12 +443,12 @@ class MainWindow(QMainWindow):
 
     def _input_without_model(self) -> np.ndarray | None:
         """The 32×32 network input of what is shown (preprocessing needs no torch), or None."""
-        if self._image_input is not None and self.canvas.is_showing_image():
-            return self._image_input
-        if self.canvas.is_empty():
+        if self.drawing.image is not None:
+            return self.drawing.image.input
+        if self.drawing.is_empty():
             return None
         try:
-            return render_strokes(self.canvas.strokes(), self.canvas.pen_width())
+            return render_strokes(self.drawing.strokes(), self.drawing.pen_width)
         except EmptyDrawing:
             return None
 
@@ -458,10 +493,7 @@ class MainWindow(QMainWindow):
         except EmptyDrawing:
             QMessageBox.information(self, "Nothing to recognise", f"{name}: the image is blank.")
             return False
-        self._recognition_timer.stop()
-        self.canvas.show_image(preview, f"{name} — draw on the canvas to replace it")
-        self._image_input = array
-        self.recognize_now()
+        self.drawing.open_image(OpenedImage(array, f"{name} — draw on the canvas to replace it", preview))
         self.statusBar().showMessage(f"Opened {name}", 5000)
         return True
 
@@ -492,12 +524,8 @@ class MainWindow(QMainWindow):
         self.set_input_zoom(ZOOM_LEVELS[min(max(index + steps, 0), len(ZOOM_LEVELS) - 1)])
 
     def set_pen_width(self, width: float) -> None:
-        self.canvas.set_pen_width(width)
-        if self.pen_width_spin is not None and self.pen_width_spin.value() != round(self.canvas.pen_width()):
-            self.pen_width_spin.setValue(round(self.canvas.pen_width()))
-        self.settings.setValue(keys.PEN_WIDTH, self.canvas.pen_width())
-        if not self.canvas.is_empty():
-            self.recognize_now()
+        self.drawing.set_pen_width(width)  # the spin box and the recognition follow the drawing
+        self.settings.setValue(keys.PEN_WIDTH, self.drawing.pen_width)
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About digitpad", about_html())
@@ -507,15 +535,65 @@ class MainWindow(QMainWindow):
 
     def _update_edit_actions(self) -> None:
         a = self.window_actions
-        a.undo.setEnabled(self.canvas.can_undo())
-        a.redo.setEnabled(self.canvas.can_redo())
-        a.clear.setEnabled(not self.canvas.is_empty() or self.canvas.is_showing_image())
-        a.save_drawing.setEnabled(not self.canvas.is_empty())
+        a.undo.setEnabled(self.drawing.can_undo())
+        a.redo.setEnabled(self.drawing.can_redo())
+        a.clear.setEnabled(not self.drawing.is_empty() or self.drawing.image is not None)
+        a.save_drawing.setEnabled(not self.drawing.is_empty())
+
+    def show_status(self, message: str, timeout_ms: int = 0) -> None:
+        self.statusBar().showMessage(message, timeout_ms)
+
+    # ---- files out ----------------------------------------------------------------------------
+    def ask_open_image(self) -> None:
+        path = ask_image_to_open(self)
+        if path is not None:
+            self.open_image(path)
+
+    def ask_load_weights(self) -> None:
+        if not self.require_model():
+            return
+        path = ask_weights_to_load(self, self.session.weights_file)
+        if path is not None:
+            self.load_weights_file(path)
+
+    def ask_save_drawing(self) -> None:
+        path = ask_png_to_save(self, "Save Drawing As", "digit.png")
+        if path is not None:
+            self.save_drawing(path)
+
+    def ask_export_input(self) -> None:
+        path = ask_png_to_save(self, "Export Input", "input-32x32.png")
+        if path is not None:
+            self.export_input(path)
+
+    def save_drawing(self, path: Path) -> bool:
+        """The strokes as a black-on-white PNG at the canvas size."""
+        try:
+            save_png(self.canvas.render_drawing(), path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save the drawing", str(exc))
+            return False
+        self.show_status(f"Saved the drawing to {path}", 5000)
+        return True
+
+    def export_input(self, path: Path) -> bool:
+        """The 32×32 the network sees, as a greyscale PNG."""
+        image = self.input_view.image()
+        if image is None:
+            self.show_status("Nothing to export: draw a digit first", 5000)
+            return False
+        try:
+            save_png(image, path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot export the input", str(exc))
+            return False
+        self.show_status(f"Saved the 32×32 input to {path}", 5000)
+        return True
 
     # ---- settings --------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
-        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.canvas.pen_width()))
+        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width))
         self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
         # ~1280×800, but never larger than the screen (a laptop, or 200 % scaling on 1080p).
@@ -533,7 +611,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
-        s.setValue(keys.PEN_WIDTH, self.canvas.pen_width())
+        s.setValue(keys.PEN_WIDTH, self.drawing.pen_width)
         s.setValue(keys.INPUT_ZOOM, self.input_view.zoom())
         s.setValue(keys.GEOMETRY, self.saveGeometry())
         s.setValue(keys.WINDOW_STATE, self.saveState())
@@ -543,4 +621,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        self.model_dialogs.shutdown()  # stop and join any training or download
         super().closeEvent(event)

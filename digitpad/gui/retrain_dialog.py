@@ -19,9 +19,10 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from digitpad.gui.background import BackgroundJob
 from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
-from digitpad.gui.training_worker import BackgroundJob, RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.gui.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
 from digitpad.paths import user_data_dir
 from digitpad.samples import SampleStore

@@ -1,26 +1,24 @@
-"""Retraining and MNIST downloading off the GUI thread (Qt's Mandelbrot example, QObject style).
+"""Retraining off the GUI thread: a `Worker` run by a `BackgroundJob` (gui/background.py).
 
-A worker is a QObject moved to its own QThread; it reports through signals (delivered to the
-GUI thread as queued calls) and polls a thread-safe cancel flag between batches or download
-chunks. The model the window is using is never touched: the worker gets a *copy* of its
-weights and returns a new model, which the dialog adopts only if the user says so.
-`BackgroundJob` owns the thread and makes stopping and joining it one call.
+It polls the cancel flag between batches. The model the window is using is never touched: the
+worker gets a *copy* of its weights and returns a new model, which the dialog adopts only if
+the user says so.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Signal
 
 from digitpad.training import (TensorDataset, TrainingCancelled, TrainingConfig, TrainingResult,
                                checkpoint_metrics, evaluate, extra_repeat, mix_datasets)
+
+from digitpad.gui.background import Worker
 
 log = logging.getLogger(__name__)
 
@@ -74,48 +72,36 @@ def _model_from_state(state: dict, rubbish_j: float | None, device: torch.device
     return model.to(device).eval()
 
 
-class TrainingWorker(QObject):
-    """Runs one retraining request in whatever thread it lives in; `run` is the entry point."""
+class TrainingWorker(Worker):
+    """Runs one retraining request; `finished` carries the RetrainOutcome."""
 
     stage = Signal(str)                 # "Loading MNIST…", "Evaluating the current model…"
     batchProgress = Signal(object)      # training.BatchProgress
     epochFinished = Signal(object)      # training.EpochResult
-    finished = Signal(object)           # RetrainOutcome
-    failed = Signal(str)
-    cancelled = Signal()
+
+    failure_log = "retraining failed"
 
     def __init__(self, request: RetrainRequest):
         super().__init__()
         self.request = request
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Thread-safe; called directly from the GUI thread (the worker's own loop is busy)."""
-        self._cancel.set()
-
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def _check(self) -> None:
-        if self._cancel.is_set():
+        if self.is_cancelled():
             raise TrainingCancelled()
 
-    @Slot()
-    def run(self) -> None:
+    def is_cancellation(self, exc: BaseException) -> bool:
+        return isinstance(exc, TrainingCancelled) or super().is_cancellation(exc)
+
+    def describe_failure(self, exc: BaseException) -> str:
+        return _describe_failure(exc)
+
+    def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets all cores but one (the canvas keeps up) and the app's count comes back after.
         previous = torch.get_num_threads()
         torch.set_num_threads(self.request.threads or max(1, (os.cpu_count() or 2) - 1))
         try:
-            outcome = self._run()
-        except TrainingCancelled:
-            log.info("retraining cancelled")
-            self.cancelled.emit()
-        except Exception as exc:  # anything at all: report it, never leave the dialog waiting
-            log.exception("retraining failed")
-            self.failed.emit(_describe_failure(exc))
-        else:
-            self.finished.emit(outcome)
+            return self._run()
         finally:
             torch.set_num_threads(previous)
 
@@ -153,7 +139,7 @@ class TrainingWorker(QObject):
         initial = request.current_state if request.fine_tune else None
         result = train(run_config, train_set, test_set, device, initial_state=initial,
                        on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                       should_cancel=self._cancel.is_set)
+                       should_cancel=self.is_cancelled)
         result.config = config  # the recipe as the user chose it, limits included
         new_extra_errors = evaluate(result.model, extra_on_device)[0] if extra_on_device is not None else None
         metrics = {**checkpoint_metrics(result), **metrics, "fine_tuned": request.fine_tune}
@@ -176,97 +162,3 @@ def _describe_failure(exc: BaseException) -> str:
         return f"not enough memory to train ({exc}); try the CPU or fewer images"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-class DownloadWorker(QObject):
-    """Downloads MNIST with `fetch_mnist` (resumable, checksums verified) into `dest`."""
-
-    progress = Signal(str, int, int)    # file name, bytes done, bytes total (0 when unknown)
-    finished = Signal(str)              # the folder
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, dest: Path, base_url: str | None = None):
-        super().__init__()
-        self.dest, self.base_url = Path(dest), base_url
-        self._cancel = threading.Event()
-        self._last_report = 0.0
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def _progress(self, name: str, done: int, total: int | None) -> None:
-        now = time.monotonic()
-        if now - self._last_report >= 0.05 or (total and done >= total):  # don't flood the GUI
-            self._last_report = now
-            self.progress.emit(name, done, total or 0)
-
-    @Slot()
-    def run(self) -> None:
-        from digitpad.data import DEFAULT_MIRROR, DataError, DownloadCancelled, fetch_mnist
-
-        try:
-            fetch_mnist(self.dest, self.base_url or DEFAULT_MIRROR, progress=self._progress,
-                        cancel=self._cancel.is_set)
-        except DownloadCancelled:
-            self.cancelled.emit()
-        except DataError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("download failed")
-            self.failed.emit(_describe_failure(exc))
-        else:
-            self.finished.emit(str(self.dest))
-
-
-class BackgroundJob(QObject):
-    """One worker in one QThread: start it, cancel it, and stop-and-join it when its owner goes.
-
-    Jobs still running are kept referenced in `BackgroundJob.running` until their thread has
-    finished, so Python never frees a QThread that is still running (which would abort)."""
-
-    running: set["BackgroundJob"] = set()
-    done = Signal()  # the thread has finished, whatever the outcome
-
-    def __init__(self, worker: QObject, name: str):
-        super().__init__()
-        self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName(name)
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.run)
-        # Direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may
-        # itself be blocked in stop() waiting for this thread to end.
-        for signal in ("finished", "failed", "cancelled"):
-            getattr(worker, signal).connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
-        self.thread.finished.connect(self._on_thread_finished)
-
-    def start(self) -> None:
-        BackgroundJob.running.add(self)
-        self.thread.start()
-
-    def is_running(self) -> bool:
-        return self.thread.isRunning()
-
-    def cancel(self) -> None:
-        self.worker.cancel()
-
-    def stop(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel and wait for the thread to end; True if it did within the timeout."""
-        if not self.thread.isRunning():
-            return True
-        self.worker.cancel()
-        stopped = self.thread.wait(timeout_ms)
-        if not stopped:
-            log.error("%s did not stop within %d ms", self.thread.objectName(), timeout_ms)
-        return stopped
-
-    def _on_thread_finished(self) -> None:
-        BackgroundJob.running.discard(self)
-        self.done.emit()
-
-
-def stop_all_jobs(timeout_ms: int = 30_000) -> None:
-    """Cancel and join every job still running (at application exit)."""
-    for job in list(BackgroundJob.running):
-        job.stop(timeout_ms)
