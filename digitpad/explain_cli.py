@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from digitpad.sweep import DRAWING, INPUT, TRANSFORMS
+from digitpad.transforms import DRAWING, INPUT, TRANSFORMS
 
 
 def add_explain_commands(commands) -> None:
@@ -159,7 +159,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     inputs = _inputs([args.image] if args.image else [], args.strokes)
     if len(inputs) != 1:
         raise CliError(f"sweep: {args.strokes} must hold exactly one drawing, it has {len(inputs)}", EXIT_USAGE)
-    from digitpad.sweep import TRANSFORMS, run_sweep, sweep_values
+    from digitpad.sweep import run_sweep, sweep_values
 
     transform = TRANSFORMS[args.transform]
     stage = args.stage or transform.default_stage

@@ -91,7 +91,7 @@ def test_one_input_for_sweep_and_for_a_picture(capsys, tmp_path):
 
 @pytest.mark.slow
 def test_the_new_commands_import_no_torch_until_they_run():
-    probe = ("import sys, digitpad.explain_cli, digitpad.sweep, digitpad.explain_pictures; "
+    probe = ("import sys, digitpad.sweep, digitpad.explain_pictures; "
              "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
