@@ -52,6 +52,14 @@ def _print_result(result, label: str, as_json: bool) -> None:
           f"rubbish {result.rubbish:.3f})", flush=True)
 
 
+def _print_reading(reading, label: str, as_json: bool) -> None:
+    """A whole number (--string): the digits, then how sure."""
+    if as_json:
+        print(json.dumps(reading.to_json()), flush=True)
+        return
+    print(f"{label}: {reading.describe()}", flush=True)
+
+
 def _print_failure(label: str, message: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"error": message}), flush=True)
@@ -89,10 +97,16 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from digitpad.preprocess import EmptyDrawing, ImageError
 
     recognizer = _load_recognizer(args.weights, args.device)
+    read_image, read_strokes, show = recognizer.recognize_image, recognizer.recognize_strokes, _print_result
+    if args.string:  # whole numbers: segmentation by recognition
+        from digitpad.number_reading import NumberReader
+
+        reader = NumberReader(recognizer.model, recognizer.device)
+        read_image, read_strokes, show = reader.read_image, reader.read_strokes, _print_reading
     failures = 0
     for image in args.images:
         try:
-            _print_result(recognizer.recognize_image(Path(image)), image, args.json)
+            show(read_image(Path(image)), image, args.json)
         except (ImageError, EmptyDrawing) as exc:
             failures += 1
             _print_failure(image, str(exc) if isinstance(exc, ImageError) else "blank image: nothing to recognise",
@@ -107,7 +121,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                 continue
             label = f"{args.strokes}:{number}"
             try:
-                _print_result(recognizer.recognize_strokes(parse_strokes_line(line)), label, args.json)
+                show(read_strokes(parse_strokes_line(line)), label, args.json)
             except EmptyDrawing:
                 failures += 1
                 _print_failure(label, "empty drawing: no strokes with finite points", args.json)
@@ -271,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     recognize.add_argument("--strokes", type=Path, metavar="FILE",
                            help='JSON Lines, one drawing per line: {"strokes": [[[x, y], ...], ...]} '
                                 "(canvas pixels, y down); '-' reads standard input")
+    recognize.add_argument("--string", action="store_true",
+                           help="read each input as a whole number of one or more digits (segmentation by "
+                                'recognition); with --json: {"text", "digits": [{"digit", "penalty", "box", '
+                                '"strokes"}, …], "cost", "unsure"}')
     recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
     recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
     recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")

@@ -270,6 +270,26 @@ def image_to_array(source: ImageSource) -> np.ndarray:
     Dark-on-light and light-on-dark both work (the border's median is taken as paper). Raises
     ImageError for anything unreadable or over MAX_IMAGE_PIXELS, EmptyDrawing for a blank image.
     """
+    return _normalise_ink(image_ink(source).ink)
+
+
+def normalise_ink(ink: np.ndarray) -> np.ndarray:
+    """Grey ink (0 = paper, 1 = ink, any size) -> the normalised (32, 32) input, as for a whole
+    drawing or image: for callers that cut an image into parts (digitpad.segmentation)."""
+    return _normalise_ink(ink)
+
+
+@dataclass
+class InkImage:
+    """An image as ink before normalisation: `ink` is 0 (paper) … 1 (ink), one pixel of it is
+    `source_pixels` × `source_pixels` pixels of the (upright) source image."""
+
+    ink: np.ndarray
+    source_pixels: float
+
+
+def image_ink(source: ImageSource) -> InkImage:
+    """An image's ink, paper and noise removed, at most about 1024 px a side (see image_to_array)."""
     im, name = _open_image(source)
     ours = not isinstance(source, Image.Image)  # a caller's image is used as it is, and kept open
     try:
@@ -302,7 +322,7 @@ def image_to_array(source: ImageSource) -> np.ndarray:
     noise = 3 * float(np.median(np.abs(border - paper))) / peak
     ink[ink < _NOISE_FLOOR + noise] = 0.0
     log.debug("%s: %dx%d, paper %.3f, noise %.3f", name, w, h, paper, noise)
-    return _normalise_ink(ink)
+    return InkImage(ink, max(w, h) / max(ink.shape))
 
 
 def mnist_to_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:

@@ -162,7 +162,7 @@ def test_f6_panel_shows_the_prototypes_and_the_recognizers_penalties(qtbot, wind
 def test_status_bar_names_the_device_and_the_weights(window):
     assert window.device_status.text() == "Device: CPU"
     assert "shipped weights" in window.weights_status.text()
-    assert window.device_actions["cpu"].isChecked()
+    assert window.model_control.device_actions["cpu"].isChecked()
 
 
 def test_a_cuda_device_is_listed_and_a_failing_one_is_refused(qtbot, use_weights, message_boxes, monkeypatch):
@@ -171,17 +171,17 @@ def test_a_cuda_device_is_listed_and_a_failing_one_is_refused(qtbot, use_weights
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Imaginary GPU 9000")
     win = MainWindow()
     qtbot.addWidget(win)
-    labels = [action.text() for action in win.device_menu.actions()]
+    labels = [action.text() for action in win.model_control.device_menu.actions()]
     assert labels == ["CPU", "CUDA 0: Imaginary GPU 9000"]
     # CUDA looked available, so the start tried it, failed quietly and says so in the status bar.
     assert win.session.device.type == "cpu"
-    assert "using the CPU" in win.startup_message
+    assert "using the CPU" in win.model_control.startup_message
     assert message_boxes == []
 
-    win.device_actions["cuda:0"].trigger()
+    win.model_control.device_actions["cuda:0"].trigger()
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert win.session.device.type == "cpu"
-    assert win.device_actions["cpu"].isChecked()
+    assert win.model_control.device_actions["cpu"].isChecked()
     assert win.device_status.text() == "Device: CPU"
 
 
@@ -192,7 +192,7 @@ def test_a_corrupt_weights_file_is_refused_and_the_old_model_kept(qtbot, window,
     bad = tmp_path / "broken.pt"
     bad.write_bytes(np.random.default_rng(0).bytes(4096))
 
-    assert window.load_weights_file(bad) is False
+    assert window.model_control.load_weights_file(bad) is False
     assert len(message_boxes) == 1
     kind, _, text = message_boxes[0]
     assert kind == "critical" and "broken.pt" in text
@@ -219,7 +219,7 @@ def test_model_menu_accepts_actions_from_other_parts_of_the_app(window):
     retrain = QAction("Retrain…", window)
     window.add_model_action(retrain)
     actions = window.model_menu.actions()
-    assert actions.index(retrain) < actions.index(window.device_menu.menuAction())
+    assert actions.index(retrain) < actions.index(window.model_control.device_menu.menuAction())
 
 
 # ---- images in and out ------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
     for index in range(4):
         path = tmp_path / f"mnist-{index}.png"
         Image.fromarray(255 - test_set.images[index]).save(path)  # dark ink on white paper
-        assert window.open_image(path)
+        assert window.image_files.open_image(path)
         assert window.prediction_view.shown_digit() == int(test_set.labels[index])
         assert window.drawing.image is not None
         assert window.input_view.array() is not None
@@ -239,7 +239,7 @@ def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
 def test_a_non_image_file_is_reported_and_the_window_keeps_working(qtbot, window, message_boxes, tmp_path):
     notes = tmp_path / "notes.png"
     notes.write_text("these are not pixels")
-    assert window.open_image(notes) is False
+    assert window.image_files.open_image(notes) is False
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert "notes.png" in message_boxes[0][2]
     draw_stroke(qtbot, window.canvas, ONE)
@@ -251,15 +251,15 @@ def test_a_pasted_image_is_recognised(window, mnist_dir):
     pixels = np.ascontiguousarray(255 - test_set.images[1])
     image = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
     QGuiApplication.clipboard().setImage(image)
-    assert window.paste_image()
+    assert window.image_files.paste_image()
     assert window.prediction_view.shown_digit() == int(test_set.labels[1])
 
 
 def test_a_saved_drawing_reopens_as_the_same_digit(qtbot, window, tmp_path):
     draw_stroke(qtbot, window.canvas, SEVEN)
     path = tmp_path / "seven.png"
-    assert window.save_drawing(path)
-    assert window.open_image(path)
+    assert window.image_files.save_drawing(path)
+    assert window.image_files.open_image(path)
     assert window.prediction_view.shown_digit() == 7
 
 
@@ -281,7 +281,7 @@ def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tm
 def test_export_input_writes_the_32x32_the_network_sees(qtbot, window, tmp_path):
     draw_stroke(qtbot, window.canvas, ONE)
     path = tmp_path / "input.png"
-    assert window.export_input(path)
+    assert window.image_files.export_input(path)
     pixels = np.asarray(Image.open(path).convert("L"), np.float64)
     assert pixels.shape == (32, 32)
     ink = window.last_recognition.input > 0.5

@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import digitpad.model_session as model_session
-import digitpad.training
+import digitpad.training_config
+import digitpad.training_run
 from digitpad.gui import settings as keys
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.plot import LinePlot, nice_ticks
@@ -91,7 +92,7 @@ def train_to_the_end(qtbot, dialog) -> None:
 
 def test_defaults_are_the_shipped_recipe(window):
     dialog = window.model_dialogs.open_retrain()
-    config, defaults = dialog.config(), digitpad.training.TrainingConfig()
+    config, defaults = dialog.config(), digitpad.training_config.TrainingConfig()
     assert (config.epochs, config.optimizer, config.distort, config.seed) == \
         (defaults.epochs, defaults.optimizer, defaults.distort, defaults.seed)
     assert dialog.device.itemData(0) == "cpu"
@@ -168,7 +169,7 @@ def test_a_crash_in_the_worker_is_reported_and_the_thread_ends(qtbot, window, di
     def explode(*args, **kwargs):
         raise RuntimeError("simulated failure in the training loop")
 
-    monkeypatch.setattr(digitpad.training, "train", explode)
+    monkeypatch.setattr(digitpad.training_run, "train", explode)
     before = state_of(window)
     with qtbot.waitSignal(dialog.trainingFailed, timeout=TRAINING_TIMEOUT) as failure:
         dialog.start()

@@ -57,7 +57,7 @@ def open_window(qtbot) -> MainWindow:
 def model_actions(window: MainWindow) -> list:
     r = window.model_dialogs
     return [window.window_actions.load_weights, window.window_actions.revert_weights,
-            window.device_menu.menuAction(), r.retrain_action, r.history_action, r.export_action]
+            window.model_control.device_menu.menuAction(), r.retrain_action, r.history_action, r.export_action]
 
 
 def draw_with_mouse(qtbot, canvas, digit: int) -> None:
@@ -105,13 +105,13 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, us
     np.testing.assert_array_equal(window.input_view.array(), waiting_input)
     assert window.prediction_view.shown_digit() == 4
     assert all(action.isEnabled() for action in model_actions(window))
-    assert window.device_menu.actions()[0].text() == "CPU"
-    assert window.device_actions["cpu"].isChecked()
+    assert window.model_control.device_menu.actions()[0].text() == "CPU"
+    assert window.model_control.device_actions["cpu"].isChecked()
     assert window.device_status.text() == "Device: CPU"
     assert "shipped weights" in window.weights_status.text()
     assert "Loading" not in window.statusBar().currentMessage()
     assert message_boxes == []
-    assert window.loader.wait(10)
+    assert window.model_control.loader.wait(10)
 
     window.drawing.clear()
     draw_with_mouse(qtbot, window.canvas, 7)  # and on it goes, recognised at once
@@ -124,13 +124,13 @@ def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(q
     path = tmp_path / "early.png"
     Image.fromarray(255 - test_set.images[0]).save(path)
     window = open_window(qtbot)
-    assert window.open_image(path)
+    assert window.image_files.open_image(path)
     assert window.drawing.image is not None and window.prediction_view.shown_digit() is None
 
     with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()
     assert window.prediction_view.shown_digit() == int(test_set.labels[0])
-    assert window.loader.wait(10)
+    assert window.model_control.loader.wait(10)
 
 
 def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qtbot, message_boxes, monkeypatch,
@@ -150,7 +150,7 @@ def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qt
     assert window.isVisible() and not window.model_ready
     assert "could not be loaded" in window.statusBar().currentMessage()
     assert not any(action.isEnabled() for action in model_actions(window))
-    assert window.load_weights_file(Path("whatever.pt")) is False  # refused quietly, no crash
+    assert window.model_control.load_weights_file(Path("whatever.pt")) is False  # refused quietly, no crash
     assert window.model_dialogs.export_model(Path("x.onnx")) is False
 
     draw_with_mouse(qtbot, window.canvas, 1)  # drawing still works; it just is not recognised

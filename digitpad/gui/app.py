@@ -136,7 +136,8 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
         # Closed while torch was still being imported: let the import finish before the process
         # exits, or exit() runs torch's static destructors while its initialisers still run
         # (an abort). It cannot be interrupted; a loader that hangs is given up on.
-        if window.loader is not None and not window.loader.wait(LOADER_EXIT_WAIT_S):
+        loader = window.model_control.loader
+        if loader is not None and not loader.wait(LOADER_EXIT_WAIT_S):
             log.warning("the network was still loading after %d s; exiting anyway", LOADER_EXIT_WAIT_S)
 
 

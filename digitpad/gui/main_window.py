@@ -6,7 +6,7 @@ and gives the `Recognition` that comes back to every panel to draw. Recognition 
 so it runs on the GUI thread, throttled by a timer while the pen moves.
 
 This module imports no torch (a test checks it): the app shows the window first and loads the
-network in the background (`load_model_in_background=True`, see gui/model_loader.py). Until it
+network in the background (`load_model_in_background=True`, see gui/model_control.py). Until it
 is ready the canvas works, the Model menu is disabled, and whatever is drawn or opened is
 recognised the moment the network arrives.
 """
@@ -14,42 +14,34 @@ recognised the moment the network arrives.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from digitpad import model_loading
-from digitpad.drawing import Change, Drawing, OpenedImage
+from digitpad.drawing import Change, Drawing
 from digitpad.gui import settings as keys
-from digitpad.gui.background import BackgroundJob
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
 from digitpad.gui.f6_panel import F6Panel
-from digitpad.gui.image_io import (local_files, looks_like_image_file, mime_image, qimage_to_png, read_preview,
-                                   save_png)
+from digitpad.gui.image_io import ImageFiles
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
 from digitpad.gui.model_dialogs import ModelDialogs
-from digitpad.gui.model_loader import ModelLoadWorker
+from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
-from digitpad.gui.window_actions import (ask_image_to_open, ask_png_to_save, ask_weights_to_load,
-                                         build_canvas_toolbar, build_status_labels, create_actions)
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array, render_strokes
+from digitpad.gui.window_actions import build_canvas_toolbar, build_status_labels, create_actions
+from digitpad.preprocess import EmptyDrawing, render_strokes
 
 if TYPE_CHECKING:
     import numpy as np
-    import torch
 
-    from digitpad.model import LeNet5
     from digitpad.model_session import ModelSession
     from digitpad.recognition import Recognition, Recognizer
-    from digitpad.weights import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +50,6 @@ RECOGNITION_INTERVAL_MS = 35
 DEFAULT_SIZE = (1280, 800)
 #: Logical pixels of screen width below which the internals are tabbed with F6 at first start.
 SIDE_BY_SIDE_WIDTH = 1240
-LOADING_TEXT = "Loading the neural network…"
-NOT_LOADED_TEXT = "The neural network could not be loaded"
 
 
 def scrollable(widget: QWidget) -> QScrollArea:
@@ -92,11 +82,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("digitpadMainWindow")
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else open_settings()
-        self.session: ModelSession | None = None  # set when the network is loaded
-        self.loader: BackgroundJob | None = None  # the background load, while the app starts
-        self._model_error = ""
         self._recognition: Recognition | None = None
-        self.startup_message = ""
 
         self.drawing = Drawing()
         self.canvas = DrawingCanvas(self.drawing, self)
@@ -111,9 +97,6 @@ class MainWindow(QMainWindow):
         self._recognition_timer.timeout.connect(self.recognize_now)
 
         self.window_actions = create_actions(self)
-        self._connect_actions()
-        # Everything in the Model menu needs the network: disabled until it is loaded.
-        self._model_actions: list[QAction] = [self.window_actions.load_weights, self.window_actions.revert_weights]
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(8, 4, 8, 8)
@@ -127,7 +110,14 @@ class MainWindow(QMainWindow):
         self._build_docks()
         labels = build_status_labels(self.statusBar())
         self.device_status, self.weights_status, self.timing_status = labels.device, labels.weights, labels.timing
-        self.model_dialogs = ModelDialogs(self, self)  # Model → Retrain…, Weights History…, Export as ONNX…
+        self.image_files = ImageFiles(self.drawing, self.canvas.render_drawing, self.input_view.image,
+                                      self.show_status, self)
+        self.model_control = ModelControl(self.settings, labels, self.show_status, self)
+        self.model_control.changed.connect(self._on_model_changed)
+        self.model_control.ready.connect(self.modelReady)
+        self.model_control.failed.connect(self._on_model_failed)
+        self._connect_actions()
+        self.model_dialogs = ModelDialogs(self.model_control, self)  # Retrain…, Weights History…, Export…
         self.teach_menu = TeachMenu(self.drawing, self.show_status, self)
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
@@ -139,30 +129,16 @@ class MainWindow(QMainWindow):
         self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
         self.internals_dock.toggleViewAction().triggered.connect(
             lambda shown: self.settings.setValue(keys.SHOW_INTERNALS, shown))
-        request = self._load_request(torch_threads)
-        if load_model_in_background:
-            self._show_loading()
-            self.loader = BackgroundJob(ModelLoadWorker(request), "digitpad-model-loader")
-            # Queued: the worker emits from its own thread; the slots run on the GUI thread.
-            self.loader.worker.finished.connect(self._install_model, Qt.ConnectionType.QueuedConnection)
-            self.loader.worker.failed.connect(self._model_failed, Qt.ConnectionType.QueuedConnection)
-            self.loader.start()
-        else:
-            try:
-                loaded = model_loading.load_model_session(request)
-            except Exception as exc:
-                log.exception("could not load the network")
-                self._model_failed(model_loading.describe_failure(exc))
-            else:
-                self._install_model(loaded)
+        self.model_control.start(load_model_in_background, torch_threads)
 
     def _connect_actions(self) -> None:
         a = self.window_actions
-        for action, slot in ((a.open_image, self.ask_open_image), (a.paste_image, self.paste_image),
-                             (a.save_drawing, self.ask_save_drawing), (a.export_input, self.ask_export_input),
+        files = self.image_files
+        for action, slot in ((a.open_image, files.ask_open_image), (a.paste_image, files.paste_image),
+                             (a.save_drawing, files.ask_save_drawing), (a.export_input, files.ask_export_input),
                              (a.quit, self.close), (a.undo, self.drawing.undo), (a.redo, self.drawing.redo),
-                             (a.clear, self.drawing.clear), (a.load_weights, self.ask_load_weights),
-                             (a.revert_weights, self.revert_to_shipped_weights),
+                             (a.clear, self.drawing.clear), (a.load_weights, self.model_control.ask_load_weights),
+                             (a.revert_weights, self.model_control.revert_to_shipped_weights),
                              (a.zoom_in, lambda: self.step_input_zoom(1)),
                              (a.zoom_out, lambda: self.step_input_zoom(-1)),
                              (a.how_it_works, self.show_how_it_works), (a.about, self.show_about),
@@ -206,17 +182,11 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([a.undo, a.redo, a.clear])
 
+        # Everything in the Model menu needs the network: disabled until it is loaded.
         self.model_menu: QMenu = bar.addMenu("&Model")
-        self.model_menu.addActions([a.load_weights, a.revert_weights])
         self._model_menu_anchor = self.model_menu.addSeparator()
-        self.device_menu = self.model_menu.addMenu("&Device")  # filled when the network is loaded
-        self.device_group = QActionGroup(self)
-        self.device_group.setExclusive(True)
-        self.device_actions: dict[str, QAction] = {}
-        self._model_actions.append(self.device_menu.menuAction())
-        for action in self._model_actions:
-            action.setEnabled(False)
-        for action in self.model_dialogs.actions():
+        self.model_menu.addMenu(self.model_control.device_menu)
+        for action in [a.load_weights, a.revert_weights] + self.model_dialogs.actions():
             self.add_model_action(action)
 
         bar.addMenu(self.teach_menu)
@@ -243,162 +213,36 @@ class MainWindow(QMainWindow):
         """Insert an action (e.g. "Retrain…") into the Model menu, above the Device submenu.
         Like the whole Model menu, it is enabled only while a network is loaded."""
         self.model_menu.insertAction(self._model_menu_anchor, action)
-        self._model_actions.append(action)
-        action.setEnabled(self.model_ready)
+        self.model_control.needs_model(action)
 
     # ---- the model ---------------------------------------------------------------------------
     @property
+    def session(self) -> ModelSession | None:
+        """The current model, checkpoint and Recognizer (see gui/model_control.py); None while
+        the network is still loading."""
+        return self.model_control.session
+
+    @property
     def model_ready(self) -> bool:
         """True once the network is loaded (always, unless it is loaded in the background)."""
-        return self.session is not None
+        return self.model_control.model_ready
 
     @property
     def recognizer(self) -> Recognizer | None:
-        """The current model's Recognizer (changes when weights or the device change); None
-        while the network is still loading."""
-        return self.session.recognizer if self.session is not None else None
+        """The current model's Recognizer (changes when weights or the device change)."""
+        return self.model_control.recognizer
 
-    def _load_request(self, torch_threads: int | None) -> model_loading.LoadRequest:
-        """The saved device and weights (the settings are read here, on the GUI thread)."""
-        saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
-        return model_loading.LoadRequest(str(self.settings.value(keys.DEVICE, "") or "") or None,
-                                        Path(saved_weights) if saved_weights else None, torch_threads)
+    def _on_model_changed(self) -> None:
+        self.recognize_now()
+        self.modelChanged.emit()
 
-    def _show_loading(self) -> None:
-        self.statusBar().showMessage(LOADING_TEXT)
-        self.device_status.setText("Device: —")
-        self.weights_status.setText("Weights: loading…")
-        self.weights_status.setToolTip("")
-
-    def _install_model(self, loaded: model_loading.LoadedModel) -> None:
-        """Use the loaded network: saved device and weights, or the fallbacks the loader chose,
-        said quietly in the status bar (no modal box). Recognises whatever is already drawn."""
-        if self.session is not None:
-            return
-        self.session = loaded.session
-        self._fill_device_menu(loaded.devices)
-        saved_weights = self.settings.value(keys.WEIGHTS_FILE, "")
-        if saved_weights and self.session.weights_file is None:
-            self.settings.remove(keys.WEIGHTS_FILE)  # it failed: the shipped weights are in use now
-        self.startup_message = " ".join(loaded.problems)
-        if loaded.problems:
-            log.warning("%s", self.startup_message)
-            self.statusBar().showMessage(self.startup_message)
-        else:
-            self.statusBar().clearMessage()  # "Loading…"
-        for action in self._model_actions:
-            action.setEnabled(True)
-        self._model_changed()
-        self.modelReady.emit()
-
-    def _model_failed(self, message: str) -> None:
+    def _on_model_failed(self, message: str) -> None:
         """No network at all (e.g. torch cannot be imported): say so once; drawing goes on."""
-        self._model_error = message
-        self.statusBar().showMessage(f"{NOT_LOADED_TEXT}: {message}")
-        self.device_status.setText("Device: —")
-        self.weights_status.setText("Weights: none")
         self.recognize_now()
         self.modelFailed.emit(message)  # before the modal box, which blocks until it is closed
         QMessageBox.critical(self, "digitpad: no neural network",
                              f"{NOT_LOADED_TEXT}.\n\n{message}\n\nYou can still draw, open and save images, "
                              "but nothing will be recognised until digitpad is started again with this fixed.")
-
-    def _fill_device_menu(self, devices: list[tuple[torch.device, str]]) -> None:
-        for device, label in devices:
-            action = QAction(label, self, checkable=True)
-            action.setData(str(device))
-            action.triggered.connect(lambda _=False, d=device: self.set_device(d))
-            self.device_group.addAction(action)
-            self.device_menu.addAction(action)
-            self.device_actions[str(device)] = action
-
-    def require_model(self) -> bool:
-        """True when a network is loaded; otherwise says so in the status bar (for the actions
-        that need one, should they be called before it is there)."""
-        if self.session is not None:
-            return True
-        self.statusBar().showMessage(NOT_LOADED_TEXT if self._model_error else LOADING_TEXT, 5000)
-        return False
-
-    def load_weights_file(self, path: str | Path) -> bool:
-        """Use the weights in `path`; on any problem say so and keep the current model."""
-        if not self.require_model():  # first: importing digitpad.weights imports torch
-            return False
-        from digitpad.weights import WeightsError
-
-        try:
-            self.session.load_file(Path(path))
-        except WeightsError as exc:
-            QMessageBox.critical(self, "Cannot load weights", str(exc))
-            return False
-        self.settings.setValue(keys.WEIGHTS_FILE, str(Path(path).resolve()))
-        self._model_changed(f"Loaded {self.session.weights_text()}")
-        return True
-
-    def revert_to_shipped_weights(self) -> bool:
-        if not self.require_model():  # first: importing digitpad.weights imports torch
-            return False
-        from digitpad.weights import WeightsError
-
-        try:
-            self.session.load_shipped()
-        except WeightsError as exc:
-            QMessageBox.critical(self, "Cannot load the shipped weights", str(exc))
-            return False
-        self.settings.remove(keys.WEIGHTS_FILE)
-        self._model_changed("Using the shipped weights")
-        return True
-
-    def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
-                  weights_file: Path | None = None) -> bool:
-        """Adopt a model built elsewhere (e.g. by the retraining dialog). `weights_file`, if
-        given, is remembered for the next start; otherwise the next start uses the saved setting."""
-        if not self.require_model():  # first: importing digitpad.weights imports torch
-            return False
-        from digitpad.weights import WeightsError
-
-        try:
-            self.session.set_model(model, checkpoint, source_label, weights_file)
-        except WeightsError as exc:
-            QMessageBox.critical(self, "Cannot use this model", str(exc))
-            return False
-        if weights_file is not None:
-            self.settings.setValue(keys.WEIGHTS_FILE, str(Path(weights_file).resolve()))
-        self._model_changed(f"Now using {source_label}")
-        return True
-
-    def set_device(self, device: torch.device | str) -> bool:
-        """Move the model; a device that fails leaves everything on the old one, with a message."""
-        if not self.require_model():
-            return False
-        import torch  # loaded with the network
-
-        device = torch.device(device)
-        try:
-            self.session.set_device(device)
-        except Exception as exc:
-            QMessageBox.warning(self, "Cannot use this device",
-                                f"{device}: {exc}\n\nStaying on {self.session.device_text()}.")
-            self._sync_device_actions()
-            return False
-        self.settings.setValue(keys.DEVICE, str(device))
-        self._model_changed(f"Running on {self.session.device_text()}")
-        return True
-
-    def _model_changed(self, message: str = "") -> None:
-        self.device_status.setText(f"Device: {self.session.device_text()}")
-        self.weights_status.setText(f"Weights: {self.session.weights_text()}")
-        self.weights_status.setToolTip(str(self.session.weights_file or "the weights shipped with digitpad"))
-        self._sync_device_actions()
-        if message:
-            self.statusBar().showMessage(message, 5000)
-        self.recognize_now()
-        self.modelChanged.emit()
-
-    def _sync_device_actions(self) -> None:
-        action = self.device_actions.get(str(self.session.device))
-        if action is not None:
-            action.setChecked(True)
 
     # ---- recognition -------------------------------------------------------------------------
     def _on_drawing_changed(self, change: Change) -> None:
@@ -426,9 +270,7 @@ class MainWindow(QMainWindow):
             self.input_view.set_array(waiting_input)
             self.window_actions.export_input.setEnabled(waiting_input is not None)
             if self.drawing.image is not None or not self.drawing.is_empty():
-                self.prediction_view.show_waiting(
-                    f"{NOT_LOADED_TEXT}." if self._model_error
-                    else f"{LOADING_TEXT} Your drawing is recognised as soon as it is ready.")
+                self.prediction_view.show_waiting(self.model_control.waiting_text())
             return None
         recognition = None
         try:
@@ -467,49 +309,13 @@ class MainWindow(QMainWindow):
     def last_recognition(self) -> Recognition | None:
         return self._recognition
 
-    # ---- images in -----------------------------------------------------------------------------
-    def open_image(self, path: str | Path) -> bool:
-        """Recognise an image file; unreadable or blank files get a message and change nothing."""
-        path = Path(path)
-        return self._show_image(path, path.name, read_preview(path) if path.is_file() else None)
-
-    def paste_image(self) -> bool:
-        mime = QGuiApplication.clipboard().mimeData()
-        image = mime_image(mime) if mime is not None else None
-        if image is not None:
-            return self._show_image(qimage_to_png(image), "pasted image", image)
-        files = [p for p in local_files(mime)] if mime is not None else []
-        if files:
-            return self.open_image(files[0])
-        self.statusBar().showMessage("The clipboard holds no image", 5000)
-        return False
-
-    def _show_image(self, source: ImageSource, name: str, preview) -> bool:
-        try:
-            array = image_to_array(source)
-        except ImageError as exc:
-            QMessageBox.warning(self, "Cannot open image", str(exc))
-            return False
-        except EmptyDrawing:
-            QMessageBox.information(self, "Nothing to recognise", f"{name}: the image is blank.")
-            return False
-        self.drawing.open_image(OpenedImage(array, f"{name} — draw on the canvas to replace it", preview))
-        self.statusBar().showMessage(f"Opened {name}", 5000)
-        return True
-
+    # ---- images in and out (gui/image_io.py) -------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime_image(mime) is not None or any(looks_like_image_file(p) for p in local_files(mime)):
+        if self.image_files.accepts_drop(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        files = local_files(mime)
-        image = mime_image(mime)
-        if files:
-            self.open_image(files[0])
-        elif image is not None:
-            self._show_image(qimage_to_png(image), "dropped image", image)
+        self.image_files.drop(event.mimeData())
         event.acceptProposedAction()
 
     # ---- view ------------------------------------------------------------------------------------
@@ -542,53 +348,6 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(message, timeout_ms)
-
-    # ---- files out ----------------------------------------------------------------------------
-    def ask_open_image(self) -> None:
-        path = ask_image_to_open(self)
-        if path is not None:
-            self.open_image(path)
-
-    def ask_load_weights(self) -> None:
-        if not self.require_model():
-            return
-        path = ask_weights_to_load(self, self.session.weights_file)
-        if path is not None:
-            self.load_weights_file(path)
-
-    def ask_save_drawing(self) -> None:
-        path = ask_png_to_save(self, "Save Drawing As", "digit.png")
-        if path is not None:
-            self.save_drawing(path)
-
-    def ask_export_input(self) -> None:
-        path = ask_png_to_save(self, "Export Input", "input-32x32.png")
-        if path is not None:
-            self.export_input(path)
-
-    def save_drawing(self, path: Path) -> bool:
-        """The strokes as a black-on-white PNG at the canvas size."""
-        try:
-            save_png(self.canvas.render_drawing(), path)
-        except OSError as exc:
-            QMessageBox.critical(self, "Cannot save the drawing", str(exc))
-            return False
-        self.show_status(f"Saved the drawing to {path}", 5000)
-        return True
-
-    def export_input(self, path: Path) -> bool:
-        """The 32×32 the network sees, as a greyscale PNG."""
-        image = self.input_view.image()
-        if image is None:
-            self.show_status("Nothing to export: draw a digit first", 5000)
-            return False
-        try:
-            save_png(image, path)
-        except OSError as exc:
-            QMessageBox.critical(self, "Cannot export the input", str(exc))
-            return False
-        self.show_status(f"Saved the 32×32 input to {path}", 5000)
-        return True
 
     # ---- settings --------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -1,17 +1,16 @@
 """The Model menu's dialogs: Retrain…, Weights History… and Export as ONNX….
 
 `ModelDialogs` makes the three actions (the window puts them in its Model menu) and owns the
-dialogs they open. What it needs from the window is the small `ModelHost` protocol below
-(the current session, switching weights, the status bar), so this module does not import the
-window. The dialogs (and with them torch and the training code) are imported when first
-opened, so the window can be shown before torch is loaded.
+dialogs they open. It works on the window's `ModelControl` (the current session, switching
+weights, the status bar), not on the window itself. The dialogs (and with them torch and the
+training code) are imported when first opened, so the window can be shown before torch is loaded.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,27 +20,12 @@ from digitpad.samples import SampleStore, default_samples_path
 
 if TYPE_CHECKING:
     from digitpad.gui.retrain_dialog import RetrainDialog
+    from digitpad.gui.model_control import ModelControl
     from digitpad.gui.weights_history import WeightsHistoryDialog
-    from digitpad.model_session import ModelSession
 
 log = logging.getLogger(__name__)
 
 ONNX_FILTER = "ONNX model (*.onnx);;All files (*)"
-
-
-class ModelHost(Protocol):
-    """What the Model menu's dialogs need from the window (MainWindow provides it)."""
-
-    @property
-    def session(self) -> ModelSession | None: ...
-
-    def require_model(self) -> bool: ...
-
-    def load_weights_file(self, path: str | Path) -> bool: ...
-
-    def revert_to_shipped_weights(self) -> bool: ...
-
-    def show_status(self, message: str, timeout_ms: int = 0) -> None: ...
 
 
 def make_action(parent: QObject, text: str, slot, shortcut: str, tip: str) -> QAction:
@@ -59,7 +43,7 @@ def make_action(parent: QObject, text: str, slot, shortcut: str, tip: str) -> QA
 class ModelDialogs(QObject):
     """Retrain…, Weights History… and Export as ONNX… for one window."""
 
-    def __init__(self, host: ModelHost, parent: QWidget):
+    def __init__(self, host: ModelControl, parent: QWidget):
         super().__init__(parent)
         self.host = host
         self.parent_widget = parent

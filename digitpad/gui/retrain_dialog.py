@@ -313,7 +313,8 @@ class RetrainDialog(QDialog):
             rows.append(("Your samples", right(o.old_extra_errors), right(o.new_extra_errors)))
         cells = "".join("<tr>" + "".join(f"<td style='padding: 0 12px'>{'<b>' + c + '</b>' if i == 0 else c}</td>"
                                          for c in row) + "</tr>" for i, row in enumerate(rows))
-        return f"<table>{cells}</table>"
+        warning = f"<p><b>Warning:</b> {o.warning}.</p>" if o.warning else ""
+        return f"<table>{cells}</table>{warning}"
 
     # ---- the result ----------------------------------------------------------------------------
     def adopt(self) -> Path | None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QSpinBox, QStatusBar, QToolBar, QWidget
 
 from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
-from digitpad.gui.image_io import IMAGE_FILTER
 
 WEIGHTS_FILTER = "LeNet-5 weights (*.pt *.pth);;All files (*)"
 
@@ -50,10 +49,6 @@ def _action(parent: QWidget, text: str, shortcuts=(), icon: str = "", tip: str =
         action.setStatusTip(tip)
         action.setToolTip(tip)
     return action
-
-
-def _documents_dir() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
 
 
 def create_actions(parent: QWidget) -> WindowActions:
@@ -127,21 +122,8 @@ def build_status_labels(bar: QStatusBar) -> StatusLabels:
     return labels
 
 
-# ---- file choosers (None when the person cancels) -------------------------------------------------
-def ask_image_to_open(parent: QWidget) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open Image", _documents_dir(), IMAGE_FILTER)
-    return Path(path) if path else None
-
-
 def ask_weights_to_load(parent: QWidget, start: Path | None) -> Path | None:
+    """A checkpoint file from the person (starting beside `start`), or None."""
     folder = str(start.parent) if start is not None else str(Path.home())
     path, _ = QFileDialog.getOpenFileName(parent, "Load Weights", folder, WEIGHTS_FILTER)
     return Path(path) if path else None
-
-
-def ask_png_to_save(parent: QWidget, title: str, name: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(_documents_dir()) / name), "PNG images (*.png)")
-    if not path:
-        return None
-    path = Path(path)
-    return path if path.suffix else path.with_suffix(".png")
