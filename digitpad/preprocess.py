@@ -94,10 +94,10 @@ class Placement:
 
 def _normalise_ink(ink: np.ndarray) -> np.ndarray:
     """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32."""
-    return normalise_ink(ink)[0]
+    return normalise_ink_placed(ink)[0]
 
 
-def normalise_ink(ink: np.ndarray) -> tuple[np.ndarray, Placement]:
+def normalise_ink_placed(ink: np.ndarray) -> tuple[np.ndarray, Placement]:
     """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32, and
     where the ink image's pixels landed on it."""
     rows = np.flatnonzero(ink.max(axis=1) > _INK_EPS)
@@ -212,7 +212,7 @@ def render_strokes_placed(strokes: Iterable[Stroke], pen_width: float | None = N
         for x, y in xy:  # round caps and joins; a single point is a dot
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
     ink = np.asarray(canvas, np.float32) / 255.0
-    array, placement = normalise_ink(ink)
+    array, placement = normalise_ink_placed(ink)
     # Pillow draws a point at (x, y) centred on pixel edge x + 0.5: canvas → ink image is
     # scale·(p − origin) + margin + 0.5.
     placement = placement.then(scale, margin + 0.5 - scale * origin[0], margin + 0.5 - scale * origin[1])

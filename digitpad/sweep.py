@@ -169,7 +169,7 @@ def transform_drawing_ink(array32: np.ndarray, transform: Transform, value: floa
     low, high = np.floor(moved.min(axis=0)), np.ceil(moved.max(axis=0))
     size = (int(high[0] - low[0]), int(high[1] - low[1]))
     warped = _warp(big, m, t, (side / 2, side / 2), size, (float(low[0]), float(low[1])))
-    return normalise_ink(warped)[0]
+    return normalise_ink(warped)
 
 
 @dataclass
