@@ -46,7 +46,7 @@ def _print_result(result, label: str, as_json: bool) -> None:
         print(json.dumps(result.to_json()), flush=True)
         return
     penalties = result.penalties
-    verdict = "not a digit" if result.rejected else str(result.digit)
+    verdict = str(result.digit) if result.reason is None and not result.unsure else result.explanation()
     print(f"{label}: {verdict} (digit {result.digit}, penalty {penalties[result.digit]:.2f}; "
           f"runner-up {result.runner_up}, penalty {penalties[result.runner_up]:.2f}; "
           f"rubbish {result.rubbish:.3f})", flush=True)
@@ -60,6 +60,13 @@ def _print_failure(label: str, message: str, as_json: bool) -> None:
 
 def parse_strokes_line(line: str):
     """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
+    return parse_drawing_line(line)[0]
+
+
+def parse_drawing_line(line: str):
+    """One JSON Lines record → (strokes, canvas size or None); ValueError if malformed.
+
+    The optional "canvas": [width, height] says how big the canvas was, for "too small"."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -80,7 +87,13 @@ def parse_strokes_line(line: str):
                 raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers, got {json.dumps(point)[:40]}")
             points.append((float(point[0]), float(point[1])))
         parsed.append(points)
-    return parsed
+    canvas = record.get("canvas")
+    if canvas is not None:
+        if (not isinstance(canvas, list) or len(canvas) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in canvas)):
+            raise ValueError('"canvas" must be [width, height], two positive numbers')
+        canvas = (float(canvas[0]), float(canvas[1]))
+    return parsed, canvas
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
@@ -107,7 +120,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                 continue
             label = f"{args.strokes}:{number}"
             try:
-                _print_result(recognizer.recognize_strokes(parse_strokes_line(line)), label, args.json)
+                strokes, canvas = parse_drawing_line(line)
+                _print_result(recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
             except EmptyDrawing:
                 failures += 1
                 _print_failure(label, "empty drawing: no strokes with finite points", args.json)
@@ -264,11 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=cmd_gui)
 
     recognize = commands.add_parser("recognize", help="recognise digits in image files or stroke drawings",
-                                    description="Print, per input, the digit, its penalty and the runner-up.")
+                                    description="Print, per input, the digit, its penalty and the runner-up, "
+                                                "or why there is none: not a digit, not sure, too small.")
     recognize.add_argument("images", nargs="*", metavar="IMAGE", help="image files (PNG, JPEG, BMP, …)")
     recognize.add_argument("--strokes", type=Path, metavar="FILE",
                            help='JSON Lines, one drawing per line: {"strokes": [[[x, y], ...], ...]} '
-                                "(canvas pixels, y down); '-' reads standard input")
+                                '(canvas pixels, y down), optionally with "canvas": [width, height] for '
+                                "the too-small check (default: from (0, 0) to the furthest point); "
+                                "'-' reads standard input")
     recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
     recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
     recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")

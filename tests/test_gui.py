@@ -135,7 +135,7 @@ def test_a_rejected_drawing_says_not_a_digit_instead_of_guessing(qtbot, window):
     assert doubtful.rejected
     window.prediction_view.show_recognition(doubtful)
     assert window.prediction_view.shown_digit() is None
-    assert "Not a digit?" in window.prediction_view.verdict_text()
+    assert "Not a digit: every penalty is high" in window.prediction_view.verdict_text()
 
 
 # ---- the F6 panel -----------------------------------------------------------------------------------

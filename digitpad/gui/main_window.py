@@ -34,7 +34,7 @@ from digitpad.gui.main_actions import build_actions, build_canvas_toolbar, build
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.retraining import install_retraining
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array, render_strokes
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image, render_strokes
 
 if TYPE_CHECKING:
     import torch
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self._model_error = ""
         self._recognition: Recognition | None = None
         self._image_input: np.ndarray | None = None  # the opened image's 32×32, while it is shown
+        self._image_too_small = False  # whether that image's ink was a speck
         self.startup_message = ""
 
         self.canvas = DrawingCanvas(self)
@@ -398,9 +399,10 @@ class MainWindow(QMainWindow):
         recognition = None
         try:
             if self._image_input is not None and self.canvas.is_showing_image():
-                recognition = self.recognizer.recognize_array(self._image_input)
+                recognition = self.recognizer.recognize_array(self._image_input, too_small=self._image_too_small)
             elif not self.canvas.is_empty():
-                recognition = self.recognizer.recognize_strokes(self.canvas.strokes(), self.canvas.pen_width())
+                recognition = self.recognizer.recognize_strokes(self.canvas.strokes(), self.canvas.pen_width(),
+                                                                (self.canvas.width(), self.canvas.height()))
         except EmptyDrawing:
             recognition = None
         self._show(recognition)
@@ -451,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def _show_image(self, source: ImageSource, name: str, preview) -> bool:
         try:
-            array = image_to_array(source)
+            prepared = prepare_image(source)
         except ImageError as exc:
             QMessageBox.warning(self, "Cannot open image", str(exc))
             return False
@@ -460,7 +462,7 @@ class MainWindow(QMainWindow):
             return False
         self._recognition_timer.stop()
         self.canvas.show_image(preview, f"{name} — draw on the canvas to replace it")
-        self._image_input = array
+        self._image_input, self._image_too_small = prepared.array, prepared.too_small
         self.recognize_now()
         self.statusBar().showMessage(f"Opened {name}", 5000)
         return True
