@@ -21,7 +21,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.training import TrainingConfig, mnist_dataset, train  # noqa: E402
+from digitpad.datasets import mnist_dataset  # noqa: E402
+from digitpad.training import TrainingConfig, train  # noqa: E402
 
 
 def main() -> int:

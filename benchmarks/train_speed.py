@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.training import TrainingConfig, TensorDataset, evaluate, mnist_dataset, train  # noqa: E402
+from digitpad.datasets import TensorDataset, mnist_dataset  # noqa: E402
+from digitpad.training import TrainingConfig, evaluate, train  # noqa: E402
 
 
 class TutorialMnist(torch.utils.data.Dataset):
@@ -128,10 +129,13 @@ def run_convolutions_only(samples: int, seed: int, batch_size: int = 64) -> floa
 
 def run_digitpad(train_set: TensorDataset, test_set: TensorDataset, samples: int, seed: int,
                  device: torch.device, optimizer: str = "adam") -> tuple[float, float]:
-    config = TrainingConfig(epochs=1, train_limit=samples, test_limit=1, seed=seed, optimizer=optimizer,
-                            distort=False)
+    config = TrainingConfig(epochs=1, seed=seed, optimizer=optimizer, distort=False)
+    # train() uses all it is given: the first `samples` images, and one test image per epoch
+    # (the real evaluation is below, outside the timing).
+    first = TensorDataset(train_set.inputs[:samples], train_set.labels[:samples], train_set.checksum)
+    one_test = TensorDataset(test_set.inputs[:1], test_set.labels[:1], test_set.checksum)
     started = time.perf_counter()
-    result = train(config, train_set, test_set, device)
+    result = train(config, first, one_test, device)
     seconds = time.perf_counter() - started
     errors, _ = evaluate(result.model, test_set.to(device))
     return seconds, errors / len(test_set)

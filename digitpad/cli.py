@@ -97,10 +97,10 @@ def parse_drawing_line(line: str):
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
-    from digitpad.preprocess import EmptyDrawing, ImageError
-
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    from digitpad.preprocess import EmptyDrawing, ImageError
+
     recognizer = _load_recognizer(args.weights, args.device)
     failures = 0
     for image in args.images:
@@ -136,7 +136,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from digitpad.data import DataError
     from digitpad.paths import default_mnist_dir
-    from digitpad.training import evaluate, mnist_dataset
+    from digitpad.datasets import mnist_dataset
+    from digitpad.training import evaluate
 
     recognizer = _load_recognizer(args.weights, args.device)
     data_dir = args.data or default_mnist_dir()
@@ -167,7 +168,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> int:
-    from digitpad.data import DataError, fetch_mnist
+    from digitpad.data import DEFAULT_MIRROR, DataError, fetch_mnist
     from digitpad.paths import user_data_dir
 
     dest = args.dest or user_data_dir() / "mnist"
@@ -178,7 +179,7 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     try:
-        paths = fetch_mnist(dest, base_url=args.mirror, progress=progress)
+        paths = fetch_mnist(dest, base_url=args.mirror or DEFAULT_MIRROR, progress=progress)
     except DataError as exc:
         sys.stderr.write("\n")
         raise CliError(str(exc)) from exc
@@ -265,7 +266,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from digitpad.data import DEFAULT_MIRROR
+    # Nothing here may import torch (or numpy): `--help`, `--version` and argument errors are
+    # answered from this parser alone, at once.
     from digitpad.train_cli import add_training_arguments
 
     parser = argparse.ArgumentParser(
@@ -304,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch-data", help="download MNIST into the user data directory")
     fetch.add_argument("--dest", type=Path, help="target folder (default: <user data>/mnist)")
-    fetch.add_argument("--mirror", default=DEFAULT_MIRROR, help="base URL of an MNIST mirror")
+    fetch.add_argument("--mirror", default=None, help="base URL of an MNIST mirror (default: "
+                       "a copy of the original files on Google Cloud Storage)")
     fetch.set_defaults(run=cmd_fetch_data)
 
     samples = commands.add_parser("samples", help="list, export or import your own labelled drawings",
@@ -333,8 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv in ([], ["gui"]):
-        # The desktop app, without building the parser: the `train` command's defaults come from
-        # digitpad.training, which imports torch, and the app shows its window before torch.
+        # The desktop app, without building the parser (a few ms the window need not wait for).
         args = argparse.Namespace(command="gui", run=cmd_gui)
     else:
         args = build_parser().parse_args(argv)

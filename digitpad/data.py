@@ -23,6 +23,8 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from digitpad.errors import DataError, DownloadCancelled
+
 log = logging.getLogger(__name__)
 
 #: Base names of the four MNIST files; on disk each is `<name>` or `<name>.gz`.
@@ -50,18 +52,6 @@ _UBYTE = 0x08
 _CHUNK = 64 * 1024
 
 ProgressFn = Callable[[str, int, "int | None"], None]
-
-
-class DataError(Exception):
-    """A data file is missing, malformed, or not the expected content. `path` names the file."""
-
-    def __init__(self, message: str, path: Path | str | None = None) -> None:
-        super().__init__(message)
-        self.path = Path(path) if path is not None else None
-
-
-class DownloadCancelled(DataError):
-    """`fetch_mnist` was stopped by its `cancel` callable; nothing half-written is left behind."""
 
 
 @dataclass(frozen=True)

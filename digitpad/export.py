@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from digitpad.errors import ExportError
 from digitpad.model import LeNet5
 from digitpad.weights import atomic_write_bytes
 
@@ -37,10 +38,6 @@ log = logging.getLogger(__name__)
 OPSET = 17
 INPUT_NAME = "input"
 OUTPUT_NAME = "penalties"
-
-
-class ExportError(Exception):
-    """The model could not be exported or written; the message says why and names the file."""
 
 
 def onnx_bytes(model: LeNet5) -> bytes:

@@ -27,22 +27,22 @@ def squash(a: torch.Tensor) -> torch.Tensor:
     return SQUASH_A * torch.tanh(SQUASH_S * a)
 
 
-def _uniform_fan_in_(tensor: torch.Tensor, fan_in: int) -> None:
+def _uniform_fan_in_(tensor: torch.Tensor, fan_in: int, generator: torch.Generator | None = None) -> None:
     """Appendix A: weights and biases uniform in ±2.4 / fan-in."""
     bound = 2.4 / fan_in
     with torch.no_grad():
-        tensor.uniform_(-bound, bound)
+        tensor.uniform_(-bound, bound, generator=generator)
 
 
 class Subsampling(nn.Module):
     """S2/S4: each unit sums a 2×2 block, multiplies by its map's coefficient, adds its bias."""
 
-    def __init__(self, maps: int):
+    def __init__(self, maps: int, generator: torch.Generator | None = None):
         super().__init__()
         self.coefficient = nn.Parameter(torch.empty(maps))
         self.bias = nn.Parameter(torch.empty(maps))
-        _uniform_fan_in_(self.coefficient, 4)
-        _uniform_fan_in_(self.bias, 4)
+        _uniform_fan_in_(self.coefficient, 4, generator)
+        _uniform_fan_in_(self.bias, 4, generator)
 
     def forward(self, x: torch.Tensor, input_scale: float = 1.0, output_scale: float = 1.0) -> torch.Tensor:
         """output_scale · S(input_scale · x), the scales applied to the parameters (see LeNet5)."""
@@ -96,7 +96,8 @@ class SparseC3(nn.Module):
     layer is one convolution call (fast) while the gradient reaches only real connections.
     """
 
-    def __init__(self, table: tuple[tuple[int, ...], ...] = C3_TABLE, in_maps: int = 6, kernel: int = 5):
+    def __init__(self, table: tuple[tuple[int, ...], ...] = C3_TABLE, in_maps: int = 6, kernel: int = 5,
+                 generator: torch.Generator | None = None):
         super().__init__()
         self.table = table
         self.in_maps = in_maps
@@ -107,15 +108,17 @@ class SparseC3(nn.Module):
         self.weight = nn.Parameter(torch.empty(len(pairs), kernel * kernel))
         self.bias = nn.Parameter(torch.empty(len(table)))
         for row, (out, _) in enumerate(pairs):
-            _uniform_fan_in_(self.weight.data[row], len(table[out]) * kernel * kernel)
+            _uniform_fan_in_(self.weight.data[row], len(table[out]) * kernel * kernel, generator)
         for out, inputs in enumerate(table):
-            _uniform_fan_in_(self.bias.data[out:out + 1], len(inputs) * kernel * kernel)
+            _uniform_fan_in_(self.bias.data[out:out + 1], len(inputs) * kernel * kernel, generator)
 
-    def dense_weight(self) -> torch.Tensor:
-        """The 16×6×5×5 kernel with zeros for the connections Table I leaves out."""
+    def dense_weight(self, weight: torch.Tensor | None = None) -> torch.Tensor:
+        """The 16×6×5×5 kernel with zeros for the connections Table I leaves out, made from
+        `weight` (default: the layer's own; SDLM passes the squared weights)."""
+        weight = self.weight if weight is None else weight
         out_maps = len(self.table)
-        dense = self.weight.new_zeros(out_maps * self.in_maps, self.kernel * self.kernel)
-        dense = dense.index_copy(0, self.connection_index, self.weight)
+        dense = weight.new_zeros(out_maps * self.in_maps, self.kernel * self.kernel)
+        dense = dense.index_copy(0, self.connection_index, weight)
         return dense.view(out_maps, self.in_maps, self.kernel, self.kernel)
 
     def connection_mask(self) -> torch.Tensor:
@@ -197,22 +200,27 @@ class Internals:
 class LeNet5(nn.Module):
     """The network of Fig. 2 of the paper; `forward` returns the ten RBF penalties."""
 
-    def __init__(self, prototypes: np.ndarray | None = None, rubbish_j: float = DEFAULT_RUBBISH_J):
+    def __init__(self, prototypes: np.ndarray | None = None, rubbish_j: float = DEFAULT_RUBBISH_J,
+                 generator: torch.Generator | None = None):
+        """`generator` draws the initial weights (default: torch's global one); training passes
+        its own, seeded, so a run is repeatable without reseeding the caller's global state."""
         super().__init__()
         if prototypes is None:
             prototypes = load_prototypes()
         self.rubbish_j = rubbish_j
-        self.c1 = Convolution(1, 6, 5)
-        self.s2 = Subsampling(6)
-        self.c3 = SparseC3()
-        self.s4 = Subsampling(16)
-        self.c5 = C5Convolution(16, 120, 5)
-        self.f6 = FullConnection(120, 84)
+        # skip_init: PyTorch's own initialisation would only be overwritten below, and would
+        # draw from the global random generator (a side effect on the caller's random state).
+        self.c1 = nn.utils.skip_init(Convolution, 1, 6, 5)
+        self.s2 = Subsampling(6, generator)
+        self.c3 = SparseC3(generator=generator)
+        self.s4 = Subsampling(16, generator)
+        self.c5 = nn.utils.skip_init(C5Convolution, 16, 120, 5)
+        self.f6 = nn.utils.skip_init(FullConnection, 120, 84)
         # Fixed RBF weights: a buffer, saved with the model but never trained.
         self.register_buffer("prototypes", torch.as_tensor(prototypes, dtype=torch.float32).reshape(10, 84).clone())
         for layer, fan_in in ((self.c1, 25), (self.c5, 400), (self.f6, 120)):
-            _uniform_fan_in_(layer.weight, fan_in)
-            _uniform_fan_in_(layer.bias, fan_in)
+            _uniform_fan_in_(layer.weight, fan_in, generator)
+            _uniform_fan_in_(layer.bias, fan_in, generator)
 
     def _tanh_layers(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every layer's output divided by A, tanh(S·a), for C1 … F6.

@@ -34,6 +34,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from digitpad.errors import SampleError
 from digitpad.files import atomic_write_bytes
 from digitpad.paths import user_data_dir
 from digitpad.preprocess import EmptyDrawing, render_strokes
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 SAMPLES_FILE = "samples.jsonl"
 #: Lines longer than this are not a hand-drawn digit (a drawing is a few KB).
 MAX_LINE_BYTES = 2_000_000
-
-
-class SampleError(Exception):
-    """A samples file cannot be read or written; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +279,7 @@ class SampleStore:
 def samples_dataset(samples: Sequence[Sample]):
     import torch
 
-    from digitpad.training import TensorDataset
+    from digitpad.datasets import TensorDataset
 
     arrays, labels, digest = [], [], hashlib.md5()
     for sample in samples:

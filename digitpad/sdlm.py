@@ -58,9 +58,7 @@ def diagonal_hessian(model: LeNet5, x: torch.Tensor) -> dict[str, torch.Tensor]:
     u = _through_squash(F.conv2d(u, squares["c1.weight"], squares["c1.bias"]), a1)
     u = _through_squash(block_sums(u) * squares["s2.coefficient"].view(1, -1, 1, 1)
                         + squares["s2.bias"].view(1, -1, 1, 1), a2)
-    c3 = model.c3
-    dense = u.new_zeros(16 * c3.in_maps, 25).index_copy(0, c3.connection_index, squares["c3.weight"])
-    u = _through_squash(F.conv2d(u, dense.view(16, c3.in_maps, 5, 5), squares["c3.bias"]), a3)
+    u = _through_squash(F.conv2d(u, model.c3.dense_weight(squares["c3.weight"]), squares["c3.bias"]), a3)
     u = _through_squash(block_sums(u) * squares["s4.coefficient"].view(1, -1, 1, 1)
                         + squares["s4.bias"].view(1, -1, 1, 1), a4)
     u = _through_squash(F.conv2d(u, squares["c5.weight"], squares["c5.bias"]), a5).flatten(1)

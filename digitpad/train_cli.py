@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
-from digitpad.training import TrainingConfig
+from digitpad.training_config import TrainingConfig
 
 DEFAULTS = TrainingConfig()
 
@@ -78,17 +77,28 @@ class ProgressBar:
 
 
 def run_training(args: argparse.Namespace) -> int:
+    config = config_from_arguments(args)
+    try:
+        config.validate()  # before torch is imported: a bad argument is answered at once
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
     import torch
 
     from digitpad.data import DataError
+    from digitpad.datasets import extra_repeat, mix_datasets, mnist_dataset
     from digitpad.model import pick_device
     from digitpad.paths import default_mnist_dir
     from digitpad.samples import SampleError
-    from digitpad.training import (TrainingCancelled, checkpoint_metrics, extra_repeat, head,
-                                   mix_datasets, mnist_dataset, train)
-    from digitpad.weights import WeightsError, load_checkpoint, model_from_checkpoint, save_checkpoint
+    from digitpad.training import TrainingCancelled, checkpoint_metrics, train
+    from digitpad.weights import (
+        WeightsError,
+        load_checkpoint,
+        model_from_checkpoint,
+        save_checkpoint,
+    )
 
-    config = config_from_arguments(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
@@ -100,18 +110,17 @@ def run_training(args: argparse.Namespace) -> int:
     try:
         initial = load_checkpoint(args.init) if args.init else None
         extra = _load_extra(args.extra) if args.extra else None
-        train_set = mnist_dataset(data_dir, "train")
-        test_set = mnist_dataset(data_dir, "test")
+        train_set = mnist_dataset(data_dir, "train", config.train_limit)
+        test_set = mnist_dataset(data_dir, "test", config.test_limit)
     except (DataError, WeightsError, SampleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    run_config, metrics_extra = config, {}
+    metrics_extra = {}
     if extra is not None:
-        base = head(train_set, config.train_limit)
-        train_set = mix_datasets(base, extra)
-        run_config = replace(config, train_limit=None)  # already applied, before the extra samples
+        repeat = extra_repeat(len(train_set), len(extra))
+        train_set = mix_datasets(train_set, extra, repeat)
         metrics_extra = {"extra_samples": len(extra), "extra_file": str(args.extra),
-                         "extra_repeat": extra_repeat(len(base), len(extra)), "extra_checksum": extra.checksum}
+                         "extra_repeat": repeat, "extra_checksum": extra.checksum}
     if initial is not None:
         metrics_extra["initial_weights"] = str(args.init)
     print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {len(train_set):,} images from {data_dir}"
@@ -124,7 +133,7 @@ def run_training(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     started = time.perf_counter()
     try:
-        result = train(run_config, train_set, test_set, device, initial_state=initial.state if initial else None,
+        result = train(config, train_set, test_set, device, initial_state=initial.state if initial else None,
                        on_batch=bar.batch, on_epoch=bar.epoch)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)

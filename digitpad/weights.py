@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 # atomic_write_bytes lives in digitpad.files (no torch); it stays importable from here.
+from digitpad.errors import WeightsError
 from digitpad.files import atomic_write_bytes
 from digitpad.model import LeNet5
 from digitpad.paths import resource_path
@@ -28,10 +29,6 @@ SHIPPED_WEIGHTS = "lenet5.pt"
 #: A LeNet-5 checkpoint is ~250 KB; anything far larger is not one of ours.
 MAX_CHECKPOINT_BYTES = 50 * 1024 * 1024
 _REQUIRED_KEYS = ("format_version", "model", "config", "metrics", "data_checksum", "created")
-
-
-class WeightsError(Exception):
-    """A weights file that cannot be used; the message names the file and the reason."""
 
 
 @dataclass

@@ -159,6 +159,31 @@ def test_python_m_digitpad_help_and_errors_never_show_a_traceback(tmp_path):
     assert "missing.png" in bad.stderr and "Traceback" not in bad.stderr
 
 
+NO_TORCH_PROBE = """
+import sys
+from digitpad.cli import main
+for argv in (["--help"], ["--version"], ["train", "--help"], ["recognize", "--help"], ["fetch-data", "--help"],
+             ["train", "--epochs", "x", "--out", "w.pt"], ["train", "--epochs", "0", "--out", "w.pt"],
+             ["train", "--optimizer", "sgd", "--out", "w.pt"], ["no-such-command"], ["recognize"]):
+    try:
+        code = main(argv)
+    except SystemExit as exit:
+        code = exit.code
+    print(argv, code, file=sys.stderr)
+print(sorted(name for name in ("torch", "numpy", "PySide6") if name in sys.modules))
+"""
+
+
+@pytest.mark.slow
+def test_help_version_and_argument_errors_import_neither_torch_nor_numpy():
+    probe = subprocess.run([sys.executable, "-c", NO_TORCH_PROBE], capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().splitlines()[-1] == "[]"
+    codes = [line.rsplit(" ", 1)[1] for line in probe.stderr.splitlines() if line.startswith("[")]
+    assert codes == ["0", "0", "0", "0", "0", "2", "2", "2", "2", "2"]
+    assert "epochs must be at least 1" in probe.stderr and "Traceback" not in probe.stderr
+
+
 def test_train_writes_a_checkpoint_that_evaluate_reads(capsys, tmp_path):
     out_file = tmp_path / "tiny.pt"
     code, out, err = run(capsys, "train", "--epochs", "1", "--limit", "500", "--out", out_file)

@@ -13,7 +13,7 @@ from digitpad import cli
 from digitpad.export import ExportError, export_onnx
 from digitpad.model import LeNet5
 from digitpad.samples import SampleStore
-from digitpad.training import mnist_dataset
+from digitpad.datasets import mnist_dataset
 from digitpad.weights import load_checkpoint, save_checkpoint
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from digitpad.recognition import Recognizer
-from digitpad.training import evaluate, mnist_dataset
+from digitpad.datasets import mnist_dataset
+from digitpad.training import evaluate
 from digitpad.weights import load_model, shipped_weights_path
 
 from drawings import VARIANTS, draw

@@ -6,8 +6,8 @@ from torch.func import functional_call, jacrev
 
 from digitpad.model import LeNet5, squash
 from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.training import (TensorDataset, TrainingCancelled, TrainingConfig, evaluate, mnist_dataset,
-                               random_affine, sdlm_eta, train)
+from digitpad.datasets import TensorDataset, mnist_dataset
+from digitpad.training import TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train
 
 CPU = torch.device("cpu")
 
@@ -17,6 +17,13 @@ def mnist_small(mnist_dir):
     train_set = mnist_dataset(mnist_dir, "test")  # the 10k test file loads fastest; split it
     return (TensorDataset(train_set.inputs[:3000], train_set.labels[:3000], "a"),
             TensorDataset(train_set.inputs[9000:], train_set.labels[9000:], "b"))
+
+
+def first(data_sets, train_count, test_count):
+    """The first images of the (train, test) pair: train() uses all it is given."""
+    (train_set, test_set) = data_sets
+    return (TensorDataset(train_set.inputs[:train_count], train_set.labels[:train_count], "a"),
+            TensorDataset(test_set.inputs[:test_count], test_set.labels[:test_count], "b"))
 
 
 def _exact_gauss_newton_diagonal(model, x, names):
@@ -86,18 +93,28 @@ def test_distortion_with_zero_ranges_is_the_identity_and_keeps_the_background(mn
 
 
 def test_training_is_deterministic_with_a_seed(mnist_small):
-    config = TrainingConfig(epochs=1, train_limit=500, test_limit=200, distort=True, seed=7)
-    a = train(config, *mnist_small, CPU)
-    b = train(config, *mnist_small, CPU)
+    data = first(mnist_small, 500, 200)
+    config = TrainingConfig(epochs=1, distort=True, seed=7)
+    a = train(config, *data, CPU)
+    torch.manual_seed(123)  # the global random state plays no part
+    b = train(config, *data, CPU)
     for key, value in a.model.state_dict().items():
         assert torch.equal(value, b.model.state_dict()[key]), key
-    c = train(TrainingConfig(epochs=1, train_limit=500, test_limit=200, distort=True, seed=8), *mnist_small, CPU)
+    c = train(TrainingConfig(epochs=1, distort=True, seed=8), *data, CPU)
     assert not torch.equal(c.model.f6.weight, a.model.f6.weight)
+
+
+def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    train(TrainingConfig(epochs=1, seed=0, distort=True), *first(mnist_small, 64, 10), CPU)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
     batches, epochs = [], []
-    train(TrainingConfig(epochs=2, train_limit=640, test_limit=100, batch_size=64, distort=False), *mnist_small, CPU,
+    train(TrainingConfig(epochs=2, batch_size=64, distort=False), *first(mnist_small, 640, 100), CPU,
           on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
     assert [e.epoch for e in epochs] == [1, 2]
     assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
@@ -113,7 +130,7 @@ def test_cancel_stops_training_and_raises(mnist_small):
         return len(calls) >= 3
 
     with pytest.raises(TrainingCancelled):
-        train(TrainingConfig(epochs=5, train_limit=3000), *mnist_small, CPU, should_cancel=cancel_on_third_poll)
+        train(TrainingConfig(epochs=5), *mnist_small, CPU, should_cancel=cancel_on_third_poll)
     assert len(calls) == 3
 
 
@@ -121,22 +138,22 @@ def test_initial_state_is_used_and_not_modified(mnist_small):
     torch.manual_seed(0)
     start = LeNet5().state_dict()
     snapshot = {k: v.clone() for k, v in start.items()}
-    result = train(TrainingConfig(epochs=1, train_limit=200, test_limit=50), *mnist_small, CPU,
+    result = train(TrainingConfig(epochs=1), *first(mnist_small, 200, 50), CPU,
                    initial_state=start)
     assert all(torch.equal(start[k], snapshot[k]) for k in start)
     assert not torch.equal(result.model.c1.weight.detach(), start["c1.weight"])
-
 
 
 @pytest.mark.parametrize(("warmup_patterns", "second_pass_scale"), [(60_000, 0.2), (200, 2.5)])
 def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, second_pass_scale):
     # 200 images a pass: the second pass starts after 200 patterns, still inside a 60,000-pattern
     # warm-up, so it keeps the damped η; with a 200-pattern warm-up it gets the full scale.
-    config = TrainingConfig(epochs=2, optimizer="sdlm", distort=False, train_limit=200, test_limit=20,
+    config = TrainingConfig(epochs=2, optimizer="sdlm", distort=False,
                             sdlm_eta_scale=2.5, sdlm_warmup_scale=0.2, sdlm_warmup_patterns=warmup_patterns)
-    history = train(config, *mnist_small, CPU).history
+    history = train(config, *first(mnist_small, 200, 20), CPU).history
     assert history[0].learning_rate == pytest.approx(sdlm_eta(1) * 0.2)
     assert history[1].learning_rate == pytest.approx(sdlm_eta(2) * second_pass_scale)
+
 
 @pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
 def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
@@ -154,4 +171,6 @@ def test_unknown_optimizer_and_loss_are_refused(mnist_small):
     with pytest.raises(ValueError, match="optimizer"):
         train(TrainingConfig(optimizer="sgd"), *mnist_small, CPU)
     with pytest.raises(ValueError, match="loss"):
-        train(TrainingConfig(loss="hinge", train_limit=10, test_limit=10), *mnist_small, CPU)
+        train(TrainingConfig(loss="hinge"), *first(mnist_small, 10, 10), CPU)
+    with pytest.raises(ValueError, match="epochs"):
+        train(TrainingConfig(epochs=0), *first(mnist_small, 10, 10), CPU)

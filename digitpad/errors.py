@@ -1,0 +1,38 @@
+"""The errors digitpad reports to people, in one torch-free module.
+
+Each says what is wrong in a message that names the file (where there is one); the CLI prints it
+as one line, the GUI shows it in a message box. Kept free of torch and numpy so the command line
+can report a bad argument without loading either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DataError(Exception):
+    """A data file is missing, malformed, or not the expected content. `path` names the file."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+
+
+class DownloadCancelled(DataError):
+    """`fetch_mnist` was stopped by its `cancel` callable; nothing half-written is left behind."""
+
+
+class WeightsError(Exception):
+    """A weights file that cannot be used; the message names the file and the reason."""
+
+
+class SampleError(Exception):
+    """A samples file cannot be read or written; the message names the file and the reason."""
+
+
+class ExportError(Exception):
+    """The model could not be exported or written; the message says why and names the file."""
+
+
+class TrainingCancelled(Exception):
+    """Raised out of training when its cancel callback says so; the caller's model is untouched."""
