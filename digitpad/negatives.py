@@ -22,12 +22,14 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from digitpad.errors import TrainingCancelled
 from digitpad.preprocess import EmptyDrawing, normalise_ink, render_strokes
 
 log = logging.getLogger(__name__)
@@ -90,10 +92,12 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
-def generate_negatives(count: int, seed: int, fonts: tuple[Path, ...] | None = None) -> NegativeSet:
+def generate_negatives(count: int, seed: int, fonts: tuple[Path, ...] | None = None,
+                       should_cancel: Callable[[], bool] | None = None) -> NegativeSet:
     """`count` negative patterns, the same for the same seed (and the same fonts).
 
-    `fonts` defaults to the DejaVu faces found; pass () for drawn shapes only.
+    `fonts` defaults to the DejaVu faces found; pass () for drawn shapes only. `should_cancel` is
+    polled every 256 patterns; when it returns True, TrainingCancelled is raised.
     """
     fonts = available_fonts() if fonts is None else tuple(fonts)
     weights = dict(SHAPE_KINDS)
@@ -105,6 +109,8 @@ def generate_negatives(count: int, seed: int, fonts: tuple[Path, ...] | None = N
     images = np.empty((count, 32, 32), np.float32)
     kinds = []
     for index in range(count):
+        if should_cancel is not None and index % 256 == 0 and should_cancel():
+            raise TrainingCancelled()
         kind = names[rng.choice(len(names), p=shares / shares.sum())]
         images[index] = make_negative(kind, rng, fonts)
         kinds.append(kind)

@@ -85,6 +85,7 @@ class F6Panel(QWidget):
         self._prototypes = load_prototypes() if prototypes is None else np.asarray(prototypes)
         self._penalties: np.ndarray | None = None
         self._winner: int | None = None
+        self._close_second: int | None = None
 
         self.f6_view = PixelView(QSize(WIDTH, HEIGHT), 13, self)
         self.f6_view.setToolTip("F6: the 84 outputs of the last hidden layer, laid out as a 7×12 picture")
@@ -142,18 +143,20 @@ class F6Panel(QWidget):
         if recognition is None:
             self.f6_view.set_image(None)
             self._penalties = None
-            self._winner = None
+            self._winner = self._close_second = None
         else:
             f6 = np.asarray(recognition.f6).reshape(HEIGHT, WIDTH)
             self.f6_view.set_image(activation_image(f6), f6)
             self._penalties = np.asarray(recognition.penalties, np.float64)
             self._winner = recognition.digit
+            # "Not sure": the runner-up is shown as strongly as the winner, so the near tie is seen.
+            self._close_second = recognition.runner_up if recognition.unsure else None
         self._refresh_rows()
 
     def _refresh_rows(self) -> None:
         top = float(self._penalties.max()) if self._penalties is not None else 0.0
         for digit in range(10):
-            winner = digit == self._winner
+            winner = digit in (self._winner, self._close_second)
             if self._penalties is None:
                 self._numbers[digit].setText(NO_VALUE)
                 self._bars[digit].set_fraction(None, False)
@@ -178,6 +181,10 @@ class F6Panel(QWidget):
 
     def winner(self) -> int | None:
         return self._winner
+
+    def close_second(self) -> int | None:
+        """The runner-up when the answer is "not sure" (highlighted like the winner), else None."""
+        return self._close_second
 
     def f6_values(self) -> np.ndarray | None:
         return self.f6_view.values()
