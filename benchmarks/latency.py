@@ -76,8 +76,8 @@ def main() -> int:
     drawings = list(growing_drawings())
 
     core, gui, gui_internals, gui_full, gui_internals_full = [], [], [], [], []
-    # Setting the strokes emits strokesChanged(final=True), as releasing the pen does, and the
-    # window recognises on that signal: one recognition per update, counted to make sure.
+    # Setting the strokes is an edit of the drawing (Change.EDITED), as releasing the pen is, and
+    # the window recognises on that notification: one recognition per update, counted to make sure.
     recognitions = []
     window.recognized.connect(recognitions.append)
     for _ in range(args.rounds):
@@ -95,11 +95,11 @@ def main() -> int:
             recognitions.clear()
             for strokes in drawings:
                 started = time.perf_counter()
-                window.canvas.set_strokes(strokes)  # recognises, updates every panel
+                window.drawing.set_strokes(strokes)  # recognises, updates every panel
                 QApplication.processEvents()  # runs the paint events of the widgets that changed
                 updated.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                window.canvas.set_strokes(strokes)
+                window.drawing.set_strokes(strokes)
                 window.repaint()
                 repainted.append(time.perf_counter() - started)
             if len(recognitions) != 2 * len(drawings) or not all(recognitions):

@@ -52,6 +52,14 @@ def _print_result(result, label: str, as_json: bool) -> None:
           f"rubbish {result.rubbish:.3f})", flush=True)
 
 
+def _print_reading(reading, label: str, as_json: bool) -> None:
+    """A whole number (--string): the digits, then how sure."""
+    if as_json:
+        print(json.dumps(reading.to_json()), flush=True)
+        return
+    print(f"{label}: {reading.describe()}", flush=True)
+
+
 def _print_failure(label: str, message: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"error": message}), flush=True)
@@ -102,10 +110,16 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from digitpad.preprocess import EmptyDrawing, ImageError
 
     recognizer = _load_recognizer(args.weights, args.device)
+    read_image, show, reader = recognizer.recognize_image, _print_result, None
+    if args.string:  # whole numbers: segmentation by recognition
+        from digitpad.number_reading import NumberReader
+
+        reader = NumberReader(recognizer.model, recognizer.device)
+        read_image, show = reader.read_image, _print_reading
     failures = 0
     for image in args.images:
         try:
-            _print_result(recognizer.recognize_image(Path(image)), image, args.json)
+            show(read_image(Path(image)), image, args.json)
         except (ImageError, EmptyDrawing) as exc:
             failures += 1
             _print_failure(image, str(exc) if isinstance(exc, ImageError) else "blank image: nothing to recognise",
@@ -121,7 +135,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
             label = f"{args.strokes}:{number}"
             try:
                 strokes, canvas = parse_drawing_line(line)
-                _print_result(recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
+                show(reader.read_strokes(strokes) if reader else
+                     recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
             except EmptyDrawing:
                 failures += 1
                 _print_failure(label, "empty drawing: no strokes with finite points", args.json)
@@ -288,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 '(canvas pixels, y down), optionally with "canvas": [width, height] for '
                                 "the too-small check (default: from (0, 0) to the furthest point); "
                                 "'-' reads standard input")
+    recognize.add_argument("--string", action="store_true",
+                           help="read each input as a whole number of one or more digits (segmentation by "
+                                'recognition); with --json: {"text", "digits": [{"digit", "penalty", "box", '
+                                '"strokes"}, …], "cost", "unsure"}')
     recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
     recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
     recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")

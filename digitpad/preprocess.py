@@ -88,7 +88,8 @@ class ImageError(ValueError):
 
 
 def normalise_ink(ink: np.ndarray) -> np.ndarray:
-    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32."""
+    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32: the one
+    normalisation of drawings, images, parts of images (segmentation) and generated negatives."""
     rows = np.flatnonzero(ink.max(axis=1) > _INK_EPS)
     cols = np.flatnonzero(ink.max(axis=0) > _INK_EPS)
     if rows.size == 0:
@@ -254,6 +255,21 @@ def prepare_image(source: ImageSource) -> PreparedInput:
     border, so a digit that touches one or all four edges (a tight crop, a scan normalised to
     fill its box) is read like any other. Raises like `image_to_array`.
     """
+    ink = image_ink(source).ink
+    return PreparedInput(normalise_ink(ink), image_ink_too_small(ink))
+
+
+@dataclass
+class InkImage:
+    """An image as ink before normalisation: `ink` is 0 (paper) … 1 (ink), one pixel of it is
+    `source_pixels` × `source_pixels` pixels of the (upright) source image."""
+
+    ink: np.ndarray
+    source_pixels: float
+
+
+def image_ink(source: ImageSource) -> InkImage:
+    """An image's ink, paper and noise removed, at most about 1024 px a side (see image_to_array)."""
     im, name = _open_image(source)
     ours = not isinstance(source, Image.Image)  # a caller's image is used as it is, and kept open
     try:
@@ -287,7 +303,7 @@ def prepare_image(source: ImageSource) -> PreparedInput:
     ink[ink < _NOISE_FLOOR + noise] = 0.0
     log.debug("%s: %dx%d, paper %.3f (%s), noise %.3f", name, w, h, paper, "light" if light_paper else "dark",
               noise)
-    return PreparedInput(normalise_ink(ink), image_ink_too_small(ink))
+    return InkImage(ink, max(w, h) / max(ink.shape))
 
 
 def find_paper(grey: np.ndarray) -> tuple[float, bool, float]:

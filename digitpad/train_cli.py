@@ -92,23 +92,12 @@ def run_training(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    import torch
-
-    from digitpad.data import DataError
-    from digitpad.datasets import extra_repeat, mix_datasets, mnist_dataset
+    from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
     from digitpad.paths import default_mnist_dir
-    from digitpad.samples import SampleError
-    from digitpad.training import TrainingCancelled, checkpoint_metrics, train
-    from digitpad.weights import (
-        WeightsError,
-        load_checkpoint,
-        model_from_checkpoint,
-        save_checkpoint,
-    )
+    from digitpad.training_run import RetrainRequest, load_run_data, run_training
+    from digitpad.weights import load_checkpoint, save_checkpoint
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
         device = pick_device(config.device)
     except (ValueError, RuntimeError) as exc:
@@ -117,65 +106,58 @@ def run_training(args: argparse.Namespace) -> int:
     data_dir = args.data or default_mnist_dir()
     try:
         initial = load_checkpoint(args.init) if args.init else None
-        extra = _load_extra(args.extra) if args.extra else None
-        train_set = mnist_dataset(data_dir, "train", config.train_limit)
-        test_set = mnist_dataset(data_dir, "test", config.test_limit)
+        request = RetrainRequest(
+            config, data_dir, initial.state if initial else None,
+            _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
+            extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
+            initial_weights=str(args.init) if args.init else None,
+            extra_file=str(args.extra) if args.extra else None)
+        data = load_run_data(request)
     except (DataError, WeightsError, SampleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    metrics_extra = {}
-    if extra is not None:
-        repeat = extra_repeat(len(train_set), len(extra))
-        train_set = mix_datasets(train_set, extra, repeat)
-        metrics_extra = {"extra_samples": len(extra), "extra_file": str(args.extra),
-                         "extra_repeat": repeat, "extra_checksum": extra.checksum}
-    if initial is not None:
-        metrics_extra["initial_weights"] = str(args.init)
-    print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {len(train_set):,} images from {data_dir}"
-          f"{f' with {len(extra)} of your samples' if extra is not None else ''} ({device}), "
-          f"optimizer {config.optimizer}, {config.epochs} epochs{', distorted' if config.distort else ''}",
-          flush=True)
-    if initial is not None:
-        metrics_extra.update(_report_errors("before", model_from_checkpoint(initial, device), test_set, extra,
-                                            device))
+    print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
+          f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)}"
+          f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()
     try:
-        result = train(config, train_set, test_set, device, initial_state=initial.state if initial else None,
-                       on_batch=bar.batch, on_epoch=bar.epoch)
+        outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)
         return 130
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1
-    if extra is not None:
-        metrics_extra.update(_report_errors("after", result.model, None, extra, device))
+    _print_comparison(outcome)
+    if outcome.warning:
+        print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
     try:
-        save_checkpoint(args.out, result.model, config.to_dict(), {**checkpoint_metrics(result), **metrics_extra},
-                        data_checksum=train_set.checksum)
+        save_checkpoint(args.out, outcome.result.model, config.to_dict(), outcome.metrics,
+                        data_checksum=outcome.data_checksum)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"test error: {100 * result.test_error:.2f}% after {len(result.history)} epochs, "
+    print(f"test error: {100 * outcome.new_test_error:.2f}% after {len(outcome.result.history)} epochs, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
     return 0
 
 
-def _report_errors(when: str, model, test_set, extra, device) -> dict:
-    """Print (and return, for the checkpoint) the model's errors on MNIST's test set and the extras."""
-    from digitpad.training import evaluate
+def _rubbish_j(config: dict) -> float | None:
+    value = config.get("rubbish_j")
+    return float(value) if isinstance(value, (int, float)) else None
 
-    metrics = {}
-    if test_set is not None:
-        errors, _ = evaluate(model, test_set.to(device))
-        metrics[f"test_errors_{when}"] = errors
-        print(f"MNIST test error {when}: {100 * errors / len(test_set):.2f}% ({errors}/{len(test_set)})", flush=True)
-    if extra is not None:
-        errors, _ = evaluate(model, extra.to(device))
-        metrics[f"extra_errors_{when}"] = errors
-        print(f"your samples {when}: {len(extra) - errors}/{len(extra)} right", flush=True)
-    return metrics
+
+def _print_comparison(outcome) -> None:
+    """The test error and the user's samples before (when there is a before) and after."""
+    total, metrics = outcome.test_total, outcome.metrics
+    if outcome.old_test_error is not None:
+        print(f"MNIST test error before: {100 * outcome.old_test_error:.2f}% "
+              f"({metrics['test_errors_before']}/{total})")
+        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics['test_errors']}/{total})")
+    for when, errors in (("before", outcome.old_extra_errors), ("after", outcome.new_extra_errors)):
+        if outcome.extra_total and errors is not None:
+            print(f"your samples {when}: {outcome.extra_total - errors}/{outcome.extra_total} right")
 
 
 def _load_extra(path: Path):

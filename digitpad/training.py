@@ -315,15 +315,3 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     result.seconds = time.perf_counter() - started
     model.eval()
     return result
-
-
-def checkpoint_metrics(result: TrainingResult) -> dict:
-    """What a checkpoint records about the run that produced it (plain types only)."""
-    last = result.history[-1]
-    metrics = {"test_error": last.test_error, "test_errors": last.test_errors, "test_total": last.test_total,
-               "train_loss": last.train_loss, "epochs": len(result.history), "seconds": round(result.seconds, 1),
-               "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
-                           for e in result.history]}
-    if last.negatives_rejected is not None:
-        metrics.update(negatives_rejected=last.negatives_rejected, digits_rejected=last.digits_rejected)
-    return metrics

@@ -150,8 +150,21 @@ def load_checkpoint(path: Path) -> Checkpoint:
     error = metrics.get("test_error")
     if error is not None and not (isinstance(error, (int, float)) and math.isfinite(error)):
         metrics = {k: v for k, v in metrics.items() if k != "test_error"}
-    return Checkpoint(state=state, config=config, metrics=metrics, data_checksum=str(raw["data_checksum"]),
+    return Checkpoint(state=state, config=config, metrics=upgrade_metric_names(metrics), data_checksum=str(raw["data_checksum"]),
                       created=str(raw["created"]), format_version=version, path=path)
+
+
+def upgrade_metric_names(metrics: dict) -> dict:
+    """Older checkpoints' metrics under today's names (see digitpad.training_run), values kept."""
+    metrics = dict(metrics)
+    previous = metrics.pop("previous_test_error", None)
+    total = metrics.get("test_total")
+    if ("test_errors_before" not in metrics and isinstance(previous, (int, float))
+            and isinstance(total, int) and 0 <= previous <= 1):
+        metrics["test_errors_before"] = round(previous * total)
+    if "fine_tuned" not in metrics and metrics.get("initial_weights"):
+        metrics["fine_tuned"] = True
+    return metrics
 
 
 def model_from_checkpoint(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> LeNet5:

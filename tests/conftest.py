@@ -48,7 +48,7 @@ def isolated_user_data(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def gui_weights() -> Path:
     """Trained weights for the GUI tests: the shipped file, or $DIGITPAD_GUI_TEST_WEIGHTS."""
-    from digitpad.gui import model_session
+    from digitpad import model_session
 
     shipped = model_session.shipped_weights_file()
     if shipped.exists():
@@ -61,7 +61,7 @@ def gui_weights() -> Path:
 
 @pytest.fixture
 def use_weights(gui_weights, monkeypatch):
-    from digitpad.gui import model_session
+    from digitpad import model_session
 
     monkeypatch.setattr(model_session, "shipped_weights_file", lambda: gui_weights)
     return gui_weights

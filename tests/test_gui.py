@@ -25,7 +25,6 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication,
 from digitpad.data import load_mnist  # noqa: E402
 from digitpad.gui import settings as keys  # noqa: E402
 from digitpad.gui.app import ExceptionHook, log_file  # noqa: E402
-from digitpad.gui.main_actions import export_input, save_drawing  # noqa: E402
 from digitpad.gui.main_window import MainWindow  # noqa: E402
 from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
 from digitpad.prototypes import load_prototypes  # noqa: E402
@@ -82,7 +81,7 @@ def test_a_drawn_one_is_recognised_while_drawing_and_on_release(qtbot, window):
     qtbot.waitUntil(lambda: window.last_recognition is not None, timeout=2000)
     points = _points(window.canvas, ONE)
     qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=points[-1])
-    assert len(window.canvas.strokes()) == 1
+    assert len(window.drawing.strokes()) == 1
     assert window.prediction_view.shown_digit() == 1
     assert window.timing_status.text().endswith("ms")
 
@@ -101,15 +100,15 @@ def test_undo_redo_and_clear_change_the_drawing_and_the_prediction(qtbot, window
     seven = window.f6_panel.penalty_texts()
 
     window.window_actions.undo.trigger()
-    assert len(canvas.strokes()) == 1
+    assert len(window.drawing.strokes()) == 1
     assert window.f6_panel.penalty_texts() != seven
     window.window_actions.redo.trigger()
-    assert len(canvas.strokes()) == 2
+    assert len(window.drawing.strokes()) == 2
     assert window.f6_panel.penalty_texts() == seven
 
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
-    assert canvas.is_empty()
+    assert window.drawing.is_empty()
     assert window.prediction_view.shown_digit() is None
     assert window.prediction_view.shown_text() == "—"
     assert window.f6_panel.penalty_texts() == ["—"] * 10
@@ -118,15 +117,15 @@ def test_undo_redo_and_clear_change_the_drawing_and_the_prediction(qtbot, window
     window.window_actions.undo.trigger()  # a clear can be undone
     assert window.prediction_view.shown_digit() == 7
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)
-    assert canvas.is_empty() and window.last_recognition is None
+    assert window.drawing.is_empty() and window.last_recognition is None
 
 
 def test_drawing_survives_a_resize(qtbot, window):
     draw_stroke(qtbot, window.canvas, SEVEN)
-    before = window.canvas.strokes()
+    before = window.drawing.strokes()
     window.resize(1000, 700)
     qtbot.wait(10)
-    assert window.canvas.strokes() == before
+    assert window.drawing.strokes() == before
     assert window.prediction_view.shown_digit() == 7
 
 
@@ -178,7 +177,7 @@ def test_f6_panel_shows_the_prototypes_and_the_recognizers_penalties(qtbot, wind
         np.testing.assert_array_equal(thumb.values(), prototypes[digit])
 
     model, _ = load_model(gui_weights)
-    expected = Recognizer(model).recognize_strokes(window.canvas.strokes(), window.canvas.pen_width())
+    expected = Recognizer(model).recognize_strokes(window.drawing.strokes(), window.drawing.pen_width)
     shown = [float(text) for text in panel.penalty_texts()]
     np.testing.assert_allclose(shown, expected.penalties, atol=0.051)
     np.testing.assert_allclose(panel.f6_values(), expected.f6.reshape(12, 7), atol=1e-5)
@@ -191,7 +190,7 @@ def test_f6_panel_shows_the_prototypes_and_the_recognizers_penalties(qtbot, wind
 def test_status_bar_names_the_device_and_the_weights(window):
     assert window.device_status.text() == "Device: CPU"
     assert "shipped weights" in window.weights_status.text()
-    assert window.device_actions["cpu"].isChecked()
+    assert window.model_control.device_actions["cpu"].isChecked()
 
 
 def test_a_cuda_device_is_listed_and_a_failing_one_is_refused(qtbot, use_weights, message_boxes, monkeypatch):
@@ -200,17 +199,17 @@ def test_a_cuda_device_is_listed_and_a_failing_one_is_refused(qtbot, use_weights
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Imaginary GPU 9000")
     win = MainWindow()
     qtbot.addWidget(win)
-    labels = [action.text() for action in win.device_menu.actions()]
+    labels = [action.text() for action in win.model_control.device_menu.actions()]
     assert labels == ["CPU", "CUDA 0: Imaginary GPU 9000"]
     # CUDA looked available, so the start tried it, failed quietly and says so in the status bar.
     assert win.session.device.type == "cpu"
-    assert "using the CPU" in win.startup_message
+    assert "using the CPU" in win.model_control.startup_message
     assert message_boxes == []
 
-    win.device_actions["cuda:0"].trigger()
+    win.model_control.device_actions["cuda:0"].trigger()
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert win.session.device.type == "cpu"
-    assert win.device_actions["cpu"].isChecked()
+    assert win.model_control.device_actions["cpu"].isChecked()
     assert win.device_status.text() == "Device: CPU"
 
 
@@ -221,7 +220,7 @@ def test_a_corrupt_weights_file_is_refused_and_the_old_model_kept(qtbot, window,
     bad = tmp_path / "broken.pt"
     bad.write_bytes(np.random.default_rng(0).bytes(4096))
 
-    assert window.load_weights_file(bad) is False
+    assert window.model_control.load_weights_file(bad) is False
     assert len(message_boxes) == 1
     kind, _, text = message_boxes[0]
     assert kind == "critical" and "broken.pt" in text
@@ -248,7 +247,7 @@ def test_model_menu_accepts_actions_from_other_parts_of_the_app(window):
     retrain = QAction("Retrain…", window)
     window.add_model_action(retrain)
     actions = window.model_menu.actions()
-    assert actions.index(retrain) < actions.index(window.device_menu.menuAction())
+    assert actions.index(retrain) < actions.index(window.model_control.device_menu.menuAction())
 
 
 # ---- images in and out ------------------------------------------------------------------------------
@@ -259,16 +258,16 @@ def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
     for index in range(4):
         path = tmp_path / f"mnist-{index}.png"
         Image.fromarray(255 - test_set.images[index]).save(path)  # dark ink on white paper
-        assert window.open_image(path)
+        assert window.image_files.open_image(path)
         assert window.prediction_view.shown_digit() == int(test_set.labels[index])
-        assert window.canvas.is_showing_image()
+        assert window.drawing.image is not None
         assert window.input_view.array() is not None
 
 
 def test_a_non_image_file_is_reported_and_the_window_keeps_working(qtbot, window, message_boxes, tmp_path):
     notes = tmp_path / "notes.png"
     notes.write_text("these are not pixels")
-    assert window.open_image(notes) is False
+    assert window.image_files.open_image(notes) is False
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert "notes.png" in message_boxes[0][2]
     draw_stroke(qtbot, window.canvas, ONE)
@@ -280,15 +279,15 @@ def test_a_pasted_image_is_recognised(window, mnist_dir):
     pixels = np.ascontiguousarray(255 - test_set.images[1])
     image = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
     QGuiApplication.clipboard().setImage(image)
-    assert window.paste_image()
+    assert window.image_files.paste_image()
     assert window.prediction_view.shown_digit() == int(test_set.labels[1])
 
 
 def test_a_saved_drawing_reopens_as_the_same_digit(qtbot, window, tmp_path):
     draw_stroke(qtbot, window.canvas, SEVEN)
     path = tmp_path / "seven.png"
-    assert save_drawing(window, path)
-    assert window.open_image(path)
+    assert window.image_files.save_drawing(path)
+    assert window.image_files.open_image(path)
     assert window.prediction_view.shown_digit() == 7
 
 
@@ -310,7 +309,7 @@ def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tm
 def test_export_input_writes_the_32x32_the_network_sees(qtbot, window, tmp_path):
     draw_stroke(qtbot, window.canvas, ONE)
     path = tmp_path / "input.png"
-    assert export_input(window, path)
+    assert window.image_files.export_input(path)
     pixels = np.asarray(Image.open(path).convert("L"), np.float64)
     assert pixels.shape == (32, 32)
     ink = window.last_recognition.input > 0.5
@@ -333,7 +332,7 @@ def test_settings_persist_across_windows_in_the_tests_own_config(qtbot, use_weig
     second = MainWindow()
     qtbot.addWidget(second)
     second.show()
-    assert second.canvas.pen_width() == 17
+    assert second.drawing.pen_width == 17
     assert second.pen_width_spin.value() == 17
     assert second.input_view.zoom() == 10
     assert not second.internals_dock.isVisibleTo(second)
@@ -378,7 +377,7 @@ def test_internals_tooltips_name_the_map_and_its_value_range(qtbot, window):
     [(-300.0, -200.0), (-310.0, 900.0)],                               # dragged outside the canvas
 ])
 def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtbot, window, stroke):
-    window.canvas.add_stroke(stroke)
+    window.drawing.add_stroke(stroke)
     result = window.recognize_now()
     assert result is not None
     assert np.isfinite(result.input).all() and result.input.shape == (32, 32)

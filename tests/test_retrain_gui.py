@@ -15,13 +15,14 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-import digitpad.gui.model_session as model_session
-import digitpad.training
+import digitpad.model_session as model_session
+import digitpad.training_config
+import digitpad.training_run
 from digitpad.gui import settings as keys
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.plot import LinePlot, nice_ticks
 from digitpad.gui.retrain_dialog import RetrainDialog, weights_dir
-from digitpad.gui.training_worker import BackgroundJob
+from digitpad.gui.background import BackgroundJob
 from digitpad.model import LeNet5
 from digitpad.samples import SampleStore, default_samples_path
 from digitpad.weights import load_checkpoint, save_checkpoint
@@ -69,7 +70,7 @@ def window(qtbot):
 
 @pytest.fixture
 def dialog(window, mnist_dir) -> RetrainDialog:
-    dialog = window.retraining.open_retrain()
+    dialog = window.model_dialogs.open_retrain()
     dialog.source.folder.setText(str(mnist_dir))
     dialog.train_limit, dialog.test_limit, dialog.threads = 300, 200, 1
     dialog.epochs.setValue(1)
@@ -90,8 +91,8 @@ def train_to_the_end(qtbot, dialog) -> None:
 
 
 def test_defaults_are_the_shipped_recipe(window):
-    dialog = window.retraining.open_retrain()
-    config, defaults = dialog.config(), digitpad.training.TrainingConfig()
+    dialog = window.model_dialogs.open_retrain()
+    config, defaults = dialog.config(), digitpad.training_config.TrainingConfig()
     assert (config.epochs, config.optimizer, config.distort, config.seed) == \
         (defaults.epochs, defaults.optimizer, defaults.distort, defaults.seed)
     assert dialog.device.itemData(0) == "cpu"
@@ -120,7 +121,7 @@ def test_cancel_stops_quickly_and_leaves_the_model_alone(qtbot, window, dialog):
     before = state_of(window)
     with qtbot.waitSignal(dialog.batchProgressed, timeout=TRAINING_TIMEOUT):
         dialog.start()
-    window.canvas.add_stroke(SEVEN)  # the window keeps recognising with its model meanwhile
+    window.drawing.add_stroke(SEVEN)  # the window keeps recognising with its model meanwhile
     assert window.recognize_now() is not None and dialog.is_training()
     asked = time.monotonic()
     with qtbot.waitSignal(dialog.trainingCancelled, timeout=TRAINING_TIMEOUT):
@@ -168,7 +169,7 @@ def test_a_crash_in_the_worker_is_reported_and_the_thread_ends(qtbot, window, di
     def explode(*args, **kwargs):
         raise RuntimeError("simulated failure in the training loop")
 
-    monkeypatch.setattr(digitpad.training, "train", explode)
+    monkeypatch.setattr(digitpad.training_run, "train", explode)
     before = state_of(window)
     with qtbot.waitSignal(dialog.trainingFailed, timeout=TRAINING_TIMEOUT) as failure:
         dialog.start()
@@ -196,7 +197,7 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
     store = SampleStore()
     for _ in range(5):
         store.add([SEVEN], 7)
-    window.retraining.open_retrain()  # re-opening counts the samples again
+    window.model_dialogs.open_retrain()  # re-opening counts the samples again
     dialog.use_samples.setChecked(True)
     dialog.fine_tune.setChecked(True)
     dialog.epochs.setValue(1)
@@ -209,7 +210,7 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
 
 
 def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_dir, isolated_user_data):
-    dialog = window.retraining.open_retrain()
+    dialog = window.model_dialogs.open_retrain()
     source = dialog.source
     source.folder.setText(str(isolated_user_data / "nowhere"))
     assert not dialog.start_button.isEnabled() and "not found" in source.status.text()
@@ -230,7 +231,7 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
         paths.append(folder / f"2024-01-0{n + 1}_10-00-00.pt")
         save_checkpoint(paths[-1], LeNet5(), {"epochs": 2 + n, "optimizer": "sdlm"}, {"test_error": error})
     (folder / "broken.pt").write_bytes(b"junk")
-    history = window.retraining.open_history()
+    history = window.model_dialogs.open_history()
     assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name]
     assert history.table.item(1, 1).text() == "4.00%" and history.table.item(1, 3).text() == "SDLM"
     assert history.entries[0].checkpoint is None and history.table.item(0, 1).text() == "unusable"
@@ -253,14 +254,14 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
 def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, window):
     qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert not default_samples_path().exists()  # nothing drawn: nothing kept
-    window.canvas.add_stroke(SEVEN)
+    window.drawing.add_stroke(SEVEN)
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    window.retraining.teach_actions[1].trigger()
+    window.teach_menu.teach_actions[1].trigger()
     assert [s.label for s in SampleStore().samples()] == [7, 1]
     assert "sample of 1" in window.statusBar().currentMessage()
 
-    browser = window.retraining.open_samples()
+    browser = window.teach_menu.open_samples()
     assert browser.grid.count() == 2 and browser.grid.item(0).text() == "7"
     browser.grid.item(0).setSelected(True)
     assert browser.delete_selected() == 1
@@ -271,7 +272,7 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
     SampleStore().add([SEVEN], 7)
     with open(default_samples_path(), "a") as handle:
         handle.write("this is not a sample\n")
-    browser = window.retraining.open_samples()
+    browser = window.teach_menu.open_samples()
     assert browser.problems.isVisibleTo(browser) and "line 2" in browser.problems.text()
     assert browser.export_to(tmp_path / "out.jsonl") == 1
     other = SampleStore(tmp_path / "other.jsonl")
@@ -280,7 +281,7 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
 
 
 def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):
-    assert window.retraining.export_model(tmp_path / "current.onnx")
+    assert window.model_dialogs.export_model(tmp_path / "current.onnx")
     session = onnxruntime.InferenceSession(str(tmp_path / "current.onnx"), providers=["CPUExecutionProvider"])
     x = torch.full((2, 1, 32, 32), -0.1)
     with torch.no_grad():

@@ -22,7 +22,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from digitpad.data import load_mnist
-from digitpad.gui import model_loader
+from digitpad import model_loading
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.startup_probe import PREFIX
 
@@ -34,14 +34,14 @@ READY_TIMEOUT_MS = 30_000
 def held_loader(monkeypatch):
     """The background loader waits until the test sets the returned event, then loads as usual."""
     release = threading.Event()
-    real = model_loader.load_model_session
+    real = model_loading.load_model_session
 
     def held(request):
         if not release.wait(60):
             raise TimeoutError("the test never released the model loader")
         return real(request)
 
-    monkeypatch.setattr(model_loader, "load_model_session", held)
+    monkeypatch.setattr(model_loading, "load_model_session", held)
     yield release
     release.set()  # never leave the thread waiting, whatever the test did
 
@@ -55,9 +55,9 @@ def open_window(qtbot) -> MainWindow:
 
 
 def model_actions(window: MainWindow) -> list:
-    r = window.retraining
+    r = window.model_dialogs
     return [window.window_actions.load_weights, window.window_actions.revert_weights,
-            window.device_menu.menuAction(), r.retrain_action, r.history_action, r.export_action]
+            window.model_control.device_menu.menuAction(), r.retrain_action, r.history_action, r.export_action]
 
 
 def draw_with_mouse(qtbot, canvas, digit: int) -> None:
@@ -87,10 +87,10 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, us
     assert not window.model_ready and window.session is None
     assert "Loading" in window.statusBar().currentMessage()
     assert not any(action.isEnabled() for action in model_actions(window))
-    assert window.retraining.teach_actions[4].isEnabled()  # keeping samples needs no network
+    assert window.teach_menu.teach_actions[4].isEnabled()  # keeping samples needs no network
 
     draw_with_mouse(qtbot, window.canvas, 4)  # two strokes, drawn while the loader is held back
-    assert len(window.canvas.strokes()) == 2
+    assert len(window.drawing.strokes()) == 2
     assert window.last_recognition is None and window.prediction_view.shown_digit() is None
     assert "Loading" in window.prediction_view.verdict_text()
     # The network's 32×32 input needs no network: it is shown while the model loads.
@@ -105,15 +105,15 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, us
     np.testing.assert_array_equal(window.input_view.array(), waiting_input)
     assert window.prediction_view.shown_digit() == 4
     assert all(action.isEnabled() for action in model_actions(window))
-    assert window.device_menu.actions()[0].text() == "CPU"
-    assert window.device_actions["cpu"].isChecked()
+    assert window.model_control.device_menu.actions()[0].text() == "CPU"
+    assert window.model_control.device_actions["cpu"].isChecked()
     assert window.device_status.text() == "Device: CPU"
     assert "shipped weights" in window.weights_status.text()
     assert "Loading" not in window.statusBar().currentMessage()
     assert message_boxes == []
-    assert window.loader.wait(10)
+    assert window.model_control.loader.wait(10)
 
-    window.canvas.clear()
+    window.drawing.clear()
     draw_with_mouse(qtbot, window.canvas, 7)  # and on it goes, recognised at once
     assert window.prediction_view.shown_digit() == 7
 
@@ -124,13 +124,13 @@ def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(q
     path = tmp_path / "early.png"
     Image.fromarray(255 - test_set.images[0]).save(path)
     window = open_window(qtbot)
-    assert window.open_image(path)
-    assert window.canvas.is_showing_image() and window.prediction_view.shown_digit() is None
+    assert window.image_files.open_image(path)
+    assert window.drawing.image is not None and window.prediction_view.shown_digit() is None
 
     with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()
     assert window.prediction_view.shown_digit() == int(test_set.labels[0])
-    assert window.loader.wait(10)
+    assert window.model_control.loader.wait(10)
 
 
 def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qtbot, message_boxes, monkeypatch,
@@ -138,7 +138,7 @@ def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qt
     def no_torch(request):
         raise ModuleNotFoundError("No module named 'torch'", name="torch")
 
-    monkeypatch.setattr(model_loader, "load_model_session", no_torch)
+    monkeypatch.setattr(model_loading, "load_model_session", no_torch)
     window = open_window(qtbot)
     qtbot.waitUntil(lambda: len(message_boxes) > 0, timeout=READY_TIMEOUT_MS)
 
@@ -150,11 +150,11 @@ def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qt
     assert window.isVisible() and not window.model_ready
     assert "could not be loaded" in window.statusBar().currentMessage()
     assert not any(action.isEnabled() for action in model_actions(window))
-    assert window.load_weights_file(Path("whatever.pt")) is False  # refused quietly, no crash
-    assert window.retraining.export_model(Path("x.onnx")) is False
+    assert window.model_control.load_weights_file(Path("whatever.pt")) is False  # refused quietly, no crash
+    assert window.model_dialogs.export_model(Path("x.onnx")) is False
 
     draw_with_mouse(qtbot, window.canvas, 1)  # drawing still works; it just is not recognised
-    assert len(window.canvas.strokes()) == 1
+    assert len(window.drawing.strokes()) == 1
     assert window.last_recognition is None
     assert "could not be loaded" in window.prediction_view.verdict_text()
     assert len(message_boxes) == 1  # said once, not at every stroke

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from digitpad import __version__
+from digitpad.gui.background import stop_all_jobs
 from digitpad.gui.settings import APPLICATION
 from digitpad.paths import user_data_dir
 
@@ -117,6 +118,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     # setting is process-wide (the loader thread sets it before the first inference): the
     # training worker raises it while it trains and restores it.
     window = MainWindow(load_model_in_background=True, torch_threads=TORCH_THREADS)
+    app.aboutToQuit.connect(stop_all_jobs)  # cancel and join any training or download still running
     hook = ExceptionHook(lambda: window)
     hook.install()
     probe = None
@@ -134,7 +136,8 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
         # Closed while torch was still being imported: let the import finish before the process
         # exits, or exit() runs torch's static destructors while its initialisers still run
         # (an abort). It cannot be interrupted; a loader that hangs is given up on.
-        if window.loader is not None and not window.loader.wait(LOADER_EXIT_WAIT_S):
+        loader = window.model_control.loader
+        if loader is not None and not loader.wait(LOADER_EXIT_WAIT_S):
             log.warning("the network was still loading after %d s; exiting anyway", LOADER_EXIT_WAIT_S)
 
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, \
     QVBoxLayout, QWidget
 
-from digitpad.gui.training_worker import BackgroundJob, DownloadWorker
+from digitpad.gui.background import BackgroundJob
+from digitpad.gui.download_worker import DownloadWorker
 from digitpad.paths import default_mnist_dir, user_data_dir
 
 

@@ -1,15 +1,22 @@
 """Getting images in (files, drops, the clipboard) and out (PNG files) of the window.
 
-Decoding for recognition is the core's job (`Recognizer.recognize_image` takes bytes), so a
-pasted QImage is handed over as PNG bytes: the same code path as an opened file.
+Decoding for recognition is the core's job (`preprocess.prepare_image`), so a pasted QImage is
+handed over as PNG bytes: the same code path as an opened file. `ImageFiles` does it for the
+window: an opened image goes into the `Drawing` (which the window recognises), and the drawing
+or the network's 32×32 input go out as PNG files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QObject, QStandardPaths
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from digitpad.drawing import Drawing, OpenedImage
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
@@ -54,3 +61,112 @@ def save_png(image: QImage, path: Path) -> None:
     """Raises OSError with a readable message when Qt cannot write the file."""
     if not image.save(str(path), "PNG"):
         raise OSError(f"{path}: could not write the PNG file (check the folder exists and is writable)")
+
+
+def _pictures_dir() -> str:
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
+
+
+def ask_png_to_save(parent: QWidget, title: str, name: str) -> Path | None:
+    """A PNG file name from the person (".png" added when they typed none), or None."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(_pictures_dir()) / name), "PNG images (*.png)")
+    if not path:
+        return None
+    path = Path(path)
+    return path if path.suffix else path.with_suffix(".png")
+
+
+class ImageFiles(QObject):
+    """Open, paste and drop images into the drawing; save the drawing and export the input.
+    Every failure is said in a message box or the status bar and changes nothing."""
+
+    def __init__(self, drawing: Drawing, render_drawing: Callable[[], QImage],
+                 input_image: Callable[[], QImage | None], show_status: Callable[[str, int], None],
+                 parent: QWidget):
+        super().__init__(parent)
+        self.drawing = drawing
+        self._render_drawing, self._input_image = render_drawing, input_image
+        self._show_status = show_status
+        self._parent = parent
+
+    # ---- in ----------------------------------------------------------------------------------
+    def ask_open_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Open Image", _pictures_dir(), IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str | Path) -> bool:
+        """Recognise an image file; unreadable or blank files get a message and change nothing."""
+        path = Path(path)
+        return self._open(path, path.name, read_preview(path) if path.is_file() else None)
+
+    def paste_image(self) -> bool:
+        mime = QGuiApplication.clipboard().mimeData()
+        image = mime_image(mime) if mime is not None else None
+        if image is not None:
+            return self._open(qimage_to_png(image), "pasted image", image)
+        files = local_files(mime) if mime is not None else []
+        if files:
+            return self.open_image(files[0])
+        self._show_status("The clipboard holds no image", 5000)
+        return False
+
+    def accepts_drop(self, mime: QMimeData) -> bool:
+        return mime_image(mime) is not None or any(looks_like_image_file(p) for p in local_files(mime))
+
+    def drop(self, mime: QMimeData) -> bool:
+        files, image = local_files(mime), mime_image(mime)
+        if files:
+            return self.open_image(files[0])
+        if image is not None:
+            return self._open(qimage_to_png(image), "dropped image", image)
+        return False
+
+    def _open(self, source: ImageSource, name: str, preview: QImage | None) -> bool:
+        try:
+            prepared = prepare_image(source)
+        except ImageError as exc:
+            QMessageBox.warning(self._parent, "Cannot open image", str(exc))
+            return False
+        except EmptyDrawing:
+            QMessageBox.information(self._parent, "Nothing to recognise", f"{name}: the image is blank.")
+            return False
+        self.drawing.open_image(OpenedImage(prepared.array, f"{name} — draw on the canvas to replace it", preview,
+                                            prepared.too_small))
+        self._show_status(f"Opened {name}", 5000)
+        return True
+
+    # ---- out ---------------------------------------------------------------------------------
+    def ask_save_drawing(self) -> None:
+        path = ask_png_to_save(self._parent, "Save Drawing As", "digit.png")
+        if path is not None:
+            self.save_drawing(path)
+
+    def ask_export_input(self) -> None:
+        path = ask_png_to_save(self._parent, "Export Input", "input-32x32.png")
+        if path is not None:
+            self.export_input(path)
+
+    def save_drawing(self, path: Path) -> bool:
+        """The strokes as a black-on-white PNG at the canvas size."""
+        try:
+            save_png(self._render_drawing(), path)
+        except OSError as exc:
+            QMessageBox.critical(self._parent, "Cannot save the drawing", str(exc))
+            return False
+        self._show_status(f"Saved the drawing to {path}", 5000)
+        return True
+
+    def export_input(self, path: Path) -> bool:
+        """The 32×32 the network sees, as a greyscale PNG."""
+        image = self._input_image()
+        if image is None:
+            self._show_status("Nothing to export: draw a digit first", 5000)
+            return False
+        try:
+            save_png(image, path)
+        except OSError as exc:
+            QMessageBox.critical(self._parent, "Cannot export the input", str(exc))
+            return False
+        self._show_status(f"Saved the 32×32 input to {path}", 5000)
+        return True

@@ -1,172 +1,32 @@
 """Loading the network off the GUI thread, so the window appears before torch is imported.
 
-Importing torch takes about a second; the window needs none of it to be shown and drawn on.
-`ModelLoader` imports torch and the model modules in a background thread, loads and checks
-the weights exactly as `ModelSession.start` does, and hands the finished `LoadedModel` to the
-GUI thread with a queued signal. `load_model_session` is the same work on the calling thread,
-for code and tests that want the model at once.
-
+`ModelLoadWorker` runs `digitpad.model_loading.load_model_session` in a `BackgroundJob` (the
+app's one pattern for background work, gui/background.py) and hands the finished `LoadedModel`
+to the GUI thread through `finished`; `failed` says in one line why there is no network.
 No torch at module level here (checked by a test): this module is imported with the window.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
-import importlib.util
-import logging
-import os
-import sys
-import threading
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-import shiboken6
-from PySide6.QtCore import QObject, Signal
-
-if TYPE_CHECKING:
-    import torch
-
-    from digitpad.gui.model_session import ModelSession
-
-log = logging.getLogger(__name__)
+from digitpad import model_loading
+from digitpad.gui.background import Worker
 
 
-@dataclass(frozen=True)
-class LoadRequest:
-    """What to load: the saved device and weights file (None: the defaults)."""
+class ModelLoadWorker(Worker):
+    """Imports torch and the model and loads the saved (or shipped) weights; cannot be cancelled
+    (an import cannot be interrupted), so closing the app waits for it (see app.py)."""
 
-    device_name: str | None = None
-    weights_file: Path | None = None
-    #: torch's intra-op threads, set before any inference (None: leave torch's default).
-    torch_threads: int | None = None
+    failure_log = "could not load the network"
 
+    def __init__(self, request: model_loading.LoadRequest):
+        super().__init__()
+        self.request = request
 
-@dataclass
-class LoadedModel:
-    """A ready session, what went wrong on the way (in words), and the devices torch can use."""
+    def work(self) -> model_loading.LoadedModel:
+        with model_loading.no_gc_pauses():
+            model_loading.preload_torch_library()
+            return model_loading.load_model_session(self.request)  # looked up here: tests replace it
 
-    session: ModelSession
-    problems: list[str]
-    devices: list[tuple[torch.device, str]]
+    def describe_failure(self, exc: BaseException) -> str:
+        return model_loading.describe_failure(exc)
 
-
-def load_model_session(request: LoadRequest) -> LoadedModel:
-    """Import torch and the model, load and validate the weights (the saved ones, falling back to
-    the shipped ones with a message, as `ModelSession.start` does). Runs on any thread, no Qt.
-    Raises only when torch or the model cannot be used at all (e.g. torch is not installed)."""
-    import torch
-
-    if request.torch_threads is not None:
-        torch.set_num_threads(request.torch_threads)  # before the first inference, in check_device
-    from digitpad.gui import model_session
-
-    session = model_session.ModelSession("cpu")
-    problems = session.start(request.device_name, request.weights_file)
-    return LoadedModel(session, problems, model_session.available_devices())
-
-
-def describe_failure(exc: BaseException) -> str:
-    """One line for people (no traceback): what could not be loaded and why."""
-    if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "torch":
-        return f"PyTorch could not be imported ({exc}). Install it with: pip install torch"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def preload_torch_library() -> None:
-    """Load libtorch_cpu, most of torch's native code, with the GIL released (Linux, best effort).
-
-    Python holds the GIL while it dlopen()s an extension module, and loading torch._C pulls in
-    libtorch_cpu (hundreds of MB, thousands of static initialisers): about 0.2 s in which the
-    GUI thread cannot run a single Python event handler. Calling dlopen() through ctypes releases
-    the GIL for that time; torch's own import then finds the library already loaded. The flags
-    are the ones Python's import uses, so the library is loaded exactly as it would be anyway.
-    Any problem here is ignored: `import torch` then simply does the work itself.
-    """
-    if not sys.platform.startswith("linux") or "torch" in sys.modules:
-        return
-    try:
-        spec = importlib.util.find_spec("torch")
-        if spec is None or spec.origin is None:
-            return
-        library = Path(spec.origin).parent / "lib" / "libtorch_cpu.so"
-        if not library.is_file():
-            return
-        dlopen = ctypes.CDLL(None).dlopen
-        dlopen.restype = ctypes.c_void_p
-        dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        if not dlopen(os.fsencode(library), sys.getdlopenflags()):
-            log.debug("could not preload %s; torch will load it itself", library)
-    except Exception:  # never let an optimisation stop the model from loading
-        log.debug("preloading libtorch failed", exc_info=True)
-
-
-@contextlib.contextmanager
-def no_gc_pauses():
-    """No garbage collection while torch is imported, and none of its objects scanned after.
-
-    Importing torch creates a few hundred thousand long-lived objects, which triggers full
-    collections of the whole heap (60 ms each, about 180 ms in all on the project's machine);
-    whichever thread allocates runs them holding the GIL, so the window freezes for as long.
-    Those objects live as long as the process, so once they exist they are moved out of the
-    collector's sight (gc.freeze, as CPython's documentation suggests after start-up) instead
-    of being scanned by every later full collection, on the GUI thread, while someone draws.
-    """
-    if not gc.isenabled() or "torch" in sys.modules:  # nothing to gain (e.g. in the tests)
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
-class ModelLoader(QObject):
-    """Runs `load_model_session` in a background thread; `loaded(LoadedModel)` or
-    `failed(message)` (one line for people; the traceback goes to the log) arrives on the GUI
-    thread (queued: connect with the receiver living there)."""
-
-    loaded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._thread: threading.Thread | None = None
-
-    def start(self, request: LoadRequest) -> None:
-        # A daemon thread: closing the window while torch is still being imported must not keep
-        # the process alive (the import cannot be interrupted).
-        self._thread = threading.Thread(target=self._run, args=(request,), name="digitpad-model-loader",
-                                        daemon=True)
-        self._thread.start()
-
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Join the thread (for tests and shutdown); True if it has ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return not self.is_running()
-
-    def _run(self, request: LoadRequest) -> None:
-        try:
-            with no_gc_pauses():
-                preload_torch_library()
-                result = load_model_session(request)  # looked up here: tests replace it
-        except Exception as exc:  # whatever it is, the GUI thread says so in words
-            log.exception("could not load the network")
-            self._emit(self.failed, describe_failure(exc))
-            return
-        self._emit(self.loaded, result)
-
-    def _emit(self, signal, *args) -> None:
-        if shiboken6.isValid(self):  # the window (our parent) may have been closed and deleted
-            try:
-                signal.emit(*args)
-            except RuntimeError:  # deleted between the check and the emit
-                log.debug("model loaded after its window was deleted")

@@ -19,9 +19,10 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from digitpad.gui.background import BackgroundJob
 from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
-from digitpad.gui.training_worker import BackgroundJob, RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.gui.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
 from digitpad.paths import user_data_dir
 from digitpad.samples import SampleStore
@@ -312,7 +313,8 @@ class RetrainDialog(QDialog):
             rows.append(("Your samples", right(o.old_extra_errors), right(o.new_extra_errors)))
         cells = "".join("<tr>" + "".join(f"<td style='padding: 0 12px'>{'<b>' + c + '</b>' if i == 0 else c}</td>"
                                          for c in row) + "</tr>" for i, row in enumerate(rows))
-        return f"<table>{cells}</table>"
+        warning = f"<p><b>Warning:</b> {o.warning}.</p>" if o.warning else ""
+        return f"<table>{cells}</table>{warning}"
 
     # ---- the result ----------------------------------------------------------------------------
     def adopt(self) -> Path | None:

@@ -21,7 +21,7 @@ UNTRAINED_LABEL = "untrained network (no shipped weights found)"
 
 
 def shipped_weights_file() -> Path:
-    """The shipped weights; the one place the GUI asks for them (tests may point it elsewhere)."""
+    """The shipped weights; the one place a session asks for them (tests may point it elsewhere)."""
     return shipped_weights_path()
 
 

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Reading whole numbers: segmentation by recognition on composed numbers of 2–6 digits.
+
+Four sets of numbers, each digit drawn at random:
+- MNIST, apart: MNIST digits (tight crops) side by side with 1–8 px between their ink;
+- MNIST, touching: at least one pair (each pair with probability ½) pushed together by 0–3 px (up to 15 % of the height, as for the drawings)
+  so that their ink touches or overlaps (read from the image: one component to cut);
+- drawings, apart / touching: mouse-style drawings (benchmarks/mouse_digits.py); touching
+  pairs overlap by 0–15 % of the height, and a third of them are joined into one stroke.
+
+Honest numbers: `--split validation` composes from MNIST's training images and drawing seed
+1000 (tune there); `--split test` (the default) from MNIST's test images and drawing seed 1.
+
+Prints, per set, the share of numbers read exactly and of digits right (1 − edit distance /
+length), how often a wrong reading was flagged unsure, and the median time per number with its
+ratio to one single-digit recognition measured in the same run.
+
+    python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import torch
+from mouse_digits import draw_number
+
+from digitpad.data import load_mnist
+from digitpad.number_reading import (
+    IMAGE_READING,
+    STROKE_READING,
+    NumberReader,
+    ReadingConfig,
+)
+from digitpad.paths import default_mnist_dir
+from digitpad.recognition import Recognizer
+from digitpad.weights import load_model
+
+
+def random_digits(rng: random.Random) -> list[int]:
+    return [rng.randrange(10) for _ in range(rng.randint(2, 6))]
+
+
+def touching_pairs(rng: random.Random, pairs: int, touching: bool) -> list[bool]:
+    if not touching:
+        return [False] * pairs
+    chosen = [rng.random() < 0.5 for _ in range(pairs)]
+    if not any(chosen):
+        chosen[rng.randrange(pairs)] = True
+    return chosen
+
+
+def mnist_number(digits: list[int], rng: random.Random, by_class: list[np.ndarray], images: np.ndarray,
+                 touching: bool) -> Image.Image:
+    """Dark digits on white paper, tight ink crops placed left to right."""
+    crops = []
+    for d in digits:
+        image = images[rng.choice(by_class[d])]
+        cols = np.flatnonzero(image.max(axis=0) > 0)
+        crops.append(image[:, cols[0] : cols[-1] + 1])
+    touch = touching_pairs(rng, len(digits) - 1, touching)
+    gaps = [-rng.randint(0, 3) if t else rng.randint(1, 8) for t in touch]
+    margin = 8
+    width = 2 * margin + sum(c.shape[1] for c in crops) + sum(gaps)
+    canvas = np.zeros((28 + 2 * margin, width), np.uint8)
+    x = margin
+    for k, crop in enumerate(crops):
+        y = margin + rng.randint(-2, 2)
+        region = canvas[y : y + 28, x : x + crop.shape[1]]
+        np.maximum(region, crop, out=region)
+        x += crop.shape[1] + (gaps[k] if k < len(gaps) else 0)
+    return Image.fromarray(255 - canvas, "L")
+
+
+def drawn_number(digits: list[int], rng: random.Random, mode: str) -> list:
+    """apart: gaps of 8–40 % of the height; touching: at least one pair overlapping by 0–15 %;
+    joined: one pair written in one stroke (the pen runs on from one digit into the next)."""
+    pairs = len(digits) - 1
+    touch = touching_pairs(rng, pairs, mode == "touching")
+    gaps = [-rng.uniform(0.0, 0.15) if t else rng.uniform(0.08, 0.4) for t in touch]
+    join = [False] * pairs
+    if mode == "joined":
+        join[rng.randrange(pairs)] = True
+    return draw_number(digits, rng, gaps, join)
+
+
+#: (name, source, mode) of the sets measured.
+SETS = (("MNIST, apart", "mnist", "apart"), ("MNIST, touching", "mnist", "touching"),
+        ("drawings, apart", "drawings", "apart"), ("drawings, touching", "drawings", "touching"),
+        ("drawings, joined", "drawings", "joined"))
+
+
+def make_number(source: str, mode: str, digits: list[int], rng: random.Random, mnist) -> Image.Image | list:
+    """An image (MNIST) or strokes (drawings) of `digits`."""
+    if source == "mnist":
+        by_class = [np.flatnonzero(mnist.labels == d) for d in range(10)]
+        return mnist_number(digits, rng, by_class, mnist.images, mode == "touching")
+    return drawn_number(digits, rng, mode)
+
+
+def digits_right(truth: str, read: str) -> int:
+    """len(truth) − edit distance (substitutions, insertions, deletions), at least 0."""
+    previous = list(range(len(read) + 1))
+    for i, t in enumerate(truth, 1):
+        current = [i]
+        for j, r in enumerate(read, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (t != r)))
+        previous = current
+    return max(0, len(truth) - previous[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=("validation", "test"), default="test")
+    parser.add_argument("--numbers", type=int, default=200, help="numbers per set")
+    parser.add_argument("--weights", type=Path, help="checkpoint (default: the shipped weights)")
+    parser.add_argument("--data", type=Path, default=None, help="MNIST folder")
+    parser.add_argument("--stroke-config", metavar="B,W,O,C", help="tuning: ReadingConfig piece_bonus, "
+                        "width_weight, overlap_weight, cut_weight for drawings (on the validation split)")
+    parser.add_argument("--image-config", metavar="B,W,O,C", help="the same for images")
+    parser.add_argument("--unsure-margin", type=float, default=ReadingConfig.unsure_margin, help="tuning")
+    parser.add_argument("--show-errors", type=int, default=0, help="print this many wrong readings per set")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    model, checkpoint = load_model(args.weights)
+    def config(given: str | None, default: ReadingConfig) -> ReadingConfig:
+        values = map(float, given.split(",")) if given else (default.piece_bonus, default.width_weight,
+                                                            default.overlap_weight, default.cut_weight)
+        return ReadingConfig(*values, unsure_margin=args.unsure_margin)
+
+    reader = NumberReader(model, stroke_config=config(args.stroke_config, STROKE_READING),
+                          image_config=config(args.image_config, IMAGE_READING))
+    recognizer = Recognizer(model)
+    mnist = load_mnist(args.data or default_mnist_dir(), "train" if args.split == "validation" else "test")
+    seed = 1000 if args.split == "validation" else 1
+    print(f"weights: {checkpoint.describe()}; split: {args.split} (MNIST {'training' if seed == 1000 else 'test'} "
+          f"images, drawing seed {seed}); {args.numbers} numbers per set")
+
+    single_times = []
+    for name, source, mode in SETS:
+        rng = random.Random(f"{seed}-{name}")
+        exact = right = total = unsure_wrong = wrong = unsure_right = 0
+        times = []
+        shown = 0
+        for _ in range(args.numbers):
+            digits = random_digits(rng)
+            truth = "".join(map(str, digits))
+            number = make_number(source, mode, digits, rng, mnist)
+            started = time.perf_counter()
+            reading = reader.read_image(number) if source == "mnist" else reader.read_strokes(number)
+            times.append(time.perf_counter() - started)
+            if name == "drawings, apart" and len(single_times) < 200:
+                t = time.perf_counter()
+                recognizer.recognize_strokes(number[:1])
+                single_times.append(time.perf_counter() - t)
+            exact += reading.text == truth
+            right += digits_right(truth, reading.text)
+            total += len(truth)
+            if reading.text != truth:
+                wrong += 1
+                unsure_wrong += reading.unsure
+                if shown < args.show_errors:
+                    shown += 1
+                    print(f"    {truth} read {reading.text} (runner-up {reading.runner_up}, "
+                          f"gap {(reading.runner_up_cost or 0) - reading.cost:.1f})")
+            else:
+                unsure_right += reading.unsure
+        n = args.numbers
+        if name == "drawings, apart":
+            drawn_times = times
+        print(f"{name:<20} exact {100 * exact / n:5.1f} %   digits right {100 * right / total:5.1f} %   "
+              f"unsure: {unsure_wrong}/{wrong} wrong, {unsure_right}/{n - wrong} right   "
+              f"median {1000 * statistics.median(times):.1f} ms/number")
+    single = statistics.median(single_times)
+    print(f"one single-digit recognition (baseline, same run): median {1000 * single:.2f} ms; "
+          f"a drawn number takes {statistics.median(drawn_times) / single:.1f}× that")
+
+
+if __name__ == "__main__":
+    main()

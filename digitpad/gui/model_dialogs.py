@@ -1,0 +1,130 @@
+"""The Model menu's dialogs: Retrain…, Weights History… and Export as ONNX….
+
+`ModelDialogs` makes the three actions (the window puts them in its Model menu) and owns the
+dialogs they open. It works on the window's `ModelControl` (the current session, switching
+weights, the status bar), not on the window itself. The dialogs (and with them torch and the
+training code) are imported when first opened, so the window can be shown before torch is loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from digitpad.samples import SampleStore, default_samples_path
+
+if TYPE_CHECKING:
+    from digitpad.gui.retrain_dialog import RetrainDialog
+    from digitpad.gui.model_control import ModelControl
+    from digitpad.gui.weights_history import WeightsHistoryDialog
+
+log = logging.getLogger(__name__)
+
+ONNX_FILTER = "ONNX model (*.onnx);;All files (*)"
+
+
+def make_action(parent: QObject, text: str, slot, shortcut: str, tip: str) -> QAction:
+    """An action whose shortcut works anywhere in the window (also in its docks)."""
+    action = QAction(text, parent)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    action.triggered.connect(slot)
+    return action
+
+
+class ModelDialogs(QObject):
+    """Retrain…, Weights History… and Export as ONNX… for one window."""
+
+    def __init__(self, host: ModelControl, parent: QWidget):
+        super().__init__(parent)
+        self.host = host
+        self.parent_widget = parent
+        self.retrain_dialog: RetrainDialog | None = None
+        self.history_dialog: WeightsHistoryDialog | None = None
+
+        self.retrain_action = make_action(parent, "&Retrain…", self.open_retrain, "Ctrl+R",
+                                          "Train LeNet-5 anew or fine-tune it on MNIST and your own samples")
+        self.history_action = make_action(parent, "Weights &History…", self.open_history, "",
+                                          "The weights you adopted: switch between them or delete them")
+        self.export_action = make_action(parent, "E&xport as ONNX…", lambda: self.export_model(), "Ctrl+Shift+E",
+                                         "Save the current model as an ONNX file for other programs")
+
+    def actions(self) -> list[QAction]:
+        return [self.retrain_action, self.history_action, self.export_action]
+
+    # ---- what the dialogs need ---------------------------------------------------------------
+    def sample_store(self) -> SampleStore:
+        return SampleStore(default_samples_path())
+
+    def current_weights_file(self) -> Path | None:
+        return self.host.session.weights_file if self.host.session is not None else None
+
+    # ---- retraining ------------------------------------------------------------------------------
+    def open_retrain(self) -> RetrainDialog | None:
+        if not self.host.require_model():
+            return None
+        from digitpad.gui.retrain_dialog import RetrainDialog
+
+        if self.retrain_dialog is None:
+            self.retrain_dialog = RetrainDialog(lambda: self.host.session.model, self.sample_store, self.parent_widget)
+            self.retrain_dialog.adopted.connect(self.use_weights)
+        self.retrain_dialog.refresh()
+        self.retrain_dialog.show()
+        self.retrain_dialog.raise_()
+        self.retrain_dialog.activateWindow()
+        return self.retrain_dialog
+
+    def use_weights(self, path: Path) -> bool:
+        """Switch the window to `path` and remember it for the next start (the window's QSettings)."""
+        switched = self.host.load_weights_file(path)
+        if self.history_dialog is not None:
+            self.history_dialog.refresh()
+        return switched
+
+    def open_history(self) -> WeightsHistoryDialog | None:
+        if not self.host.require_model():
+            return None
+        from digitpad.gui.retrain_dialog import weights_dir
+        from digitpad.gui.weights_history import WeightsHistoryDialog
+
+        if self.history_dialog is None:
+            self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.parent_widget)
+            self.history_dialog.useRequested.connect(self.use_weights)
+            self.history_dialog.revertRequested.connect(self.host.revert_to_shipped_weights)
+        self.history_dialog.refresh()
+        self.history_dialog.show()
+        self.history_dialog.raise_()
+        return self.history_dialog
+
+    # ---- export ----------------------------------------------------------------------------------
+    def export_model(self, path: str | Path | None = None) -> bool:
+        if not self.host.require_model():
+            return False
+        from digitpad.export import ExportError, export_onnx
+
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export as ONNX",
+                                                  str(Path.home() / "lenet5.onnx"), ONNX_FILTER)
+            if not path:
+                return False
+        try:
+            export_onnx(self.host.session.model, Path(path))
+        except ExportError as exc:
+            QMessageBox.warning(self.parent_widget, "Could not export", str(exc))
+            return False
+        self.host.show_status(f"Exported {self.host.session.weights_text()} to {path}", 5000)
+        return True
+
+    # ---- closing ---------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop and join any training or download (the window is closing)."""
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.shutdown()

@@ -1,0 +1,129 @@
+"""The main window's QActions, canvas toolbar, status bar labels and file choosers, built in one place.
+
+Kept apart from main_window.py so the window's module reads as behaviour (what happens when
+the model, the drawing or an image changes) rather than as a long list of widget settings.
+Nothing here knows the window: the actions are made unconnected and the window connects them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QSpinBox, QStatusBar, QToolBar, QWidget
+
+from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
+
+WEIGHTS_FILTER = "LeNet-5 weights (*.pt *.pth);;All files (*)"
+
+
+@dataclass
+class WindowActions:
+    open_image: QAction
+    paste_image: QAction
+    save_drawing: QAction
+    export_input: QAction
+    quit: QAction
+    undo: QAction
+    redo: QAction
+    clear: QAction
+    load_weights: QAction
+    revert_weights: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    how_it_works: QAction
+    about: QAction
+    about_qt: QAction
+
+
+def _action(parent: QWidget, text: str, shortcuts=(), icon: str = "", tip: str = "") -> QAction:
+    action = QAction(QIcon.fromTheme(icon) if icon else QIcon(), text, parent)
+    sequences = []
+    for shortcut in shortcuts:
+        sequences += (QKeySequence.keyBindings(shortcut) if isinstance(shortcut, QKeySequence.StandardKey)
+                      else [QKeySequence(shortcut)])
+    action.setShortcuts(sequences)
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    return action
+
+
+def create_actions(parent: QWidget) -> WindowActions:
+    """The window's actions with their texts, shortcuts and tips; `parent` connects them."""
+    key = QKeySequence.StandardKey
+    # The platform may define no Quit key (e.g. Windows, or offscreen): Ctrl+Q as a fallback.
+    quit_keys = (key.Quit,) if QKeySequence.keyBindings(key.Quit) else ("Ctrl+Q",)
+    return WindowActions(
+        open_image=_action(parent, "&Open Image…", (key.Open,), "document-open",
+                           "Recognise a digit from an image file (you can also drop files on the window)"),
+        paste_image=_action(parent, "&Paste Image", (key.Paste,), "edit-paste", "Recognise the image on the clipboard"),
+        save_drawing=_action(parent, "&Save Drawing As…", (key.SaveAs,), "document-save-as",
+                             "Save the strokes as a PNG image"),
+        export_input=_action(parent, "&Export Input…", ("Ctrl+E",), "",
+                             "Save the 32×32 input the network sees as a PNG"),
+        quit=_action(parent, "&Quit", quit_keys, "application-exit"),
+        undo=_action(parent, "&Undo Stroke", (key.Undo,), "edit-undo", "Undo the last stroke"),
+        redo=_action(parent, "&Redo Stroke", (key.Redo,), "edit-redo", "Redo the stroke"),
+        clear=_action(parent, "&Clear", ("Esc", key.Delete), "edit-clear", "Clear the canvas (Esc or Delete)"),
+        load_weights=_action(parent, "&Load Weights…", ("Ctrl+L",), "document-open",
+                             "Use another LeNet-5 checkpoint"),
+        revert_weights=_action(parent, "&Revert to Shipped Weights"),
+        zoom_in=_action(parent, "Zoom &In on Input", (key.ZoomIn,), "zoom-in"),
+        zoom_out=_action(parent, "Zoom &Out on Input", (key.ZoomOut,), "zoom-out"),
+        how_it_works=_action(parent, "&How It Works", (key.HelpContents,), "help-contents"),
+        about=_action(parent, "&About digitpad", (), "help-about"),
+        about_qt=_action(parent, "About &Qt"),
+    )
+
+
+def build_canvas_toolbar(actions: WindowActions, pen_width: float, parent: QWidget) -> tuple[QToolBar, QSpinBox]:
+    """The toolbar above the canvas: Undo, Redo, Clear and the pen width (the spin box is returned
+    for the caller to connect)."""
+    toolbar = QToolBar("Canvas", parent)
+    toolbar.setObjectName("canvasToolbar")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for action, short in ((actions.undo, "Undo"), (actions.redo, "Redo"), (actions.clear, "Clear")):
+        action.setIconText(short)  # the menus say "Undo Stroke"; the toolbar has less room
+        toolbar.addAction(action)
+    toolbar.addSeparator()
+    label = QLabel("Pen width ", toolbar)
+    spin = QSpinBox(toolbar)
+    spin.setRange(int(MIN_PEN_WIDTH), int(MAX_PEN_WIDTH))
+    spin.setSuffix(" px")
+    spin.setValue(round(pen_width))
+    spin.setToolTip("Width of the pen on the canvas (the network sees the digit at a normalised size)")
+    spin.setAccessibleName("Pen width")
+    label.setBuddy(spin)
+    toolbar.addWidget(label)
+    toolbar.addWidget(spin)
+    return toolbar, spin
+
+
+@dataclass
+class StatusLabels:
+    device: QLabel
+    weights: QLabel
+    timing: QLabel
+
+
+def build_status_labels(bar: QStatusBar) -> StatusLabels:
+    """The permanent labels at the right of the status bar: device, weights, recognition time."""
+    bar.setSizeGripEnabled(True)
+    labels = StatusLabels(QLabel("", bar), QLabel("", bar), QLabel("Recognition: —", bar))
+    labels.device.setToolTip("Where the network runs (Model → Device)")
+    labels.timing.setToolTip("Time the last recognition took: rendering the 32×32 and the forward pass")
+    labels.timing.setMinimumWidth(labels.timing.fontMetrics().horizontalAdvance("Recognition: 000.0 ms") + 6)
+    labels.timing.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    for widget in (labels.device, labels.weights, labels.timing):
+        bar.addPermanentWidget(widget)
+    return labels
+
+
+def ask_weights_to_load(parent: QWidget, start: Path | None) -> Path | None:
+    """A checkpoint file from the person (starting beside `start`), or None."""
+    folder = str(start.parent) if start is not None else str(Path.home())
+    path, _ = QFileDialog.getOpenFileName(parent, "Load Weights", folder, WEIGHTS_FILTER)
+    return Path(path) if path else None

@@ -1,0 +1,182 @@
+"""Reading whole numbers: over-segmentation, the graph of pieces, the cheapest path, the CLI."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from drawings import draw
+from PIL import Image, ImageDraw
+
+from digitpad.cli import main
+from digitpad.number_reading import NumberReader, cheapest_paths
+from digitpad.preprocess import render_strokes
+from digitpad.recognition import Recognizer
+from digitpad.segmentation import _seam, label_components, segment_strokes
+from digitpad.weights import load_model
+
+SIZE = 200.0
+
+
+@pytest.fixture(scope="module")
+def model(gui_weights):
+    return load_model(gui_weights)[0]
+
+
+@pytest.fixture(scope="module")
+def reader(model):
+    return NumberReader(model)
+
+
+def written(digits, gap=40.0, **style):
+    """Strokes of `digits` left to right, `gap` px between one digit's box and the next."""
+    strokes = []
+    x = 20.0
+    for digit in digits:
+        strokes += draw(digit, size=SIZE, origin=(x, 20.0), **style)
+        x += 0.7 * SIZE + gap
+    return strokes
+
+
+def image_of(strokes, scale=1.0, pen=14):
+    """Dark ink on white paper, as a scan of the strokes `scale` times as large."""
+    image = Image.new("L", (int(900 * scale), int(260 * scale)), 255)
+    pencil = ImageDraw.Draw(image)
+    for stroke in strokes:
+        pencil.line([(x * scale, y * scale) for x, y in stroke], fill=0, width=int(pen * scale), joint="curve")
+    return image
+
+
+def test_separated_digits_are_read_with_their_strokes_and_boxes(reader):
+    strokes = written([2, 0, 4, 8])
+    reading = reader.read_strokes(strokes)
+    assert reading.text == "2048" and not reading.unsure
+    assert [p.strokes for p in reading.pieces] == [(0,), (1,), (2, 3), (4,)]  # the 4 has two strokes
+    for piece, (first, last) in zip(reading.pieces, [(0, 0), (1, 1), (2, 3), (4, 4)]):
+        points = np.concatenate([np.asarray(strokes[i]) for i in range(first, last + 1)])
+        assert piece.box == pytest.approx((*points.min(axis=0), *points.max(axis=0)))
+    assert reading.runner_up != "2048" and reading.runner_up_cost > reading.cost
+
+
+def test_overlapping_bounding_boxes_of_slanted_digits(reader):
+    strokes = written([1, 7, 4], gap=-25, slant=0.25)
+    reading = reader.read_strokes(strokes)
+    boxes = [p.box for p in reading.pieces]
+    assert reading.text == "174"
+    assert any(a[2] > b[0] for a, b in itertools.pairwise(boxes))  # the boxes really overlap
+
+
+def test_touching_strokes_stay_separate_digits(reader):
+    reading = reader.read_strokes(written([4, 7, 0], gap=-30))
+    assert reading.text == "470"
+
+
+def test_digits_written_in_one_stroke_are_cut_apart(reader):
+    one, seven = draw(1, size=SIZE, origin=(20, 20)), draw(7, size=SIZE, origin=(100, 20))
+    joined = [one[0] + seven[0]]  # the pen runs on from the 1 into the 7
+    assert len(segment_strokes(joined).segments) > 1
+    reading = reader.read_strokes(joined)
+    assert reading.text == "17"
+    assert [p.strokes for p in reading.pieces] == [(0,), (0,)]
+
+
+def test_a_single_digit_in_number_mode_is_read_as_alone(reader, model):
+    strokes = draw(7)
+    reading = reader.read_strokes(strokes)
+    alone = Recognizer(model).recognize_strokes(strokes)
+    assert reading.text == "7" and len(reading.pieces) == 1
+    np.testing.assert_array_equal(reading.pieces[0].input, render_strokes(strokes))
+    np.testing.assert_allclose(reading.pieces[0].penalties, alone.penalties, rtol=1e-4, atol=1e-4)
+
+
+def test_a_non_digit_among_digits_is_a_rejected_piece(reader):
+    triangle = [[(330.0, 20.0), (420.0, 220.0), (300.0, 220.0), (330.0, 20.0)]]
+    strokes = draw(2, size=SIZE, origin=(20, 20)) + triangle + draw(7, size=SIZE, origin=(500, 20))
+    reading = reader.read_strokes(strokes)
+    assert reading.text == "2?7" and reading.unsure
+    assert [p.rejected for p in reading.pieces] == [False, True, False]
+    assert reading.pieces[1].strokes == (1,)
+
+
+def test_an_image_is_read_with_boxes_in_its_own_pixels(reader):
+    strokes = written([2, 0, 4, 8])
+    small, large = reader.read_image(image_of(strokes)), reader.read_image(image_of(strokes, scale=3))
+    assert small.text == large.text == "2048"
+    first = np.asarray(strokes[0])
+    x0, y0 = first.min(axis=0)
+    x1, y1 = first.max(axis=0)
+    assert small.pieces[0].box == pytest.approx((x0, y0, x1, y1), abs=10)  # the pen adds 7 px a side
+    assert large.pieces[0].box == pytest.approx(tuple(3 * v for v in small.pieces[0].box), abs=8)
+
+
+def test_touching_digits_in_an_image_are_cut(reader):
+    image = image_of(written([2, 0, 4, 8], gap=-30))
+    reading = reader.read_image(image)
+    assert reading.text == "2048"
+    assert reading.segmentation.cut_xs  # at least one pair touched and was cut inside a component
+
+
+def test_labels_follow_8_connectivity():
+    mask = np.array([[1, 1, 0, 0, 1],
+                     [0, 0, 1, 0, 1],
+                     [0, 0, 0, 0, 0],
+                     [1, 0, 0, 1, 1]], bool)
+    labels, count = label_components(mask)
+    assert count == 4  # the diagonal joins the first two runs; the right column is its own
+    assert labels[0, 0] == labels[0, 1] == labels[1, 2] != labels[0, 4]
+    assert labels[0, 4] == labels[1, 4] and len({labels[3, 0], labels[3, 3], labels[0, 0], labels[0, 4]}) == 4
+    assert (labels[~mask] == 0).all()
+
+
+def test_a_seam_passes_between_touching_strokes():
+    ink = np.zeros((10, 12), np.float32)
+    ink[:, 3] = ink[:, 8] = 1.0  # two vertical strokes
+    ink[4, 3:9] = 1.0  # touching through a bar
+    seam = _seam(ink, 5, 2)  # may go from column 3 to 7
+    assert ((seam > 3) & (seam < 8)).all()  # never through either stroke; it must cross the bar once
+
+
+def test_the_runner_up_is_the_cheapest_different_reading():
+    # Two segments: as two digits 1,2 (cost 1 + 1) or as one piece read 7 (cost 3) or 4 (cost 2.5).
+    spans = [(0, 1), (1, 2), (0, 2)]
+    costs = np.full((3, 10), 50.0)
+    costs[0, 1] = costs[1, 2] = 1.0
+    costs[2, 7], costs[2, 4] = 3.0, 2.5
+    paths = cheapest_paths(2, spans, costs)
+    readings = ["".join(str(d) for _, d in path) for _, path in paths]
+    assert readings[:3] == ["12", "4", "7"]
+    assert [cost for cost, _ in paths[:3]] == [2.0, 2.5, 3.0]
+
+
+def run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_recognize_string_json_format(capsys, tmp_path):
+    drawing = tmp_path / "number.jsonl"
+    drawing.write_text(json.dumps({"strokes": [[list(p) for p in s] for s in written([3, 1, 5])]}) + "\n")
+    scan = tmp_path / "scan.png"
+    image_of(written([2, 0, 4, 8])).save(scan)
+    code, out, err = run(capsys, "recognize", "--string", "--json", scan, "--strokes", drawing)
+    assert code == 0 and err == ""
+    from_image, from_strokes = (json.loads(line) for line in out.strip().splitlines())
+    for record, text in ((from_image, "2048"), (from_strokes, "315")):
+        assert {"text", "digits", "cost", "unsure"} <= set(record)
+        assert record["text"] == text and record["unsure"] is False
+        assert [d["digit"] for d in record["digits"]] == [int(c) for c in text]
+        for d in record["digits"]:
+            assert {"digit", "penalty", "box"} <= set(d) and len(d["box"]) == 4 and d["penalty"] >= 0
+    assert "strokes" not in from_image["digits"][0]
+    assert [d["strokes"] for d in from_strokes["digits"]] == [[0], [1], [2]]
+    assert all(0 <= d["box"][0] < d["box"][2] <= 900 for d in from_image["digits"])
+
+
+def test_recognize_string_prints_one_line_per_input(capsys, tmp_path):
+    drawing = tmp_path / "numbers.jsonl"
+    lines = [json.dumps({"strokes": [[list(p) for p in s] for s in written(digits)]}) for digits in ([4, 2], [9])]
+    drawing.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "recognize", "--string", "--strokes", drawing)
+    assert code == 0
+    assert [line.split(" (")[0] for line in out.strip().splitlines()] == [f"{drawing}:1: 42", f"{drawing}:2: 9"]

@@ -1,0 +1,71 @@
+"""The one retraining pipeline (CLI and GUI): limits, mixing, before/after, one set of metric names."""
+
+import pytest
+import torch
+
+from digitpad.datasets import TensorDataset
+from digitpad.training_config import TrainingConfig
+from digitpad.training_run import (
+    RetrainRequest,
+    load_run_data,
+    one_class_warning,
+    run_training,
+)
+from digitpad.weights import load_checkpoint, save_checkpoint
+
+METRIC_NAMES = {"test_error", "test_errors", "test_total", "train_loss", "epochs", "seconds", "history",
+                "train_images", "fine_tuned"}
+BEFORE_NAMES = {"test_errors_before"}
+EXTRA_NAMES = {"extra_samples", "extra_repeat", "extra_checksum", "extra_errors_before", "extra_errors_after"}
+
+
+@pytest.fixture
+def five_sevens():
+    return TensorDataset(torch.full((5, 1, 32, 32), -0.1), torch.full((5,), 7), "sevens")
+
+
+def test_the_limit_is_applied_once_and_never_cuts_the_users_samples(mnist_dir, five_sevens):
+    config = TrainingConfig(train_limit=120, test_limit=30)
+    data = load_run_data(RetrainRequest(config, mnist_dir, extra=five_sevens))
+    assert data.mnist_images == 120 and len(data.test_set) == 30
+    assert len(data.train_set) == 120 + 5 * data.extra_repeat
+    assert int((data.train_set.labels[120:] == 7).sum()) == 5 * data.extra_repeat
+    assert data.describe() == f"120 MNIST images + 5 of your samples (×{data.extra_repeat})"
+
+
+def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
+    config = TrainingConfig(epochs=1, train_limit=200, test_limit=50, distort=False)
+    plain = run_training(request := RetrainRequest(config, mnist_dir), load_run_data(request))
+    assert set(plain.metrics) == METRIC_NAMES
+    assert plain.metrics["train_images"] == 200 and plain.metrics["test_total"] == 50
+    assert plain.old_test_error is None and plain.metrics["fine_tuned"] is False
+
+    current = {k: v.clone() for k, v in plain.result.model.state_dict().items()}
+    stages = []
+    tuned_request = RetrainRequest(config, mnist_dir, current, None, fine_tune=True, extra=five_sevens,
+                                   initial_weights="old.pt")
+    tuned = run_training(tuned_request, load_run_data(tuned_request), on_stage=stages.append)
+    assert set(tuned.metrics) == METRIC_NAMES | BEFORE_NAMES | EXTRA_NAMES | {"initial_weights"}
+    assert tuned.metrics["test_errors_before"] == plain.metrics["test_errors"]  # the same model, same test set
+    assert tuned.old_test_error == pytest.approx(plain.new_test_error)
+    assert tuned.metrics["fine_tuned"] is True and tuned.extra_total == 5
+    assert stages[0] == "Evaluating the current model…" and stages[1].startswith("Training on 200 MNIST images + 5")
+
+
+def test_an_old_checkpoints_metric_names_are_read_under_todays(tmp_path):
+    from digitpad.model import LeNet5
+
+    path = tmp_path / "old-gui.pt"
+    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01, "test_errors": 100, "test_total": 10_000,
+                                         "previous_test_error": 0.0062, "fine_tuned": False})
+    metrics = load_checkpoint(path).metrics
+    assert metrics["test_errors_before"] == 62 and "previous_test_error" not in metrics
+    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01, "initial_weights": "w.pt", "test_errors_before": 70})
+    metrics = load_checkpoint(path).metrics
+    assert metrics["fine_tuned"] is True and metrics["test_errors_before"] == 70
+
+
+def test_a_model_that_answers_one_digit_for_most_images_is_called_out():
+    assert "answers 9 for 90% of the test images" in one_class_warning(torch.tensor([9] * 9 + [3]))
+    assert one_class_warning(torch.arange(10).repeat(5)) is None
+    assert one_class_warning(torch.tensor([1] * 5 + [2] * 5)) is None  # exactly half is not "more than half"
