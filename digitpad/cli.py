@@ -246,8 +246,13 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from digitpad.export import ExportError, export_onnx
+    from digitpad.files import check_output_path
     from digitpad.weights import WeightsError, load_model
 
+    try:
+        check_output_path(args.onnx)
+    except OSError as exc:
+        raise CliError(f"{args.onnx}: cannot write there: {exc.strerror or exc}") from exc
     try:
         model, checkpoint = load_model(args.weights)
         export_onnx(model, args.onnx)
@@ -349,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--onnx", type=Path, required=True, metavar="FILE", help="ONNX file to write")
     export.add_argument("--weights", type=Path, help="checkpoint to export (default: the shipped weights)")
     export.set_defaults(run=cmd_export)
+
+    from digitpad.explain_cli import add_explain_commands  # explain, sweep: digitpad/explain_cli.py
+
+    add_explain_commands(commands)
     return parser
 
 

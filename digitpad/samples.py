@@ -11,11 +11,16 @@ line, one line per drawing::
   into LeNet-5's 32×32 input whatever its size or position.
 - ``created``: when it was taught, ISO 8601 (optional when importing).
 
-Blank lines are ignored. A line that is not such an object is reported in `SampleStore.problems`
-as ``"line N: reason"`` and the other lines still load; such a line is kept verbatim when the
-file is rewritten, so nothing a user made is ever dropped silently. Every change re-reads the
-file, applies itself and writes the whole file atomically (temporary file, fsync, os.replace),
-so a crash or a full disk leaves the previous file intact.
+Lines end in LF, CRLF or CR; a UTF-8 byte order mark starting a line is skipped. Blank lines are
+ignored. A line that is not such an object (bad JSON, bad UTF-8, nested too deep, a number too
+large, over MAX_LINE_BYTES) is reported in `SampleStore.problems` as ``"line N: reason"`` and the
+other lines still load; such a line is kept verbatim when the file is rewritten, so nothing a
+user made is ever dropped silently. A file over MAX_FILE_BYTES is refused as a whole.
+
+Every change takes the file's lock (`digitpad.files.locked`: a hidden `.samples.jsonl.lock`
+beside it), re-reads the file, applies itself and writes the whole file atomically (temporary
+file, fsync, os.replace), so several windows and `digitpad samples import` runs at once lose
+nothing, and a crash or a full disk leaves the previous file intact.
 
 No Qt here, and torch only in `samples_dataset` (for training): the GUI's Teach menu and samples
 browser, the CLI and the tests share this code, and the GUI uses it before torch is loaded.
@@ -28,14 +33,15 @@ import hashlib
 import json
 import logging
 import math
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from digitpad.errors import SampleError
-from digitpad.files import atomic_write_bytes
+from digitpad.files import atomic_write_bytes, locked
 from digitpad.paths import user_data_dir
 from digitpad.preprocess import EmptyDrawing, render_strokes
 
@@ -44,6 +50,11 @@ log = logging.getLogger(__name__)
 SAMPLES_FILE = "samples.jsonl"
 #: Lines longer than this are not a hand-drawn digit (a drawing is a few KB).
 MAX_LINE_BYTES = 2_000_000
+#: A samples file larger than this is refused (tens of thousands of drawings; a personal set is
+#: a few hundred). Also bounds what reading a device or a pipe by mistake can cost.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,13 @@ def _now() -> str:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number that fits a float (a 400-digit integer does not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, created: str | None = None) -> Sample:
@@ -87,7 +104,7 @@ def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, create
                 if len(point) != 2 or any(isinstance(v, (bool, str, bytes)) for v in point):
                     raise ValueError
                 x, y = float(point[0]), float(point[1])
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers") from None
             if not (math.isfinite(x) and math.isfinite(y)):
                 raise ValueError(f"stroke {s}, point {p}: coordinates must be finite")
@@ -105,6 +122,10 @@ def parse_sample(text: str) -> Sample:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError("not a drawing: nested far too deep") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ValueError(f"not a drawing: {exc}") from None
     if not isinstance(record, dict):
         raise ValueError('expected an object like {"label": 7, "strokes": [[[x, y], ...]]}')
     for key in ("label", "strokes"):
@@ -123,6 +144,25 @@ def parse_sample(text: str) -> Sample:
     if not isinstance(created, str):
         raise ValueError('"created" must be a string (ISO 8601 date)')
     return make_sample(strokes, label, created)
+
+
+def read_capped(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of `path` (None if it does not exist); SampleError if it cannot be read or is
+    over `limit` bytes. Reads at most limit + 1 bytes, so a device or an endless pipe costs
+    no more than a file of the limit's size. `limit` defaults to MAX_FILE_BYTES."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise SampleError(f"{path}: is a folder, not a samples file") from None
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise SampleError(f"{path}: more than {limit // (1024 * 1024)} MB, far too large for a samples file")
+    return data
 
 
 def _encode(sample: Sample) -> str:
@@ -159,30 +199,28 @@ class SampleStore:
 
     @staticmethod
     def _read(path: Path) -> tuple[list[_Line], list[str]]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        data = read_capped(path)
+        if data is None:
             return [], []
-        except OSError as exc:
-            raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         lines, problems = [], []
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            raw = raw.rstrip(b"\r")
-            if not raw.strip():
+        for number, raw in enumerate(_LINE_END.split(data), start=1):
+            # a byte order mark starts the file, or each part of files joined with `cat`
+            if not raw.removeprefix(_BOM).strip():
                 continue
             try:
                 if len(raw) > MAX_LINE_BYTES:
                     raise ValueError(f"line is {len(raw):,} bytes, far too long for a drawing")
                 try:
-                    text = raw.decode("utf-8")
+                    text = raw.removeprefix(_BOM).decode("utf-8")
                 except UnicodeDecodeError:
                     raise ValueError("not UTF-8 text") from None
                 lines.append(_Line(parse_sample(text), raw))
-            except ValueError as exc:
-                problems.append(f"line {number}: {exc}")
+            except (ValueError, RecursionError, OverflowError) as exc:
+                reason = str(exc) if isinstance(exc, ValueError) else "not a drawing: nested too deep or a number too large"
+                problems.append(f"line {number}: {reason}")
                 lines.append(_Line(None, raw))
-        for problem in problems:
-            log.warning("%s: %s", path, problem)
+        for problem in problems:  # the callers show them (CLI, GUI): logged once, quietly
+            log.debug("%s: %s", path, problem)
         return lines, problems
 
     def samples(self) -> list[Sample]:
@@ -208,11 +246,16 @@ class SampleStore:
                               "the previous file is unchanged") from exc
 
     def _change(self, edit) -> None:
-        """Re-read the file (another window may have added samples), apply `edit` to the lines,
-        write; memory changes only if the write succeeded."""
-        lines, problems = self._read(self.path)
-        edit(lines)
-        self._write(lines)
+        """Under the file's lock: re-read the file (another window or process may have changed
+        it), apply `edit` to the lines, write; memory changes only if the write succeeded."""
+        try:
+            with locked(self.path):
+                lines, problems = self._read(self.path)
+                edit(lines)
+                self._write(lines)
+        except OSError as exc:  # the lock itself (reading and writing raise SampleError)
+            raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
+                              "the previous file is unchanged") from exc
         self._lines, self.problems = lines, problems
 
     def add(self, strokes: Iterable[Sequence[Sequence[float]]], label: int) -> Sample:

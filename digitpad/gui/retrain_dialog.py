@@ -40,13 +40,10 @@ def weights_dir() -> Path:
     return user_data_dir() / "weights"
 
 
-def new_weights_path() -> Path:
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    path, n = weights_dir() / f"{stamp}.pt", 1
-    while path.exists():
-        n += 1
-        path = weights_dir() / f"{stamp}_{n}.pt"
-    return path
+def new_weights_stem() -> str:
+    """The adopted file's name without `.pt`: when it was adopted (save_new_checkpoint adds
+    `_2`, `_3`, … if another file, perhaps of another window at the same moment, has it)."""
+    return _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
 def training_devices() -> list[tuple[str, str]]:
@@ -319,15 +316,15 @@ class RetrainDialog(QDialog):
     # ---- the result ----------------------------------------------------------------------------
     def adopt(self) -> Path | None:
         """Save the new weights atomically and announce them; None if saving failed (reported)."""
-        from digitpad.weights import WeightsError, save_checkpoint
+        from digitpad.weights import WeightsError, save_new_checkpoint
 
         if self.outcome is None:
             return None
         outcome = self.outcome
-        path = new_weights_path()
         try:
-            save_checkpoint(path, outcome.result.model, outcome.result.config.to_dict(), outcome.metrics,
-                            data_checksum=outcome.data_checksum)
+            path = save_new_checkpoint(weights_dir(), new_weights_stem(), outcome.result.model,
+                                       outcome.result.config.to_dict(), outcome.metrics,
+                                       data_checksum=outcome.data_checksum).path
         except WeightsError as exc:
             QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe current model is unchanged.")
             return None

@@ -1,0 +1,116 @@
+"""The samples file against hostile content: one bad line is one problem, the rest loads and
+survives a rewrite byte for byte; odd line ends and a BOM are read; size is capped (issue 12,
+items 6 and 7). Property-based: any bytes at all give a store or a SampleError."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digitpad import samples as samples_module
+from digitpad.samples import SampleError, SampleStore, make_sample
+
+SEVEN = [[(10, 10), (90, 10), (40, 100)]]
+GOOD = json.dumps(make_sample(SEVEN, 7, created="2024-01-01T00:00:00+00:00").to_json())
+
+
+@pytest.mark.parametrize("bad, phrase", [
+    ("[" * 100_000 + "]" * 100_000, "nested"),
+    ('{"label": 7, "strokes": [[[' + "9" * 400 + ", 1]]]}", "expected [x, y] finite numbers"),
+    ('{"label": ' + "9" * 400 + ', "strokes": [[[1, 1]]]}', "0-9"),
+    ('{"label": 7, "strokes": [[[' + "9" * 5000 + ", 1]]]}", "not a drawing"),
+    ('{"label": 7, "strokes": [[[1e400, 1]]]}', "finite"),
+], ids=["100000-deep", "400-digit-x", "400-digit-label", "5000-digit-x", "1e400"])
+def test_a_deep_or_huge_line_is_one_problem_and_the_next_line_loads(tmp_path, bad, phrase):
+    path = tmp_path / "s.jsonl"
+    path.write_text(bad + "\n" + GOOD + "\n")
+    store = SampleStore(path)
+    assert [s.label for s in store.samples()] == [7]
+    assert len(store.problems) == 1 and store.problems[0].startswith("line 1:") and phrase in store.problems[0]
+
+
+def test_bad_utf8_in_one_line_a_bom_and_cr_only_line_ends(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode() + b"\r" + b'{"label": 1, "strokes": [[[0, 0], [0, 9]]], '
+                     b'"created": "caf\xe9"}\r' + GOOD.replace("7", "3", 1).encode() + b"\r\n")
+    store = SampleStore(path)
+    assert [s.label for s in store.samples()] == [7, 3]
+    assert store.problems == ["line 2: not UTF-8 text"]
+
+
+def test_a_huge_samples_file_is_refused_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(samples_module, "MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "big.jsonl"
+    path.write_text((GOOD + "\n") * 200)
+    with pytest.raises(SampleError, match="too large"):
+        SampleStore(path)
+    with pytest.raises(SampleError, match="too large"):
+        SampleStore(tmp_path / "mine.jsonl").import_file(path)
+
+
+def test_importing_from_an_endless_pipe_stops_at_the_cap(tmp_path, monkeypatch):
+    """A fifo fed without end (like /dev/zero): the import reads at most the cap and refuses."""
+    monkeypatch.setattr(samples_module, "MAX_FILE_BYTES", 1_000_000)
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def feed():
+        try:
+            with open(fifo, "wb") as out:
+                while not stop.is_set():
+                    out.write(bytes(65536))
+        except (BrokenPipeError, OSError):
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        with pytest.raises(SampleError, match="too large"):
+            SampleStore(tmp_path / "mine.jsonl").import_file(fifo)
+    finally:
+        stop.set()
+        feeder.join(10)
+    assert not (tmp_path / "mine.jsonl").exists()
+
+
+def test_a_folder_instead_of_a_samples_file_is_one_clear_error(tmp_path):
+    (tmp_path / "dir.jsonl").mkdir()
+    with pytest.raises(SampleError, match="is a folder, not"):
+        SampleStore(tmp_path / "dir.jsonl")
+
+
+lines = st.one_of(
+    st.binary(max_size=60),
+    st.just(GOOD.encode()),
+    st.text(max_size=40).map(str.encode),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+                 lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["label", "strokes", "created"]),
+                                                                     c, max_size=3),
+                 max_leaves=12).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(lines, max_size=8), st.sampled_from([b"\n", b"\r\n", b"\r"]), st.booleans())
+def test_any_content_loads_or_is_refused_and_a_rewrite_keeps_every_line(tmp_path, content, newline, bom):
+    path = tmp_path / "h.jsonl"
+    data = (b"\xef\xbb\xbf" if bom else b"") + newline.join(content)
+    path.write_bytes(data)
+    try:
+        store = SampleStore(path)
+    except SampleError:
+        return
+    before = list(store.samples())
+    for problem in store.problems:
+        assert problem.startswith("line ") and "\n" not in problem
+    store.add(SEVEN, 4)
+    after = SampleStore(path)
+    assert after.samples() == before + [store.samples()[-1]]
+    assert len(after.problems) == len(store.problems)  # unreadable lines are kept, not dropped
