@@ -144,7 +144,7 @@ def test_a_rejected_drawing_says_not_a_digit_instead_of_guessing(qtbot, window):
     [(300.0 + 2 * math.cos(a / 3), 100.0 + 2 * math.sin(a / 3)) for a in range(30)],  # a dot, circled
 ])
 def test_a_stray_mark_says_too_small_instead_of_a_digit(qtbot, window, stroke):
-    window.canvas.add_stroke(stroke)
+    window.drawing.add_stroke(stroke)
     result = window.recognize_now()
     assert result.reason == "too small"
     assert window.prediction_view.shown_digit() is None
