@@ -10,7 +10,8 @@ from digitpad.architecture import NEGATIVE_LABEL
 from digitpad.datasets import TensorDataset, mnist_dataset, negatives_dataset
 from digitpad.model import LeNet5, squash
 from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.training import TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train
+from digitpad.training import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
+                               warmup_cosine)
 from digitpad.training_config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")
@@ -118,7 +119,7 @@ def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
 
 def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
     batches, epochs = [], []
-    train(TrainingConfig(epochs=2, batch_size=64, distort=False), *first(mnist_small, 640, 100), CPU,
+    train(TrainingConfig(epochs=2, batch_size=64, min_steps=0, distort=False), *first(mnist_small, 640, 100), CPU,
           on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
     assert [e.epoch for e in epochs] == [1, 2]
     assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
@@ -180,6 +181,7 @@ def test_unknown_optimizer_and_loss_are_refused(mnist_small):
         train(TrainingConfig(epochs=0), *first(mnist_small, 10, 10), CPU)
 
 
+@pytest.mark.slow
 def test_negatives_are_mixed_in_and_only_digits_count_as_errors(mnist_small):
     train_set, test_set = first(mnist_small, 300, 200)
     config = TrainingConfig(epochs=1, batch_size=32, negatives=100, seed=4)
@@ -201,3 +203,30 @@ def test_negatives_need_eq_9_and_keep_the_held_out_seeds_out(mnist_small):
         train(TrainingConfig(negatives=10, loss="mse"), *data, CPU)
     with pytest.raises(ValueError, match="held-out"):
         train(TrainingConfig(negatives=10, seed=VALIDATION_NEGATIVES_SEED), *data, CPU)
+
+
+@pytest.mark.slow
+def test_one_short_epoch_on_2000_images_learns_digits(mnist_small):
+    # The default recipe, as `train.py --epochs 1 --limit 2000` runs it: it used to end as a
+    # one-class model (89.9 % error); enough steps and a held peak rate get it going.
+    train_set, test_set = mnist_small
+    result = train(TrainingConfig(epochs=1), *first(mnist_small, 2000, len(test_set)), CPU)
+    _, predictions = evaluate(result.model, test_set)
+    assert result.test_error < 0.3
+    assert torch.bincount(predictions, minlength=10).max() < 0.3 * len(test_set)
+
+
+def test_short_runs_take_enough_steps_and_full_runs_keep_their_batches():
+    config = TrainingConfig(epochs=1)
+    assert config.step_batch_size(2000) == 4          # 500 steps
+    assert config.step_batch_size(16_000) == 32
+    assert TrainingConfig(epochs=40).step_batch_size(60_000) == 64
+    assert TrainingConfig(epochs=1, optimizer="sdlm").step_batch_size(100) == TrainingConfig().sdlm_batch_size
+    assert TrainingConfig(epochs=1, batch_size=2).step_batch_size(10) == 2  # never above what was asked
+
+
+def test_the_learning_rate_holds_its_peak_in_short_runs_only():
+    short = warmup_cosine(500, hold_steps=300)
+    assert short(25) == short(299) == 1.0 and 0 < short(400) < 1 and short(500) == pytest.approx(0)
+    full, plain = warmup_cosine(37_500, hold_steps=300), warmup_cosine(37_500)
+    assert [full(s) for s in (0, 1000, 1875, 5000, 30_000)] == [plain(s) for s in (0, 1000, 1875, 5000, 30_000)]
