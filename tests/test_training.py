@@ -187,7 +187,7 @@ def test_negatives_are_mixed_in_and_only_digits_count_as_errors(mnist_small):
     config = TrainingConfig(epochs=1, batch_size=32, negatives=100, seed=4)
     seen = []
     result = train(config, train_set, test_set, CPU, on_batch=seen.append, progress_every=1)
-    assert seen[-1].batches == math.ceil((300 + 100) / 32)  # the negatives were in the epoch
+    assert seen[-1].batches == math.ceil(400 / config.step_batch_size(400))  # the negatives were in the epoch
     last = result.history[-1]
     assert 0.0 <= last.negatives_rejected <= 1.0 and 0.0 <= last.digits_rejected <= 1.0
     # Errors are counted on digits only: a data set with negatives has as many errors as its digits.
