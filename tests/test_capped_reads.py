@@ -45,7 +45,7 @@ class _Endless(BaseHTTPRequestHandler):
     limit = 64 * MB
     pause = 0.0
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Connection", "close")
         self.end_headers()
