@@ -61,9 +61,11 @@ class RankingStrip(QWidget):
             else:
                 digit.setText("·")
                 penalty.setText("")
-            font = QFont(digit.font())
-            font.setBold(place == 0 and bool(ranking))
-            digit.setFont(font)
+            bold = place == 0 and bool(ranking)
+            if digit.font().bold() != bold:  # setFont lays the strip out again, even with the same font
+                font = QFont(digit.font())
+                font.setBold(bold)
+                digit.setFont(font)
             # The three best at full strength; the rest faded, they are rarely worth reading.
             digit.setEnabled(place < 3 or not ranking)
 
