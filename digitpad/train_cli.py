@@ -116,7 +116,7 @@ def _run_training(args: argparse.Namespace) -> int:
 
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
-    from digitpad.paths import default_mnist_dir
+    from digitpad.paths import default_mnist_dir, shipped_mnist_dir
     from digitpad.training_run import RetrainRequest, load_run_data, run_training
     from digitpad.weights import load_checkpoint, save_checkpoint
 
@@ -142,6 +142,9 @@ def _run_training(args: argparse.Namespace) -> int:
           f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)} "
           f"in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
+    if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
+        print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
+              "`digitpad fetch-data` downloads all 60,000 images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()
     try:

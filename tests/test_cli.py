@@ -225,7 +225,8 @@ def test_train_to_an_unwritable_place_reports_and_writes_nothing(capsys, tmp_pat
     assert code == 1 and "cannot write the checkpoint there: Not a directory" in err  # before training
 
 
-def test_fetch_data_downloads_from_a_mirror_and_verifies(capsys, tmp_path, mnist_dir, monkeypatch):
+def test_fetch_data_downloads_from_a_mirror_and_verifies(capsys, tmp_path, mnist_served, monkeypatch):
+    mnist_dir = mnist_served
     for proxy in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(proxy, raising=False)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mnist_dir))

@@ -105,6 +105,12 @@ class PredictionView(QFrame):
         caption = QLabel("Ranking by RBF penalty (lower is better)", self)
         caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
+        # Two lines each, whatever they say: the panel keeps one height between the empty and
+        # the result states, so the canvas above it never jumps.
+        for label in (self.verdict, self.detail):
+            label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 2)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
         right = QVBoxLayout()
         right.setSpacing(4)
         right.addWidget(self.verdict)
@@ -118,6 +124,8 @@ class PredictionView(QFrame):
         layout.addWidget(self.digit_label)
         layout.addLayout(right, 1)
         self.show_recognition(None)
+        # A bold winner in the ranking is a pixel taller than the empty dots: fix the height once.
+        self.setFixedHeight(self.sizeHint().height() + 4)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
