@@ -41,14 +41,18 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
                         help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
                              "~7%% of each epoch)")
+    parser.add_argument("--negatives", type=int, default=DEFAULTS.negatives, metavar="N",
+                        help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
+                             "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
+                             f"(default {DEFAULTS.negatives})")
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
     config = TrainingConfig(epochs=args.epochs, optimizer=args.optimizer, learning_rate=args.lr,
                             sdlm_eta_scale=args.eta_scale, loss=args.loss, rubbish_j=args.rubbish_j,
                             distort=args.distort, weight_averaging=not args.no_averaging, seed=args.seed,
-                            device=args.device, train_limit=args.limit)
-    if args.batch_size:
+                            device=args.device, train_limit=args.limit, negatives=args.negatives)
+    if args.batch_size is not None:  # 0 and -1 are refused by validate(), not silently the default
         if args.optimizer == "sdlm":
             config.sdlm_batch_size = args.batch_size
         else:
@@ -72,21 +76,47 @@ class ProgressBar:
 
     def epoch(self, e) -> None:
         self.stream.write("\n")
+        rejection = ("" if e.negatives_rejected is None else
+                     f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
+                     f"test digits rejected {100 * e.digits_rejected:.2f}%")
         print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
-              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}, {e.seconds:.1f} s",
+              flush=True)
+
+
+#: More threads than this is a typing mistake, not a machine.
+MAX_THREADS = 1024
 
 
 def run_training(args: argparse.Namespace) -> int:
+    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing and exits 130."""
+    try:
+        return _run_training(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written", file=sys.stderr)
+        return 130
+
+
+def _run_training(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     try:
         config.validate()  # before torch is imported: a bad argument is answered at once
+        if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+            raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from digitpad.files import check_output_path
+
+    try:  # now, not after an hour of training
+        check_output_path(args.out)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the checkpoint there: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
-    from digitpad.paths import default_mnist_dir
+    from digitpad.paths import default_mnist_dir, shipped_mnist_dir
     from digitpad.training_run import RetrainRequest, load_run_data, run_training
     from digitpad.weights import load_checkpoint, save_checkpoint
 
@@ -112,13 +142,13 @@ def run_training(args: argparse.Namespace) -> int:
           f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)} "
           f"in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
+    if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
+        print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
+              "`digitpad fetch-data` downloads all 60,000 images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()
     try:
         outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing written", file=sys.stderr)
-        return 130
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1

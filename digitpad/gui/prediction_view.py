@@ -8,13 +8,16 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+# Torch-free (the window shows before torch is loaded): the thresholds are plain constants.
+from digitpad.verdict import REJECT_THRESHOLD, UNSURE_LEVEL
+
 if TYPE_CHECKING:
     from digitpad.recognition import Recognition
 
 PLACEHOLDER = "—"
 WAITING_MARK = "…"
 REJECTED_MARK = "?"
-REJECTED_TEXT = "Not a digit?"
+REJECTED_TEXT = "Not a digit"
 EMPTY_TEXT = "Draw a digit, open an image or paste one."
 
 
@@ -112,6 +115,12 @@ class PredictionView(QFrame):
         caption = QLabel("Ranking by RBF penalty (lower is better)", self)
         caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
+        # Two lines each, whatever they say: the panel keeps one height between the empty and
+        # the result states, so the canvas above it never jumps.
+        for label in (self.verdict, self.detail):
+            label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 2)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
         right = QVBoxLayout()
         right.setSpacing(4)
         right.addWidget(self.verdict)
@@ -125,6 +134,8 @@ class PredictionView(QFrame):
         layout.addWidget(self.digit_label)
         layout.addLayout(right, 1)
         self.show_recognition(None)
+        # A bold winner in the ranking is a pixel taller than the empty dots: fix the height once.
+        self.setFixedHeight(self.sizeHint().height() + 4)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -141,17 +152,23 @@ class PredictionView(QFrame):
             return
         penalties = recognition.penalties
         best, second = recognition.ranking[:2]
+        # The words come from the core (the CLI prints the same); only the emphasis is the view's.
         if recognition.rejected:
             self.digit_label.setText(REJECTED_MARK)
             self.digit_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            self.verdict.setText(f"<b>{REJECTED_TEXT}</b> Closest: {best} (penalty {penalties[best]:.1f})")
+            self.verdict.setText(f"<b>{recognition.explanation()}</b>")
+        elif recognition.unsure:
+            self.digit_label.setText(f"{best}{REJECTED_MARK}")
+            self.digit_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            self.verdict.setText(f"<b>Not sure:</b> {best} or {second}?")
         else:
             self.digit_label.setText(str(best))
             self.digit_label.setForegroundRole(QPalette.ColorRole.WindowText)
             self.verdict.setText(f"It looks like a <b>{best}</b>.")
         self.detail.setText(f"Runner-up: {second} (penalty {penalties[second]:.1f} against {penalties[best]:.1f})")
         self.detail.setToolTip(f"Posterior of the paper's rubbish class: {recognition.rubbish:.3g} "
-                               "(above 0.5 means \"not a digit\")")
+                               f"(above {REJECT_THRESHOLD:g} means \"not a digit\"); of the best digit: "
+                               f"{recognition.confidence:.3g} (below {UNSURE_LEVEL:g} means \"not sure\")")
 
     def show_waiting(self, text: str) -> None:
         """Nothing recognised yet, but something to recognise (e.g. while the network loads)."""
