@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -80,6 +80,8 @@ class ColourScale(QWidget):
 class F6Panel(QWidget):
     """F6's 84 activations as a 7×12 image next to the ten prototypes and their penalties."""
 
+    classPicked = Signal(int)  # a prototype was clicked: explain that class
+
     def __init__(self, prototypes: np.ndarray | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self._prototypes = load_prototypes() if prototypes is None else np.asarray(prototypes)
@@ -115,7 +117,8 @@ class F6Panel(QWidget):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             thumb = PixelView(QSize(WIDTH, HEIGHT), 3, self)
             thumb.set_image(activation_image(self._prototypes[digit]), self._prototypes[digit])
-            thumb.setToolTip(f"The fixed RBF prototype of {digit}: a 7×12 bitmap of ±1")
+            thumb.setToolTip(f"The fixed RBF prototype of {digit}: a 7×12 bitmap of ±1 (click: why or why not {digit})")
+            thumb.clicked.connect(lambda d=digit: self.classPicked.emit(d))
             bar = PenaltyBar(self)
             number = QLabel(NO_VALUE, self)
             number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

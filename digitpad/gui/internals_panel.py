@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -158,6 +158,8 @@ class MapDetail(QWidget):
 class InternalsPanel(QScrollArea):
     """All hidden layers of one recognition; empty tiles when there is none."""
 
+    unitClicked = Signal(str, int, int, int)  # layer, map, row, column (C5: unit index, 0, 0)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._recognition: Recognition | None = None
@@ -185,6 +187,7 @@ class InternalsPanel(QScrollArea):
                 tile = PixelView(QSize(spec.shape[1], spec.shape[0]), spec.cell, body)
                 tile.setCursor(Qt.CursorShape.PointingHandCursor)
                 tile.clicked.connect(lambda name=spec.name, i=index: self.select_map(name, i))
+                tile.unitClicked.connect(lambda r, c, name=spec.name, i=index: self._unit_clicked(name, i, r, c))
                 tile.hovered.connect(lambda inside, name=spec.name, i=index: self._hover(name, i, inside))
                 tile.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.3f}")
                 tile.set_tooltip_source(lambda name=spec.name, i=index: self.map_tooltip(name, i))
@@ -264,6 +267,11 @@ class InternalsPanel(QScrollArea):
         if self._stale:
             self._refresh_tiles()
         return list(self._tiles[layer])
+
+    def _unit_clicked(self, layer: str, index: int, row: int, col: int) -> None:
+        if layer == "c5":  # C5's 120 units are drawn as one 10×12 picture
+            index, row, col = row * 12 + col, 0, 0
+        self.unitClicked.emit(layer, index, row, col)
 
     def _hover(self, layer: str, index: int, inside: bool) -> None:
         self._hovered = (layer, index) if inside else None
