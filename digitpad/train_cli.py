@@ -109,7 +109,8 @@ def run_training(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
-          f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)}"
+          f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)} "
+          f"in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()

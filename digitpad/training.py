@@ -137,14 +137,16 @@ class WeightAverage:
                     p.copy_(s)
 
 
-def warmup_cosine(total_steps: int, warmup_fraction: float = 0.05) -> Callable[[int], float]:
-    """Learning-rate factor: a short linear warm-up, then a cosine decay to zero at the last step."""
+def warmup_cosine(total_steps: int, warmup_fraction: float = 0.05, hold_steps: int = 0) -> Callable[[int], float]:
+    """Learning-rate factor: a short linear warm-up, the peak held until `hold_steps` (when the
+    warm-up ends earlier), then a cosine decay to zero at the last step."""
     warmup = max(1, int(total_steps * warmup_fraction))
+    decay_from = min(max(warmup, hold_steps), max(warmup, total_steps - 1))
 
     def factor(step: int) -> float:
         if step < warmup:
             return 0.1 + 0.9 * step / warmup
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+        progress = min(1.0, max(0, step - decay_from) / max(1, total_steps - decay_from))
         return 0.5 * (1 + math.cos(math.pi * progress))
 
     return factor
@@ -158,7 +160,7 @@ class AdamStrategy:
         # fused: one kernel updates every parameter (CPU and CUDA), instead of a dozen small ops each.
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
         self.schedule = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, warmup_cosine(config.epochs * steps_per_epoch))
+            self.optimizer, warmup_cosine(config.epochs * steps_per_epoch, hold_steps=config.hold_steps))
         self.average = WeightAverage(model, config.average_decay) if config.weight_averaging else None
 
     def start_epoch(self, epoch: int, train_set: TensorDataset, generator: torch.Generator) -> None:
@@ -237,7 +239,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     generator = torch.Generator(device=device).manual_seed(config.seed)  # shuffles, distortions
     train_set, test_set = train_set.to(device), test_set.to(device)
     loss_fn = _loss_fn(config)
-    batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
+    batch_size = config.step_batch_size(len(train_set))
     batches = math.ceil(len(train_set) / batch_size)
     strategy = STRATEGIES[config.optimizer](model, config, batches)
 

@@ -77,9 +77,11 @@ def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawin
 def test_a_class_picked_in_the_f6_panel_is_explained(qtbot, window):
     draw_with_mouse(qtbot, window.canvas, BAR)
     draw_with_mouse(qtbot, window.canvas, DIAGONAL)
-    window.f6_panel.classPicked.emit(1)  # what a click on the prototype of 1 sends
     explanations = window.explanations
-    assert explanations.dock.isVisible() and explanations.panel.chosen_digit() == 1
+    explanations.dock.show()
+    window.f6_panel.setFocus()
+    qtbot.keyClick(window.f6_panel, Qt.Key.Key_1)  # picks the row of 1 in the F6 panel
+    assert explanations.panel.chosen_digit() == 1
     qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
     assert explanations.explanation.attribution.digit == 1
     assert "Penalty of <b>1</b>" in explanations.panel.summary.text()

@@ -57,7 +57,7 @@ says <i>Not a digit?</i> instead of guessing.</p>
 
 <h3>Why it decided (View menu)</h3>
 <p><b>Why? Attribution Panel</b> — each ink pixel coloured by how much it changed the penalty of the
-answer (or of a class you pick there, or by clicking a prototype in the F6 panel), measured
+answer (or of a class you pick there or in the F6 panel), measured
 along the way from a blank page to your drawing (<i>integrated gradients</i>). <b>Purple</b> ink
 lowered the penalty: it speaks <i>for</i> the class. <b>Orange</b> ink raised it: it speaks
 <i>against</i>. Paper is always zero, and all the colours add up to the difference between the

@@ -192,8 +192,8 @@ class AttributionPanel(QWidget):
         self.choice.addItem("the answer", None)
         for digit in range(10):
             self.choice.addItem(str(digit), digit)
-        self.choice.setToolTip("The class whose penalty is explained (a click on a prototype in the F6 panel "
-                               "picks it too)")
+        self.choice.setToolTip("The class whose penalty is explained (picking a row in the F6 panel picks it "
+                               "too)")
         self.choice.currentIndexChanged.connect(lambda _: self.digitChosen.emit(self.choice.currentData()))
         self.on_canvas = QCheckBox("Show on the canvas", self)
         self.on_canvas.setChecked(True)
@@ -295,22 +295,16 @@ class Explanations(QObject):
         self.dock.visibilityChanged.connect(lambda _: self.refresh())
         self.panel.digitChosen.connect(lambda _: self.refresh())
         self.panel.on_canvas.toggled.connect(lambda _: self._show_overlay())
-        f6_classes = getattr(window.f6_panel, "classPicked", None)
-        if f6_classes is not None:
-            f6_classes.connect(self.pick_class)
+        window.f6_panel.pinned.connect(self.pick_class)
+        window.f6_panel.unitClicked.connect(lambda unit: self.open_trace("f6", unit))
         window.internals_panel.unitClicked.connect(self.open_trace)
-        f6_units = getattr(window.f6_panel, "f6_view", None)
-        if f6_units is not None and hasattr(f6_units, "unitClicked"):
-            f6_units.unitClicked.connect(lambda r, c: self.open_trace("f6", r * 7 + c, 0, 0))
 
     def actions(self) -> list[QAction]:
         return [self.dock.toggleViewAction(), self.explorer_action, self.trace_action]
 
-    def pick_class(self, digit: int) -> None:
-        """Explain `digit` (from the F6 panel): shows the dock."""
+    def pick_class(self, digit: int | None) -> None:
+        """Explain `digit` (None: the answer), as picked in the F6 panel."""
         self.panel.choose(digit)
-        self.dock.show()
-        self.dock.raise_()
 
     # ---- the attribution -------------------------------------------------------------------
     def _on_drawing_changed(self, change: Change) -> None:

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.input_dock = self._dock("Network input · 32×32", "inputDock", self.input_view, "&Input 32×32")
-        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", scrollable(self.f6_panel), "&F6 Panel")
+        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
         self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
                                          "I&nternals Panel")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
         return self.model_control.recognizer
 
     def _on_model_changed(self) -> None:
+        # The F6 panel draws the RBF weights this model holds, not the bitmaps on disk.
+        self.f6_panel.set_prototypes(self.session.model.prototypes.detach().cpu().numpy())
         self.recognize_now()
         self.modelChanged.emit()
 
