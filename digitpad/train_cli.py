@@ -48,7 +48,7 @@ def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
                             sdlm_eta_scale=args.eta_scale, loss=args.loss, rubbish_j=args.rubbish_j,
                             distort=args.distort, weight_averaging=not args.no_averaging, seed=args.seed,
                             device=args.device, train_limit=args.limit)
-    if args.batch_size:
+    if args.batch_size is not None:  # 0 and -1 are refused by validate(), not silently the default
         if args.optimizer == "sdlm":
             config.sdlm_batch_size = args.batch_size
         else:
@@ -76,13 +76,35 @@ class ProgressBar:
               f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
 
 
+#: More threads than this is a typing mistake, not a machine.
+MAX_THREADS = 1024
+
+
 def run_training(args: argparse.Namespace) -> int:
+    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing and exits 130."""
+    try:
+        return _run_training(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written", file=sys.stderr)
+        return 130
+
+
+def _run_training(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     try:
         config.validate()  # before torch is imported: a bad argument is answered at once
+        if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+            raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from digitpad.files import check_output_path
+
+    try:  # now, not after an hour of training
+        check_output_path(args.out)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the checkpoint there: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
@@ -116,9 +138,6 @@ def run_training(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing written", file=sys.stderr)
-        return 130
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1

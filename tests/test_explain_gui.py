@@ -111,13 +111,17 @@ def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, wi
 def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
     draw_with_mouse(qtbot, window.canvas, BAR)
     draw_with_mouse(qtbot, window.canvas, DIAGONAL)
-    tile = window.internals_panel.tiles("c3")[9]
-    cell = tile.width() / 10
-    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton, pos=QPoint(round(7.5 * cell), round(2.5 * cell)))
+    window.internals_dock.show()
+    window.internals_dock.raise_()
+    grid = window.internals_panel.grid("c3")
+    rect = grid.map_rect(9)
+    cell = rect.width() / 10
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton,
+                     pos=QPoint(round(rect.x() + 7.5 * cell), round(rect.y() + 2.5 * cell)))
     trace_window = window.explanations.trace
     assert trace_window is not None and trace_window.isVisible()
     trace = trace_window.trace
-    assert (trace.layer, trace.map) == ("c3", 9) and trace.source_maps == TABLE_I_C3_9
+    assert (trace.layer, trace.map, trace.row, trace.col) == ("c3", 9, 2, 7) and trace.source_maps == TABLE_I_C3_9
     assert trace_window.source_count() == 4 and trace_window.weight_count() == 4
     assert trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))
     draw_with_mouse(qtbot, window.canvas, [(60, 300), (90, 320)])  # the trace follows the drawing
