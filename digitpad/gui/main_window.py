@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from digitpad.drawing import Change, Drawing
+from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
@@ -33,7 +33,7 @@ from digitpad.gui.model_dialogs import ModelDialogs
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
 from digitpad.gui.number_mode import NumberMode
 from digitpad.gui.prediction_view import PredictionView
-from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
+from digitpad.gui.settings import open_settings, read_bool, read_bytes, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import build_canvas_toolbar, build_status_labels, create_actions
 from digitpad.preprocess import EmptyDrawing, render_strokes
@@ -360,17 +360,17 @@ class MainWindow(QMainWindow):
     # ---- settings --------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
-        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width))
-        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
+        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width, MIN_PEN_WIDTH, MAX_PEN_WIDTH))
+        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM, 1, 100))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
         # ~1280×800, but never larger than the screen (a laptop, or 200 % scaling on 1080p).
         available = self.screen().availableGeometry()
         self.resize(min(DEFAULT_SIZE[0], int(available.width() * 0.96)),
                     min(DEFAULT_SIZE[1], int(available.height() * 0.92)))
-        geometry = s.value(keys.GEOMETRY)
+        geometry = read_bytes(s, keys.GEOMETRY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = s.value(keys.WINDOW_STATE)
+        state = read_bytes(s, keys.WINDOW_STATE)
         if state is not None:
             self.restoreState(state)
         self.f6_dock.setVisible(show_f6)
