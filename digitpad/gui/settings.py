@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths
 
 ORGANISATION = "digitpad"
 APPLICATION = "digitpad"
@@ -81,14 +81,3 @@ def read_text(settings: QSettings, key: str, max_length: int = 4096) -> str:
     if not isinstance(value, str) or len(value) > max_length or any(c in value for c in "\0\n\r"):
         return ""
     return value
-
-
-def read_bytes(settings: QSettings, key: str) -> QByteArray | None:
-    """Bytes Qt saved (window geometry and state), else None: restoreState() with anything else
-    raises or, worse, misreads it."""
-    value = settings.value(key)
-    if isinstance(value, QByteArray):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        return QByteArray(bytes(value))
-    return None
