@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from digitpad.drawing import Change, Drawing
+from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
@@ -367,8 +367,8 @@ class MainWindow(QMainWindow):
     # ---- settings --------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
-        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width))
-        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
+        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width, MIN_PEN_WIDTH, MAX_PEN_WIDTH))
+        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM, 1, 100))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
         self.window_layout.restore(s, keys.GEOMETRY, keys.WINDOW_STATE)  # each part only if valid here
         self.f6_dock.setVisible(show_f6)
