@@ -18,7 +18,7 @@ from torch import nn
 
 # The paper's constants live in a torch-free module (the GUI draws with them before torch is
 # loaded); they are imported from here too, by sdlm, training and the tests.
-from digitpad.architecture import C3_TABLE, DEFAULT_RUBBISH_J, SQUASH_A, SQUASH_S
+from digitpad.architecture import C3_TABLE, DEFAULT_RUBBISH_J, NEGATIVE_LABEL, SQUASH_A, SQUASH_S
 from digitpad.prototypes import load_prototypes
 
 
@@ -161,15 +161,24 @@ def rubbish_posterior(penalties: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> 
 
 
 def map_loss(penalties: torch.Tensor, labels: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> torch.Tensor:
-    """Eq. 9: mean of y_D + log(e^{−j} + Σ_i e^{−y_i}) — pulls the right penalty down, the others up."""
-    correct = penalties.gather(1, labels.view(-1, 1)).squeeze(1)
+    """Eq. 9: mean of y_D + log(e^{−j} + Σ_i e^{−y_i}) — pulls the right penalty down, the others up.
+
+    A negative pattern (label NEGATIVE_LABEL) has no correct class among the ten: its loss is the
+    rubbish term alone, log(e^{−j} + Σ_i e^{−y_i}), which pushes every penalty up until the
+    rubbish class's e^{−j} dominates (it is −log of the rubbish posterior, minus the constant j).
+    """
+    digit = labels != NEGATIVE_LABEL
+    correct = penalties.gather(1, torch.where(digit, labels, 0).view(-1, 1)).squeeze(1)
     rubbish = torch.full_like(penalties[:, :1], -j)
     competition = torch.logsumexp(torch.cat([rubbish, -penalties], dim=1), dim=1)
-    return (correct + competition).mean()
+    return (torch.where(digit, correct, 0.0) + competition).mean()
 
 
 def mse_loss(penalties: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Eq. 8: the mean penalty of the correct class (works only because the prototypes are fixed)."""
+    """Eq. 8: the mean penalty of the correct class (works only because the prototypes are fixed).
+    It has no rubbish class, so it cannot learn from negatives: they are refused."""
+    if bool((labels == NEGATIVE_LABEL).any()):
+        raise ValueError("eq. 8 (loss 'mse') has no rubbish class: train with negatives only with 'map'")
     return penalties.gather(1, labels.view(-1, 1)).mean()
 
 
@@ -232,6 +241,18 @@ class LeNet5(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f6 = SQUASH_A * self._tanh_layers(x)[-1]
         return rbf_penalties(f6, self.prototypes)
+
+    def forward_sliding(self, x: torch.Tensor) -> torch.Tensor:
+        """The paper's space-displacement network (Section VII): on an input 32 px tall and W ≥ 32
+        wide, C1 … C5 are convolutions and slide along it, F6 and the RBF units are applied at
+        every C5 position: N×T×10 penalties, one per 32-px window at a stride of 4 px,
+        T = (W − 28) // 4. The same layers as `_tanh_layers`, without flattening C5."""
+        a, s = SQUASH_A, SQUASH_S
+        t = torch.tanh(self.c1(x, 1.0, s))
+        for layer in (self.s2, self.c3, self.s4, self.c5):
+            t = torch.tanh(layer(t, a, s))
+        f6 = SQUASH_A * torch.tanh(self.f6(t.squeeze(2).transpose(1, 2), a, s))  # N×T×84
+        return rbf_penalties(f6.reshape(-1, f6.shape[-1]), self.prototypes).view(f6.shape[0], f6.shape[1], -1)
 
     def forward_with_internals(self, x: torch.Tensor) -> Internals:
         c1, s2, c3, s4, c5, f6 = (SQUASH_A * t for t in self._tanh_layers(x))
