@@ -336,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--onnx", type=Path, required=True, metavar="FILE", help="ONNX file to write")
     export.add_argument("--weights", type=Path, help="checkpoint to export (default: the shipped weights)")
     export.set_defaults(run=cmd_export)
+
+    from digitpad.explain_cli import add_explain_commands  # explain, sweep: digitpad/explain_cli.py
+
+    add_explain_commands(commands)
     return parser
 
 

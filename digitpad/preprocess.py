@@ -69,8 +69,37 @@ class ImageError(ValueError):
     """The image could not be read, is not an image, or is too large; the message names it."""
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where normalisation put a drawing: a point (x, y) of the source (canvas pixels, or the
+    pixels of the ink image; x right, y down, pixel edges at whole numbers) lands at
+    (scale·x + offset_x, scale·y + offset_y) on the 32×32 input. Lets attributions computed on
+    the input be drawn back onto the canvas."""
+
+    scale: float
+    offset_x: float
+    offset_y: float
+
+    def to_input(self, x: float, y: float) -> tuple[float, float]:
+        return self.scale * x + self.offset_x, self.scale * y + self.offset_y
+
+    def to_source(self, u: float, v: float) -> tuple[float, float]:
+        return (u - self.offset_x) / self.scale, (v - self.offset_y) / self.scale
+
+    def then(self, scale: float, offset_x: float, offset_y: float) -> Placement:
+        """This placement preceded by source' = scale·source + offset (composition)."""
+        return Placement(self.scale * scale, self.scale * offset_x + self.offset_x,
+                         self.scale * offset_y + self.offset_y)
+
+
 def _normalise_ink(ink: np.ndarray) -> np.ndarray:
     """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32."""
+    return normalise_ink_placed(ink)[0]
+
+
+def normalise_ink_placed(ink: np.ndarray) -> tuple[np.ndarray, Placement]:
+    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32, and
+    where the ink image's pixels landed on it."""
     rows = np.flatnonzero(ink.max(axis=1) > _INK_EPS)
     cols = np.flatnonzero(ink.max(axis=0) > _INK_EPS)
     if rows.size == 0:
@@ -78,6 +107,7 @@ def _normalise_ink(ink: np.ndarray) -> np.ndarray:
     crop = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], np.float32)
     h, w = crop.shape
     scale = BOX / max(h, w)
+    ex = ey = 0.0
     if scale != 1:
         # Resample at exactly `scale` (not to a rounded size, which would distort thin shapes
         # such as a "1"): the source box is centred on the ink and widened to whole output
@@ -105,8 +135,10 @@ def _normalise_ink(ink: np.ndarray) -> np.ndarray:
     pad = (INPUT_SIZE - FIELD) // 2
     grey = np.zeros((INPUT_SIZE, INPUT_SIZE), np.float32)
     grey[pad + top : pad + top + h, pad + left : pad + left + w] = crop
+    # Output pixel edge u covers source edge cols[0] − ex + u / scale (the resampling box above).
+    placement = Placement(scale, pad + left - (cols[0] - ex) * scale, pad + top - (rows[0] - ey) * scale)
     # Clipped because float32 rounding can overshoot the ends by one ulp.
-    return np.clip(BACKGROUND + grey * (INK - BACKGROUND), BACKGROUND, INK).astype(np.float32)
+    return np.clip(BACKGROUND + grey * (INK - BACKGROUND), BACKGROUND, INK).astype(np.float32), placement
 
 
 def _clean_strokes(strokes: Iterable[Stroke]) -> list[np.ndarray]:
@@ -125,6 +157,12 @@ def _clean_strokes(strokes: Iterable[Stroke]) -> list[np.ndarray]:
 
 
 def render_strokes(strokes: Iterable[Stroke], pen_width: float | None = None) -> np.ndarray:
+    """Vector strokes (canvas pixels, y down) -> normalised (32, 32) float32 in [-0.1, 1.175];
+    see `render_strokes_placed`."""
+    return render_strokes_placed(strokes, pen_width)[0]
+
+
+def render_strokes_placed(strokes: Iterable[Stroke], pen_width: float | None = None) -> tuple[np.ndarray, Placement]:
     """Vector strokes (canvas pixels, y down) -> normalised (32, 32) float32 in [-0.1, 1.175].
 
     Only the shape matters: the drawing is taken relative to its bounding box, and the pen
@@ -137,9 +175,11 @@ def render_strokes(strokes: Iterable[Stroke], pen_width: float | None = None) ->
         raise EmptyDrawing("no strokes with finite points")
     allpts = np.concatenate(parts)
     magnitude = float(np.abs(allpts).max())
+    unit = 1.0
     if magnitude > 1e150:  # keep max - min finite for coordinates near the float limit
         parts = [p / magnitude for p in parts]
         allpts = allpts / magnitude
+        unit = 1.0 / magnitude
     origin = allpts.min(axis=0)
     extent = allpts.max(axis=0) - origin
     size = float(extent.max())
@@ -172,7 +212,11 @@ def render_strokes(strokes: Iterable[Stroke], pen_width: float | None = None) ->
         for x, y in xy:  # round caps and joins; a single point is a dot
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
     ink = np.asarray(canvas, np.float32) / 255.0
-    return _normalise_ink(ink)
+    array, placement = normalise_ink_placed(ink)
+    # Pillow draws a point at (x, y) centred on pixel edge x + 0.5: canvas → ink image is
+    # scale·(p − origin) + margin + 0.5.
+    placement = placement.then(scale, margin + 0.5 - scale * origin[0], margin + 0.5 - scale * origin[1])
+    return array, placement.then(unit, 0.0, 0.0)
 
 
 def _open_image(source: ImageSource) -> tuple[Image.Image, str]:

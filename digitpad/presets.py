@@ -73,6 +73,7 @@ FINE_TUNE = Preset(
     settings={
         "epochs": 2, "batch_size": 64, "train_limit": 12_000,
         "learning_rate": 1e-3, "warmup_fraction": 0.1,
+        "min_steps": 0, "hold_steps": 0,   # a short schedule on purpose: small steps from good weights
         "distort": True, "shift_only_fraction": 1.0, "weight_averaging": False,
     },
     fine_tune=True,

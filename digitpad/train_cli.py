@@ -128,7 +128,7 @@ def run_training(args: argparse.Namespace) -> int:
         return 1
     print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
           f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
-          f"{config.epochs} epoch{'s' * (config.epochs != 1)}"
+          f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()

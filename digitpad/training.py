@@ -94,17 +94,18 @@ def random_affine(x: torch.Tensor, config: TrainingConfig, generator: torch.Gene
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
     """Each image moved by a whole number of pixels, independently in x and y within ±max_shift,
-    the background filling in: one gather, far cheaper than resampling through an affine map."""
+    the background filling in: one gather from the padded images, far cheaper than resampling
+    through an affine map (and 3× faster than indexing with three broadcast index tensors)."""
     n, size = x.shape[0], x.shape[-1]
     if n == 0 or max_shift <= 0:
         return x
-    padded = F.pad(x, (max_shift,) * 4, value=BACKGROUND)
-    span = 2 * max_shift + 1
+    padded = F.pad(x, (max_shift,) * 4, value=BACKGROUND).view(n, -1)
+    width, span = size + 2 * max_shift, 2 * max_shift + 1
     dy = torch.randint(0, span, (n, 1), generator=generator, device=generator.device)
     dx = torch.randint(0, span, (n, 1), generator=generator, device=generator.device)
     pixels = torch.arange(size, device=x.device)
-    rows, cols = (dy + pixels)[:, :, None], (dx + pixels)[:, None, :]
-    return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
+    top_left = (pixels[:, None] * width + pixels[None, :]).view(1, -1)  # the unshifted window, offset (0, 0)
+    return padded.gather(1, top_left + dy * width + dx).view(n, 1, size, size)
 
 
 def distort(x: torch.Tensor, config: TrainingConfig, generator: torch.Generator) -> torch.Tensor:
@@ -164,14 +165,16 @@ class WeightAverage:
                     p.copy_(s)
 
 
-def warmup_cosine(total_steps: int, warmup_fraction: float = 0.05) -> Callable[[int], float]:
-    """Learning-rate factor: a short linear warm-up, then a cosine decay to zero at the last step."""
+def warmup_cosine(total_steps: int, warmup_fraction: float = 0.05, hold_steps: int = 0) -> Callable[[int], float]:
+    """Learning-rate factor: a short linear warm-up, the peak held until `hold_steps` (when the
+    warm-up ends earlier), then a cosine decay to zero at the last step."""
     warmup = max(1, int(total_steps * warmup_fraction))
+    decay_from = min(max(warmup, hold_steps), max(warmup, total_steps - 1))
 
     def factor(step: int) -> float:
         if step < warmup:
             return 0.1 + 0.9 * step / warmup
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+        progress = min(1.0, max(0, step - decay_from) / max(1, total_steps - decay_from))
         return 0.5 * (1 + math.cos(math.pi * progress))
 
     return factor
@@ -203,7 +206,8 @@ class AdamStrategy:
         self.learning_rate = config.learning_rate
         self.optimizer = torch.optim.Adam(layer_rates(model, config), lr=config.learning_rate, fused=True)
         self.schedule = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, warmup_cosine(config.epochs * steps_per_epoch, config.warmup_fraction))
+            self.optimizer, warmup_cosine(config.epochs * steps_per_epoch, config.warmup_fraction,
+                                          hold_steps=config.hold_steps))
         self.average = WeightAverage(model, config.average_decay) if config.weight_averaging else None
 
     def start_epoch(self, epoch: int, train_set: TensorDataset, generator: torch.Generator) -> None:
@@ -289,7 +293,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     generator = torch.Generator(device=device).manual_seed(config.seed)  # shuffles, distortions
     train_set, test_set = train_set.to(device), test_set.to(device)
     loss_fn = _loss_fn(config)
-    batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
+    batch_size = config.step_batch_size(len(train_set))
     batches = math.ceil(len(train_set) / batch_size)
     strategy = STRATEGIES[config.optimizer](model, config, batches)
 

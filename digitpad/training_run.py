@@ -120,8 +120,10 @@ def run_training(request: RetrainRequest, data: RunData,
                  on_stage: Callable[[str], None] | None = None,
                  on_batch: Callable[[BatchProgress], None] | None = None,
                  on_epoch: Callable[[EpochResult], None] | None = None,
-                 should_cancel: Callable[[], bool] | None = None) -> RetrainOutcome:
+                 should_cancel: Callable[[], bool] | None = None,
+                 progress_every: int = 20) -> RetrainOutcome:
     """Evaluate the model in use, train a new one, evaluate it; the new model ends on the CPU.
+    `on_batch` is called every `progress_every` batches.
 
     Raises TrainingCancelled when `should_cancel` says so (checked between stages and batches),
     ValueError for a config or device no run can use, DataError for unusable data.
@@ -143,7 +145,8 @@ def run_training(request: RetrainRequest, data: RunData,
         stage(f"Training on {data.describe()}…")
         initial = request.current_state if request.fine_tune else None
         result = train(config, data.train_set, data.test_set, device, initial_state=initial,
-                       on_batch=on_batch, on_epoch=on_epoch, should_cancel=should_cancel)
+                       on_batch=on_batch, on_epoch=on_epoch, should_cancel=should_cancel,
+                       progress_every=progress_every)
         _, predictions = evaluate(result.model, test_set)
         new_extra_errors = evaluate(result.model, extra)[0] if extra is not None else None
     result.model.to("cpu")

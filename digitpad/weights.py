@@ -62,8 +62,9 @@ class Checkpoint:
         return float(value) if isinstance(value, (int, float)) else None
 
     def describe(self) -> str:
-        """'lenet5.pt (test error 0.85%)', for people."""
-        name = self.path.name if self.path else "unsaved weights"
+        """'lenet5.pt (test error 0.85%)', or the name given when it was adopted, for people."""
+        given = self.metrics.get("name")
+        name = given if isinstance(given, str) and given.strip() else self.path.name if self.path else "unsaved weights"
         error = self.test_error
         return f"{name} (test error {100 * error:.2f}%)" if error is not None else name
 

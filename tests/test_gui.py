@@ -145,8 +145,8 @@ def test_f6_panel_shows_the_prototypes_and_the_recognizers_penalties(qtbot, wind
     panel = window.f6_panel
     assert panel.prototype_count() == 10
     prototypes = load_prototypes()
-    for digit, thumb in enumerate(panel._thumbnails):
-        np.testing.assert_array_equal(thumb.values(), prototypes[digit])
+    for digit in range(10):
+        np.testing.assert_array_equal(panel.prototype_values(digit), prototypes[digit])
 
     model, _ = load_model(gui_weights)
     expected = Recognizer(model).recognize_strokes(window.drawing.strokes(), window.drawing.pen_width)

@@ -218,16 +218,6 @@ def test_malformed_points_are_a_value_error():
         render_strokes([[(1.0, 2.0, 3.0)]])
 
 
-def test_render_strokes_is_fast_enough_for_every_mouse_move():
-    t = np.linspace(0, 4 * math.pi, 500)
-    strokes = [list(zip(300 + 10 * t * np.cos(t), 200 + 140 * np.sin(t)))]
-    render_strokes(strokes)
-    start = time.perf_counter()
-    for _ in range(20):
-        render_strokes(strokes)
-    assert (time.perf_counter() - start) / 20 < 0.005
-
-
 coordinate = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(-1e4, 1e4),

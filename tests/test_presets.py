@@ -107,9 +107,10 @@ def small_mnist(mnist_dir):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["quick", "full"])
 def test_a_tiny_run_of_each_from_scratch_preset_learns(small_mnist, name):
-    # The preset's recipe, only shorter: 2 epochs of 3,000 images in batches of 32 (≈190 steps).
+    # The preset's recipe, only shorter: 2 epochs of 3,000 images (the batch shrinks to make
+    # TrainingConfig.min_steps steps).
     train_set, test_set = small_mnist
-    config = PRESETS[name].config(epochs=2, batch_size=32)
+    config = PRESETS[name].config(epochs=2)
     result = train(config, train_set, test_set, CPU)
     assert result.history[-1].test_total == len(test_set)  # the last epoch always tests on all of it
     assert result.test_error < 0.5  # chance is 0.9

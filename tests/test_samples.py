@@ -153,7 +153,8 @@ def test_fine_tuning_learns_an_odd_glyph_and_keeps_mnist(mnist_small):
     assert mine_errors_before >= 8  # the triangle is not a 4 to a model trained on MNIST
 
     mixed = mix_datasets(TensorDataset(train_set.inputs[3000:], train_set.labels[3000:], "c"), mine)
-    tuned = train(TrainingConfig(epochs=3, distort=False), mixed, test_set, CPU, initial_state=base.model.state_dict())
+    tuned = train(TrainingConfig(epochs=3, distort=False, min_steps=0), mixed, test_set, CPU,
+                  initial_state=base.model.state_dict())
     mine_errors_after, _ = evaluate(tuned.model, mine)
     mnist_errors_after, _ = evaluate(tuned.model, test_set)
     assert mine_errors_after == 0

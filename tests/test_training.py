@@ -7,7 +7,8 @@ from torch.func import functional_call, jacrev
 from digitpad.model import LeNet5, squash
 from digitpad.sdlm import SDLM, diagonal_hessian
 from digitpad.datasets import TensorDataset, mnist_dataset
-from digitpad.training import TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train
+from digitpad.training import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
+                               warmup_cosine)
 
 CPU = torch.device("cpu")
 
@@ -114,7 +115,7 @@ def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
 
 def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
     batches, epochs = [], []
-    train(TrainingConfig(epochs=2, batch_size=64, distort=False), *first(mnist_small, 640, 100), CPU,
+    train(TrainingConfig(epochs=2, batch_size=64, min_steps=0, distort=False), *first(mnist_small, 640, 100), CPU,
           on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
     assert [e.epoch for e in epochs] == [1, 2]
     assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
@@ -174,3 +175,30 @@ def test_unknown_optimizer_and_loss_are_refused(mnist_small):
         train(TrainingConfig(loss="hinge"), *first(mnist_small, 10, 10), CPU)
     with pytest.raises(ValueError, match="epochs"):
         train(TrainingConfig(epochs=0), *first(mnist_small, 10, 10), CPU)
+
+
+@pytest.mark.slow
+def test_one_short_epoch_on_2000_images_learns_digits(mnist_small):
+    # The default recipe, as `train.py --epochs 1 --limit 2000` runs it: it used to end as a
+    # one-class model (89.9 % error); enough steps and a held peak rate get it going.
+    train_set, test_set = mnist_small
+    result = train(TrainingConfig(epochs=1), *first(mnist_small, 2000, len(test_set)), CPU)
+    _, predictions = evaluate(result.model, test_set)
+    assert result.test_error < 0.3
+    assert torch.bincount(predictions, minlength=10).max() < 0.3 * len(test_set)
+
+
+def test_short_runs_take_enough_steps_and_full_runs_keep_their_batches():
+    config = TrainingConfig(epochs=1)
+    assert config.step_batch_size(2000) == 4          # 500 steps
+    assert config.step_batch_size(16_000) == 32
+    assert TrainingConfig(epochs=40).step_batch_size(60_000) == 64
+    assert TrainingConfig(epochs=1, optimizer="sdlm").step_batch_size(100) == TrainingConfig().sdlm_batch_size
+    assert TrainingConfig(epochs=1, batch_size=2).step_batch_size(10) == 2  # never above what was asked
+
+
+def test_the_learning_rate_holds_its_peak_in_short_runs_only():
+    short = warmup_cosine(500, hold_steps=300)
+    assert short(25) == short(299) == 1.0 and 0 < short(400) < 1 and short(500) == pytest.approx(0)
+    full, plain = warmup_cosine(37_500, hold_steps=300), warmup_cosine(37_500)
+    assert [full(s) for s in (0, 1000, 1875, 5000, 30_000)] == [plain(s) for s in (0, 1000, 1875, 5000, 30_000)]

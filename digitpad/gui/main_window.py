@@ -31,6 +31,7 @@ from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
 from digitpad.gui.model_dialogs import ModelDialogs
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
+from digitpad.gui.number_mode import NumberMode
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
@@ -119,6 +120,10 @@ class MainWindow(QMainWindow):
         self._connect_actions()
         self.model_dialogs = ModelDialogs(self.model_control, self)  # Retrain…, Weights History…, Export…
         self.teach_menu = TeachMenu(self.drawing, self.show_status, self)
+        # Number mode (gui/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
+        self.number_mode = NumberMode(self)
+        toolbar.addAction(self.number_mode.action)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
@@ -156,7 +161,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.input_dock = self._dock("Network input · 32×32", "inputDock", self.input_view, "&Input 32×32")
-        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", scrollable(self.f6_panel), "&F6 Panel")
+        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
         self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
                                          "I&nternals Panel")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
@@ -194,6 +199,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
                               self.input_dock.toggleViewAction()])
+        view_menu.addActions([self.number_mode.action, self.number_mode.dock.toggleViewAction()])
         view_menu.addSeparator()
         view_menu.addActions([a.zoom_in, a.zoom_out])
         zoom_menu = view_menu.addMenu("Input &Zoom")
@@ -233,6 +239,8 @@ class MainWindow(QMainWindow):
         return self.model_control.recognizer
 
     def _on_model_changed(self) -> None:
+        # The F6 panel draws the RBF weights this model holds, not the bitmaps on disk.
+        self.f6_panel.set_prototypes(self.session.model.prototypes.detach().cpu().numpy())
         self.recognize_now()
         self.modelChanged.emit()
 
@@ -381,4 +389,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
+        self.number_mode.shutdown()
         super().closeEvent(event)

@@ -74,7 +74,8 @@ class ModelDialogs(QObject):
         from digitpad.gui.retrain_dialog import RetrainDialog
 
         if self.retrain_dialog is None:
-            self.retrain_dialog = RetrainDialog(lambda: self.host.session.model, self.sample_store, self.parent_widget)
+            self.retrain_dialog = RetrainDialog(lambda: self.host.session.model, self.sample_store, self.parent_widget,
+                                                current_description=lambda: self.host.session.weights_text())
             self.retrain_dialog.adopted.connect(self.use_weights)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()

@@ -46,13 +46,14 @@ class Series:
 
 class LinePlot(QWidget):
     """Series of (x, y) points on linear axes with ticks and labels. The x axis covers at least
-    [1, `x_extent`] (e.g. the planned epochs), so a curve grows into a fixed frame."""
+    [`x_start`, `x_extent`] (e.g. the planned epochs), so a curve grows into a fixed frame."""
 
     def __init__(self, title: str, x_label: str, y_label: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.title, self.x_label, self.y_label = title, x_label, y_label
         self.series: list[Series] = []
         self.x_extent = 1.0
+        self.x_start = 1.0  # the x axis's left end (0 for curves drawn during the first epoch)
         self.y_floor: float | None = 0.0  # include 0 on the y axis (error rates, losses ≥ 0)
         self.setMinimumSize(220, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -82,7 +83,7 @@ class LinePlot(QWidget):
         """((x_low, x_high), (y_low, y_high)) of the axes as they will be drawn."""
         xs = [x for s in self.series for x, _ in s.points]
         ys = [y for s in self.series for _, y in s.points]
-        x_low, x_high = 1.0, max([self.x_extent, *xs])
+        x_low, x_high = self.x_start, max([self.x_extent, *xs])
         if x_high <= x_low:
             x_high = x_low + 1
         if ys:

@@ -48,8 +48,11 @@ class TrainingWorker(Worker):
         request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
+        config = request.config
+        batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
         return run_training(request, data, on_stage=self.stage.emit, on_batch=self.batchProgress.emit,
-                            on_epoch=self.epochFinished.emit, should_cancel=self.is_cancelled)
+                            on_epoch=self.epochFinished.emit, should_cancel=self.is_cancelled,
+                            progress_every=max(1, 320 // batch_size))  # the loss curve: a point per ~320 images
 
 
 def _describe_failure(exc: BaseException) -> str:

@@ -1,0 +1,89 @@
+"""Number mode in the window: automatic switching, one box per digit, correcting a piece."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from drawings import draw
+from PySide6.QtCore import QPoint, Qt
+
+from digitpad.gui.main_window import MainWindow
+from digitpad.samples import SampleStore, default_samples_path
+
+
+@pytest.fixture
+def window(qtbot, use_weights, message_boxes):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.number_mode.shutdown()
+
+
+def draw_with_mouse(qtbot, canvas, stroke) -> None:
+    """One stroke as mouse press, moves and release on the canvas."""
+    points = [QPoint(round(x), round(y)) for x, y in stroke]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(canvas, point)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+
+
+SIZE, GAP = 150.0, 30.0
+
+
+def write(qtbot, window, digits, first=0):
+    """`digits` with the mouse, the first of them in the `first`-th place of the line."""
+    size = SIZE
+    x = 20.0 + first * (0.7 * SIZE + GAP)
+    for digit in digits:
+        for stroke in draw(digit, size=size, origin=(x, 40.0)):
+            draw_with_mouse(qtbot, window.canvas, stroke)
+        x += 0.7 * SIZE + GAP
+
+
+def test_a_wide_drawing_switches_number_mode_on_and_shows_one_box_per_digit(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [4])
+    assert not mode.active  # one digit: single-digit mode
+    write(qtbot, window, [2, 7], first=1)
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    reading = mode.reading
+    assert mode.active and reading.text == "427"
+    assert len(mode.overlay.piece_rects()) == 3 and mode.overlay.isVisible()
+    assert mode.panel.pieces.count() == 3
+    assert [mode.panel.pieces.item(i).text().split(" ")[0] for i in range(3)] == ["4", "2", "7"]
+
+
+def test_number_mode_can_be_switched_off_by_hand_and_a_single_digit_reads_in_it(qtbot, window):
+    mode = window.number_mode
+    mode.action.trigger()  # on by hand, with nothing wide drawn
+    write(qtbot, window, [3])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.text == "3" and len(mode.overlay.piece_rects()) == 1
+    mode.action.trigger()  # off by hand: stays off however wide the drawing gets
+    write(qtbot, window, [1, 5], first=1)
+    assert not mode.active and not mode.overlay.isVisible()
+
+
+def test_correcting_a_piece_keeps_it_as_a_sample(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    pieces = mode.panel.pieces
+    pieces.setFocus()
+    pieces.setCurrentRow(1)  # a click on the second piece
+    assert mode.overlay.selected == 1
+    assert (window.input_view.array() == mode.reading.pieces[1].input).all()  # the piece is what the panels show
+    qtbot.keyClick(pieces, Qt.Key.Key_7)
+    samples = SampleStore(default_samples_path()).samples()
+    assert [s.label for s in samples] == [7]
+    one = draw(1, size=SIZE, origin=(20.0 + 0.7 * SIZE + GAP, 40.0))[0]
+    taught = samples[0].strokes
+    assert len(taught) == 1 and len(taught[0]) == len(one)  # the piece's own stroke, not the whole number
+    assert pieces.item(1).text() == "7 · taught"
