@@ -14,7 +14,9 @@ there); `--split test` (the default) from test images 5000–9999 and drawing se
 
 Prints, per set, the share of numbers read exactly and of digits right (1 − edit distance /
 length), how often a wrong reading was flagged unsure, and the median time per number with its
-ratio to one single-digit recognition measured in the same run.
+ratio to one single-digit recognition measured in the same run; and, for comparison, how often
+the paper's space-displacement view (LeNet-5 swept along the number, digitpad.space_displacement)
+reads the number exactly with its simplest decoding.
 
     python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
 """
@@ -46,7 +48,9 @@ from digitpad.number_reading import (
     ReadingConfig,
 )
 from digitpad.paths import default_mnist_dir
+from digitpad.preprocess import image_ink
 from digitpad.recognition import Recognizer
+from digitpad.space_displacement import image_strip, slide, strokes_strip
 from digitpad.weights import load_model
 
 
@@ -159,7 +163,7 @@ def main() -> None:
     single_times = []
     for name, source, mode in SETS:
         rng = random.Random(f"{seed}-{name}")
-        exact = right = total = unsure_wrong = wrong = unsure_right = 0
+        exact = right = total = unsure_wrong = wrong = unsure_right = swept = 0
         times = []
         shown = 0
         for _ in range(args.numbers):
@@ -169,6 +173,8 @@ def main() -> None:
             started = time.perf_counter()
             reading = reader.read_image(number) if source == "mnist" else reader.read_strokes(number)
             times.append(time.perf_counter() - started)
+            strip = image_strip(image_ink(number)) if source == "mnist" else strokes_strip(number)
+            swept += slide(model, strip).reading() == truth
             if name == "drawings, apart" and len(single_times) < 200:
                 t = time.perf_counter()
                 recognizer.recognize_strokes(number[:1])
@@ -190,7 +196,8 @@ def main() -> None:
             drawn_times = times
         print(f"{name:<20} exact {100 * exact / n:5.1f} %   digits right {100 * right / total:5.1f} %   "
               f"unsure: {unsure_wrong}/{wrong} wrong, {unsure_right}/{n - wrong} right   "
-              f"median {1000 * statistics.median(times):.1f} ms/number")
+              f"median {1000 * statistics.median(times):.1f} ms/number   "
+              f"swept network (space displacement) exact {100 * swept / n:.1f} %")
     single = statistics.median(single_times)
     print(f"one single-digit recognition (baseline, same run): median {1000 * single:.2f} ms; "
           f"a drawn number takes {statistics.median(drawn_times) / single:.1f}× that")

@@ -11,6 +11,9 @@ SQUASH_A = 1.7159
 SQUASH_S = 2.0 / 3.0
 #: The rubbish-class constant j of eq. 9 (any j > 0 works; larger j makes "not a digit" rarer).
 DEFAULT_RUBBISH_J = 20.0
+#: The j digitpad accepts (from a checkpoint or an argument): above 0, and comparable with the RBF
+#: penalties (0 … about 620); beyond that the rubbish class could never win.
+RUBBISH_J_RANGE = (0.0, 1000.0)
 
 #: Table I of the paper: the S2 maps each C3 map takes input from.
 C3_TABLE: tuple[tuple[int, ...], ...] = (

@@ -8,7 +8,9 @@ traceback. Heavy imports (torch, Qt) happen inside the subcommands that need the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -41,11 +43,23 @@ def _load_recognizer(weights: Path | None, device_name: str | None):
     return Recognizer(model, device)
 
 
+def shown(name: str) -> str:
+    """A file name as one line of output: control characters (a newline in a name would split the
+    result line in two) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(name))
+
+
+class NonFiniteOutput(ValueError):
+    """The network gave NaN or infinite penalties: no digit can be named."""
+
+
 def _print_result(result, label: str, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(result.to_json()), flush=True)
-        return
     penalties = result.penalties
+    if not (all(math.isfinite(float(p)) for p in penalties) and math.isfinite(float(result.rubbish))):
+        raise NonFiniteOutput("the network's output is not finite (NaN or infinite penalties); no digit to report")
+    if as_json:
+        print(json.dumps(result.to_json(), allow_nan=False), flush=True)
+        return
     verdict = "not a digit" if result.rejected else str(result.digit)
     print(f"{label}: {verdict} (digit {result.digit}, penalty {penalties[result.digit]:.2f}; "
           f"runner-up {result.runner_up}, penalty {penalties[result.runner_up]:.2f}; "
@@ -55,7 +69,7 @@ def _print_result(result, label: str, as_json: bool) -> None:
 def _print_reading(reading, label: str, as_json: bool) -> None:
     """A whole number (--string): the digits, then how sure."""
     if as_json:
-        print(json.dumps(reading.to_json()), flush=True)
+        print(json.dumps(reading.to_json(), allow_nan=False), flush=True)
         return
     print(f"{label}: {reading.describe()}", flush=True)
 
@@ -66,12 +80,8 @@ def _print_failure(label: str, message: str, as_json: bool) -> None:
     print(f"error: {label}: {message}" if not message.startswith(label) else f"error: {message}", file=sys.stderr)
 
 
-def parse_strokes_line(line: str):
-    """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"bad JSON: {exc.msg} at column {exc.colno}") from None
+def parse_strokes_record(record) -> list[list[tuple[float, float]]]:
+    """A decoded JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
     if not isinstance(record, dict) or "strokes" not in record:
         raise ValueError('expected an object like {"strokes": [[[x, y], ...], ...]}')
     strokes = record["strokes"]
@@ -83,17 +93,47 @@ def parse_strokes_line(line: str):
             raise ValueError(f"stroke {s} must be a list of [x, y] points")
         points = []
         for p, point in enumerate(stroke):
-            if (not isinstance(point, list) or len(point) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
-                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers, got {json.dumps(point)[:40]}")
-            points.append((float(point[0]), float(point[1])))
+            try:
+                if (not isinstance(point, list) or len(point) != 2
+                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
+                    raise ValueError
+                points.append((float(point[0]), float(point[1])))
+            except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
+                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers, got "
+                                 f"{_preview(point)}") from None
         parsed.append(points)
     return parsed
+
+
+def _preview(value) -> str:
+    try:
+        return json.dumps(value)[:40]
+    except (ValueError, RecursionError):
+        return type(value).__name__
+
+
+def parse_strokes_line(line: str | bytes) -> list[list[tuple[float, float]]]:
+    """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
+    from digitpad.jsonlines import decode_line
+
+    return parse_strokes_record(decode_line(line.encode("utf-8", "surrogateescape") if isinstance(line, str)
+                                            else line))
+
+
+def _strokes_source(path: Path):
+    """The binary stream to read drawings from ('-': standard input)."""
+    if str(path) == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise CliError(f"{shown(path)}: cannot read: {exc.strerror or exc}") from exc
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    from digitpad.jsonlines import LineTooLong, StreamError, is_blank, iter_lines
     from digitpad.preprocess import EmptyDrawing, ImageError
 
     recognizer = _load_recognizer(args.weights, args.device)
@@ -105,29 +145,35 @@ def cmd_recognize(args: argparse.Namespace) -> int:
         read_image, read_strokes, show = reader.read_image, reader.read_strokes, _print_reading
     failures = 0
     for image in args.images:
+        label = shown(image)
         try:
-            show(read_image(Path(image)), image, args.json)
-        except (ImageError, EmptyDrawing) as exc:
+            show(read_image(Path(image)), label, args.json)
+        except EmptyDrawing:
             failures += 1
-            _print_failure(image, str(exc) if isinstance(exc, ImageError) else "blank image: nothing to recognise",
-                           args.json)
+            _print_failure(label, "blank image: nothing to recognise", args.json)
+        except ValueError as exc:  # ImageError, NonFiniteOutput
+            failures += 1
+            _print_failure(label, shown(str(exc)) if isinstance(exc, ImageError) else str(exc), args.json)
     if args.strokes:
-        try:
-            lines = (sys.stdin if str(args.strokes) == "-" else open(args.strokes, encoding="utf-8")).readlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CliError(f"{args.strokes}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            label = f"{args.strokes}:{number}"
+        with _strokes_source(args.strokes) as stream:
             try:
-                show(read_strokes(parse_strokes_line(line)), label, args.json)
-            except EmptyDrawing:
+                for number, raw in iter_lines(stream):
+                    if is_blank(raw):
+                        continue
+                    label = f"{shown(args.strokes)}:{number}"
+                    try:
+                        show(read_strokes(parse_strokes_line(raw)), label, args.json)
+                    except EmptyDrawing:
+                        failures += 1
+                        _print_failure(label, "empty drawing: no strokes with finite points", args.json)
+                    except ValueError as exc:
+                        failures += 1
+                        _print_failure(label, str(exc), args.json)
+            except LineTooLong as exc:
                 failures += 1
-                _print_failure(label, "empty drawing: no strokes with finite points", args.json)
-            except ValueError as exc:
-                failures += 1
-                _print_failure(label, str(exc), args.json)
+                _print_failure(shown(args.strokes), str(exc), args.json)
+            except StreamError as exc:
+                raise CliError(f"{shown(args.strokes)}: {exc}") from exc
     return EXIT_FAILURE if failures else 0
 
 
@@ -361,4 +407,23 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:  # what no command expects, e.g. writing the output to a full disk (/dev/full)
+        _silence_stdout()
+        where = shown(exc.filename) if exc.filename else "writing the output"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's own flush at exit cannot
+    fail again and print a traceback (Python's documented recipe for a closed pipe)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -11,10 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import io
 import logging
 import math
 import os
 import struct
+import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
@@ -50,6 +52,14 @@ DEFAULT_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _GZIP_MAGIC = b"\x1f\x8b"
 _UBYTE = 0x08
 _CHUNK = 64 * 1024
+#: Largest IDX content read, compressed or not (MNIST's largest, the training images, is 47 MB
+#: uncompressed): a file, or a .gz that expands without end, is refused past it.
+MAX_IDX_BYTES = 128 * 1024 * 1024
+#: Largest download accepted (MNIST's largest .gz is 9.9 MB): a mirror that streams without end
+#: is cut off here.
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+#: A download that takes longer than this in all (however slowly the bytes trickle) is abandoned.
+DOWNLOAD_DEADLINE_SECONDS = 15 * 60
 
 ProgressFn = Callable[[str, int, "int | None"], None]
 
@@ -61,21 +71,36 @@ class MnistSplit:
     checksum: str  # md5 of images-md5 + labels-md5 (uncompressed content): identifies the data
 
 
+def _too_large(path: Path, what: str) -> DataError:
+    return DataError(f"{path.name}: {what} more than {MAX_IDX_BYTES // (1024 * 1024)} MB, far more than "
+                     "any MNIST file (refused)", path)
+
+
 def _read_content(path: Path) -> bytes:
-    """The file's bytes, gunzipped if they start with the gzip magic (names can lie)."""
+    """The file's bytes, gunzipped if they start with the gzip magic (names can lie); at most
+    MAX_IDX_BYTES of either, so a device, a pipe or a gzip bomb costs no more than that."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_IDX_BYTES + 1)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found", path) from None
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror or e}", path) from None
+    if len(raw) > MAX_IDX_BYTES:
+        raise _too_large(path, "the file has")
     if not raw.startswith(_GZIP_MAGIC):
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            content = stream.read(MAX_IDX_BYTES + 1)
+            if len(content) <= MAX_IDX_BYTES:
+                stream.read(1)  # reaches the end of the stream, so its CRC and length are checked
     except (OSError, EOFError, zlib.error, struct.error, ValueError) as e:
         # BadGzipFile (an OSError) for bad CRC/headers, EOFError for a cut-off stream.
         raise DataError(f"{path.name}: corrupt gzip stream ({e})", path) from None
+    if len(content) > MAX_IDX_BYTES:
+        raise _too_large(path, "it expands to")
+    return content
 
 
 def _describe(dims: tuple[int, ...]) -> str:
@@ -198,19 +223,31 @@ def _content_md5(path: Path) -> str:
 
 def _download(url: str, part: Path, label: str, timeout: float, progress: ProgressFn | None,
               cancel: Callable[[], bool] | None) -> None:
+    """Stream `url` into `part`: `timeout` seconds at most for each read, DOWNLOAD_DEADLINE_SECONDS
+    for the whole file, MAX_DOWNLOAD_BYTES at most."""
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE_SECONDS
     request = urllib.request.Request(url, headers={"User-Agent": "digitpad"})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
         length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
+        total = int(length) if length and length.isdigit() and len(length) < 20 else None
+        if total is not None and total > MAX_DOWNLOAD_BYTES:
+            raise DataError(f"{label}: {url} announces {total:,} bytes, far more than an MNIST file "
+                            f"(refused; at most {MAX_DOWNLOAD_BYTES:,})", part)
         done = 0
         if progress:
             progress(label, 0, total)
         while True:
             if cancel is not None and cancel():
                 raise DownloadCancelled(f"{label}: download cancelled", part)
+            if time.monotonic() > deadline:
+                raise DataError(f"{label}: download from {url} took over {DOWNLOAD_DEADLINE_SECONDS // 60} "
+                                "minutes; abandoned", part)
             chunk = response.read(_CHUNK)
             if not chunk:
                 break
+            if done + len(chunk) > MAX_DOWNLOAD_BYTES:
+                raise DataError(f"{label}: {url} sent more than {MAX_DOWNLOAD_BYTES:,} bytes, far more "
+                                "than an MNIST file; abandoned", part)
             out.write(chunk)
             done += len(chunk)
             if progress:
@@ -229,7 +266,12 @@ def fetch_mnist(dest_dir: Path | str, base_url: str = DEFAULT_MIRROR,
     name and simply rerunning completes. `progress(file_name, bytes_done, bytes_total_or_None)`
     and `cancel()` are called from the calling thread between chunks."""
     dest = Path(dest_dir)
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DataError(f"{dest}: is a file, not a folder to download into", dest) from None
+    except OSError as e:
+        raise DataError(f"{dest}: cannot make the folder: {e.strerror or e}", dest) from None
     result = []
     for name in MNIST_FILES:
         if cancel is not None and cancel():

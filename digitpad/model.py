@@ -233,6 +233,18 @@ class LeNet5(nn.Module):
         f6 = SQUASH_A * self._tanh_layers(x)[-1]
         return rbf_penalties(f6, self.prototypes)
 
+    def forward_sliding(self, x: torch.Tensor) -> torch.Tensor:
+        """The paper's space-displacement network (Section VII): on an input 32 px tall and W ≥ 32
+        wide, C1 … C5 are convolutions and slide along it, F6 and the RBF units are applied at
+        every C5 position: N×T×10 penalties, one per 32-px window at a stride of 4 px,
+        T = (W − 28) // 4. The same layers as `_tanh_layers`, without flattening C5."""
+        a, s = SQUASH_A, SQUASH_S
+        t = torch.tanh(self.c1(x, 1.0, s))
+        for layer in (self.s2, self.c3, self.s4, self.c5):
+            t = torch.tanh(layer(t, a, s))
+        f6 = SQUASH_A * torch.tanh(self.f6(t.squeeze(2).transpose(1, 2), a, s))  # N×T×84
+        return rbf_penalties(f6.reshape(-1, f6.shape[-1]), self.prototypes).view(f6.shape[0], f6.shape[1], -1)
+
     def forward_with_internals(self, x: torch.Tensor) -> Internals:
         c1, s2, c3, s4, c5, f6 = (SQUASH_A * t for t in self._tanh_layers(x))
         penalties = rbf_penalties(f6, self.prototypes)

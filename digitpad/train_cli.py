@@ -65,7 +65,7 @@ def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
                  if getattr(args, option, None) is not None}
     if getattr(args, "no_averaging", False):
         overrides["weight_averaging"] = False
-    if getattr(args, "batch_size", None):
+    if getattr(args, "batch_size", None) is not None:  # 0 and -1 are refused by validate(), not silently the default
         sdlm = overrides.get("optimizer", DEFAULTS.optimizer) == "sdlm"
         overrides["sdlm_batch_size" if sdlm else "batch_size"] = args.batch_size
     preset = getattr(args, "preset", None)
@@ -92,15 +92,37 @@ class ProgressBar:
               f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
 
 
+#: More threads than this is a typing mistake, not a machine.
+MAX_THREADS = 1024
+
+
 def run_training(args: argparse.Namespace) -> int:
+    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing and exits 130."""
+    try:
+        return _run_training(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written", file=sys.stderr)
+        return 130
+
+
+def _run_training(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     try:
         config.validate()  # before torch is imported: a bad argument is answered at once
         if args.preset and get_preset(args.preset).fine_tune and args.init is None:
             raise ValueError(f"--preset {args.preset} starts from existing weights: give them with --init WEIGHTS")
+        if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+            raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from digitpad.files import check_output_path
+
+    try:  # now, not after an hour of training
+        check_output_path(args.out)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the checkpoint there: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
@@ -134,9 +156,6 @@ def run_training(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing written", file=sys.stderr)
-        return 130
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1

@@ -3,12 +3,16 @@ defaults, and the GUI's dialog fills them in, before PyTorch has been imported."
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
-from digitpad.architecture import DEFAULT_RUBBISH_J
+from digitpad.architecture import DEFAULT_RUBBISH_J, RUBBISH_J_RANGE
 
 OPTIMIZERS = ("adam", "sdlm")
 LOSSES = ("map", "mse")
+#: Seeds torch's generators take (they take any 64-bit value; 2^63 keeps it signed-safe).
+MAX_SEED = 2**63 - 1
+MAX_EPOCHS = 10_000
 
 #: The paper's η schedule for SDLM: (first pass it applies to, η), passes counted from 1.
 PAPER_ETA_SCHEDULE: tuple[tuple[int, float], ...] = (
@@ -90,8 +94,8 @@ class TrainingConfig:
             raise ValueError(f"unknown optimizer {self.optimizer!r}: use 'adam' or 'sdlm'")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}: use 'map' (eq. 9) or 'mse' (eq. 8)")
-        if self.epochs < 1:
-            raise ValueError("epochs must be at least 1")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"epochs must be at least 1 (and at most {MAX_EPOCHS:,})")
         if self.batch_size < 1 or self.sdlm_batch_size < 1 or self.min_batch_size < 1:
             raise ValueError("the batch size must be at least 1")
         if not 0.0 <= self.warmup_fraction < 1.0:
@@ -102,6 +106,21 @@ class TrainingConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1 (or None for all images)")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"the seed must be from 0 to 2^63 - 1, got {str(self.seed)[:30]}")
+        _positive(self.learning_rate, "the learning rate", 1.0)
+        _positive(self.sdlm_eta_scale, "the η scale", 1000.0)
+        _positive(self.sdlm_warmup_scale, "the η warm-up scale", 1000.0)
+        _positive(self.sdlm_mu, "SDLM's μ", 1000.0)
+        low, high = RUBBISH_J_RANGE
+        if not (math.isfinite(self.rubbish_j) and low < self.rubbish_j <= high):
+            raise ValueError(f"eq. 9's j must be above {low:g} and at most {high:g}, got {self.rubbish_j}")
+        if not (math.isfinite(self.average_decay) and 0 <= self.average_decay < 1):
+            raise ValueError(f"the averaging decay must be in [0, 1), got {self.average_decay}")
+        for name in ("max_shift", "max_scale", "max_squeeze", "max_shear", "max_rotation"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number ≥ 0, got {value}")
 
     def step_batch_size(self, train_images: int) -> int:
         """Images per optimiser step for a data set of `train_images` (see `min_steps`)."""
@@ -117,3 +136,9 @@ class TrainingConfig:
     def from_dict(cls, values: dict) -> TrainingConfig:
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _positive(value: float, what: str, largest: float) -> None:
+    """ValueError unless `value` is a finite number above 0 and at most `largest`."""
+    if not (math.isfinite(value) and 0 < value <= largest):
+        raise ValueError(f"{what} must be a number above 0 and at most {largest:g}, got {value}")

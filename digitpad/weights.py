@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 # atomic_write_bytes lives in digitpad.files (no torch); it stays importable from here.
+from digitpad.architecture import RUBBISH_J_RANGE
 from digitpad.errors import WeightsError
 from digitpad.files import atomic_write_bytes, write_new_file
 from digitpad.model import LeNet5
@@ -42,8 +43,6 @@ MAX_METADATA_ITEMS = 20_000
 MAX_METADATA_DEPTH = 8
 MAX_METADATA_STRING = 4096
 MAX_METADATA_INT = 2**53
-#: eq. 9's constant j: the rubbish class's fixed penalty, comparable with the RBF penalties (0 .. ~620).
-RUBBISH_J_RANGE = (0.0, 1000.0)
 
 
 @dataclass

@@ -365,3 +365,35 @@ def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_
     qt_location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     assert Path(qt_location) == user_data_dir()
     assert str(isolated_user_data) in qt_location  # and it is the test's, not the developer's
+
+
+def test_feature_maps_are_painted_unit_by_unit_and_answer_the_pointer(qtbot, window):
+    """The internals draw each layer as one picture: every unit in its colour, at its place."""
+    from digitpad.gui.colormap import diverging_rgb
+
+    window.internals_dock.show()
+    window.internals_dock.raise_()
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    recognition = window.last_recognition
+    grid = window.internals_panel.grid("c3")
+    qtbot.waitUntil(lambda: grid.isVisible())
+    picture = grid.grab().toImage()
+    ratio = picture.devicePixelRatio()
+    for index, (row, column) in ((0, (0, 0)), (7, (4, 6)), (15, (9, 9))):
+        rect = grid.map_rect(index)
+        x = rect.x() + (column + 0.5) * rect.width() / 10
+        y = rect.y() + (row + 0.5) * rect.height() / 10
+        shown = picture.pixelColor(round(x * ratio), round(y * ratio))
+        expected = diverging_rgb(recognition.c3[index][row, column])
+        assert (shown.red(), shown.green(), shown.blue()) == tuple(int(v) for v in expected)
+
+    centre = grid.map_rect(7).center()
+    tooltip = grid.tooltip_at(QPointF(centre))
+    assert "map 7" in tooltip and "reads S2 maps 1, 2, 3, 4" in tooltip
+    row, column = grid.unit_at(7, QPointF(centre))
+    assert f"({row}, {column}) = {recognition.c3[7][row, column]:+.3f}" in tooltip
+
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=centre)
+    assert window.internals_panel.selected_map() == ("c3", 7)
+    assert grid.highlighted() == 7 and window.internals_panel.c3_table.highlighted() == 7
+    np.testing.assert_array_equal(window.internals_panel.detail.view.values(), recognition.c3[7])

@@ -58,6 +58,7 @@ def test_a_wide_drawing_switches_number_mode_on_and_shows_one_box_per_digit(qtbo
     assert len(mode.overlay.piece_rects()) == 3 and mode.overlay.isVisible()
     assert mode.panel.pieces.count() == 3
     assert [mode.panel.pieces.item(i).text().split(" ")[0] for i in range(3)] == ["4", "2", "7"]
+    assert len(mode.panel.sliding.outputs.digits) > 3  # the swept view along the same number
 
 
 def test_number_mode_can_be_switched_off_by_hand_and_a_single_digit_reads_in_it(qtbot, window):

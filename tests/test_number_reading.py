@@ -180,3 +180,18 @@ def test_recognize_string_prints_one_line_per_input(capsys, tmp_path):
     code, out, _ = run(capsys, "recognize", "--string", "--strokes", drawing)
     assert code == 0
     assert [line.split(" (")[0] for line in out.strip().splitlines()] == [f"{drawing}:1: 42", f"{drawing}:2: 9"]
+
+
+def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(model):
+    import torch
+
+    from digitpad.space_displacement import slide, strokes_strip
+
+    strip = strokes_strip(written([2, 0, 4]))
+    outputs = slide(model, strip)
+    assert strip.shape[0] == 32 and len(outputs.penalties) == (strip.shape[1] - 28) // 4
+    for t in (0, len(outputs.penalties) // 2, len(outputs.penalties) - 1):
+        window = torch.from_numpy(strip[:, 4 * t : 4 * t + 32].copy())[None, None]
+        with torch.no_grad():
+            alone = model(window)[0].numpy()
+        np.testing.assert_allclose(outputs.penalties[t], alone, rtol=1e-3, atol=1e-3)

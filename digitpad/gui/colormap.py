@@ -1,4 +1,4 @@
-"""numpy arrays -> QImages: the diverging colour map for activations, greys for the input.
+"""numpy arrays -> colours: the diverging colour map for activations, greys for the input.
 
 Every layer of LeNet-5 ends in f(a) = 1.7159·tanh(2/3·a), so activations live in ±1.7159.
 One fixed scale for all maps (not per-map normalisation) keeps colours comparable across maps
@@ -33,6 +33,34 @@ def diverging_rgb(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> np.nda
     return _LUT[np.rint(t * (_LUT_SIZE - 1)).astype(np.intp)]
 
 
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """(…, 3) uint8 RGB -> (…) uint32 0xffRRGGBB, the pixels of a QImage.Format_RGB32."""
+    rgb = np.asarray(rgb, np.uint32)
+    return 0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+_LUT_PACKED = pack_rgb(_LUT)
+
+
+def diverging_packed(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> np.ndarray:
+    """`diverging_rgb`, packed as 0xffRRGGBB (one uint32 per value, for `PixelImage`)."""
+    t = np.clip(np.nan_to_num(np.asarray(values, np.float32)), -limit, limit)
+    t = (t + limit) * ((_LUT_SIZE - 1) / (2 * limit))
+    return _LUT_PACKED[np.rint(t).astype(np.intp)]
+
+
+def input_grey(array32: np.ndarray) -> np.ndarray:
+    """The network's input as grey levels: paper (−0.1) white 255, ink (+1.175) black 0."""
+    ink = (np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND)
+    return np.rint(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
+
+
+def input_packed(array32: np.ndarray) -> np.ndarray:
+    """`input_grey` packed as 0xffRRGGBB."""
+    grey = input_grey(array32).astype(np.uint32)
+    return 0xFF000000 | (grey << 16) | (grey << 8) | grey
+
+
 def diverging_colour(value: float, limit: float = ACTIVATION_LIMIT) -> QColor:
     r, g, b = diverging_rgb(np.array([value]), limit)[0]
     return QColor(int(r), int(g), int(b))
@@ -56,9 +84,7 @@ def activation_image(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> QIm
 
 def input_image(array32: np.ndarray) -> QImage:
     """The network's 32×32 input as paper-white / ink-black greys, one pixel per input."""
-    ink = (np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND)
-    grey = np.rint(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
-    return rgb_to_qimage(np.repeat(grey[..., None], 3, axis=2))
+    return rgb_to_qimage(np.repeat(input_grey(array32)[..., None], 3, axis=2))
 
 
 def draw_nearest(painter: QPainter, target: QRectF, image: QImage) -> None:

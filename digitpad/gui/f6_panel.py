@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
     QHelpEvent,
@@ -125,6 +125,8 @@ class Geometry:
 class F6Panel(QWidget):
     """F6's 84 activations compared with the RBF prototypes, and the ten penalties."""
 
+    minimumHeightChanged = Signal()  # its width moved it between "beside" and "above"
+
     def __init__(self, prototypes: np.ndarray | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self._prototypes = np.zeros((10, HEIGHT, WIDTH), np.float32)
@@ -229,6 +231,15 @@ class F6Panel(QWidget):
         return QSize(max(comparison.width(), rows.width()) + 2 * MARGIN,
                      comparison.height() + GAP + rows.height() + 2 * MARGIN)
 
+    def minimum_height_for_width(self, width: int) -> int:
+        """The least height that shows all ten rows at `width`: less when the comparison fits
+        beside the rows (at ≥ 7 px per unit) than when it must go above them."""
+        rows = self._rows_minimum()
+        side_cell = (width - 2 * MARGIN - GAP - rows.width() - 40 - 2 * GAP) / (3 * WIDTH)
+        if side_cell >= 7:
+            return max(self._comparison_size(7).height(), rows.height()) + 2 * MARGIN
+        return self.minimumSizeHint().height()
+
     def sizeHint(self) -> QSize:
         comparison, rows = self._comparison_size(7), self._rows_minimum()
         return QSize(comparison.width() + GAP + rows.width() + 60 + 2 * MARGIN,
@@ -298,6 +309,10 @@ class F6Panel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._geometry = None
         self._static = None
+        needed = self.minimum_height_for_width(self.width())
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)  # all ten rows, whatever the width
+            self.minimumHeightChanged.emit()
         super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from digitpad.gui.colormap import input_image
+from digitpad.gui.colormap import input_image, input_packed
 from digitpad.gui.pixel_view import PixelView
 from digitpad.preprocess import BACKGROUND, INK, INPUT_SIZE
 
@@ -43,7 +43,7 @@ class InputView(QWidget):
 
     def set_array(self, array32: np.ndarray | None) -> None:
         self._array = None if array32 is None else np.array(array32, np.float32)
-        self.pixels.set_image(None if array32 is None else input_image(array32), self._array)
+        self.pixels.set_packed(None if array32 is None else input_packed(self._array), self._array)
 
     def array(self) -> np.ndarray | None:
         return self._array

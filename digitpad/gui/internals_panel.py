@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QShowEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from digitpad.gui.colormap import activation_image, diverging_rgb, rgb_to_qimage
+from digitpad.gui.colormap import diverging_packed
 from digitpad.gui.f6_panel import ColourScale
+from digitpad.gui.map_grid import MapGrid
 from digitpad.gui.pixel_view import PixelView
 from digitpad.architecture import C3_TABLE
 
@@ -52,6 +53,10 @@ def layer_maps(recognition: Recognition, spec: LayerSpec) -> np.ndarray:
 
 def describe_range(values: np.ndarray) -> str:
     return f"min {values.min():+.3f} · max {values.max():+.3f} · mean {values.mean():+.3f}"
+
+
+def range_lines(values: np.ndarray) -> str:
+    return f"min {values.min():+.3f}\nmax {values.max():+.3f}\nmean {values.mean():+.3f}"
 
 
 class C3TableView(QWidget):
@@ -131,9 +136,13 @@ class MapDetail(QWidget):
         self.view.setFixedSize(DETAIL_SIDE + 4, DETAIL_SIDE + 4)
         self.title = QLabel("Hover or click a map to see it here", self)
         self.title.setWordWrap(True)
-        self.range = QLabel("", self)
-        self.range.setWordWrap(True)
+        # Three lines of fixed size: a label whose size can change makes the whole panel lay
+        # itself out again, on every recognition (that cost more than painting every map).
+        self.range = QLabel(range_lines(np.full(1, -1.7159)), self)
         self.range.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint = self.range.sizeHint()
+        self.range.setFixedSize(hint.width() + self.range.fontMetrics().horizontalAdvance("00"), hint.height())
+        self.range.setText("")
         text = QVBoxLayout()
         text.addWidget(self.title)
         text.addWidget(self.range)
@@ -150,9 +159,9 @@ class MapDetail(QWidget):
             self.view.set_image(None)
             self.range.setText("")
             return
-        self.view.set_image(activation_image(values), values)
+        self.view.set_packed(diverging_packed(values), values)
         self.view.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.3f}")
-        self.range.setText(describe_range(values))
+        self.range.setText(range_lines(values))
 
 
 class InternalsPanel(QScrollArea):
@@ -162,7 +171,7 @@ class InternalsPanel(QScrollArea):
         super().__init__(parent)
         self._recognition: Recognition | None = None
         self._stale = False
-        self._tiles: dict[str, list[PixelView]] = {}
+        self.grids: dict[str, MapGrid] = {}
         self._selected: tuple[str, int] | None = None
         self._hovered: tuple[str, int] | None = None
 
@@ -178,21 +187,12 @@ class InternalsPanel(QScrollArea):
             title = QLabel(self._title_html(spec), body)
             self.section_titles[spec.name] = title
             layout.addWidget(title)
-            grid = QGridLayout()
-            grid.setSpacing(3)
-            tiles = []
-            for index in range(spec.maps):
-                tile = PixelView(QSize(spec.shape[1], spec.shape[0]), spec.cell, body)
-                tile.setCursor(Qt.CursorShape.PointingHandCursor)
-                tile.clicked.connect(lambda name=spec.name, i=index: self.select_map(name, i))
-                tile.hovered.connect(lambda inside, name=spec.name, i=index: self._hover(name, i, inside))
-                tile.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.3f}")
-                tile.set_tooltip_source(lambda name=spec.name, i=index: self.map_tooltip(name, i))
-                grid.addWidget(tile, index // spec.per_row, index % spec.per_row)
-                tiles.append(tile)
-            grid.setColumnStretch(spec.per_row, 1)
-            self._tiles[spec.name] = tiles
-            layout.addLayout(grid)
+            grid = MapGrid(spec.maps, QSize(spec.shape[1], spec.shape[0]), spec.cell, spec.per_row, body)
+            grid.clicked.connect(lambda i, name=spec.name: self.select_map(name, i))
+            grid.hovered.connect(lambda i, name=spec.name: self._hover(name, i))
+            grid.tooltip = lambda i, name=spec.name: self.map_tooltip(name, i)
+            self.grids[spec.name] = grid
+            layout.addWidget(grid, 0, Qt.AlignmentFlag.AlignLeft)
             if spec.name == "c3":
                 self.c3_table = C3TableView(body)
                 layout.addWidget(self.c3_table, 0, Qt.AlignmentFlag.AlignLeft)
@@ -222,26 +222,23 @@ class InternalsPanel(QScrollArea):
     # ---- content ---------------------------------------------------------------------------
     def show_recognition(self, recognition: Recognition | None) -> None:
         # This runs on every mouse move while drawing. While the panel is hidden (a closed dock,
-        # or the tab behind the F6 panel) the ~170 tiles are left stale and brought up to date
-        # when it is shown or read.
+        # or the tab behind the F6 panel) the maps are left stale and brought up to date when it
+        # is shown or read.
         self._recognition = recognition
         self._stale = True
         if self.isVisibleTo(self.window()) or self.window() is self:
             self._refresh_tiles()
 
     def _refresh_tiles(self) -> None:
-        # One vectorised colour mapping per layer; per-map tooltips are written when asked for.
+        # One vectorised colour mapping per layer, written into the layer's image in place;
+        # per-map tooltips are written when asked for.
         self._stale = False
         for spec in LAYERS:
-            tiles = self._tiles[spec.name]
             if self._recognition is None:
-                for tile in tiles:
-                    tile.set_image(None)
+                self.grids[spec.name].set_maps(None)
                 continue
             maps = layer_maps(self._recognition, spec)
-            colours = diverging_rgb(maps)
-            for index, tile in enumerate(tiles):
-                tile.set_image(rgb_to_qimage(colours[index]), maps[index])
+            self.grids[spec.name].set_maps(diverging_packed(maps), maps)
         self._refresh_detail()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -252,21 +249,24 @@ class InternalsPanel(QScrollArea):
     def select_map(self, layer: str, index: int) -> None:
         """Keep one map in the detail view (clicking it again releases it)."""
         self._selected = None if self._selected == (layer, index) else (layer, index)
-        for name, tiles in self._tiles.items():
-            for i, tile in enumerate(tiles):
-                tile.set_selected(self._selected == (name, i))
+        for name, grid in self.grids.items():
+            grid.set_highlighted(self._selected[1] if self._selected and self._selected[0] == name else -1)
         self._refresh_detail()
 
     def selected_map(self) -> tuple[str, int] | None:
         return self._selected
 
-    def tiles(self, layer: str) -> list[PixelView]:
+    def grid(self, layer: str) -> MapGrid:
+        """The layer's maps, up to date."""
         if self._stale:
             self._refresh_tiles()
-        return list(self._tiles[layer])
+        return self.grids[layer]
 
-    def _hover(self, layer: str, index: int, inside: bool) -> None:
-        self._hovered = (layer, index) if inside else None
+    def _hover(self, layer: str, index: int) -> None:
+        hovered = (layer, index) if index >= 0 else None
+        if hovered is None and self._hovered is not None and self._hovered[0] != layer:
+            return  # leaving one layer's maps after entering another's
+        self._hovered = hovered
         self._refresh_detail()
 
     def _map_title(self, layer: str, index: int) -> str:

@@ -36,6 +36,7 @@ from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import build_canvas_toolbar, build_status_labels, create_actions
+from digitpad.gui.window_layout import WindowLayout
 from digitpad.preprocess import EmptyDrawing, render_strokes
 
 if TYPE_CHECKING:
@@ -48,9 +49,6 @@ log = logging.getLogger(__name__)
 
 #: While the pen moves, recognise at most this often (ms); on release, at once.
 RECOGNITION_INTERVAL_MS = 35
-DEFAULT_SIZE = (1280, 800)
-#: Logical pixels of screen width below which the internals are tabbed with F6 at first start.
-SIDE_BY_SIDE_WIDTH = 1240
 
 
 def scrollable(widget: QWidget) -> QScrollArea:
@@ -160,20 +158,15 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.input_dock = self._dock("Network input · 32×32", "inputDock", self.input_view, "&Input 32×32")
+        # The input scrolls when a big zoom does not fit; F6 never scrolls (gui/window_layout.py).
+        self.input_dock = self._dock("Network input · 32×32", "inputDock", scrollable(self.input_view),
+                                     "&Input 32×32")
         self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
         self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
                                          "I&nternals Panel")
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
-        self.splitDockWidget(self.input_dock, self.internals_dock, Qt.Orientation.Horizontal)
-        self.splitDockWidget(self.input_dock, self.f6_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.input_dock, self.internals_dock], [400, 430], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.input_dock, self.f6_dock], [260, 480], Qt.Orientation.Vertical)
-        if self.screen().availableGeometry().width() < SIDE_BY_SIDE_WIDTH:
-            # Too narrow for canvas + two dock columns (a laptop, or 200 % scaling): the
-            # internals share the F6 dock's place as a tab instead of squeezing everything.
-            self.tabifyDockWidget(self.f6_dock, self.internals_dock)
-            self.f6_dock.raise_()
+        self.window_layout = WindowLayout(self, self.input_dock, self.f6_dock, self.internals_dock,
+                                          self.input_view, self.f6_panel)
+        self.window_layout.arrange_default()
 
     def _build_menus(self) -> None:
         a = self.window_actions
@@ -200,6 +193,10 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
                               self.input_dock.toggleViewAction()])
         view_menu.addActions([self.number_mode.action, self.number_mode.dock.toggleViewAction()])
+        self.reset_layout_action = QAction("&Reset Layout", self)
+        self.reset_layout_action.setStatusTip("Default window size and panel arrangement, every panel shown")
+        self.reset_layout_action.triggered.connect(self.window_layout.reset)
+        view_menu.addAction(self.reset_layout_action)
         view_menu.addSeparator()
         view_menu.addActions([a.zoom_in, a.zoom_out])
         zoom_menu = view_menu.addMenu("Input &Zoom")
@@ -332,6 +329,7 @@ class MainWindow(QMainWindow):
         self.input_view.set_zoom(zoom)
         self.zoom_actions[zoom].setChecked(True)
         self.settings.setValue(keys.INPUT_ZOOM, zoom)
+        self.window_layout.fit_soon()  # the input takes what the zoom needs, F6 the rest
 
     def step_input_zoom(self, steps: int) -> None:
         index = ZOOM_LEVELS.index(self.input_view.zoom()) if self.input_view.zoom() in ZOOM_LEVELS else 0
@@ -363,16 +361,7 @@ class MainWindow(QMainWindow):
         self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width))
         self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
-        # ~1280×800, but never larger than the screen (a laptop, or 200 % scaling on 1080p).
-        available = self.screen().availableGeometry()
-        self.resize(min(DEFAULT_SIZE[0], int(available.width() * 0.96)),
-                    min(DEFAULT_SIZE[1], int(available.height() * 0.92)))
-        geometry = s.value(keys.GEOMETRY)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = s.value(keys.WINDOW_STATE)
-        if state is not None:
-            self.restoreState(state)
+        self.window_layout.restore(s, keys.GEOMETRY, keys.WINDOW_STATE)  # each part only if valid here
         self.f6_dock.setVisible(show_f6)
         self.internals_dock.setVisible(show_internals)
 
@@ -380,8 +369,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.setValue(keys.PEN_WIDTH, self.drawing.pen_width)
         s.setValue(keys.INPUT_ZOOM, self.input_view.zoom())
-        s.setValue(keys.GEOMETRY, self.saveGeometry())
-        s.setValue(keys.WINDOW_STATE, self.saveState())
+        self.window_layout.save(s, keys.GEOMETRY, keys.WINDOW_STATE)
         s.setValue(keys.SHOW_F6, self.f6_dock.isVisibleTo(self))
         s.setValue(keys.SHOW_INTERNALS, self.internals_dock.isVisibleTo(self))
         s.sync()

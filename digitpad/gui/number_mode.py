@@ -32,9 +32,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +49,7 @@ from digitpad.samples import SampleError
 if TYPE_CHECKING:
     from digitpad.gui.main_window import MainWindow
     from digitpad.number_reading import NumberReader, NumberReading
+    from digitpad.space_displacement import SlidingOutputs
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +69,16 @@ class NumberReadingWorker(Worker):
         super().__init__()
         self.reader, self.strokes = reader, strokes
 
-    def work(self) -> tuple[list, NumberReading | None]:
+    def work(self) -> tuple[list, NumberReading | None, SlidingOutputs | None]:
         from digitpad.preprocess import EmptyDrawing
+        from digitpad.space_displacement import slide, strokes_strip
 
         try:
-            return self.strokes, self.reader.read_strokes(self.strokes)
+            reading = self.reader.read_strokes(self.strokes)
+            sliding = slide(self.reader.model, strokes_strip(self.strokes))
         except EmptyDrawing:
-            return self.strokes, None
+            return self.strokes, None, None
+        return self.strokes, reading, sliding
 
 
 def piece_strokes(reading: NumberReading, index: int) -> list[list[tuple[float, float]]]:
@@ -153,6 +159,41 @@ class PieceList(QListWidget):
         super().keyPressEvent(event)
 
 
+class SlidingView(QWidget):
+    """The space-displacement view: the number as a 32-px strip with, under every 4th pixel, the
+    digit LeNet-5 answers for the 32-px window centred there (faint when its penalty is high)."""
+
+    ZOOM = 3
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.outputs: SlidingOutputs | None = None
+        self.setToolTip("LeNet-5 swept along the number (C5 is a convolution, so one pass gives its answer "
+                        "for every 32-pixel window, 4 pixels apart): the paper's space-displacement "
+                        "network. Bold digits have a penalty under 8. This network was trained on single "
+                        "centred digits, so it also answers between digits.")
+        self.setMinimumHeight(32 * self.ZOOM + 24)
+
+    def show_outputs(self, outputs: SlidingOutputs | None) -> None:
+        self.outputs = outputs
+        width = 0 if outputs is None else outputs.strip.shape[1] * self.ZOOM
+        self.setMinimumWidth(width)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.outputs is None:
+            return
+        painter = QPainter(self)
+        z = self.ZOOM
+        strip = input_image(self.outputs.strip)
+        painter.drawImage(QRectF(0, 0, strip.width() * z, strip.height() * z), strip)
+        best = self.outputs.penalties.min(axis=1)
+        for centre, digit, penalty in zip(self.outputs.centres, self.outputs.digits, best):
+            colour = QColor(_ACCEPTED if penalty < 8 else QColor(170, 170, 170))
+            painter.setPen(colour)
+            painter.drawText(QRectF(centre * z - 10, 32 * z + 2, 20, 20), Qt.AlignmentFlag.AlignCenter, str(digit))
+
+
 class NumberPanel(QWidget):
     """The reading of the number: its text, how sure, and each piece's input with digit and penalty."""
 
@@ -171,14 +212,26 @@ class NumberPanel(QWidget):
                                "panels; type a digit to correct it (it is kept as one of your samples).")
         hint = QLabel("Click a piece to look inside; type a digit to correct it.", self)
         hint.setWordWrap(True)
+        self.sliding = SlidingView(self)
+        sliding_title = QLabel("Swept along the number (the paper's space-displacement view):", self)
+        sliding_title.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.summary)
         layout.addWidget(self.pieces, 1)
         layout.addWidget(hint)
+        layout.addWidget(sliding_title)
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.sliding)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFixedHeight(self.sliding.minimumHeight() + 20)
+        layout.addWidget(scroll)
 
-    def show_reading(self, reading: NumberReading | None, message: str = "") -> None:
+    def show_reading(self, reading: NumberReading | None, message: str = "",
+                     sliding: SlidingOutputs | None = None) -> None:
         self.pieces.clear()
+        self.sliding.show_outputs(sliding if reading is not None else None)
         if reading is None:
             self.summary.setText(message)
             return
@@ -294,20 +347,20 @@ class NumberMode(QObject):
         self._job.done.connect(self._on_job_done, Qt.ConnectionType.QueuedConnection)
         self._job.start()
 
-    def _on_read(self, result: tuple[list, NumberReading | None]) -> None:
-        strokes, reading = result
+    def _on_read(self, result: tuple[list, NumberReading | None, SlidingOutputs | None]) -> None:
+        strokes, reading, sliding = result
         if self.active and strokes == self.drawing.strokes():  # not stale
-            self._show(reading)
+            self._show(reading, sliding=sliding)
 
     def _on_job_done(self) -> None:
         if self._pending:
             self._pending = False
             self._refresh()
 
-    def _show(self, reading: NumberReading | None, message: str = "") -> None:
+    def _show(self, reading: NumberReading | None, message: str = "", sliding: SlidingOutputs | None = None) -> None:
         self.reading = reading
         self.overlay.show_reading(reading)
-        self.panel.show_reading(reading, message)
+        self.panel.show_reading(reading, message, sliding)
         self.readingShown.emit(reading)
 
     def select_piece(self, index: int) -> None:

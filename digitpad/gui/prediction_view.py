@@ -61,9 +61,11 @@ class RankingStrip(QWidget):
             else:
                 digit.setText("·")
                 penalty.setText("")
-            font = QFont(digit.font())
-            font.setBold(place == 0 and bool(ranking))
-            digit.setFont(font)
+            bold = place == 0 and bool(ranking)
+            if digit.font().bold() != bold:  # setFont lays the strip out again, even with the same font
+                font = QFont(digit.font())
+                font.setBold(bold)
+                digit.setFont(font)
             # The three best at full strength; the rest faded, they are rarely worth reading.
             digit.setEnabled(place < 3 or not ranking)
 
@@ -100,6 +102,12 @@ class PredictionView(QFrame):
         caption = QLabel("Ranking by RBF penalty (lower is better)", self)
         caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
+        # Two lines each, whatever they say: the panel keeps one height between the empty and
+        # the result states, so the canvas above it never jumps.
+        for label in (self.verdict, self.detail):
+            label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 2)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
         right = QVBoxLayout()
         right.setSpacing(4)
         right.addWidget(self.verdict)
@@ -113,6 +121,8 @@ class PredictionView(QFrame):
         layout.addWidget(self.digit_label)
         layout.addLayout(right, 1)
         self.show_recognition(None)
+        # A bold winner in the ranking is a pixel taller than the empty dots: fix the height once.
+        self.setFixedHeight(self.sizeHint().height() + 4)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()

@@ -115,7 +115,10 @@ def build_status_labels(bar: QStatusBar) -> StatusLabels:
     labels = StatusLabels(QLabel("", bar), QLabel("", bar), QLabel("Recognition: —", bar))
     labels.device.setToolTip("Where the network runs (Model → Device)")
     labels.timing.setToolTip("Time the last recognition took: rendering the 32×32 and the forward pass")
-    labels.timing.setMinimumWidth(labels.timing.fontMetrics().horizontalAdvance("Recognition: 000.0 ms") + 6)
+    # A fixed size: a label whose size changes makes the status bar (and the window with it)
+    # lay out and repaint again, and this one changes on every recognition.
+    labels.timing.setFixedSize(labels.timing.fontMetrics().horizontalAdvance("Recognition: 000.0 ms") + 6,
+                               labels.timing.sizeHint().height())
     labels.timing.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     for widget in (labels.device, labels.weights, labels.timing):
         bar.addPermanentWidget(widget)
