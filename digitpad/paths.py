@@ -17,6 +17,14 @@ MNIST_ENV = "DIGITPAD_MNIST"
 #: Environment variable overriding the user's data directory (weights, samples, logs, MNIST).
 DATA_HOME_ENV = "DIGITPAD_HOME"
 
+#: Base names of the four MNIST files; on disk each is `<name>` or `<name>.gz`.
+MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,13 +55,28 @@ def user_data_dir() -> Path:
     return base / APP_NAME
 
 
+def shipped_mnist_dir() -> Path:
+    """The MNIST test set and a 5,000-image training slice shipped with digitpad (for the tests
+    and quick tries; resources/mnist/README.md)."""
+    return resource_path("mnist")
+
+
+def has_mnist(folder: Path) -> bool:
+    """Whether `folder` holds the four MNIST files (`.gz` or raw; their content is checked on load)."""
+    return all((folder / f"{name}.gz").is_file() or (folder / name).is_file() for name in MNIST_FILES)
+
+
 def default_mnist_dir() -> Path:
-    """Where MNIST is looked for: $DIGITPAD_MNIST, else the checkout's ../shared/data/mnist,
-    else the user's data directory (where `digitpad fetch-data` puts it)."""
+    """Where MNIST is looked for, first match wins: $DIGITPAD_MNIST, the checkout's
+    ../shared/data/mnist, the user's data directory (where `digitpad fetch-data` puts it) when
+    the files are there, else the test set and training slice shipped in resources/mnist."""
     override = os.environ.get(MNIST_ENV)
     if override:  # made absolute now, so a later change of working directory cannot break it
         return Path(override).expanduser().resolve()
     shared = _REPO_ROOT.parent / "shared" / "data" / "mnist"
     if shared.is_dir():
         return shared
-    return user_data_dir() / "mnist"
+    downloaded = user_data_dir() / "mnist"
+    if has_mnist(downloaded) or not has_mnist(shipped_mnist_dir()):
+        return downloaded
+    return shipped_mnist_dir()

@@ -51,12 +51,17 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
                         help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
                              "~7%% of each epoch)")
+    parser.add_argument("--negatives", type=int, default=None, metavar="N",
+                        help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
+                             "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
+                             f"(default {DEFAULTS.negatives})")
 
 
 #: Command-line options that set a TrainingConfig field of the same meaning.
 _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
-                   "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit"}
+                   "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
+                   "negatives": "negatives"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -88,8 +93,12 @@ class ProgressBar:
 
     def epoch(self, e) -> None:
         self.stream.write("\n")
+        rejection = ("" if e.negatives_rejected is None else
+                     f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
+                     f"test digits rejected {100 * e.digits_rejected:.2f}%")
         print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
-              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}, {e.seconds:.1f} s",
+              flush=True)
 
 
 #: More threads than this is a typing mistake, not a machine.
@@ -126,7 +135,7 @@ def _run_training(args: argparse.Namespace) -> int:
 
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
-    from digitpad.paths import default_mnist_dir
+    from digitpad.paths import default_mnist_dir, shipped_mnist_dir
     from digitpad.training_run import RetrainRequest, load_run_data, run_training
     from digitpad.weights import load_checkpoint, save_checkpoint
 
@@ -152,6 +161,9 @@ def _run_training(args: argparse.Namespace) -> int:
           f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
           f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
+    if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
+        print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
+              "`digitpad fetch-data` downloads all 60,000 images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()
     try:

@@ -1,4 +1,6 @@
-"""Shared fixtures. MNIST is found through $DIGITPAD_MNIST (default: ../shared/data/mnist)."""
+"""Shared fixtures. MNIST is found as the app finds it (digitpad.paths.default_mnist_dir):
+$DIGITPAD_MNIST, ../shared/data/mnist, the user's download, else the test set and training
+slice shipped in resources/mnist, so a fresh clone needs nothing else."""
 
 from __future__ import annotations
 
@@ -18,6 +20,19 @@ def mnist_dir():
     if not (path / "t10k-images-idx3-ubyte.gz").exists() and not (path / "t10k-images-idx3-ubyte").exists():
         pytest.fail(f"MNIST not found in {path}: set DIGITPAD_MNIST to the folder with the IDX files")
     return path
+
+
+@pytest.fixture
+def mnist_served(mnist_dir, monkeypatch):
+    """`mnist_dir`, for tests that serve it as a download mirror. fetch_mnist accepts only the
+    published checksums; when mnist_dir is the 5,000-image training slice shipped in
+    resources/mnist (a fresh clone), the table is pointed at the slice's for the training files."""
+    from digitpad import data
+    from digitpad.paths import shipped_mnist_dir
+
+    if mnist_dir.resolve() == shipped_mnist_dir().resolve():
+        monkeypatch.setattr(data, "KNOWN_MD5", {**data.KNOWN_MD5, **data.SHIPPED_SLICE_MD5})
+    return mnist_dir
 
 
 @pytest.fixture(autouse=True, scope="session")

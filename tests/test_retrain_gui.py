@@ -214,7 +214,8 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
     assert outcome.metrics["extra_repeat"] >= 1
 
 
-def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_dir, isolated_user_data):
+def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_served, isolated_user_data):
+    mnist_dir = mnist_served
     dialog = window.model_dialogs.open_retrain()
     source = dialog.source
     source.folder.setText(str(isolated_user_data / "nowhere"))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLine
 
 from digitpad.gui.background import BackgroundJob
 from digitpad.gui.download_worker import DownloadWorker
-from digitpad.paths import default_mnist_dir, user_data_dir
+from digitpad.paths import default_mnist_dir, shipped_mnist_dir, user_data_dir
 
 
 def mnist_present(folder: Path) -> bool:
@@ -75,9 +75,14 @@ class MnistSourceBox(QGroupBox):
             widget.setEnabled(not locked)
 
     def refresh(self) -> None:
-        self.status.setText("MNIST files found (checksums are verified when training starts)"
-                            if mnist_present(self.data_dir())
-                            else "MNIST not found in this folder: choose another or download it")
+        if not mnist_present(self.data_dir()):
+            text = "MNIST not found in this folder: choose another or download it"
+        elif self.data_dir().resolve() == shipped_mnist_dir().resolve():
+            text = ("The sample shipped with digitpad: only 5,000 training images. "
+                    "Download MNIST for all 60,000.")
+        else:
+            text = "MNIST files found (checksums are verified when training starts)"
+        self.status.setText(text)
         self.changed.emit()
 
     def _choose_folder(self) -> None:
