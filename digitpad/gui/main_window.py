@@ -25,6 +25,7 @@ from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
+from digitpad.gui.explain_views import Explanations
 from digitpad.gui.f6_panel import F6Panel
 from digitpad.gui.image_io import ImageFiles
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
@@ -122,6 +123,9 @@ class MainWindow(QMainWindow):
         self.number_mode = NumberMode(self)
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
+        # Why it decided (gui/explain_views.py): attribution dock and overlay, explorer, unit trace.
+        self.explanations = Explanations(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
@@ -197,6 +201,8 @@ class MainWindow(QMainWindow):
         self.reset_layout_action.setStatusTip("Default window size and panel arrangement, every panel shown")
         self.reset_layout_action.triggered.connect(self.window_layout.reset)
         view_menu.addAction(self.reset_layout_action)
+        view_menu.addSeparator()
+        view_menu.addActions(self.explanations.actions())
         view_menu.addSeparator()
         view_menu.addActions([a.zoom_in, a.zoom_out])
         zoom_menu = view_menu.addMenu("Input &Zoom")
@@ -381,4 +387,5 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
         self.number_mode.shutdown()
+        self.explanations.shutdown()
         super().closeEvent(event)
