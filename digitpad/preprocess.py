@@ -19,7 +19,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
@@ -58,7 +58,7 @@ _NOISE_FLOOR = 0.03  # image ink weaker than this (of the peak) is paper or JPEG
 
 Point = tuple[float, float]
 Stroke = Sequence[Point]
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image]
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | Image.Image
 
 
 class EmptyDrawing(ValueError):

@@ -4,11 +4,10 @@ import pytest
 import torch
 from torch.func import functional_call, jacrev
 
+from digitpad.datasets import TensorDataset, mnist_dataset
 from digitpad.model import LeNet5, squash
 from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.datasets import TensorDataset, mnist_dataset
-from digitpad.training import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
-                               warmup_cosine)
+from digitpad.training import TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train, warmup_cosine
 
 CPU = torch.device("cpu")
 
@@ -93,6 +92,7 @@ def test_distortion_with_zero_ranges_is_the_identity_and_keeps_the_background(mn
     assert torch.allclose(moved[:, :, 0, :], torch.tensor(-0.1))  # the border stays paper
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_with_a_seed(mnist_small):
     data = first(mnist_small, 500, 200)
     config = TrainingConfig(epochs=1, distort=True, seed=7)
@@ -105,6 +105,7 @@ def test_training_is_deterministic_with_a_seed(mnist_small):
     assert not torch.equal(c.model.f6.weight, a.model.f6.weight)
 
 
+@pytest.mark.slow
 def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
     torch.manual_seed(5)
     expected = torch.rand(3)
@@ -135,6 +136,7 @@ def test_cancel_stops_training_and_raises(mnist_small):
     assert len(calls) == 3
 
 
+@pytest.mark.slow
 def test_initial_state_is_used_and_not_modified(mnist_small):
     torch.manual_seed(0)
     start = LeNet5().state_dict()
@@ -146,6 +148,7 @@ def test_initial_state_is_used_and_not_modified(mnist_small):
 
 
 @pytest.mark.parametrize(("warmup_patterns", "second_pass_scale"), [(60_000, 0.2), (200, 2.5)])
+@pytest.mark.slow
 def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, second_pass_scale):
     # 200 images a pass: the second pass starts after 200 patterns, still inside a 60,000-pattern
     # warm-up, so it keeps the damped η; with a 200-pattern warm-up it gets the full scale.
@@ -157,6 +160,7 @@ def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, secon
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
+@pytest.mark.slow
 def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
     train_set, test_set = mnist_small
     config = TrainingConfig(epochs=3, batch_size=32, distort=False) if optimizer == "adam" else \

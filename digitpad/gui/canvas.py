@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import (QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen,
-                           QTabletEvent)
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.drawing import Change, Drawing, Point
