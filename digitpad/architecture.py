@@ -11,6 +11,8 @@ SQUASH_A = 1.7159
 SQUASH_S = 2.0 / 3.0
 #: The rubbish-class constant j of eq. 9 (any j > 0 works; larger j makes "not a digit" rarer).
 DEFAULT_RUBBISH_J = 20.0
+#: The label of a negative pattern (not a digit) in a training set: eq. 9's rubbish class.
+NEGATIVE_LABEL = -1
 #: The j digitpad accepts (from a checkpoint or an argument): above 0, and comparable with the RBF
 #: penalties (0 … about 620); beyond that the rubbish class could never win.
 RUBBISH_J_RANGE = (0.0, 1000.0)

@@ -60,7 +60,7 @@ def _print_result(result, label: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False), flush=True)
         return
-    verdict = "not a digit" if result.rejected else str(result.digit)
+    verdict = str(result.digit) if result.reason is None and not result.unsure else result.explanation()
     print(f"{label}: {verdict} (digit {result.digit}, penalty {penalties[result.digit]:.2f}; "
           f"runner-up {result.runner_up}, penalty {penalties[result.runner_up]:.2f}; "
           f"rubbish {result.rubbish:.3f})", flush=True)
@@ -105,6 +105,23 @@ def parse_strokes_record(record) -> list[list[tuple[float, float]]]:
     return parsed
 
 
+def parse_canvas(record) -> tuple[float, float] | None:
+    """A record's optional "canvas": [width, height] (how big the canvas was, for "too small")."""
+    canvas = record.get("canvas") if isinstance(record, dict) else None
+    if canvas is None:
+        return None
+    try:
+        if (not isinstance(canvas, list) or len(canvas) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in canvas)):
+            raise ValueError
+        width, height = float(canvas[0]), float(canvas[1])
+    except (ValueError, OverflowError):
+        raise ValueError('"canvas" must be [width, height], two positive numbers') from None
+    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
+        raise ValueError('"canvas" must be [width, height], two positive numbers')
+    return width, height
+
+
 def _preview(value) -> str:
     try:
         return json.dumps(value)[:40]
@@ -114,10 +131,15 @@ def _preview(value) -> str:
 
 def parse_strokes_line(line: str | bytes) -> list[list[tuple[float, float]]]:
     """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
+    return parse_drawing_line(line)[0]
+
+
+def parse_drawing_line(line: str | bytes) -> tuple[list[list[tuple[float, float]]], tuple[float, float] | None]:
+    """One JSON Lines record → (its strokes, its "canvas" size or None); ValueError if malformed."""
     from digitpad.jsonlines import decode_line
 
-    return parse_strokes_record(decode_line(line.encode("utf-8", "surrogateescape") if isinstance(line, str)
-                                            else line))
+    record = decode_line(line.encode("utf-8", "surrogateescape") if isinstance(line, str) else line)
+    return parse_strokes_record(record), parse_canvas(record)
 
 
 def _strokes_source(path: Path):
@@ -137,12 +159,12 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from digitpad.preprocess import EmptyDrawing, ImageError
 
     recognizer = _load_recognizer(args.weights, args.device)
-    read_image, read_strokes, show = recognizer.recognize_image, recognizer.recognize_strokes, _print_result
+    read_image, show, reader = recognizer.recognize_image, _print_result, None
     if args.string:  # whole numbers: segmentation by recognition
         from digitpad.number_reading import NumberReader
 
         reader = NumberReader(recognizer.model, recognizer.device)
-        read_image, read_strokes, show = reader.read_image, reader.read_strokes, _print_reading
+        read_image, show = reader.read_image, _print_reading
     failures = 0
     for image in args.images:
         label = shown(image)
@@ -162,7 +184,9 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                         continue
                     label = f"{shown(args.strokes)}:{number}"
                     try:
-                        show(read_strokes(parse_strokes_line(raw)), label, args.json)
+                        strokes, canvas = parse_drawing_line(raw)
+                        show(reader.read_strokes(strokes) if reader else
+                             recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
                     except EmptyDrawing:
                         failures += 1
                         _print_failure(label, "empty drawing: no strokes with finite points", args.json)
@@ -331,11 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=cmd_gui)
 
     recognize = commands.add_parser("recognize", help="recognise digits in image files or stroke drawings",
-                                    description="Print, per input, the digit, its penalty and the runner-up.")
+                                    description="Print, per input, the digit, its penalty and the runner-up, "
+                                                "or why there is none: not a digit, not sure, too small.")
     recognize.add_argument("images", nargs="*", metavar="IMAGE", help="image files (PNG, JPEG, BMP, …)")
     recognize.add_argument("--strokes", type=Path, metavar="FILE",
                            help='JSON Lines, one drawing per line: {"strokes": [[[x, y], ...], ...]} '
-                                "(canvas pixels, y down); '-' reads standard input")
+                                '(canvas pixels, y down), optionally with "canvas": [width, height] for '
+                                "the too-small check (default: from (0, 0) to the furthest point); "
+                                "'-' reads standard input")
     recognize.add_argument("--string", action="store_true",
                            help="read each input as a whole number of one or more digits (segmentation by "
                                 'recognition); with --json: {"text", "digits": [{"digit", "penalty", "box", '

@@ -42,6 +42,7 @@ class OpenedImage:
     input: np.ndarray
     caption: str
     preview: object = None
+    too_small: bool = False  # its ink was a speck (preprocess.image_ink_too_small)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from torch import nn
 
 # The paper's constants live in a torch-free module (the GUI draws with them before torch is
 # loaded); they are imported from here too, by sdlm, training and the tests.
-from digitpad.architecture import C3_TABLE, DEFAULT_RUBBISH_J, SQUASH_A, SQUASH_S
+from digitpad.architecture import C3_TABLE, DEFAULT_RUBBISH_J, NEGATIVE_LABEL, SQUASH_A, SQUASH_S
 from digitpad.prototypes import load_prototypes
 
 
@@ -161,15 +161,24 @@ def rubbish_posterior(penalties: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> 
 
 
 def map_loss(penalties: torch.Tensor, labels: torch.Tensor, j: float = DEFAULT_RUBBISH_J) -> torch.Tensor:
-    """Eq. 9: mean of y_D + log(e^{−j} + Σ_i e^{−y_i}) — pulls the right penalty down, the others up."""
-    correct = penalties.gather(1, labels.view(-1, 1)).squeeze(1)
+    """Eq. 9: mean of y_D + log(e^{−j} + Σ_i e^{−y_i}) — pulls the right penalty down, the others up.
+
+    A negative pattern (label NEGATIVE_LABEL) has no correct class among the ten: its loss is the
+    rubbish term alone, log(e^{−j} + Σ_i e^{−y_i}), which pushes every penalty up until the
+    rubbish class's e^{−j} dominates (it is −log of the rubbish posterior, minus the constant j).
+    """
+    digit = labels != NEGATIVE_LABEL
+    correct = penalties.gather(1, torch.where(digit, labels, 0).view(-1, 1)).squeeze(1)
     rubbish = torch.full_like(penalties[:, :1], -j)
     competition = torch.logsumexp(torch.cat([rubbish, -penalties], dim=1), dim=1)
-    return (correct + competition).mean()
+    return (torch.where(digit, correct, 0.0) + competition).mean()
 
 
 def mse_loss(penalties: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Eq. 8: the mean penalty of the correct class (works only because the prototypes are fixed)."""
+    """Eq. 8: the mean penalty of the correct class (works only because the prototypes are fixed).
+    It has no rubbish class, so it cannot learn from negatives: they are refused."""
+    if bool((labels == NEGATIVE_LABEL).any()):
+        raise ValueError("eq. 8 (loss 'mse') has no rubbish class: train with negatives only with 'map'")
     return penalties.gather(1, labels.view(-1, 1)).mean()
 
 

@@ -4,7 +4,7 @@ The paper's MNIST recipe (LeCun et al. 1998, Section III.A): the ink's bounding 
 so its longer side is 20 px (aspect ratio kept, anti-aliased), the result is placed in a 28×28
 field so that its centre of mass is at the field's centre, the field is extended to 32×32 with
 background, and grey levels map to background = -0.1 .. ink = 1.175. Strokes and images share
-`_normalise_ink` so a drawn digit and a loaded one go through exactly the same steps.
+`normalise_ink` so a drawn digit and a loaded one go through exactly the same steps.
 
 Centre-of-mass convention: pixel *index* coordinates (pixel i covers [i-0.5, i+0.5]). Real
 MNIST digits have their centre of mass in [13.5, 14.5] in those coordinates, i.e. MNIST shifted
@@ -61,6 +61,24 @@ Stroke = Sequence[Point]
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | Image.Image
 
 
+#: A drawing whose strokes span less than this fraction of the canvas's shorter side is "too
+#: small to read": a click, a tremor, a dot. 6 % is 26 px on the default 440 px canvas; the
+#: smallest digit in the tests' drawings spans 60 px (14 %), a click spans 0 and a tremor a few px.
+MIN_DRAWING_FRACTION = 0.06
+#: An image's ink is a speck below this span (pixels, after reduction to at most _WORK_SIDE)...
+MIN_IMAGE_INK_SPAN = 6
+#: ...or below this much ink (sum of ink levels, i.e. pixels of full ink).
+MIN_IMAGE_INK_MASS = 8.0
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """A network input and whether the ink it came from was too small to read."""
+
+    array: np.ndarray  # (32, 32) float32, −0.1 … 1.175
+    too_small: bool = False
+
+
 class EmptyDrawing(ValueError):
     """There is no ink: no strokes, only invalid points, or a blank/uniform image."""
 
@@ -92,8 +110,9 @@ class Placement:
                          self.scale * offset_y + self.offset_y)
 
 
-def _normalise_ink(ink: np.ndarray) -> np.ndarray:
-    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32."""
+def normalise_ink(ink: np.ndarray) -> np.ndarray:
+    """Grey ink image (float, 0 = paper, 1 = ink, any size) -> normalised (32, 32) float32: the one
+    normalisation of drawings, images, parts of images (segmentation) and generated negatives."""
     return normalise_ink_placed(ink)[0]
 
 
@@ -267,16 +286,21 @@ def _grey(im: Image.Image) -> np.ndarray:
 def image_to_array(source: ImageSource) -> np.ndarray:
     """An image file, its bytes or a PIL image -> normalised (32, 32) float32 in [-0.1, 1.175].
 
-    Dark-on-light and light-on-dark both work (the border's median is taken as paper). Raises
-    ImageError for anything unreadable or over MAX_IMAGE_PIXELS, EmptyDrawing for a blank image.
+    Dark-on-light and light-on-dark both work (see `prepare_image`). Raises ImageError for
+    anything unreadable or over MAX_IMAGE_PIXELS, EmptyDrawing for a blank image.
     """
-    return _normalise_ink(image_ink(source).ink)
+    return prepare_image(source).array
 
 
-def normalise_ink(ink: np.ndarray) -> np.ndarray:
-    """Grey ink (0 = paper, 1 = ink, any size) -> the normalised (32, 32) input, as for a whole
-    drawing or image: for callers that cut an image into parts (digitpad.segmentation)."""
-    return _normalise_ink(ink)
+def prepare_image(source: ImageSource) -> PreparedInput:
+    """An image -> its network input, and whether its ink is too small to read.
+
+    Paper and ink are told apart by the whole image's histogram (`find_paper`), not by its
+    border, so a digit that touches one or all four edges (a tight crop, a scan normalised to
+    fill its box) is read like any other. Raises like `image_to_array`.
+    """
+    ink = image_ink(source).ink
+    return PreparedInput(normalise_ink(ink), image_ink_too_small(ink))
 
 
 @dataclass
@@ -311,18 +335,95 @@ def image_ink(source: ImageSource) -> InkImage:
     finally:
         if ours:
             im.close()
-    border = np.concatenate([g[0], g[-1], g[1:-1, 0], g[1:-1, -1]])
-    paper = float(np.median(border))
-    # Paper lighter than the average pixel means dark ink on light paper.
-    ink = paper - g if paper > g.mean() else g - paper
+    if float(np.ptp(g)) < 2 / 255:
+        raise EmptyDrawing(f"{name}: the image is blank")
+    paper, light_paper, spread = find_paper(g)
+    ink = paper - g if light_paper else g - paper
     peak = float(ink.max())
     if peak < 2 / 255:
         raise EmptyDrawing(f"{name}: the image is blank")
     ink = np.clip(ink / peak, 0.0, 1.0)  # faint pencil counts as full ink, like MNIST's scans
-    noise = 3 * float(np.median(np.abs(border - paper))) / peak
+    noise = 3 * spread / peak
     ink[ink < _NOISE_FLOOR + noise] = 0.0
-    log.debug("%s: %dx%d, paper %.3f, noise %.3f", name, w, h, paper, noise)
+    log.debug("%s: %dx%d, paper %.3f (%s), noise %.3f", name, w, h, paper, "light" if light_paper else "dark",
+              noise)
     return InkImage(ink, max(w, h) / max(ink.shape))
+
+
+def find_paper(grey: np.ndarray) -> tuple[float, bool, float]:
+    """(paper level, whether the paper is the lighter side, the paper's spread) of an image.
+
+    Otsu's threshold splits the grey levels into the two groups that are most distinct. Which
+    group is paper is voted, the first clear vote (over 60 %) deciding: the four corners (a
+    tenth of the shorter side each), then the whole border, then the whole image. Corners first
+    because a digit cropped to its ink (a scan normalised to fill its box) touches all four
+    edges, often with more ink than paper along them, yet rarely fills a corner. The paper's
+    level is its group's median over the whole image, its spread the median absolute deviation
+    (noise, JPEG ringing).
+    """
+    threshold = otsu_threshold(grey)
+    light = grey > threshold
+    h, w = light.shape
+    k = max(1, min(h, w) // 10)
+    corners = np.concatenate([light[:k, :k].ravel(), light[:k, -k:].ravel(), light[-k:, :k].ravel(),
+                              light[-k:, -k:].ravel()])
+    border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
+    light_paper = bool(light.mean() >= 0.5)
+    for share in (corners.mean(), border.mean()):
+        if abs(share - 0.5) > 0.1:
+            light_paper = bool(share > 0.5)
+            break
+    paper_pixels = grey[light] if light_paper else grey[~light]
+    paper = float(np.median(paper_pixels))
+    return paper, light_paper, float(np.median(np.abs(paper_pixels - paper)))
+
+
+def otsu_threshold(grey: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold of grey levels in [0, 1]: the level maximising the between-group variance."""
+    counts, edges = np.histogram(grey, bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(counts)
+    weight_high = weight_low[-1] - weight_low
+    mass_low = np.cumsum(counts * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_low = mass_low / weight_low
+        mean_high = (mass_low[-1] - mass_low) / weight_high
+        between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    between = np.nan_to_num(between, nan=-1.0)
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def image_ink_too_small(ink: np.ndarray) -> bool:
+    """True when an image's ink (0..1, paper 0) is a speck: spanning fewer than
+    MIN_IMAGE_INK_SPAN pixels, or less than MIN_IMAGE_INK_MASS pixels' worth of full ink."""
+    rows = np.flatnonzero(ink.max(axis=1) > _INK_EPS)
+    cols = np.flatnonzero(ink.max(axis=0) > _INK_EPS)
+    if rows.size == 0:
+        return True
+    span = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    return bool(span < MIN_IMAGE_INK_SPAN or float(ink.sum()) < MIN_IMAGE_INK_MASS)
+
+
+def drawing_too_small(strokes: Iterable[Stroke], canvas_size: tuple[float, float] | None = None) -> bool:
+    """True when the drawing's ink spans less than MIN_DRAWING_FRACTION of the canvas's shorter side.
+
+    The span is the longer side of the strokes' bounding box (the pen not counted, so a click is
+    0 whatever the pen). Screen-independent: only the ratio to the canvas matters. Without a
+    `canvas_size` the canvas is taken to reach from (0, 0) to the furthest point drawn (what a
+    stroke file in canvas pixels implies). Raises EmptyDrawing when there are no points.
+    """
+    parts = _clean_strokes(strokes)
+    if not parts:
+        raise EmptyDrawing("no strokes with finite points")
+    points = np.concatenate(parts)
+    span = float((points.max(axis=0) - points.min(axis=0)).max())
+    if canvas_size is None:
+        shorter = float(np.maximum(points.max(axis=0), 0.0).min())
+    else:
+        shorter = float(min(canvas_size))
+    if not (math.isfinite(shorter) and shorter > 0) or not math.isfinite(span):
+        return False  # no usable canvas to compare with: judge the drawing by its shape alone
+    return span < MIN_DRAWING_FRACTION * shorter
 
 
 def mnist_to_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:

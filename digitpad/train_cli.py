@@ -41,13 +41,17 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
                         help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
                              "~7%% of each epoch)")
+    parser.add_argument("--negatives", type=int, default=DEFAULTS.negatives, metavar="N",
+                        help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
+                             "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
+                             f"(default {DEFAULTS.negatives})")
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
     config = TrainingConfig(epochs=args.epochs, optimizer=args.optimizer, learning_rate=args.lr,
                             sdlm_eta_scale=args.eta_scale, loss=args.loss, rubbish_j=args.rubbish_j,
                             distort=args.distort, weight_averaging=not args.no_averaging, seed=args.seed,
-                            device=args.device, train_limit=args.limit)
+                            device=args.device, train_limit=args.limit, negatives=args.negatives)
     if args.batch_size is not None:  # 0 and -1 are refused by validate(), not silently the default
         if args.optimizer == "sdlm":
             config.sdlm_batch_size = args.batch_size
@@ -72,8 +76,12 @@ class ProgressBar:
 
     def epoch(self, e) -> None:
         self.stream.write("\n")
+        rejection = ("" if e.negatives_rejected is None else
+                     f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
+                     f"test digits rejected {100 * e.digits_rejected:.2f}%")
         print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
-              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}), {e.seconds:.1f} s", flush=True)
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}, {e.seconds:.1f} s",
+              flush=True)
 
 
 #: More threads than this is a typing mistake, not a machine.

@@ -19,14 +19,21 @@ import torch
 import torch.nn.functional as F
 
 # Kept importable from here: the data sets, the config and the errors are part of what train() takes.
-from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset  # noqa: F401
+from digitpad.architecture import NEGATIVE_LABEL
+from digitpad.datasets import (  # noqa: F401
+    TensorDataset, extra_repeat, mix_datasets, mnist_dataset, negatives_dataset)
 from digitpad.errors import TrainingCancelled
 from digitpad.model import LeNet5, map_loss, mse_loss
 from digitpad.preprocess import BACKGROUND
 from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.training_config import PAPER_ETA_SCHEDULE, TrainingConfig, sdlm_eta  # noqa: F401
+from digitpad.training_config import (  # noqa: F401
+    PAPER_ETA_SCHEDULE, VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
+from digitpad.verdict import REJECT_THRESHOLD
 
 log = logging.getLogger(__name__)
+
+#: Held-out negatives (validation seed) whose rejection is reported after every epoch.
+REJECTION_CHECK_NEGATIVES = 1000
 
 
 @dataclass
@@ -49,6 +56,10 @@ class EpochResult:
     test_total: int
     seconds: float
     learning_rate: float
+    # With negatives: the share of held-out negatives (validation seed) rejected as "not a
+    # digit", and of test digits wrongly rejected, at verdict.REJECT_THRESHOLD.
+    negatives_rejected: float | None = None
+    digits_rejected: float | None = None
 
 
 @dataclass
@@ -94,13 +105,26 @@ def random_affine(x: torch.Tensor, config: TrainingConfig, generator: torch.Gene
 
 @torch.no_grad()
 def evaluate(model: LeNet5, data: TensorDataset, batch_size: int = 2000) -> tuple[int, torch.Tensor]:
-    """(errors, predictions) of `model` on `data`; prediction = the class with the smallest penalty."""
+    """(errors, predictions) of `model` on `data`; prediction = the class with the smallest penalty.
+    Only digits count as errors: a negative (NEGATIVE_LABEL) has no right digit to miss."""
     model.eval()
     if len(data) == 0:
         return 0, data.labels.new_zeros(0)
     predictions = torch.cat([model(data.inputs[i:i + batch_size]).argmin(1)
                              for i in range(0, len(data), batch_size)])
-    return int((predictions != data.labels).sum()), predictions
+    wrong = (predictions != data.labels) & (data.labels != NEGATIVE_LABEL)
+    return int(wrong.sum()), predictions
+
+
+@torch.no_grad()
+def rejection_rate(model: LeNet5, inputs: torch.Tensor, batch_size: int = 2000) -> float:
+    """The share of `inputs` whose rubbish posterior is over verdict.REJECT_THRESHOLD ("not a digit")."""
+    model.eval()
+    if len(inputs) == 0:
+        return 0.0
+    rubbish = torch.cat([model.forward_with_internals(inputs[i:i + batch_size]).rubbish
+                         for i in range(0, len(inputs), batch_size)])
+    return float((rubbish > REJECT_THRESHOLD).float().mean())
 
 
 class WeightAverage:
@@ -232,6 +256,11 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     config.validate()
     if len(train_set) == 0:
         raise ValueError("no training images")
+    held_out_negatives = None
+    if config.negatives:
+        train_set = mix_datasets(train_set, negatives_dataset(config.negatives, config.seed, should_cancel), 1)
+        held_out_negatives = negatives_dataset(REJECTION_CHECK_NEGATIVES, VALIDATION_NEGATIVES_SEED,
+                                               should_cancel).inputs.to(device)
     model = LeNet5(rubbish_j=config.rubbish_j, generator=torch.Generator().manual_seed(config.seed))
     if initial_state is not None:
         model.load_state_dict(initial_state)
@@ -270,11 +299,15 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         train_loss = float(total_loss) / batches
         if not math.isfinite(train_loss):
             raise FloatingPointError(f"training diverged in epoch {epoch} (loss {train_loss})")
+        rejected = {}
         with strategy.evaluation_weights():
             errors, _ = evaluate(model, test_set)
+            if held_out_negatives is not None:
+                rejected = {"negatives_rejected": rejection_rate(model, held_out_negatives),
+                            "digits_rejected": rejection_rate(model, test_set.inputs)}
         epoch_result = EpochResult(epoch, config.epochs, train_loss, errors / max(1, len(test_set)), errors,
                                    len(test_set), time.perf_counter() - epoch_started,
-                                   strategy.optimizer.param_groups[0]["lr"])
+                                   strategy.optimizer.param_groups[0]["lr"], **rejected)
         result.history.append(epoch_result)
         log.info("epoch %d/%d: loss %.4f, test error %.2f%%", epoch, config.epochs, train_loss,
                  100 * epoch_result.test_error)
@@ -284,4 +317,3 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     result.seconds = time.perf_counter() - started
     model.eval()
     return result
-

@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass
 
 from digitpad.architecture import DEFAULT_RUBBISH_J, RUBBISH_J_RANGE
 
+#: Seeds of the negatives kept out of training: validation (choosing j and the thresholds) and
+#: test (benchmarks/rejection.py). A training run with negatives refuses them as its seed.
+VALIDATION_NEGATIVES_SEED = 1_000_001
+TEST_NEGATIVES_SEED = 2_000_001
+HELD_OUT_NEGATIVE_SEEDS = (VALIDATION_NEGATIVES_SEED, TEST_NEGATIVES_SEED)
+
 OPTIMIZERS = ("adam", "sdlm")
 LOSSES = ("map", "mse")
 #: Seeds torch's generators take (they take any 64-bit value; 2^63 keeps it signed-safe).
@@ -71,6 +77,10 @@ class TrainingConfig:
     max_shear: float = 0.3              # horizontal shear (x += k·y)
     max_rotation: float = 0.0           # degrees; the paper used none
     seed: int = 0
+    # Negative patterns (digitpad.negatives: letters, symbols, scribbles) mixed into the training
+    # set with the rubbish class as their target (eq. 9's rubbish term alone), so the network
+    # learns to say "not a digit". 0 = none. Generated from `seed`.
+    negatives: int = 0
     device: str | None = None
     # Applied when the data are loaded (digitpad.training_run), never by train() itself, so the
     # personal samples mixed in after the limit are never cut off.
@@ -87,6 +97,12 @@ class TrainingConfig:
             raise ValueError(f"epochs must be at least 1 (and at most {MAX_EPOCHS:,})")
         if self.batch_size < 1 or self.sdlm_batch_size < 1 or self.min_batch_size < 1:
             raise ValueError("the batch size must be at least 1")
+        if self.negatives < 0:
+            raise ValueError("negatives must be 0 (none) or more")
+        if self.negatives and self.loss != "map":
+            raise ValueError("negatives need eq. 9's rubbish class: use loss 'map'")
+        if self.negatives and self.seed in HELD_OUT_NEGATIVE_SEEDS:
+            raise ValueError(f"seed {self.seed} makes the held-out negatives: train with another seed")
         for name in ("train_limit", "test_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:

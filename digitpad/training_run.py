@@ -16,6 +16,8 @@ Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
 | `fine_tuned`, `initial_weights` | started from existing weights; their file when known |
 | `extra_samples`, `extra_repeat`, `extra_checksum`, `extra_file` | the user's samples mixed in |
 | `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
+| `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
+| | held-out ones (validation seed) and of test digits rejected as "not a digit" |
 
 Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
 `weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).
@@ -181,6 +183,9 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
                "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
                            for e in result.history],
                "train_images": data.mnist_images, "fine_tuned": request.fine_tune}
+    if last.negatives_rejected is not None:
+        metrics.update(negatives=request.config.negatives, negatives_rejected=last.negatives_rejected,
+                       digits_rejected=last.digits_rejected)
     if request.fine_tune and request.initial_weights:
         metrics["initial_weights"] = request.initial_weights
     if test_errors_before is not None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.cli import main, parse_strokes_line
+from digitpad.cli import main, parse_drawing_line, parse_strokes_line
 from digitpad.data import load_mnist
 
 
@@ -54,9 +54,11 @@ def test_recognize_json_gives_one_object_per_input_in_order(capsys, digit_pngs):
     assert code == 0
     assert [r["digit"] for r in records] == labels
     for r in records:
-        assert set(r) == {"digit", "penalties", "rubbish", "rejected"}
+        assert set(r) == {"digit", "penalties", "rubbish", "rejected", "unsure", "runner_up", "reason"}
         assert len(r["penalties"]) == 10 and r["digit"] == int(np.argmin(r["penalties"]))
-        assert r["rejected"] is False and 0 <= r["rubbish"] < 0.5
+        assert r["rejected"] is False and 0 <= r["rubbish"] < 0.5 and r["reason"] is None
+        assert r["runner_up"] == int(np.argsort(r["penalties"], kind="stable")[1])
+        assert isinstance(r["unsure"], bool)
 
 
 def _one_and_seven():
@@ -87,6 +89,29 @@ def test_a_bad_strokes_line_is_reported_and_the_others_still_run(capsys, tmp_pat
     assert f"{path}:3: stroke 0, point 0" in err
     assert f"{path}:4: empty drawing" in err
     assert "Traceback" not in err
+
+
+def test_a_click_is_too_small_in_json_and_in_words(capsys, tmp_path):
+    one, _ = _one_and_seven()
+    click = {"strokes": [[[120, 80], [121, 80]]], "canvas": [440, 440]}
+    small_one = {"strokes": [[[20, 5], [19, 25]]], "canvas": [400, 300]}  # 20 px: 6.7 % of 300
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (one, click, small_one)) + "\n")
+    code, out, err = run(capsys, "recognize", "--json", "--strokes", path)
+    records = [json.loads(line) for line in out.strip().splitlines()]
+    assert code == 0, err
+    assert [r["reason"] for r in records] == [None, "too small", None]
+    assert [r["rejected"] for r in records] == [False, True, False]
+    code, out, _ = run(capsys, "recognize", "--strokes", path)
+    lines = out.strip().splitlines()
+    assert lines[0].startswith(f"{path}:1: 1 (digit 1, ")
+    assert lines[1].startswith(f"{path}:2: Too small — draw bigger (digit ")
+
+
+def test_a_bad_canvas_is_reported_on_its_line():
+    with pytest.raises(ValueError, match="canvas"):
+        parse_drawing_line('{"strokes": [[[1, 2]]], "canvas": [0, 100]}')
+    assert parse_drawing_line('{"strokes": [[[1, 2]]], "canvas": [300, 200]}')[1] == (300.0, 200.0)
 
 
 @pytest.mark.parametrize("line, phrase", [

@@ -7,6 +7,7 @@ still training), $DIGITPAD_GUI_TEST_WEIGHTS may name another checkpoint; otherwi
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from pathlib import Path
 
@@ -134,7 +135,32 @@ def test_a_rejected_drawing_says_not_a_digit_instead_of_guessing(qtbot, window):
     assert doubtful.rejected
     window.prediction_view.show_recognition(doubtful)
     assert window.prediction_view.shown_digit() is None
-    assert "Not a digit?" in window.prediction_view.verdict_text()
+    assert "Not a digit: every penalty is high" in window.prediction_view.verdict_text()
+
+
+@pytest.mark.parametrize("stroke", [
+    [(120.0, 80.0)],                                              # a stray click
+    [(200.0, 150.0), (203.0, 151.0), (201.0, 154.0), (204.0, 152.0)],  # a tremor of a few pixels
+    [(300.0 + 2 * math.cos(a / 3), 100.0 + 2 * math.sin(a / 3)) for a in range(30)],  # a dot, circled
+])
+def test_a_stray_mark_says_too_small_instead_of_a_digit(qtbot, window, stroke):
+    window.drawing.add_stroke(stroke)
+    result = window.recognize_now()
+    assert result.reason == "too small"
+    assert window.prediction_view.shown_digit() is None
+    assert "Too small — draw bigger" in window.prediction_view.verdict_text()
+
+
+def test_a_near_tie_says_not_sure_and_shows_both(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    tie = dataclasses.replace(window.last_recognition, rubbish=0.0, penalties=np.array(
+        [4.6, 30.0, 28.0, 27.0, 35.0, 26.0, 24.0, 33.0, 4.9, 25.0], np.float32))
+    assert tie.unsure
+    window.prediction_view.show_recognition(tie)
+    window.f6_panel.show_recognition(tie)
+    assert "Not sure:</b> 0 or 8?" in window.prediction_view.verdict_text()
+    assert window.prediction_view.shown_digit() is None and window.prediction_view.shown_text() == "0?"
+    assert window.f6_panel.winner() == 0 and window.f6_panel.near_tie()
 
 
 # ---- the F6 panel -----------------------------------------------------------------------------------
@@ -397,3 +423,13 @@ def test_feature_maps_are_painted_unit_by_unit_and_answer_the_pointer(qtbot, win
     assert window.internals_panel.selected_map() == ("c3", 7)
     assert grid.highlighted() == 7 and window.internals_panel.c3_table.highlighted() == 7
     np.testing.assert_array_equal(window.internals_panel.detail.view.values(), recognition.c3[7])
+
+
+def test_the_ranking_strip_lists_all_ten_classes_best_first_with_whole_penalties(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    recognition = window.last_recognition
+    strip = window.prediction_view.ranking
+    assert strip.digits() == list(recognition.ranking) and strip.digits()[0] == 7
+    assert strip.penalty_texts() == [f"{recognition.penalties[c]:.0f}" for c in recognition.ranking]
+    window.drawing.clear()
+    assert strip.digits() == [] and strip.penalty_texts() == []

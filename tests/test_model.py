@@ -5,17 +5,9 @@ import math
 import pytest
 import torch
 
-from digitpad.model import (
-    C3_TABLE,
-    LeNet5,
-    count_parameters,
-    map_loss,
-    mse_loss,
-    pick_device,
-    rbf_penalties,
-    rubbish_posterior,
-    squash,
-)
+from digitpad.architecture import NEGATIVE_LABEL
+from digitpad.model import (C3_TABLE, LeNet5, count_parameters, map_loss, mse_loss, pick_device,
+                            rbf_penalties, rubbish_posterior, squash)
 
 
 @pytest.fixture
@@ -151,6 +143,25 @@ def test_map_loss_matches_equation_9_by_hand():
                + (2.0 + math.log(math.exp(-j) + math.exp(-3) + math.exp(-0.5) + math.exp(-2)))) / 2
     assert map_loss(penalties, labels, j).item() == pytest.approx(by_hand, rel=1e-6)
     assert mse_loss(penalties, labels).item() == pytest.approx((1.0 + 2.0) / 2)
+
+
+def test_the_loss_of_a_negative_is_the_rubbish_term_alone_by_hand():
+    # j = 0 and ten penalties of ln 10: e^{−j} = 1 and Σ e^{−y_i} = 10 · 1/10 = 1.
+    penalties = torch.full((2, 10), math.log(10.0), requires_grad=True)
+    labels = torch.tensor([NEGATIVE_LABEL, 3])
+    loss = map_loss(penalties, labels, j=0.0)
+    negative, digit = math.log(1 + 1), math.log(10.0) + math.log(1 + 1)  # log(e^0 + 1); y_3 + the same
+    assert loss.item() == pytest.approx((negative + digit) / 2, rel=1e-6)
+    loss.backward()
+    # The negative's gradient pushes every penalty up: ∂/∂y_i = −e^{−y_i} / 2 = −0.05, halved by the mean.
+    torch.testing.assert_close(penalties.grad[0], torch.full((10,), -0.025))
+    assert penalties.grad[1, 3] > 0  # the digit's own penalty is pulled down
+    assert map_loss(penalties[:1], labels[:1], j=0.0).item() == pytest.approx(negative, rel=1e-6)
+
+
+def test_eq_8_refuses_negatives_it_cannot_learn_from():
+    with pytest.raises(ValueError, match="rubbish"):
+        mse_loss(torch.ones(2, 10), torch.tensor([NEGATIVE_LABEL, 1]))
 
 
 def test_rubbish_posterior_matches_its_definition():

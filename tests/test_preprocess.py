@@ -18,15 +18,20 @@ import pytest
 import torch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from digitpad.preprocess import (
     BACKGROUND,
     INK,
     INPUT_SIZE,
+    MIN_DRAWING_FRACTION,
     EmptyDrawing,
     ImageError,
+    drawing_too_small,
+    find_paper,
     image_to_array,
+    otsu_threshold,
+    prepare_image,
     mnist_to_input,
     render_strokes,
     to_tensor,
@@ -430,3 +435,109 @@ def test_to_tensor_makes_a_batch_of_one():
     assert np.array_equal(t[0, 0].numpy(), arr)
     with pytest.raises(ValueError):
         to_tensor(np.zeros((28, 28)))
+
+
+# ----------------------------------------------------------------------------- tight crops, too small
+
+
+def _tight(image, edges):
+    """`image` cropped so that its ink touches the named edges ("left", "top", "right", "bottom")."""
+    ink = np.asarray(image.convert("L")) < 128
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    box = [max(cols[0] - 20, 0), max(rows[0] - 20, 0), min(cols[-1] + 21, image.width),
+           min(rows[-1] + 21, image.height)]
+    for edge, index, value in (("left", 0, cols[0]), ("top", 1, rows[0]), ("right", 2, cols[-1] + 1),
+                               ("bottom", 3, rows[-1] + 1)):
+        if edge in edges:
+            box[index] = value
+    return image.crop(box)
+
+
+EDGE_SETS = [("left",), ("top", "right"), ("left", "top", "bottom"), ("left", "top", "right", "bottom")]
+
+
+@pytest.mark.parametrize("edges", EDGE_SETS, ids=lambda e: f"{len(e)}-edges")
+@pytest.mark.parametrize("digit", [0, 7])
+def test_a_digit_touching_the_image_edges_is_read_like_the_uncropped_one(digit, edges):
+    # A bold digit cropped to its ink: along the edges it touches, ink is most of the border.
+    image = draw_image(DIGITS[digit], width=40)
+    ref = image_to_array(image)
+    cropped = image_to_array(_tight(image, edges))
+    assert np.abs(cropped - ref).mean() < 0.02
+    assert ink_box(cropped) == ink_box(ref)
+    light_on_dark = image_to_array(ImageOps.invert(_tight(image, edges)))
+    np.testing.assert_allclose(light_on_dark, cropped, atol=1e-6)
+
+
+def test_mnist_digits_cropped_to_their_ink_are_read_in_both_polarities(mnist_test):
+    # A scan normalised to fill its box: the crop touches all four edges, often with more ink
+    # than paper along them (a bold 0). The border's median took such ink for paper.
+    images, _ = mnist_test
+    for image in images[:300]:
+        rows, cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
+        crop = image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        ref = image_to_array(Image.fromarray(255 - image))
+        for tight in (Image.fromarray(255 - crop), Image.fromarray(crop)):  # dark on light, light on dark
+            assert np.abs(image_to_array(tight) - ref).mean() < 0.02
+
+
+def test_a_noisy_photo_cropped_to_its_digit_is_read():
+    rng = np.random.default_rng(0)
+    clean = _tight(draw_image(DIGITS[0], width=40, ink=60, paper=200), EDGE_SETS[-1])
+    noisy = np.clip(np.asarray(clean, np.float64) + rng.normal(0, 12, (clean.height, clean.width)), 0, 255)
+    arr = image_to_array(Image.fromarray(noisy.astype(np.uint8)))
+    ref = image_to_array(draw_image(DIGITS[0], width=40))
+    # A few noise specks survive (as they do in an uncropped noisy photo: 0.12 there); the digit is whole.
+    assert np.abs(arr - ref).mean() < 0.1
+    assert ink_box(arr) == ink_box(ref)
+
+
+def test_a_transparent_png_cropped_to_its_digit_is_read(tmp_path):
+    image = _tight(draw_image(DIGITS[7], width=40), EDGE_SETS[-1])
+    rgba = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    rgba.putalpha(ImageOps.invert(image))
+    arr = image_to_array(_save(rgba, tmp_path / "tight.png"))
+    np.testing.assert_allclose(arr, image_to_array(image), atol=1e-6)
+
+
+def test_the_paper_is_the_larger_side_of_otsus_threshold():
+    grey = np.full((40, 40), 0.9)
+    grey[10:30, 18:22] = 0.2  # a dark bar: ink
+    paper, light_paper, spread = find_paper(grey)
+    assert (paper, light_paper, spread) == (pytest.approx(0.9), True, 0.0)
+    assert 0.2 <= otsu_threshold(grey) < 0.9
+    assert find_paper(1 - grey)[:2] == (pytest.approx(0.1), False)
+
+
+@pytest.mark.parametrize("canvas,too_small", [((200, 300), False), ((600, 800), True)])
+def test_a_small_drawing_is_too_small_on_a_big_canvas_only(canvas, too_small):
+    # The same 20 px scrawl: 10 % of a 200 px canvas's shorter side, 3.3 % of a 600 px one.
+    strokes = transform(DIGITS[7], 0.1, 50, 50)
+    assert drawing_too_small(strokes, canvas) is too_small
+    # Screen-independent: the same drawing and canvas at twice the pixels give the same answer.
+    assert drawing_too_small(transform(strokes, 2.0), (2 * canvas[0], 2 * canvas[1])) is too_small
+
+
+def test_the_threshold_is_a_fraction_of_the_canvas_shorter_side():
+    side = 500
+    limit = MIN_DRAWING_FRACTION * side
+    assert drawing_too_small([_line((10, 10), (10, 10 + 0.9 * limit), 5)], (side, 3 * side))
+    assert not drawing_too_small([_line((10, 10), (10, 10 + 1.1 * limit), 5)], (side, 3 * side))
+    assert drawing_too_small([[(120.0, 80.0)]], (440, 440)), "a click"
+    assert not drawing_too_small(DIGITS[1], (440, 440))
+    # Without a canvas size: from (0, 0) to the furthest point.
+    assert drawing_too_small([[(300.0, 300.0), (302.0, 301.0)]])
+    assert not drawing_too_small(DIGITS[1])
+    with pytest.raises(EmptyDrawing):
+        drawing_too_small([])
+
+
+def test_an_image_whose_ink_is_a_speck_is_too_small_and_a_digit_is_not():
+    speck = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(speck).ellipse((140, 140, 143, 143), fill=0)
+    assert prepare_image(speck).too_small
+    digit = prepare_image(draw_image(DIGITS[1]))
+    assert not digit.too_small
+    np.testing.assert_array_equal(digit.array, image_to_array(draw_image(DIGITS[1])))
+    # A 28 px image with a 13 px digit, as small as MNIST's own, is not a speck.
+    assert not prepare_image(draw_image(transform(DIGITS[2], 0.1), size=28, width=2)).too_small

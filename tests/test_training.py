@@ -1,13 +1,18 @@
 """The training engine: SDLM's Hessian, determinism, progress, cancel, distortions, learning."""
 
+import math
+
 import pytest
 import torch
 from torch.func import functional_call, jacrev
 
-from digitpad.datasets import TensorDataset, mnist_dataset
+from digitpad.architecture import NEGATIVE_LABEL
+from digitpad.datasets import TensorDataset, mnist_dataset, negatives_dataset
 from digitpad.model import LeNet5, squash
 from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.training import TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train, warmup_cosine
+from digitpad.training import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
+                               warmup_cosine)
+from digitpad.training_config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")
 
@@ -179,6 +184,30 @@ def test_unknown_optimizer_and_loss_are_refused(mnist_small):
         train(TrainingConfig(loss="hinge"), *first(mnist_small, 10, 10), CPU)
     with pytest.raises(ValueError, match="epochs"):
         train(TrainingConfig(epochs=0), *first(mnist_small, 10, 10), CPU)
+
+
+@pytest.mark.slow
+def test_negatives_are_mixed_in_and_only_digits_count_as_errors(mnist_small):
+    train_set, test_set = first(mnist_small, 300, 200)
+    config = TrainingConfig(epochs=1, batch_size=32, negatives=100, seed=4)
+    seen = []
+    result = train(config, train_set, test_set, CPU, on_batch=seen.append, progress_every=1)
+    assert seen[-1].batches == math.ceil(400 / config.step_batch_size(400))  # the negatives were in the epoch
+    last = result.history[-1]
+    assert 0.0 <= last.negatives_rejected <= 1.0 and 0.0 <= last.digits_rejected <= 1.0
+    # Errors are counted on digits only: a data set with negatives has as many errors as its digits.
+    mixed = TensorDataset(torch.cat([test_set.inputs, negatives_dataset(50, 9).inputs]),
+                          torch.cat([test_set.labels, torch.full((50,), NEGATIVE_LABEL)]))
+    assert evaluate(result.model, mixed)[0] == evaluate(result.model, test_set)[0]
+    assert train(config, train_set, test_set, CPU).history[-1].train_loss == last.train_loss  # repeatable
+
+
+def test_negatives_need_eq_9_and_keep_the_held_out_seeds_out(mnist_small):
+    data = first(mnist_small, 10, 10)
+    with pytest.raises(ValueError, match="rubbish"):
+        train(TrainingConfig(negatives=10, loss="mse"), *data, CPU)
+    with pytest.raises(ValueError, match="held-out"):
+        train(TrainingConfig(negatives=10, seed=VALIDATION_NEGATIVES_SEED), *data, CPU)
 
 
 @pytest.mark.slow

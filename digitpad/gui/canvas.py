@@ -44,6 +44,7 @@ class DrawingCanvas(QWidget):
         self.drawing = drawing
         self._finished_path = QPainterPath()
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills every pixel
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 240)
         self.setCursor(Qt.CursorShape.CrossCursor)

@@ -53,7 +53,9 @@ differences: the <b>penalty</b> y<sub>i</sub> = Σ<sub>j</sub> (x<sub>j</sub> �
 The smaller the penalty, the closer the match; the digit with the smallest penalty wins.
 The bars in the F6 panel show the ten penalties side by side — the shortest bar is the answer.</p>
 <p>When even the best penalty is large, the paper's "rubbish" class takes over and digitpad
-says <i>Not a digit?</i> instead of guessing.</p>
+says <i>Not a digit</i> instead of guessing (the network was trained on letters, symbols and
+scribbles to make it so). When the two best penalties are close it says <i>Not sure: 0 or 8?</i>,
+and a mark much smaller than the canvas gets <i>Too small — draw bigger</i>.</p>
 """
 
 

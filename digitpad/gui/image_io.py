@@ -1,6 +1,6 @@
 """Getting images in (files, drops, the clipboard) and out (PNG files) of the window.
 
-Decoding for recognition is the core's job (`preprocess.image_to_array`), so a pasted QImage is
+Decoding for recognition is the core's job (`preprocess.prepare_image`), so a pasted QImage is
 handed over as PNG bytes: the same code path as an opened file. `ImageFiles` does it for the
 window: an opened image goes into the `Drawing` (which the window recognises), and the drawing
 or the network's 32×32 input go out as PNG files.
@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing, OpenedImage
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, image_to_array
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
@@ -124,14 +124,15 @@ class ImageFiles(QObject):
 
     def _open(self, source: ImageSource, name: str, preview: QImage | None) -> bool:
         try:
-            array = image_to_array(source)
+            prepared = prepare_image(source)
         except ImageError as exc:
             QMessageBox.warning(self._parent, "Cannot open image", str(exc))
             return False
         except EmptyDrawing:
             QMessageBox.information(self._parent, "Nothing to recognise", f"{name}: the image is blank.")
             return False
-        self.drawing.open_image(OpenedImage(array, f"{name} — draw on the canvas to replace it", preview))
+        self.drawing.open_image(OpenedImage(prepared.array, f"{name} — draw on the canvas to replace it", preview,
+                                            prepared.too_small))
         self._show_status(f"Opened {name}", 5000)
         return True
 

@@ -289,9 +289,12 @@ class MainWindow(QMainWindow):
         recognition = None
         try:
             if self.drawing.image is not None:
-                recognition = self.recognizer.recognize_array(self.drawing.image.input)
+                recognition = self.recognizer.recognize_array(self.drawing.image.input,
+                                                              too_small=self.drawing.image.too_small)
             elif not self.drawing.is_empty():
-                recognition = self.recognizer.recognize_strokes(self.drawing.strokes(), self.drawing.pen_width)
+                # The canvas size decides "too small" (the strokes are in its pixels).
+                recognition = self.recognizer.recognize_strokes(self.drawing.strokes(), self.drawing.pen_width,
+                                                                (self.canvas.width(), self.canvas.height()))
         except EmptyDrawing:
             recognition = None
         self._show(recognition)

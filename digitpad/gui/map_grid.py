@@ -44,6 +44,8 @@ class MapGrid(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        # The image covers the whole widget (background included): Qt need not paint what is under it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # ---- content ---------------------------------------------------------------------------
     def set_maps(self, packed: np.ndarray | None, values: np.ndarray | None = None) -> None:

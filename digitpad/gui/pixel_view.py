@@ -99,6 +99,8 @@ class PixelView(QWidget):
         self._selected = False
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        # paintEvent fills the whole widget, so Qt need not paint the widgets under it first.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # ---- content ---------------------------------------------------------------------------
     def set_image(self, image: QImage | None, values: np.ndarray | None = None) -> None:
@@ -195,6 +197,7 @@ class PixelView(QWidget):
         painter = QPainter(self)
         palette = self.palette()
         target = self._target()
+        painter.fillRect(self.rect(), palette.color(self.backgroundRole()))
         if self._packed is None:
             painter.fillRect(target, palette.color(QPalette.ColorRole.AlternateBase))
         else:

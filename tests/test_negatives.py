@@ -1,0 +1,79 @@
+"""The negatives generator: deterministic, MNIST-shaped, and free of anything a person reads as a digit."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from digitpad import negatives
+from digitpad.negatives import DIGIT_LIKE, GLYPHS, KINDS, SHAPE_KINDS, available_fonts, generate_negatives
+from digitpad.preprocess import BACKGROUND, INK
+
+needs_fonts = pytest.mark.skipif(not available_fonts(),
+                                 reason="needs the DejaVu fonts (apt-get install fonts-dejavu-core)")
+
+
+def test_the_same_seed_gives_the_same_negatives_and_another_seed_others():
+    a, b = generate_negatives(60, seed=7), generate_negatives(60, seed=7)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert a.kinds == b.kinds
+    other = generate_negatives(60, seed=8)
+    assert not np.array_equal(a.images, other.images)
+
+
+def test_negatives_are_normalised_like_mnist_inputs():
+    made = generate_negatives(80, seed=3)
+    assert made.images.shape == (80, 32, 32) and made.images.dtype == np.float32
+    assert made.images.min() >= np.float32(BACKGROUND) and made.images.max() <= np.float32(INK)
+    frame = np.concatenate([made.images[:, :2].reshape(80, -1), made.images[:, -2:].reshape(80, -1),
+                            made.images[:, :, :2].reshape(80, -1), made.images[:, :, -2:].reshape(80, -1)], 1)
+    assert (frame == np.float32(BACKGROUND)).all(), "the 2 px frame is paper, as in MNIST"
+    assert (made.images.max(axis=(1, 2)) > 1.0).all(), "every pattern has full ink somewhere"
+    # The ink's bounding box is 20 px on its longer side, as MNIST's (the paper's normalisation).
+    ink = made.images > BACKGROUND + 1e-3
+    spans = [max(np.ptp(np.flatnonzero(m.any(1))), np.ptp(np.flatnonzero(m.any(0)))) + 1 for m in ink]
+    assert set(spans) <= {19, 20, 21}
+
+
+def test_no_glyph_a_person_would_read_as_a_digit_is_used():
+    assert not set(GLYPHS) & DIGIT_LIKE
+    for char in "0123456789OoIlSsZzBGgqb|":
+        assert char in DIGIT_LIKE
+
+
+def test_every_glyph_drawn_is_one_of_the_allowed(monkeypatch):
+    drawn = []
+    original = negatives._normalise_glyphs
+
+    def spy(chars, rng, fonts):
+        drawn.append(chars)
+        return original(chars, rng, fonts)
+
+    monkeypatch.setattr(negatives, "_normalise_glyphs", spy)
+    made = generate_negatives(150, seed=11)
+    singles = [c for chars in drawn if len(chars) == 1 for c in chars]
+    pairs = [chars for chars in drawn if len(chars) == 2]
+    if available_fonts():
+        assert singles and pairs
+    assert set(singles) <= set(GLYPHS)
+    assert all(a.isdigit() and b.isdigit() for a, b in pairs)  # "two digits" are always two
+    assert set(made.kinds) <= set(KINDS)
+
+
+@needs_fonts
+def test_with_the_fonts_every_kind_is_made():
+    assert set(generate_negatives(400, seed=5).kinds) == set(KINDS)
+
+
+def test_without_fonts_only_drawn_shapes_are_made_and_the_log_says_why(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(negatives, "FONT_DIR", tmp_path)  # an empty folder: no fonts
+    available_fonts.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="digitpad.negatives"):
+            made = generate_negatives(100, seed=2)
+        assert set(made.kinds) <= set(SHAPE_KINDS)
+        assert "fonts-dejavu-core" in caplog.text
+    finally:
+        available_fonts.cache_clear()
