@@ -81,6 +81,7 @@ class PixelView(QWidget):
     grows), optionally with a grid, a highlight frame and per-unit value tooltips."""
 
     clicked = Signal()
+    unitClicked = Signal(int, int)  # row, column of the unit clicked (for tracing it)
     hovered = Signal(bool)  # True on enter, False on leave
 
     def __init__(self, units: QSize, cell: float, parent: QWidget | None = None):
@@ -263,4 +264,7 @@ class PixelView(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
             self.clicked.emit()
+            unit = self.unit_at(event.position())
+            if unit is not None:
+                self.unitClicked.emit(*unit)
         super().mouseReleaseEvent(event)
