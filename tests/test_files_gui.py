@@ -27,9 +27,14 @@ def digit_image(path):
     return path
 
 
-def test_the_save_dialog_suggests_a_name_in_the_last_folder_and_the_export_is_greyscale(window, tmp_path,
+def open_and_wait(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000):
+        window.image_files.open_image(path)
+
+
+def test_the_save_dialog_suggests_a_name_in_the_last_folder_and_the_export_is_greyscale(qtbot, window, tmp_path,
                                                                                        monkeypatch):
-    window.image_files.open_image(digit_image(tmp_path / "one.png"))
+    open_and_wait(qtbot, window, digit_image(tmp_path / "one.png"))
     window.drawing.set_strokes(draw(7))
     asked = []
 
@@ -56,13 +61,14 @@ def test_copy_puts_the_drawing_and_the_input_on_the_clipboard(window):
     assert copied.size().toTuple() == (32, 32) and copied.isGrayscale()
 
 
-def test_open_recent_lists_opened_images_newest_first(window, tmp_path):
+def test_open_recent_lists_opened_images_newest_first(qtbot, window, tmp_path):
     first, second = digit_image(tmp_path / "a.png"), digit_image(tmp_path / "b.png")
-    window.image_files.open_image(first)
-    window.image_files.open_image(second)
+    open_and_wait(qtbot, window, first)
+    open_and_wait(qtbot, window, second)
     window.image_files.fill_recent_menu(window.recent_menu)
     names = [action.text() for action in window.recent_menu.actions()]
     assert names == ["&1 b.png", "&2 a.png"]
     window.drawing.clear()
-    window.recent_menu.actions()[1].trigger()
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000):
+        window.recent_menu.actions()[1].trigger()
     assert window.drawing.image is not None and "a.png" in window.drawing.image.caption
