@@ -2,13 +2,12 @@
 
 import pytest
 import torch
+from drawings import VARIANTS, draw
 
-from digitpad.recognition import Recognizer
 from digitpad.datasets import mnist_dataset
+from digitpad.recognition import Recognizer
 from digitpad.training import evaluate
 from digitpad.weights import load_model, shipped_weights_path
-
-from drawings import VARIANTS, draw
 
 
 @pytest.fixture(scope="module")
