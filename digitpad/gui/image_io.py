@@ -19,6 +19,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing, OpenedImage
+from digitpad.files import atomic_write_bytes
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
 
@@ -65,9 +66,15 @@ def mime_image(mime: QMimeData) -> QImage | None:
 
 
 def save_png(image: QImage, path: Path) -> None:
-    """Raises OSError with a readable message when Qt cannot write the file."""
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"{path}: could not write the PNG file (check the folder exists and is writable)")
+    """Write `image` as a PNG file the way digitpad writes every file (digitpad.files: atomic,
+    through a symlink, never over a device or folder). Raises OSError with a readable message."""
+    data = qimage_to_png(image)
+    if not data:
+        raise OSError(f"{path}: could not encode the PNG image")
+    try:
+        atomic_write_bytes(Path(path), data)
+    except OSError as exc:
+        raise OSError(f"{path}: could not write the PNG file: {exc.strerror or exc}") from exc
 
 
 @dataclass
