@@ -52,8 +52,6 @@ from digitpad.training_config import TrainingConfig
 log = logging.getLogger(__name__)
 
 DEFAULTS = TrainingConfig()
-#: The loss curve gets a point about every this many training images.
-LOSS_POINT_IMAGES = 320
 
 
 def weights_dir() -> Path:
