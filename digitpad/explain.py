@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from digitpad.preprocess import BACKGROUND, INPUT_SIZE, EmptyDrawing, Stroke, render_strokes, to_tensor
+from digitpad.preprocess import (BACKGROUND, INPUT_SIZE, EmptyDrawing, Placement, Stroke, render_strokes,
+                                 render_strokes_placed, to_tensor)
 from digitpad.recognition import Recognition, Recognizer
 
 log = logging.getLogger(__name__)
@@ -152,3 +153,28 @@ def stroke_effects(recognizer: Recognizer, strokes: Sequence[Stroke],
             recognition = None
         effects.append(StrokeEffect(left_out, recognition))
     return effects
+
+
+@dataclass
+class Explanation:
+    """Everything the attribution views show for one drawing or image."""
+
+    recognition: Recognition
+    attribution: Attribution
+    placement: Placement | None         # where the drawing landed on the input (None for an image)
+    stroke_effects: list[StrokeEffect]  # empty for an image or a one-stroke drawing
+
+
+def explain_input(recognizer: Recognizer, digit: int | None = None, *, strokes: Sequence[Stroke] | None = None,
+                  pen_width: float | None = None, array32: np.ndarray | None = None) -> Explanation:
+    """Attribution for `digit` (default: the answer) and, for a drawing of several strokes, what
+    each stroke does. Raises EmptyDrawing when there is nothing to explain."""
+    placement = None
+    if strokes is not None:
+        array32, placement = render_strokes_placed(strokes, pen_width)
+    elif array32 is None:
+        raise ValueError("give strokes or array32")
+    recognition = recognizer.recognize_array(array32)
+    attribution = integrated_gradients(recognizer.model, array32, digit)
+    effects = stroke_effects(recognizer, strokes, pen_width) if strokes is not None and len(strokes) > 1 else []
+    return Explanation(recognition, attribution, placement, effects)

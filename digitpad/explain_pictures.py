@@ -58,15 +58,23 @@ def _font() -> ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
+def attribution_overlay_rgb(array32: np.ndarray, attribution: np.ndarray) -> np.ndarray:
+    """(32, 32, 3) uint8: the input in faint greys (paper white, ink light grey) with the
+    attribution's colours over it."""
+    greys = (192 + input_greys(array32) // 4).astype(np.float64)[..., None]  # faint: the colours on top
+    rgba = attribution_rgba(attribution).astype(np.float64)
+    alpha = rgba[..., 3:] / 255
+    return np.rint(rgba[..., :3] * alpha + greys * (1 - alpha)).astype(np.uint8)
+
+
 def attribution_picture(array32: np.ndarray, attribution: np.ndarray, digit: int, cell: int = 12) -> Image.Image:
     """The 32×32 input in faint greys with the attribution over it, and a legend underneath."""
     side = array32.shape[0] * cell
-    greys = Image.fromarray(192 + input_greys(array32) // 4, "L").convert("RGBA")  # faint, colours on top
-    overlay = Image.fromarray(attribution_rgba(attribution), "RGBA")
-    picture = Image.alpha_composite(greys, overlay).resize((side, side), Image.Resampling.NEAREST)
+    picture = Image.fromarray(attribution_overlay_rgb(array32, attribution), "RGB").resize(
+        (side, side), Image.Resampling.NEAREST)
     legend_height = 46
     sheet = Image.new("RGB", (side, side + legend_height), "white")
-    sheet.paste(picture.convert("RGB"), (0, 0))
+    sheet.paste(picture, (0, 0))
     draw = ImageDraw.Draw(sheet)
     bar = np.linspace(-1, 1, side - 20)[None, :].repeat(12, axis=0)
     rgb = attribution_rgba(bar, 1.0)[..., :3]

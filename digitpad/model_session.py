@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 UNTRAINED_LABEL = "untrained network (no shipped weights found)"
 
 
+def _reason(exc: BaseException) -> str:
+    """One short line for the status bar."""
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return text if isinstance(exc, WeightsError) else f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def shipped_weights_file() -> Path:
     """The shipped weights; the one place a session asks for them (tests may point it elsewhere)."""
     return shipped_weights_path()
@@ -107,12 +113,16 @@ class ModelSession:
             try:
                 self.load_file(weights_file)
                 return problems
-            except WeightsError as exc:
-                problems.append(f"Could not load your last weights: {exc}. Using the shipped weights.")
+            except Exception as exc:  # WeightsError, or anything a hostile file may still cause
+                if not isinstance(exc, WeightsError):
+                    log.exception("could not load %s", weights_file)
+                problems.append(f"Could not load your last weights: {_reason(exc)}. Using the shipped weights.")
         try:
             self.load_shipped()
-        except WeightsError as exc:
-            problems.append(f"No usable shipped weights ({exc}): the network is untrained.")
+        except Exception as exc:
+            if not isinstance(exc, WeightsError):
+                log.exception("could not load the shipped weights")
+            problems.append(f"No usable shipped weights ({_reason(exc)}): the network is untrained.")
         return problems
 
     def load_shipped(self) -> None:

@@ -238,6 +238,12 @@ def render_strokes_placed(strokes: Iterable[Stroke], pen_width: float | None = N
     return array, placement.then(unit, 0.0, 0.0)
 
 
+#: The raster formats digitpad opens (Pillow's names; PPM covers PGM and PBM, JPEG also opens the
+#: MPO files many cameras write). Anything else is refused by content, whatever the file is called: Pillow
+#: would otherwise hand PostScript named .png to Ghostscript, or decode exotic formats nobody draws in.
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
+
+
 def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
     if isinstance(source, Image.Image):
         return source, "<image>"
@@ -248,7 +254,10 @@ def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
         name = os.fspath(source)
         fp = name
     try:
-        return Image.open(fp), str(name)
+        return Image.open(fp, formats=IMAGE_FORMATS), str(name)
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image digitpad reads (PNG, JPEG, BMP, GIF, TIFF, WebP or "
+                         "PGM/PPM/PBM)") from None
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{name}: image is too large ({exc})") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:

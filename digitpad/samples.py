@@ -10,6 +10,8 @@ line, one line per drawing::
   ``[x, y]`` points in canvas pixels (y down). Only the shape matters: `render_strokes` turns it
   into LeNet-5's 32×32 input whatever its size or position.
 - ``created``: when it was taught, ISO 8601 (optional when importing).
+- ``input`` instead of strokes, for a sample taught from an opened or pasted image: the network's
+  32×32 input as 32 rows of 32 numbers in −0.1 … 1.175 (``"strokes"`` is then ``[]``).
 
 Lines end in LF, CRLF or CR; a UTF-8 byte order mark starting a line is skipped. Blank lines are
 ignored. A line that is not such an object (bad JSON, bad UTF-8, nested too deep, a number too
@@ -43,7 +45,7 @@ import numpy as np
 from digitpad.errors import SampleError
 from digitpad.files import atomic_write_bytes, locked
 from digitpad.paths import user_data_dir
-from digitpad.preprocess import EmptyDrawing, render_strokes
+from digitpad.preprocess import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, render_strokes
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,24 @@ class Sample:
     label: int
     strokes: tuple[tuple[tuple[float, float], ...], ...]
     created: str = ""
+    pixels: tuple[tuple[float, ...], ...] | None = None  # the 32×32 input, for a sample from an image
 
     def to_json(self) -> dict:
-        return {"label": self.label, "strokes": [[[x, y] for x, y in stroke] for stroke in self.strokes],
-                "created": self.created}
+        record = {"label": self.label, "strokes": [[[x, y] for x, y in stroke] for stroke in self.strokes],
+                  "created": self.created}
+        if self.pixels is not None:
+            record["input"] = [list(row) for row in self.pixels]
+        return record
 
     def render(self) -> np.ndarray:
         """LeNet-5's (32, 32) input for this drawing."""
+        if self.pixels is not None:
+            return np.asarray(self.pixels, np.float32)
         return render_strokes(self.strokes)
+
+    def same_drawing(self, other: Sample) -> bool:
+        """The same strokes (or the same image input), whatever the label and date."""
+        return self.strokes == other.strokes and self.pixels == other.pixels
 
 
 def default_samples_path() -> Path:
@@ -80,6 +92,14 @@ def default_samples_path() -> Path:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def readable_date(created: str) -> str:
+    """'24 Nov 2026, 05:10' in local time, from the ISO 8601 `created` ('' stays '')."""
+    try:
+        return _dt.datetime.fromisoformat(created).astimezone().strftime("%d %b %Y, %H:%M")
+    except (TypeError, ValueError):
+        return created
 
 
 def _is_number(value) -> bool:
@@ -116,6 +136,17 @@ def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, create
     return Sample(int(label), tuple(parsed), _now() if created is None else created)
 
 
+def make_image_sample(array32: np.ndarray, label: int, created: str | None = None) -> Sample:
+    """A validated Sample from a 32×32 network input (an opened or pasted image)."""
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
+        raise ValueError(f"label must be a digit 0-9, got {label!r}")
+    array = np.asarray(array32, np.float64)
+    if array.shape != (INPUT_SIZE, INPUT_SIZE) or not np.isfinite(array).all():
+        raise ValueError(f"an image sample must be {INPUT_SIZE}×{INPUT_SIZE} finite numbers")
+    pixels = tuple(tuple(round(float(v), 4) for v in row) for row in np.clip(array, BACKGROUND, INK))
+    return Sample(int(label), (), _now() if created is None else created, pixels)
+
+
 def parse_sample(text: str) -> Sample:
     """One line of the file → Sample; ValueError with a short reason when it is not one."""
     try:
@@ -143,6 +174,13 @@ def parse_sample(text: str) -> Sample:
                                  f"got {json.dumps(point)[:30]}")
     if not isinstance(created, str):
         raise ValueError('"created" must be a string (ISO 8601 date)')
+    if "input" in record:
+        pixels = record["input"]
+        if not (isinstance(pixels, list) and len(pixels) == INPUT_SIZE
+                and all(isinstance(row, list) and len(row) == INPUT_SIZE and all(_is_number(v) for v in row)
+                        for row in pixels)):
+            raise ValueError(f'"input" must be {INPUT_SIZE} rows of {INPUT_SIZE} numbers')
+        return make_image_sample(np.array(pixels, np.float64), label, created)
     return make_sample(strokes, label, created)
 
 
@@ -263,6 +301,41 @@ class SampleStore:
         sample = make_sample(strokes, label)
         self._change(lambda lines: lines.append(_line(sample)))
         return sample
+
+    def add_image(self, array32: np.ndarray, label: int) -> Sample:
+        """Keep an image's 32×32 network input as a sample of `label`."""
+        sample = make_image_sample(array32, label)
+        self._change(lambda lines: lines.append(_line(sample)))
+        return sample
+
+    def find_same(self, sample: Sample) -> int | None:
+        """The index (in `samples()`) of a sample of the same drawing, or None."""
+        return next((i for i, kept in enumerate(self.samples()) if kept.same_drawing(sample)), None)
+
+    def relabel(self, index: int, label: int) -> Sample:
+        """Give `samples()[index]` another label (its drawing and date stay)."""
+        target = self.samples()[index]
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
+            raise ValueError(f"label must be a digit 0-9, got {label!r}")
+        relabelled = Sample(int(label), target.strokes, target.created, target.pixels)
+
+        def replace_line(lines: list[_Line]) -> None:
+            for i, line in enumerate(lines):
+                if line.sample == target:
+                    lines[i] = _line(relabelled)
+                    return
+            raise SampleError(f"{self.path}: the sample was removed meanwhile (by another window?)")
+
+        self._change(replace_line)
+        return relabelled
+
+    def remove(self, sample: Sample) -> bool:
+        """Remove this exact sample (e.g. Undo of Teach); False if it is no longer there."""
+        index = next((i for i, kept in enumerate(self.samples()) if kept == sample), None)
+        if index is None:
+            return False
+        self.delete(index)
+        return True
 
     def delete(self, index: int) -> Sample:
         """Delete `samples()[index]` (IndexError if there is none)."""

@@ -27,6 +27,7 @@ from PIL import Image
 
 from digitpad.preprocess import (
     EmptyDrawing,
+    ImageError,
     InkImage,
     Stroke,
     _clean_strokes,
@@ -45,6 +46,8 @@ CUT_MARGIN = 0.15
 CUT_SPACING = 0.25
 #: A seam may bend this far (× height) either side of its ink minimum to pass between strokes.
 SEAM_REACH = 0.1
+#: More segments than this are not a number someone wrote (and would take long to score).
+MAX_SEGMENTS = 60
 #: Images: analysed with the number about this tall (bigger ones are box-reduced).
 ANALYSIS_HEIGHT = 64
 _INK_THRESHOLD = 0.25  # image ink above this connects components; fainter ink joins a neighbour
@@ -119,6 +122,8 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
         for piece, crossed in zip(_split_stroke(pts, bands), [0.0] + crossings):
             segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed))
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))
+    if len(segments) > MAX_SEGMENTS:
+        raise ValueError(f"{len(segments)} strokes and parts: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, max(height, 1e-9), cut_xs=sorted(cut_xs))
 
 
@@ -221,6 +226,8 @@ def segment_image(image: InkImage) -> Segmentation:
             if cut_x is not None:
                 cut_xs.append((left + cut_x * reduce) * image.source_pixels)
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))
+    if len(segments) > MAX_SEGMENTS:
+        raise ImageError(f"{len(segments)} separate marks: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, float(height * scale), ink=ink, cut_xs=sorted(set(cut_xs)))
 
 

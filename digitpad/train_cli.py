@@ -5,59 +5,76 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from digitpad.presets import PRESETS, get_preset
 from digitpad.training_config import TrainingConfig
 
 DEFAULTS = TrainingConfig()
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    # Options that set the config default to None: given, they override the preset (or the defaults).
+    parser.add_argument("--preset", choices=tuple(PRESETS), default=None,
+                        help="a named recipe; options given with it override its settings: "
+                             + "; ".join(f"{p.name}: {p.description.rstrip('.')} ({p.duration_text()} on 2 CPU cores)"
+                                         for p in PRESETS.values()).replace("%", "%%"))
     parser.add_argument("--data", type=Path, default=None,
                         help="folder with the four MNIST IDX files (.gz or raw); default: $DIGITPAD_MNIST, "
                              "../shared/data/mnist, or the user data directory")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help=f"passes over the training set "
-                        f"(default {DEFAULTS.epochs})")
+    parser.add_argument("--epochs", type=int, default=None, help=f"passes over the training set "
+                        f"(default {DEFAULTS.epochs}, or the preset's)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint file to write (atomically)")
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
-    parser.add_argument("--optimizer", choices=("adam", "sdlm"), default=DEFAULTS.optimizer,
-                        help="adam, or sdlm: the paper's stochastic diagonal Levenberg-Marquardt")
-    parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate, help="Adam's peak learning rate")
-    parser.add_argument("--eta-scale", type=float, default=DEFAULTS.sdlm_eta_scale,
-                        help="SDLM: multiply the paper's η schedule by this")
+    parser.add_argument("--optimizer", choices=("adam", "sdlm"), default=None,
+                        help="adam (default), or sdlm: the paper's stochastic diagonal Levenberg-Marquardt")
+    parser.add_argument("--lr", type=float, default=None, help=f"Adam's peak learning rate (default "
+                        f"{DEFAULTS.learning_rate})")
+    parser.add_argument("--eta-scale", type=float, default=None,
+                        help=f"SDLM: multiply the paper's η schedule by this (default {DEFAULTS.sdlm_eta_scale})")
     parser.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: 64 for Adam, "
                         f"{DEFAULTS.sdlm_batch_size} for SDLM)")
-    parser.add_argument("--loss", choices=("map", "mse"), default=DEFAULTS.loss,
+    parser.add_argument("--loss", choices=("map", "mse"), default=None,
                         help="map: eq. 9 with the rubbish class (default); mse: eq. 8")
-    parser.add_argument("--rubbish-j", type=float, default=DEFAULTS.rubbish_j, help="eq. 9's constant j")
-    parser.add_argument("--distort", action=argparse.BooleanOptionalAction, default=DEFAULTS.distort,
+    parser.add_argument("--rubbish-j", type=float, default=None, help=f"eq. 9's constant j (default "
+                        f"{DEFAULTS.rubbish_j:g})")
+    parser.add_argument("--distort", action=argparse.BooleanOptionalAction, default=None,
                         help="random affine distortions of the training images (default: on)")
     parser.add_argument("--no-averaging", action="store_true", help="Adam: do not average the weights")
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    parser.add_argument("--seed", type=int, default=None, help=f"(default {DEFAULTS.seed})")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
     parser.add_argument("--init", type=Path, default=None, metavar="WEIGHTS",
-                        help="fine-tune: start from this checkpoint instead of random weights")
+                        help="fine-tune: start from this checkpoint instead of random weights "
+                             "(needed by --preset fine-tune)")
     parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
                         help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
                              "~7%% of each epoch)")
-    parser.add_argument("--negatives", type=int, default=DEFAULTS.negatives, metavar="N",
+    parser.add_argument("--negatives", type=int, default=None, metavar="N",
                         help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
                              "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
                              f"(default {DEFAULTS.negatives})")
 
 
+#: Command-line options that set a TrainingConfig field of the same meaning.
+_CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
+                   "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
+                   "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
+                   "negatives": "negatives"}
+
+
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
-    config = TrainingConfig(epochs=args.epochs, optimizer=args.optimizer, learning_rate=args.lr,
-                            sdlm_eta_scale=args.eta_scale, loss=args.loss, rubbish_j=args.rubbish_j,
-                            distort=args.distort, weight_averaging=not args.no_averaging, seed=args.seed,
-                            device=args.device, train_limit=args.limit, negatives=args.negatives)
-    if args.batch_size is not None:  # 0 and -1 are refused by validate(), not silently the default
-        if args.optimizer == "sdlm":
-            config.sdlm_batch_size = args.batch_size
-        else:
-            config.batch_size = args.batch_size
-    return config
+    """The preset's config (or the defaults), with every option given on the command line on top."""
+    overrides = {field: getattr(args, option) for option, field in _CONFIG_OPTIONS.items()
+                 if getattr(args, option, None) is not None}
+    if getattr(args, "no_averaging", False):
+        overrides["weight_averaging"] = False
+    if getattr(args, "batch_size", None) is not None:  # 0 and -1 are refused by validate(), not silently the default
+        sdlm = overrides.get("optimizer", DEFAULTS.optimizer) == "sdlm"
+        overrides["sdlm_batch_size" if sdlm else "batch_size"] = args.batch_size
+    preset = getattr(args, "preset", None)
+    return get_preset(preset).config(**overrides) if preset else replace(DEFAULTS, **overrides)
 
 
 class ProgressBar:
@@ -101,6 +118,8 @@ def _run_training(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     try:
         config.validate()  # before torch is imported: a bad argument is answered at once
+        if args.preset and get_preset(args.preset).fine_tune and args.init is None:
+            raise ValueError(f"--preset {args.preset} starts from existing weights: give them with --init WEIGHTS")
         if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
             raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
     except ValueError as exc:
@@ -139,8 +158,8 @@ def _run_training(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
-          f"({device}), optimizer {config.optimizer}, {config.epochs} epoch{'s' * (config.epochs != 1)} "
-          f"in batches of {config.step_batch_size(len(data.train_set))}"
+          f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
+          f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {config.step_batch_size(len(data.train_set))}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
     if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
         print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "

@@ -434,3 +434,13 @@ def test_feature_maps_are_painted_unit_by_unit_and_answer_the_pointer(qtbot, win
     assert window.internals_panel.selected_map() == ("c3", 7)
     assert grid.highlighted() == 7 and window.internals_panel.c3_table.highlighted() == 7
     np.testing.assert_array_equal(window.internals_panel.detail.view.values(), recognition.c3[7])
+
+
+def test_the_ranking_strip_lists_all_ten_classes_best_first_with_whole_penalties(qtbot, window):
+    draw_stroke(qtbot, window.canvas, SEVEN)
+    recognition = window.last_recognition
+    strip = window.prediction_view.ranking
+    assert strip.digits() == list(recognition.ranking) and strip.digits()[0] == 7
+    assert strip.penalty_texts() == [f"{recognition.penalties[c]:.0f}" for c in recognition.ranking]
+    window.drawing.clear()
+    assert strip.digits() == [] and strip.penalty_texts() == []

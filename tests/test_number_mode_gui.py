@@ -88,3 +88,20 @@ def test_correcting_a_piece_keeps_it_as_a_sample(qtbot, window):
     taught = samples[0].strokes
     assert len(taught) == 1 and len(taught[0]) == len(one)  # the piece's own stroke, not the whole number
     assert pieces.item(1).text() == "7 · taught"
+
+
+def test_an_opened_image_is_read_as_a_number_with_boxes_over_its_picture(qtbot, window, tmp_path):
+    from test_number_reading import image_of, written
+
+    scan = tmp_path / "zip.png"
+    image_of(written([2, 0, 4, 8])).save(scan)
+    mode = window.number_mode
+    mode.action.trigger()
+    assert window.image_files.open_image(scan)
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.text == "2048" and not mode.reading.from_strokes
+    picture = window.canvas.image_rect()
+    rects = mode.overlay.piece_rects()
+    assert len(rects) == 4 and all(picture.contains(r) for r in rects)
+    assert [r.left() for r in rects] == sorted(r.left() for r in rects)
+    assert not mode.correct_piece(0, 2)  # an image has no strokes to keep as a sample

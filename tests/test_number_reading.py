@@ -195,3 +195,18 @@ def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(mode
         with torch.no_grad():
             alone = model(window)[0].numpy()
         np.testing.assert_allclose(outputs.penalties[t], alone, rtol=1e-3, atol=1e-3)
+
+
+def test_a_page_of_specks_is_refused_in_one_line_not_read(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    page = np.full((200, 400), 255, np.uint8)
+    for y, x in zip(rng.integers(5, 195, 400), rng.integers(5, 395, 400)):
+        page[y - 2 : y + 2, x - 2 : x + 2] = 0  # 400 dots of the same size: no digit among them
+    scan = tmp_path / "specks.png"
+    Image.fromarray(page).save(scan)
+    drawing = tmp_path / "dots.jsonl"
+    drawing.write_text(json.dumps({"strokes": [[[float(i * 10), 0.0]] for i in range(200)]}) + "\n")
+    code, out, err = run(capsys, "recognize", "--string", scan, "--strokes", drawing)
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and all("too many to read as one number" in line for line in lines)

@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import (QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen,
-                           QTabletEvent)
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QTabletEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.drawing import Change, Drawing, Point
@@ -45,6 +54,7 @@ class DrawingCanvas(QWidget):
         self.drawing = drawing
         self._finished_path = QPainterPath()
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills every pixel
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 240)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -159,17 +169,26 @@ class DrawingCanvas(QWidget):
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, HINT_TEXT)
 
+    def image_rect(self) -> QRectF | None:
+        """Where the opened image's picture is painted (None when none is shown), e.g. for
+        drawing number mode's boxes over it."""
+        opened = self.drawing.image
+        picture = opened.preview if opened is not None and isinstance(opened.preview, QImage) else None
+        caption_height = self.fontMetrics().height() * 2
+        area = QRectF(self.rect()).adjusted(12, 12, -12, -12 - caption_height)
+        if picture is None or picture.isNull() or area.width() <= 0 or area.height() <= 0:
+            return None
+        size = picture.size().scaled(area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
+        return QRectF(area.x() + (area.width() - size.width()) / 2,
+                      area.y() + (area.height() - size.height()) / 2, size.width(), size.height())
+
     def _paint_image(self, painter: QPainter) -> None:
         caption_height = painter.fontMetrics().height() * 2
-        area = QRectF(self.rect()).adjusted(12, 12, -12, -12 - caption_height)
         opened = self.drawing.image
-        picture = opened.preview if isinstance(opened.preview, QImage) else None
-        if picture is not None and not picture.isNull() and area.width() > 0 and area.height() > 0:
-            size = picture.size().scaled(area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRectF(area.x() + (area.width() - size.width()) / 2,
-                            area.y() + (area.height() - size.height()) / 2, size.width(), size.height())
+        target = self.image_rect()
+        if target is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, picture)
+            painter.drawImage(target, opened.preview)
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
         caption = QRectF(12, self.height() - 12 - caption_height, self.width() - 24, caption_height)
         painter.drawText(caption, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, opened.caption)

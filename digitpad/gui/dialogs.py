@@ -56,6 +56,26 @@ The bars in the F6 panel show the ten penalties side by side — the shortest ba
 says <i>Not a digit</i> instead of guessing (the network was trained on letters, symbols and
 scribbles to make it so). When the two best penalties are close it says <i>Not sure: 0 or 8?</i>,
 and a mark much smaller than the canvas gets <i>Too small — draw bigger</i>.</p>
+
+<h3>Why it decided (View menu)</h3>
+<p><b>Why? Attribution Panel</b> — each ink pixel coloured by how much it changed the penalty of the
+answer (or of a class you pick there or in the F6 panel), measured
+along the way from a blank page to your drawing (<i>integrated gradients</i>). <b>Purple</b> ink
+lowered the penalty: it speaks <i>for</i> the class. <b>Orange</b> ink raised it: it speaks
+<i>against</i>. Paper is always zero, and all the colours add up to the difference between the
+penalty of your drawing and that of a blank page. The same colours lie over your strokes on the
+canvas. Below, each stroke is left out in turn: "without stroke 2 it would be a 1".</p>
+<p><b>Invariance Explorer</b> — shifts, scales, rotates, squeezes, shears, thickens or adds noise
+to your drawing step by step and plots all ten penalties against the amount: the lowest line is
+the answer at each step, marked with a dot (a cross for "not a digit"), and the red dashed line
+is the <i>breaking point</i>, where the answer first changes. Drag the slider to see what the
+network saw at each step. A shift or a change of size applied to the drawing <i>before</i>
+normalisation changes nothing — normalisation re-centres and re-sizes every drawing — so those
+are applied to the 32×32 input by default, as in the paper's demonstrations.</p>
+<p><b>Trace a Unit</b> — click a unit in any feature map (or F6's picture) to see the pixels of
+the input it can see (its receptive field), the maps of the layer below that feed it (for C3
+only the ones the connection table allows), its weights as small pictures (red positive, blue
+negative) and its value.</p>
 """
 
 

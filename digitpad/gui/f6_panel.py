@@ -126,6 +126,8 @@ class F6Panel(QWidget):
     """F6's 84 activations compared with the RBF prototypes, and the ten penalties."""
 
     minimumHeightChanged = Signal()  # its width moved it between "beside" and "above"
+    pinned = Signal(object)  # the digit picked (None: the winner again); the attribution follows it
+    unitClicked = Signal(int)  # an F6 unit clicked in F6's picture (to trace it)
 
     def __init__(self, prototypes: np.ndarray | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -191,6 +193,7 @@ class F6Panel(QWidget):
         self._refresh_difference()
         self._update_accessible_text()
         self.update()
+        self.pinned.emit(digit)
 
     def compared_digit(self) -> int | None:
         """The digit whose prototype is shown beside F6: the picked one, else the winner."""
@@ -425,6 +428,11 @@ class F6Panel(QWidget):
         digit = self._row_at(event.position())
         if event.button() == Qt.MouseButton.LeftButton and digit is not None:
             self.pin(None if digit == self._pinned else digit)
+        f6 = self._current_geometry().images[0]
+        if event.button() == Qt.MouseButton.LeftButton and f6.contains(event.position()):
+            column = min(int((event.position().x() - f6.x()) / f6.width() * WIDTH), WIDTH - 1)
+            row = min(int((event.position().y() - f6.y()) / f6.height() * HEIGHT), HEIGHT - 1)
+            self.unitClicked.emit(row * WIDTH + column)
         super().mousePressEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

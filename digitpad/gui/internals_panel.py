@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -167,6 +167,8 @@ class MapDetail(QWidget):
 class InternalsPanel(QScrollArea):
     """All hidden layers of one recognition; empty tiles when there is none."""
 
+    unitClicked = Signal(str, int, int, int)  # layer, map, row, column (C5: unit index, 0, 0)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._recognition: Recognition | None = None
@@ -189,6 +191,7 @@ class InternalsPanel(QScrollArea):
             layout.addWidget(title)
             grid = MapGrid(spec.maps, QSize(spec.shape[1], spec.shape[0]), spec.cell, spec.per_row, body)
             grid.clicked.connect(lambda i, name=spec.name: self.select_map(name, i))
+            grid.unitClicked.connect(lambda i, r, c, name=spec.name: self._unit_clicked(name, i, r, c))
             grid.hovered.connect(lambda i, name=spec.name: self._hover(name, i))
             grid.tooltip = lambda i, name=spec.name: self.map_tooltip(name, i)
             self.grids[spec.name] = grid
@@ -261,6 +264,11 @@ class InternalsPanel(QScrollArea):
         if self._stale:
             self._refresh_tiles()
         return self.grids[layer]
+
+    def _unit_clicked(self, layer: str, index: int, row: int, col: int) -> None:
+        if layer == "c5":  # C5's 120 units are drawn as one 10×12 picture
+            index, row, col = row * 12 + col, 0, 0
+        self.unitClicked.emit(layer, index, row, col)
 
     def _hover(self, layer: str, index: int) -> None:
         hovered = (layer, index) if index >= 0 else None

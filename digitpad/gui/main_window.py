@@ -21,10 +21,11 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from digitpad.drawing import Change, Drawing
+from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.dialogs import HowItWorksDialog, about_html
+from digitpad.gui.explain_views import Explanations
 from digitpad.gui.f6_panel import F6Panel
 from digitpad.gui.image_io import ImageFiles
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
@@ -122,6 +123,9 @@ class MainWindow(QMainWindow):
         self.number_mode = NumberMode(self)
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
+        # Why it decided (gui/explain_views.py): attribution dock and overlay, explorer, unit trace.
+        self.explanations = Explanations(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
@@ -197,6 +201,8 @@ class MainWindow(QMainWindow):
         self.reset_layout_action.setStatusTip("Default window size and panel arrangement, every panel shown")
         self.reset_layout_action.triggered.connect(self.window_layout.reset)
         view_menu.addAction(self.reset_layout_action)
+        view_menu.addSeparator()
+        view_menu.addActions(self.explanations.actions())
         view_menu.addSeparator()
         view_menu.addActions([a.zoom_in, a.zoom_out])
         zoom_menu = view_menu.addMenu("Input &Zoom")
@@ -361,8 +367,8 @@ class MainWindow(QMainWindow):
     # ---- settings --------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
-        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width))
-        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM))
+        self.set_pen_width(read_float(s, keys.PEN_WIDTH, self.drawing.pen_width, MIN_PEN_WIDTH, MAX_PEN_WIDTH))
+        self.set_input_zoom(read_int(s, keys.INPUT_ZOOM, DEFAULT_ZOOM, 1, 100))
         show_f6, show_internals = read_bool(s, keys.SHOW_F6, True), read_bool(s, keys.SHOW_INTERNALS, True)
         self.window_layout.restore(s, keys.GEOMETRY, keys.WINDOW_STATE)  # each part only if valid here
         self.f6_dock.setVisible(show_f6)
@@ -381,4 +387,5 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
         self.number_mode.shutdown()
+        self.explanations.shutdown()
         super().closeEvent(event)

@@ -29,6 +29,7 @@ class MapGrid(QWidget):
 
     hovered = Signal(int)
     clicked = Signal(int)
+    unitClicked = Signal(int, int, int)  # map, row, column of the unit clicked (to trace it)
 
     def __init__(self, maps: int, units: QSize, cell: float, per_row: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,6 +45,8 @@ class MapGrid(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        # The image covers the whole widget (background included): Qt need not paint what is under it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # ---- content ---------------------------------------------------------------------------
     def set_maps(self, packed: np.ndarray | None, values: np.ndarray | None = None) -> None:
@@ -169,6 +172,9 @@ class MapGrid(QWidget):
         index = self.map_at(event.position())
         if event.button() == Qt.MouseButton.LeftButton and index >= 0:
             self.clicked.emit(index)
+            unit = self.unit_at(index, event.position())
+            if unit is not None:
+                self.unitClicked.emit(index, *unit)
         super().mouseReleaseEvent(event)
 
     def event(self, event: QEvent) -> bool:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from digitpad import model_loading
 from digitpad.gui import settings as keys
+from digitpad.gui.settings import read_text
 from digitpad.gui.background import BackgroundJob
 from digitpad.gui.model_loader import ModelLoadWorker
 from digitpad.gui.window_actions import StatusLabels, ask_weights_to_load
@@ -95,8 +96,8 @@ class ModelControl(QObject):
     # ---- loading -----------------------------------------------------------------------------
     def start(self, in_background: bool, torch_threads: int | None = None) -> None:
         """Load the saved device and weights: in a background thread, or here and now."""
-        saved_weights = str(self.settings.value(keys.WEIGHTS_FILE, "") or "")
-        request = model_loading.LoadRequest(str(self.settings.value(keys.DEVICE, "") or "") or None,
+        saved_weights = read_text(self.settings, keys.WEIGHTS_FILE)
+        request = model_loading.LoadRequest(read_text(self.settings, keys.DEVICE, 40) or None,
                                             Path(saved_weights) if saved_weights else None, torch_threads)
         if in_background:
             self.show_status(LOADING_TEXT, 0)

@@ -15,6 +15,7 @@ The GUI only draws: segmentation, scoring and the path are the core's. No torch 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
     QAction,
     QColor,
     QIcon,
+    QImage,
     QKeyEvent,
     QPainter,
     QPaintEvent,
@@ -61,24 +63,31 @@ _SELECTED = QColor(30, 90, 200)
 
 
 class NumberReadingWorker(Worker):
-    """Reads one drawing as a number (a few to a few tens of ms: more than a frame)."""
+    """Reads one drawing (strokes) or opened image (its picture, a QImage) as a number: a few to
+    a few tens of ms, more than a frame. `key` says what was read, to recognise stale results."""
 
     failure_log = "reading the number failed"
 
-    def __init__(self, reader: NumberReader, strokes: list):
+    def __init__(self, reader: NumberReader, source: list | QImage, key: object):
         super().__init__()
-        self.reader, self.strokes = reader, strokes
+        self.reader, self.source, self.key = reader, source, key
 
-    def work(self) -> tuple[list, NumberReading | None, SlidingOutputs | None]:
-        from digitpad.preprocess import EmptyDrawing
-        from digitpad.space_displacement import slide, strokes_strip
+    def work(self) -> tuple[object, NumberReading | None, SlidingOutputs | None]:
+        from digitpad.gui.image_io import qimage_to_png
+        from digitpad.preprocess import EmptyDrawing, image_ink
+        from digitpad.space_displacement import image_strip, slide, strokes_strip
 
         try:
-            reading = self.reader.read_strokes(self.strokes)
-            sliding = slide(self.reader.model, strokes_strip(self.strokes))
+            if isinstance(self.source, QImage):  # QImage is reentrant: encoded here, off the GUI thread
+                png = qimage_to_png(self.source)
+                reading = self.reader.read_image(png)
+                strip = image_strip(image_ink(png))
+            else:
+                reading = self.reader.read_strokes(self.source)
+                strip = strokes_strip(self.source)
         except EmptyDrawing:
-            return self.strokes, None, None
-        return self.strokes, reading, sliding
+            return self.key, None, None
+        return self.key, reading, slide(self.reader.model, strip)
 
 
 def piece_strokes(reading: NumberReading, index: int) -> list[list[tuple[float, float]]]:
@@ -113,21 +122,31 @@ class NumberOverlay(QWidget):
         self.update()
 
     def piece_rects(self) -> list[QRectF]:
-        """Each piece's box in canvas coordinates (its strokes' extent)."""
+        """Each piece's box in canvas coordinates: its strokes' extent, or for an opened image
+        its ink's, mapped to where the canvas paints the picture."""
         if self.reading is None:
             return []
-        return [QRectF(p.box[0], p.box[1], p.box[2] - p.box[0], p.box[3] - p.box[1]) for p in self.reading.pieces]
+        rects = [QRectF(p.box[0], p.box[1], p.box[2] - p.box[0], p.box[3] - p.box[1]) for p in self.reading.pieces]
+        if self.reading.from_strokes:
+            return rects
+        canvas = self.parentWidget()
+        target, picture = canvas.image_rect(), canvas.drawing.image.preview if canvas.drawing.image else None
+        if target is None or not isinstance(picture, QImage) or picture.width() == 0:
+            return []
+        k = target.width() / picture.width()
+        return [QRectF(target.x() + r.x() * k, target.y() + r.y() * k, r.width() * k, r.height() * k) for r in rects]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self.reading is None:
+        rects = self.piece_rects()
+        if self.reading is None or not rects:
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rects = self.piece_rects()
         top = min(r.top() for r in rects) - self._margin() - 24
         bottom = max(r.bottom() for r in rects) + 10
         painter.setPen(QPen(QColor(120, 120, 120), 1.5, Qt.PenStyle.DashLine))
-        for x in self.reading.cuts:
+        for a, b in itertools.pairwise(rects):
+            x = (a.right() + b.left()) / 2  # the chosen cut (reading.cuts, in canvas coordinates)
             painter.drawLine(int(x), int(top), int(x), int(bottom))
         font = painter.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
@@ -309,9 +328,11 @@ class NumberMode(QObject):
     def _on_drawing_changed(self, change: Change) -> None:
         if change is not Change.EDITED:
             return
-        if self.drawing.is_empty():
-            self._overridden = False
-        if not self._overridden and self.looks_like_a_number() != self.active:
+        image = self.drawing.image
+        if self.drawing.is_empty() and image is None:
+            self._overridden = False  # cleared: automatic again
+        # Automatic only for drawings (an image's width says little about its digits).
+        if image is None and not self._overridden and self.looks_like_a_number() != self.active:
             self.action.setChecked(not self.active)
             if self.active:
                 self.dock.show()
@@ -319,12 +340,19 @@ class NumberMode(QObject):
 
     def _refresh(self) -> None:
         """Read the drawing again if number mode is on, else clear the views."""
-        if not self.active or self.drawing.is_empty() or self.drawing.image is not None:
-            message = ("Number mode reads drawings (for an image: digitpad recognize --string IMAGE)."
-                       if self.active and self.drawing.image is not None else "")
-            self._show(None, message)
+        image = self.drawing.image
+        if not self.active or (image is None and self.drawing.is_empty()):
+            self._show(None)
+            return
+        if image is not None and not isinstance(image.preview, QImage):
+            self._show(None, "This image cannot be shown, so it is not read as a number here "
+                             "(digitpad recognize --string IMAGE reads it).")
             return
         self.read_in_background()
+
+    def _key(self) -> object:
+        """What is read now: the opened image (compared by identity) or the strokes."""
+        return self.drawing.image if self.drawing.image is not None else self.drawing.strokes()
 
     def read_in_background(self) -> None:
         """Read the current strokes in a worker thread; a request during a reading runs after it."""
@@ -339,7 +367,9 @@ class NumberMode(QObject):
             NumberReader,  # torch: only once the network is loaded
         )
 
-        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), self.drawing.strokes())
+        image = self.drawing.image
+        source = QImage(image.preview) if image is not None else self.drawing.strokes()
+        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), source, self._key())
         self._job = BackgroundJob(worker, "digitpad-number-reading")
         worker.finished.connect(self._on_read, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(lambda message: self._show(None, f"Could not read the number: {message}"),
@@ -347,9 +377,9 @@ class NumberMode(QObject):
         self._job.done.connect(self._on_job_done, Qt.ConnectionType.QueuedConnection)
         self._job.start()
 
-    def _on_read(self, result: tuple[list, NumberReading | None, SlidingOutputs | None]) -> None:
-        strokes, reading, sliding = result
-        if self.active and strokes == self.drawing.strokes():  # not stale
+    def _on_read(self, result: tuple[object, NumberReading | None, SlidingOutputs | None]) -> None:
+        key, reading, sliding = result
+        if self.active and key == self._key():  # not stale
             self._show(reading, sliding=sliding)
 
     def _on_job_done(self) -> None:
@@ -382,6 +412,10 @@ class NumberMode(QObject):
     def correct_piece(self, index: int, digit: int) -> bool:
         """Keep piece `index` as a personal sample of `digit` (Teach, for one piece)."""
         if self.reading is None or not 0 <= index < len(self.reading.pieces):
+            return False
+        if not self.reading.from_strokes:
+            self.window.show_status("Only drawn pieces can be kept as samples (your samples are strokes); "
+                                    "draw this digit to teach it.", 8000)
             return False
         try:
             store = self.window.teach_menu.sample_store()

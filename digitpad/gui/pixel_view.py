@@ -81,6 +81,7 @@ class PixelView(QWidget):
     grows), optionally with a grid, a highlight frame and per-unit value tooltips."""
 
     clicked = Signal()
+    unitClicked = Signal(int, int)  # row, column of the unit clicked (for tracing it)
     hovered = Signal(bool)  # True on enter, False on leave
 
     def __init__(self, units: QSize, cell: float, parent: QWidget | None = None):
@@ -99,6 +100,8 @@ class PixelView(QWidget):
         self._selected = False
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        # paintEvent fills the whole widget, so Qt need not paint the widgets under it first.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # ---- content ---------------------------------------------------------------------------
     def set_image(self, image: QImage | None, values: np.ndarray | None = None) -> None:
@@ -194,6 +197,7 @@ class PixelView(QWidget):
         painter = QPainter(self)
         palette = self.palette()
         target = self._target()
+        painter.fillRect(self.rect(), palette.color(self.backgroundRole()))
         if self._packed is None:
             painter.fillRect(target, palette.color(QPalette.ColorRole.AlternateBase))
         else:
@@ -259,4 +263,7 @@ class PixelView(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
             self.clicked.emit()
+            unit = self.unit_at(event.position())
+            if unit is not None:
+                self.unitClicked.emit(*unit)
         super().mouseReleaseEvent(event)

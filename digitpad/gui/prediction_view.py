@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 # Torch-free (the window shows before torch is loaded): the thresholds are plain constants.
 from digitpad.verdict import REJECT_THRESHOLD, UNSURE_LEVEL
@@ -22,58 +22,68 @@ EMPTY_TEXT = "Draw a digit, open an image or paste one."
 
 
 class RankingStrip(QWidget):
-    """Ten cells, best class first: the digit above its penalty."""
+    """Ten cells, best class first: the digit above its penalty.
+
+    Painted as one widget (not 20 labels): it changes on every recognition, and each label's
+    new text made the window lay itself out again and paint 20 widgets."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        layout = QGridLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setHorizontalSpacing(2)
-        layout.setVerticalSpacing(0)
-        self._digits: list[QLabel] = []
-        self._penalties: list[QLabel] = []
-        for place in range(10):
-            digit = QLabel("", self)
-            penalty = QLabel("", self)
-            for label in (digit, penalty):
-                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            font = QFont(digit.font())
-            font.setPointSizeF(font.pointSizeF() * 1.35)
-            digit.setFont(font)
-            small = QFont(penalty.font())
-            small.setPointSizeF(small.pointSizeF() * 0.85)
-            penalty.setFont(small)
-            penalty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            penalty.setMinimumWidth(penalty.fontMetrics().horizontalAdvance("0000") + 2)
-            layout.addWidget(digit, 0, place)
-            layout.addWidget(penalty, 1, place)
-            self._digits.append(digit)
-            self._penalties.append(penalty)
+        self._ranking: list[int] = []
+        self._penalty_texts: list[str] = []
+        self._digit_font = QFont(self.font())
+        self._digit_font.setPointSizeF(self._digit_font.pointSizeF() * 1.35)
+        self._winner_font = QFont(self._digit_font)
+        self._winner_font.setBold(True)
+        self._penalty_font = QFont(self.font())
+        self._penalty_font.setPointSizeF(self._penalty_font.pointSizeF() * 0.85)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("All ten classes, best first, with their RBF penalties (lower is better)")
 
     def show_ranking(self, recognition: Recognition | None) -> None:
-        ranking = recognition.ranking if recognition is not None else []
-        for place in range(10):
-            digit, penalty = self._digits[place], self._penalties[place]
-            if place < len(ranking):
-                cls = ranking[place]
-                digit.setText(str(cls))
-                # Whole numbers keep ten cells readable in a narrow window; the F6 panel has decimals.
-                penalty.setText(f"{recognition.penalties[cls]:.0f}")
-            else:
-                digit.setText("·")
-                penalty.setText("")
-            bold = place == 0 and bool(ranking)
-            if digit.font().bold() != bold:  # setFont lays the strip out again, even with the same font
-                font = QFont(digit.font())
-                font.setBold(bold)
-                digit.setFont(font)
-            # The three best at full strength; the rest faded, they are rarely worth reading.
-            digit.setEnabled(place < 3 or not ranking)
+        self._ranking = list(recognition.ranking) if recognition is not None else []
+        # Whole numbers keep ten cells readable in a narrow window; the F6 panel has decimals.
+        self._penalty_texts = [f"{recognition.penalties[c]:.0f}" for c in self._ranking]
+        self.update()
 
     def digits(self) -> list[int]:
-        return [int(label.text()) for label in self._digits if label.text().isdigit()]
+        return list(self._ranking)
+
+    def penalty_texts(self) -> list[str]:
+        return list(self._penalty_texts)
+
+    def _line_heights(self) -> tuple[int, int]:
+        return (QFontMetrics(self._winner_font).height(), QFontMetrics(self._penalty_font).height())
+
+    def sizeHint(self) -> QSize:
+        digit_h, penalty_h = self._line_heights()
+        cell = QFontMetrics(self._penalty_font).horizontalAdvance("0000") + 4
+        return QSize(10 * cell, digit_h + penalty_h)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        digit_h, penalty_h = self._line_heights()
+        cell = self.width() / 10
+        centre = Qt.AlignmentFlag.AlignCenter
+        for place in range(10):
+            x = place * cell
+            if place < len(self._ranking):
+                # The three best at full strength; the rest faded, they are rarely worth reading.
+                group = QPalette.ColorGroup.Active if place < 3 else QPalette.ColorGroup.Disabled
+                painter.setPen(palette.color(group, QPalette.ColorRole.WindowText))
+                painter.setFont(self._winner_font if place == 0 else self._digit_font)
+                painter.drawText(QRectF(x, 0, cell, digit_h), centre, str(self._ranking[place]))
+                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.setFont(self._penalty_font)
+                painter.drawText(QRectF(x, digit_h, cell, penalty_h), centre, self._penalty_texts[place])
+            else:
+                painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+                painter.setFont(self._digit_font)
+                painter.drawText(QRectF(x, 0, cell, digit_h), centre, "·")
 
 
 class PredictionView(QFrame):

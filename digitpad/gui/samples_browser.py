@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from digitpad.preprocess import BACKGROUND, INK, EmptyDrawing
-from digitpad.samples import Sample, SampleError, SampleStore
+from digitpad.samples import Sample, SampleError, SampleStore, readable_date
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,16 @@ class SamplesBrowser(QDialog):
         self.grid.setSpacing(6)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.itemSelectionChanged.connect(self._update_buttons)
+        self.counts = QLabel(self)
+        self.counts.setToolTip("How many samples you have of each digit")
+        self.relabel_button = QPushButton("&Relabel as", self)
+        self.relabel_button.setToolTip("Give the selected samples another digit (or type the digit in the grid)")
+        relabel_menu = QMenu(self.relabel_button)
+        for digit in range(10):
+            relabel_menu.addAction(str(digit), lambda d=digit: self.relabel_selected(d))
+        self.relabel_button.setMenu(relabel_menu)
+        self.grid.installEventFilter(self)
+        self.grid.setAccessibleName("My samples")
         self.delete_button = QPushButton("Delete…", self)
         self.delete_button.setShortcut("Delete")
         self.delete_button.clicked.connect(lambda: self.delete_selected())
@@ -65,12 +75,13 @@ class SamplesBrowser(QDialog):
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
-        for button in (self.delete_button, self.import_button, self.export_button):
+        for button in (self.relabel_button, self.delete_button, self.import_button, self.export_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.counts)
         layout.addWidget(self.problems)
         layout.addWidget(self.grid, 1)
         layout.addLayout(buttons)
@@ -88,9 +99,12 @@ class SamplesBrowser(QDialog):
         for index, sample in enumerate(samples):
             item = QListWidgetItem(self._thumbnail(sample), str(sample.label))
             item.setData(Qt.ItemDataRole.UserRole, index)
-            item.setToolTip(f"Labelled {sample.label}" + (f", taught {sample.created}" if sample.created else ""))
+            item.setToolTip(f"Labelled {sample.label}" + (f", taught {readable_date(sample.created)}"
+                                                          if sample.created else "")
+                            + (" (from an image)" if sample.pixels is not None else ""))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.grid.addItem(item)
+        self.counts.setText("Per digit:  " + "   ".join(f"<b>{d}</b>: {n}" for d, n in enumerate(self.store.counts())))
         counts = ", ".join(f"{d}: {n}" for d, n in enumerate(self.store.counts()) if n)
         self.summary.setText(f"{len(samples)} sample{'s' * (len(samples) != 1)}" + (f" ({counts})" if counts else "")
                              + f" in {self.store.path}" + ("" if samples else
@@ -115,10 +129,37 @@ class SamplesBrowser(QDialog):
 
     def _update_buttons(self) -> None:
         self.delete_button.setEnabled(bool(self.grid.selectedItems()))
+        self.relabel_button.setEnabled(bool(self.grid.selectedItems()))
         self.export_button.setEnabled(len(self.store) > 0)
 
     def selected_indices(self) -> list[int]:
         return sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems())
+
+    def relabel_selected(self, digit: int) -> int:
+        """Give the selected samples the label `digit`; returns how many changed."""
+        changed = 0
+        try:
+            for index in self.selected_indices():
+                if self.store.samples()[index].label != digit:
+                    self.store.relabel(index, digit)
+                    changed += 1
+        except (SampleError, ValueError, IndexError) as exc:
+            QMessageBox.warning(self, "Could not relabel", str(exc))
+        selected = self.selected_indices()
+        self.refresh()
+        for index in selected:
+            self.grid.item(index).setSelected(True)
+        if changed:
+            self.samplesChanged.emit()
+        return changed
+
+    def eventFilter(self, watched, event) -> bool:
+        # A digit typed in the grid relabels the selected samples.
+        if watched is self.grid and event.type() == QEvent.Type.KeyPress and event.text().isdigit() \
+                and len(event.text()) == 1 and self.grid.selectedItems():
+            self.relabel_selected(int(event.text()))
+            return True
+        return super().eventFilter(watched, event)
 
     def delete_selected(self, confirm: bool = True) -> int:
         indices = self.selected_indices()

@@ -8,6 +8,7 @@ with a custom XDG_CONFIG_HOME) on the right file.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -41,21 +42,42 @@ def open_settings() -> QSettings:
     return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
+# Readers: a settings file is edited by hand, synced between machines, or left by another version,
+# so every value is checked by type and range and a bad one gives the default: the app always starts.
+
 def read_bool(settings: QSettings, key: str, default: bool) -> bool:
-    # INI files give back strings ("true"/"false"); QSettings' type= handles that conversion.
-    value = settings.value(key, default, type=bool)
-    return bool(value)
+    value = settings.value(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):  # how INI files give them back
+        return value.lower() == "true"
+    return default
 
 
-def read_float(settings: QSettings, key: str, default: float) -> float:
+def read_float(settings: QSettings, key: str, default: float, low: float = -math.inf,
+               high: float = math.inf) -> float:
+    """A finite number in [low, high], else `default` (pen_width=nan, a list, 1e999 …)."""
     try:
-        return float(settings.value(key, default))
-    except (TypeError, ValueError):
+        value = float(settings.value(key, default))
+    except (TypeError, ValueError, OverflowError):
         return default
+    return value if math.isfinite(value) and low <= value <= high else default
 
 
-def read_int(settings: QSettings, key: str, default: int) -> int:
+def read_int(settings: QSettings, key: str, default: int, low: int = -(2**31), high: int = 2**31 - 1) -> int:
     try:
-        return int(settings.value(key, default))
-    except (TypeError, ValueError):
+        value = settings.value(key, default)
+        if isinstance(value, float) and not value.is_integer():
+            return default
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):
         return default
+    return value if low <= value <= high else default
+
+
+def read_text(settings: QSettings, key: str, max_length: int = 4096) -> str:
+    """A short single-line text (a file name, a device name), else ""."""
+    value = settings.value(key, "")
+    if not isinstance(value, str) or len(value) > max_length or any(c in value for c in "\0\n\r"):
+        return ""
+    return value

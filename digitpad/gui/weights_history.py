@@ -37,13 +37,22 @@ class HistoryEntry:
         if metrics.get("fine_tuned"):
             data = "fine-tuned on MNIST"
         if metrics.get("extra_samples"):
-            data += f" + {metrics['extra_samples']} of my samples"
+            data += f" + {_count(metrics['extra_samples'])} of my samples"
         if config.get("train_limit"):
-            data += f" (first {config['train_limit']:,})"
-        tested = f" (of {config['test_limit']:,})" if config.get("test_limit") else ""
+            data += f" (first {_count(config['train_limit'])})"
+        tested = f" (of {_count(config['test_limit'])})" if config.get("test_limit") else ""
+        optimizer = config.get("optimizer")
         return [local_time(c.created), "–" if error is None else f"{100 * error:.2f}%{tested}",
-                str(metrics.get("epochs", config.get("epochs", "?"))),
-                {"adam": "Adam", "sdlm": "SDLM"}.get(config.get("optimizer"), "?"), data, self.path.name]
+                _count(metrics.get("epochs", config.get("epochs", "?"))),
+                {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
+                data, self.path.name]
+
+
+def _count(value) -> str:
+    """A count from a checkpoint's metadata, as people read it (whatever type a file put there)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)[:20]
 
 
 def local_time(iso: str) -> str:
@@ -59,8 +68,11 @@ def list_history(folder: Path) -> list[HistoryEntry]:
     for path in sorted(folder.glob("*.pt"), key=lambda p: p.name, reverse=True):
         try:
             entries.append(HistoryEntry(path, load_checkpoint(path)))
-        except WeightsError as exc:
-            entries.append(HistoryEntry(path, None, str(exc).split(": ", 1)[-1]))
+        except Exception as exc:  # WeightsError, or anything else one odd file causes: listed, not fatal
+            if not isinstance(exc, WeightsError):
+                log.exception("could not read %s", path)
+            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, WeightsError) else type(exc).__name__
+            entries.append(HistoryEntry(path, None, reason[:200]))
     return entries
 
 

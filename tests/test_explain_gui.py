@@ -1,0 +1,128 @@
+"""Why it decided, in the window: attribution dock and canvas overlay, Invariance Explorer, unit trace."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt
+
+from digitpad import explain
+from digitpad.gui.main_window import MainWindow
+
+# A 7 in two strokes (top bar, then the diagonal), in canvas pixels.
+BAR = [(120 + 8 * i, 80) for i in range(21)]
+DIAGONAL = [(280 - 3 * i, 80 + 11 * i) for i in range(26)]
+TABLE_I_C3_9 = (0, 3, 4, 5)  # Table I of the paper, row 9
+
+
+@pytest.fixture
+def window(qtbot, use_weights, message_boxes):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.explanations.shutdown()
+
+
+def draw_with_mouse(qtbot, canvas, stroke) -> None:
+    points = [QPoint(round(x), round(y)) for x, y in stroke]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(canvas, point)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+
+
+def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawing(qtbot, window, monkeypatch):
+    started, release, threads = threading.Event(), threading.Event(), []
+    real = explain.integrated_gradients
+
+    def held(*args, **kwargs):  # holds the computation until the GUI has shown it is free
+        threads.append(threading.current_thread())
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(explain, "integrated_gradients", held)
+    explanations = window.explanations
+    draw_with_mouse(qtbot, window.canvas, BAR)
+    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    explanations.dock.show()
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    # The computation is held: the GUI thread still draws and recognises.
+    draw_with_mouse(qtbot, window.canvas, [(60, 300), (70, 300)])
+    assert len(window.last_recognition.input) == 32 and explanations.busy()
+    window.drawing.undo()  # back to the 7, which a later job explains
+    release.set()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    assert all(thread is not threading.main_thread() for thread in threads)
+    shown = explanations.explanation
+    assert shown.recognition.digit == 7 and shown.attribution.digit == 7
+    np.testing.assert_array_equal(shown.recognition.penalties, window.last_recognition.penalties)
+    assert explanations.panel.image() is not None and explanations.panel.strokes.count() == 2
+    assert "would be a 1" in explanations.panel.strokes.item(0).text()
+    overlay = explanations.overlay
+    assert overlay.isVisible()
+    rect = overlay.canvas_rect()  # the 32×32 input mapped back around the strokes on the canvas
+    assert rect.left() < 120 and rect.right() > 280 and rect.top() < 80 and rect.bottom() > 355
+
+
+def test_a_class_picked_in_the_f6_panel_is_explained(qtbot, window):
+    draw_with_mouse(qtbot, window.canvas, BAR)
+    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    explanations = window.explanations
+    explanations.dock.show()
+    window.f6_panel.setFocus()
+    qtbot.keyClick(window.f6_panel, Qt.Key.Key_1)  # picks the row of 1 in the F6 panel
+    assert explanations.panel.chosen_digit() == 1
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    assert explanations.explanation.attribution.digit == 1
+    assert "Penalty of <b>1</b>" in explanations.panel.summary.text()
+
+
+def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, window):
+    draw_with_mouse(qtbot, window.canvas, BAR)
+    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("rotate", "drawing", -180, 180, 5)
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy()
+                    and len(explorer.sweep.steps) == 5, timeout=15_000)
+    sweep = explorer.sweep
+    zero = [s for s in sweep.steps if s.value == 0][0]
+    np.testing.assert_array_equal(zero.recognition.penalties, window.last_recognition.penalties)
+    assert explorer.slider.value() == 2 and "<b>7</b>" in explorer.step_text.text()
+    explorer.slider.setValue(4)  # scrub to 180°
+    assert "180" in explorer.step_text.text() and "<b>7</b>" not in explorer.step_text.text()
+    assert explorer.plot.cursor == 4 and sweep.breaking_points[1] is not None
+    window.drawing.undo()  # only the bar is left: the sweep follows
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy()
+                    and explorer.sweep.untransformed.digit != 7, timeout=15_000)
+
+
+def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
+    draw_with_mouse(qtbot, window.canvas, BAR)
+    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    window.internals_dock.show()
+    window.internals_dock.raise_()
+    grid = window.internals_panel.grid("c3")
+    rect = grid.map_rect(9)
+    cell = rect.width() / 10
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton,
+                     pos=QPoint(round(rect.x() + 7.5 * cell), round(rect.y() + 2.5 * cell)))
+    trace_window = window.explanations.trace
+    assert trace_window is not None and trace_window.isVisible()
+    trace = trace_window.trace
+    assert (trace.layer, trace.map, trace.row, trace.col) == ("c3", 9, 2, 7) and trace.source_maps == TABLE_I_C3_9
+    assert trace_window.source_count() == 4 and trace_window.weight_count() == 4
+    assert trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))
+    draw_with_mouse(qtbot, window.canvas, [(60, 300), (90, 320)])  # the trace follows the drawing
+    assert trace_window.trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))

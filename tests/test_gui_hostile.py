@@ -1,0 +1,91 @@
+"""The app against hostile settings and weights files (issue 12, items 4 and 8): it always
+starts, falls back to the shipped weights with a message, and one bad adopted file does not
+break the Weights History."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+import torch  # noqa: E402
+
+from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH  # noqa: E402
+from digitpad.gui import settings as keys  # noqa: E402
+from digitpad.gui import weights_history  # noqa: E402
+from digitpad.gui.main_window import MainWindow  # noqa: E402
+from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
+from digitpad.gui.weights_history import WeightsHistoryDialog  # noqa: E402
+from digitpad.model import LeNet5  # noqa: E402
+from digitpad.weights import save_checkpoint  # noqa: E402
+
+
+def _hostile_checkpoint(path, **changes):
+    torch.manual_seed(0)
+    save_checkpoint(path, LeNet5(), {"epochs": 1, "optimizer": "adam", "rubbish_j": 20.0}, {"test_error": 0.5}, "x")
+    raw = torch.load(path, weights_only=True)
+    for key, value in changes.items():
+        outer, inner = key.split(".")
+        raw[outer][inner] = value
+    torch.save(raw, path)
+    return path
+
+
+def test_odd_settings_fall_back_and_the_window_starts(qtbot, use_weights, message_boxes):
+    path = settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[canvas]\npen_width=nan\n"
+                    "[window]\nstate=not bytes at all\ngeometry=12, 34\n"
+                    "[view]\ninput_zoom=1e999\nshow_f6=maybe\nshow_internals=1, 2\n"
+                    "[model]\ndevice=cpu, cuda\nweights_file=a, b\n")
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert MIN_PEN_WIDTH <= win.drawing.pen_width <= MAX_PEN_WIDTH and math.isfinite(win.drawing.pen_width)
+    assert win.f6_dock.isVisibleTo(win) and win.internals_dock.isVisibleTo(win)
+    assert "shipped weights" in win.weights_status.text()
+    assert message_boxes == []
+    win.close()  # saving the settings again works too
+    assert math.isfinite(float(open_settings().value(keys.PEN_WIDTH)))
+
+
+@pytest.mark.parametrize("change", [{"metrics.test_error": 10**400}, {"config.rubbish_j": float("nan")},
+                                    {"config.epochs": [[[[[[[[[[1]]]]]]]]]]}])
+def test_a_hostile_remembered_weights_file_falls_back_to_the_shipped_weights(qtbot, use_weights, message_boxes,
+                                                                            tmp_path, change):
+    bad = _hostile_checkpoint(tmp_path / "mine.pt", **change)
+    settings = open_settings()
+    settings.setValue(keys.WEIGHTS_FILE, str(bad))
+    settings.sync()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.model_ready
+    assert "mine.pt" in win.statusBar().currentMessage() and "shipped weights" in win.weights_status.text()
+    assert message_boxes == []
+
+
+def test_one_bad_adopted_file_does_not_break_the_weights_history(qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    save_checkpoint(folder / "2026-01-03_10-00-00.pt", LeNet5(), {"epochs": 2, "optimizer": "sdlm",
+                                                                    "train_limit": "lots"}, {"test_error": 0.02})
+    _hostile_checkpoint(folder / "2026-01-02_10-00-00.pt", **{"config.rubbish_j": -1e30})
+    strange = folder / "2026-01-01_10-00-00.pt"
+    save_checkpoint(strange, LeNet5(), {}, {})
+    real_load = weights_history.load_checkpoint
+
+    def load(path):  # whatever a file might still provoke, beyond the refusals we know
+        if path == strange:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_load(path)
+
+    monkeypatch.setattr(weights_history, "load_checkpoint", load)
+    dialog = WeightsHistoryDialog(lambda: folder, lambda: None)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 3
+    good, negative_j, broken = dialog.entries
+    assert good.checkpoint is not None and good.cells()[3] == "SDLM" and "lots" in good.cells()[4]
+    assert negative_j.checkpoint is None and "rubbish_j" in negative_j.problem
+    assert broken.checkpoint is None and "RecursionError" in broken.problem

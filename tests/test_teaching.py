@@ -1,0 +1,76 @@
+"""Teaching: one sample per drawing ("already kept"), relabelling, Undo Teach, teaching an image."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+from PySide6.QtCore import Qt
+
+from digitpad.gui.main_window import MainWindow
+from digitpad.samples import SampleStore, default_samples_path, parse_sample
+
+SEVEN = [(10, 10), (90, 10), (40, 100)]
+
+
+@pytest.fixture
+def window(qtbot, use_weights, message_boxes):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def labels() -> list[int]:
+    return [s.label for s in SampleStore().samples()]
+
+
+def test_teaching_the_same_drawing_twice_keeps_one_sample(window):
+    window.drawing.add_stroke(SEVEN)
+    assert window.teach_menu.teach(7)
+    assert not window.teach_menu.teach(7)
+    assert labels() == [7] and "already kept" in window.statusBar().currentMessage().lower()
+
+
+def test_teaching_it_with_another_digit_relabels_it_and_undo_gives_the_old_label_back(window):
+    window.drawing.add_stroke(SEVEN)
+    window.teach_menu.teach(7)
+    window.teach_menu.teach(1)
+    assert labels() == [1] and "relabelled" in window.statusBar().currentMessage().lower()
+    window.teach_menu.undo_action.trigger()
+    assert labels() == [7]
+
+
+def test_undo_teach_removes_the_sample_just_kept(window):
+    window.drawing.add_stroke(SEVEN)
+    window.teach_menu.teach(7)
+    window.drawing.add_stroke([(0, 50), (100, 50)])
+    window.teach_menu.teach(4)
+    assert labels() == [7, 4] and window.teach_menu.undo_action.isEnabled()
+    window.teach_menu.undo_action.trigger()
+    assert labels() == [7] and not window.teach_menu.undo_action.isEnabled()
+
+
+def test_an_opened_image_can_be_taught(window, tmp_path):
+    path = tmp_path / "three.png"
+    image = Image.new("L", (120, 160), 255)
+    ImageDraw.Draw(image).line([(20, 20), (100, 20), (60, 80), (100, 140), (20, 140)], fill=0, width=12)
+    image.save(path)
+    assert window.image_files.open_image(path)
+    assert window.teach_menu.teach(3)
+    (sample,) = SampleStore().samples()
+    assert sample.label == 3 and sample.pixels is not None
+    assert abs(sample.render() - window.drawing.image.input).max() < 1e-3
+    assert not window.teach_menu.teach(3)  # the same image: already kept
+    line = default_samples_path().read_text().strip()
+    assert parse_sample(line) == sample  # the file round-trips
+
+
+def test_the_browser_relabels_with_a_digit_key_and_counts_every_digit(qtbot, window):
+    window.drawing.add_stroke(SEVEN)
+    window.teach_menu.teach(1)
+    browser = window.teach_menu.open_samples()
+    assert "<b>1</b>: 1" in browser.counts.text() and "<b>7</b>: 0" in browser.counts.text()
+    browser.grid.item(0).setSelected(True)
+    qtbot.keyClick(browser.grid, Qt.Key.Key_7)
+    assert labels() == [7] and "<b>7</b>: 1" in browser.counts.text()
+    assert "taught" in browser.grid.item(0).toolTip() and "T" not in browser.grid.item(0).toolTip().split("taught")[1]
