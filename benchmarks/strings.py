@@ -3,8 +3,9 @@
 
 Four sets of numbers, each digit drawn at random:
 - MNIST, apart: MNIST digits (tight crops) side by side with 1–8 px between their ink;
-- MNIST, touching: at least one pair (each pair with probability ½) pushed together by 0–3 px (up to 15 % of the height, as for the drawings)
-  so that their ink touches or overlaps (read from the image: one component to cut);
+- MNIST, touching: at least one pair (each pair with probability ½) pushed together by 0–3 px
+  (up to 15 % of the height, as for the drawings) so that their ink touches or overlaps (read
+  from the image: one component to cut);
 - drawings, apart / touching: mouse-style drawings (benchmarks/mouse_digits.py); touching
   pairs overlap by 0–15 % of the height, and a third of them are joined into one stroke.
 
@@ -157,7 +158,8 @@ def main() -> None:
     recognizer = Recognizer(model)
     mnist = mnist_half(load_mnist(args.data or default_mnist_dir(), "test"), args.split)
     seed = 1000 if args.split == "validation" else 1
-    print(f"weights: {checkpoint.describe()}; split: {args.split} (MNIST test images {'0–4999' if seed == 1000 else '5000–9999'}, "
+    images = "0–4999" if seed == 1000 else "5000–9999"
+    print(f"weights: {checkpoint.describe()}; split: {args.split} (MNIST test images {images}, "
           f"drawing seed {seed}); {args.numbers} numbers per set")
 
     single_times = []

@@ -32,8 +32,8 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.data import load_mnist  # noqa: E402
-from digitpad.paths import default_mnist_dir  # noqa: E402
 from digitpad.datasets import TensorDataset, mnist_dataset  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
 from digitpad.training import TrainingConfig, evaluate, train  # noqa: E402
 
 

@@ -205,8 +205,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
     from digitpad.data import DataError
-    from digitpad.paths import default_mnist_dir
     from digitpad.datasets import mnist_dataset
+    from digitpad.paths import default_mnist_dir
     from digitpad.training import evaluate
 
     recognizer = _load_recognizer(args.weights, args.device)

@@ -19,9 +19,10 @@ import struct
 import time
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -139,7 +140,8 @@ def _parse_idx(content: bytes, path: Path, ndim: int | None = None) -> np.ndarra
     expected = header_len + math.prod(dims)
     have = len(content)
     if have != expected:
-        what = "truncated" if have < expected else f"{have - expected:,} trailing byte{'s' * (have - expected != 1)} after the data"
+        extra = have - expected
+        what = "truncated" if have < expected else f"{extra:,} trailing byte{'s' * (extra != 1)} after the data"
         raise DataError(f"{name}: {what}: header says {_describe(dims)} ({expected:,} bytes) "
                         f"but file has {have:,} bytes" + (" uncompressed" if path.suffix == ".gz" else ""),
                         path)

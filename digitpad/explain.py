@@ -59,7 +59,7 @@ class Attribution:
 
     def to_json(self) -> dict:
         return {"digit": self.digit,
-                "attribution": [[round(float(v), 6) for v in row] for row in self.attribution],
+                "attribution": [[round(float(v), 6) + 0.0 for v in row] for row in self.attribution],  # no -0.0
                 "penalty": round(self.penalty, 4), "baseline_penalty": round(self.baseline_penalty, 4)}
 
 

@@ -19,7 +19,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
@@ -58,7 +58,7 @@ _NOISE_FLOOR = 0.03  # image ink weaker than this (of the peak) is paper or JPEG
 
 Point = tuple[float, float]
 Stroke = Sequence[Point]
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image]
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | Image.Image
 
 
 #: A drawing whose strokes span less than this fraction of the canvas's shorter side is "too
@@ -260,7 +260,7 @@ def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
                          "PGM/PPM/PBM)") from None
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{name}: image is too large ({exc})") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{name}: not a readable image ({exc})") from exc
 
 

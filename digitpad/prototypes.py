@@ -52,7 +52,8 @@ def parse_prototypes(text: str, source: str = "<text>") -> np.ndarray:
         bad = set(line) - {INK_CHAR, BACKGROUND_CHAR}
         if bad:
             raise PrototypeError(
-                f"{source}:{number}: unexpected character(s) {''.join(sorted(bad))!r}; use '{INK_CHAR}' and '{BACKGROUND_CHAR}'")
+                f"{source}:{number}: unexpected character(s) {''.join(sorted(bad))!r}; "
+                f"use '{INK_CHAR}' and '{BACKGROUND_CHAR}'")
         if len(bitmaps[current]) == HEIGHT:
             raise PrototypeError(f"{source}:{number}: digit {current} has more than {HEIGHT} rows")
         bitmaps[current].append(line)

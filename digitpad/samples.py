@@ -254,7 +254,8 @@ class SampleStore:
                     raise ValueError("not UTF-8 text") from None
                 lines.append(_Line(parse_sample(text), raw))
             except (ValueError, RecursionError, OverflowError) as exc:
-                reason = str(exc) if isinstance(exc, ValueError) else "not a drawing: nested too deep or a number too large"
+                reason = (str(exc) if isinstance(exc, ValueError)
+                          else "not a drawing: nested too deep or a number too large")
                 problems.append(f"line {number}: {reason}")
                 lines.append(_Line(None, raw))
         for problem in problems:  # the callers show them (CLI, GUI): logged once, quietly

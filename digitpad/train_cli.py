@@ -157,9 +157,10 @@ def _run_training(args: argparse.Namespace) -> int:
     except (DataError, WeightsError, SampleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    batch_size = config.step_batch_size(len(data.train_set))
     print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
           f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
-          f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {config.step_batch_size(len(data.train_set))}"
+          f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {batch_size}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
     if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
         print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "

@@ -148,11 +148,6 @@ class TrainingConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, values: dict) -> TrainingConfig:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})
-
 
 def _positive(value: float, what: str, largest: float) -> None:
     """ValueError unless `value` is a finite number above 0 and at most `largest`."""

@@ -16,7 +16,8 @@ Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
 | `fine_tuned`, `initial_weights` | started from existing weights; their file when known |
 | `extra_samples`, `extra_repeat`, `extra_checksum`, `extra_file` | the user's samples mixed in |
 | `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
-| `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; share of held-out ones (validation seed) and of test digits rejected as "not a digit" |
+| `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
+| | held-out ones (validation seed) and of test digits rejected as "not a digit" |
 
 Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
 `weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).

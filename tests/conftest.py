@@ -14,6 +14,14 @@ import pytest
 from digitpad.paths import default_mnist_dir
 
 
+def pytest_collection_modifyitems(items):
+    """Hypothesis searches are slow by nature: marked here, so none is left out of `-m "not slow"`'s
+    exclusion (subprocess and training tests carry @pytest.mark.slow themselves)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def mnist_dir():
     path = default_mnist_dir()

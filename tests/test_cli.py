@@ -173,6 +173,7 @@ def test_a_non_image_and_a_corrupt_weights_file_are_reported(capsys, tmp_path):
     assert code == 1 and "bad.pt" in err
 
 
+@pytest.mark.slow
 def test_python_m_digitpad_help_and_errors_never_show_a_traceback(tmp_path):
     help_run = subprocess.run([sys.executable, "-m", "digitpad", "--help"], capture_output=True, text=True)
     assert help_run.returncode == 0
@@ -209,6 +210,7 @@ def test_help_version_and_argument_errors_import_neither_torch_nor_numpy():
     assert "epochs must be at least 1" in probe.stderr and "Traceback" not in probe.stderr
 
 
+@pytest.mark.slow
 def test_train_writes_a_checkpoint_that_evaluate_reads(capsys, tmp_path):
     out_file = tmp_path / "tiny.pt"
     code, out, err = run(capsys, "train", "--epochs", "1", "--limit", "500", "--out", out_file)
@@ -218,6 +220,7 @@ def test_train_writes_a_checkpoint_that_evaluate_reads(capsys, tmp_path):
     assert code == 0 and json.loads(out)["total"] == 10_000
 
 
+@pytest.mark.slow
 def test_train_to_an_unwritable_place_reports_and_writes_nothing(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

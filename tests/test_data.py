@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from digitpad import data
 from digitpad.data import (
-    DataError,
-    DownloadCancelled,
     KNOWN_MD5,
     MNIST_FILES,
+    DataError,
+    DownloadCancelled,
     fetch_mnist,
     load_labelled_arrays,
     load_mnist,

@@ -42,7 +42,8 @@ def test_paper_pixels_get_exactly_zero_and_the_winner_is_the_default(recognizer)
 def test_the_ink_of_the_answer_mostly_supports_it(recognizer):
     result = integrated_gradients(recognizer.model, render_strokes(SEVEN))
     assert result.digit == 7
-    supports, opposes = -result.attribution[result.attribution < 0].sum(), result.attribution[result.attribution > 0].sum()
+    attribution = result.attribution
+    supports, opposes = -attribution[attribution < 0].sum(), attribution[attribution > 0].sum()
     assert supports > 2 * opposes
 
 

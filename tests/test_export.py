@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from digitpad import cli
+from digitpad.datasets import mnist_dataset
 from digitpad.export import ExportError, export_onnx
 from digitpad.model import LeNet5
 from digitpad.samples import SampleStore
-from digitpad.datasets import mnist_dataset
 from digitpad.weights import load_checkpoint, save_checkpoint
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
@@ -96,6 +96,7 @@ def test_cli_samples_list_export_import(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: ")
 
 
+@pytest.mark.slow
 def test_cli_fine_tunes_from_weights_with_extra_samples(tmp_path, weights, mnist_dir, capsys):
     store = SampleStore(tmp_path / "mine.jsonl")
     for _ in range(5):

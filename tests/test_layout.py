@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from drawings import draw
 from PySide6.QtCore import QByteArray, QRect
 
 from digitpad.gui import settings as keys
 from digitpad.gui import window_layout
 from digitpad.gui.main_window import MainWindow
-from drawings import draw
 
 SCREENS = [(1280, 800), (1024, 700)]
 

@@ -40,11 +40,22 @@ def test_rbf_prototypes_are_a_fixed_buffer_of_plus_minus_one(model):
     assert set(model.prototypes.unique().tolist()) == {-1.0, 1.0}
 
 
+#: Table I of the paper as it is printed: a row per S2 map, a column per C3 map, X = connected.
+PAPER_TABLE_I = """
+X...XXX..XXXX.XX
+XX...XXX..XXXX.X
+XXX...XXX..X.XXX
+.XXX..XXXX..X.XX
+..XXX..XXXX.XX.X
+...XXX..XXXX.XXX
+"""
+
+
 def test_c3_table_is_table_one_of_the_paper():
-    assert len(C3_TABLE) == 16
-    assert [len(t) for t in C3_TABLE] == [3] * 6 + [4] * 9 + [6]
-    assert C3_TABLE[0] == (0, 1, 2) and C3_TABLE[4] == (0, 4, 5) and C3_TABLE[9] == (0, 3, 4, 5)
-    assert C3_TABLE[14] == (0, 2, 3, 5)
+    rows = PAPER_TABLE_I.split()
+    expected = tuple(tuple(s2 for s2 in range(6) if rows[s2][c3] == "X") for c3 in range(16))
+    assert C3_TABLE == expected
+    assert sum(len(inputs) for inputs in C3_TABLE) * 25 + 16 == 1_516  # the paper's parameter count
 
 
 @pytest.mark.parametrize("changed_s2_map", range(6))

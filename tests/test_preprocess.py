@@ -11,7 +11,6 @@ import gzip
 import io
 import math
 import struct
-import time
 import zlib
 
 import numpy as np
@@ -331,9 +330,7 @@ def test_animated_gif_uses_the_first_frame(tmp_path, digit_image):
 @pytest.mark.parametrize("suffix", ["png", "jpg"])
 def test_large_image_is_reduced_not_refused(tmp_path, suffix):
     big = draw_image(transform(DIGITS[0], 10), size=3000, width=150)
-    start = time.perf_counter()
-    arr = image_to_array(_save(big, tmp_path / f"big.{suffix}"))
-    assert time.perf_counter() - start < 2.0
+    arr = image_to_array(_save(big, tmp_path / f"big.{suffix}"))  # how fast: benchmarks/images.py
     assert_valid(arr)
     assert np.abs(arr - image_to_array(draw_image(DIGITS[0]))).mean() < 0.05
 
@@ -389,10 +386,12 @@ def test_huge_image_headers_are_refused_before_decoding(tmp_path, monkeypatch, w
     if not pillow_guard:
         with Image.open(path) as im:
             assert im.size == (width, height)
-    start = time.perf_counter()
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda im: decoded.append(im.size) or real_load(im))
     with pytest.raises(ImageError, match="bomb.png"):
         image_to_array(path)
-    assert time.perf_counter() - start < 0.5
+    assert decoded == []  # refused from the header: no pixel was decoded (its speed: benchmarks/images.py)
 
 
 def test_mnist_digit_round_trips_through_a_png(tmp_path, mnist_test):

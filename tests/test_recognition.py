@@ -3,12 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from drawings import draw
 
 from digitpad.model import LeNet5
 from digitpad.preprocess import EmptyDrawing, ImageError, render_strokes, to_tensor
 from digitpad.recognition import REJECT_THRESHOLD, Recognizer
-
-from drawings import draw
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ def test_escape_while_training_asks_first_and_stops_only_if_told(qtbot, dialog, 
     assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
 
 
+@pytest.mark.slow
 def test_closing_a_finished_run_asks_about_the_new_model(qtbot, dialog, answers):
     queue, asked = answers
     with qtbot.waitSignal(dialog.trainingFinished, timeout=TRAINING_TIMEOUT):
@@ -104,6 +105,7 @@ def test_cancel_leaves_a_clean_state(qtbot, dialog):
     assert dialog.start_button.isVisible() and dialog.preset.isEnabled()
 
 
+@pytest.mark.slow
 def test_the_loss_curve_moves_during_the_first_epoch(qtbot, dialog):
     dialog.train_limit = 1300  # 21 batches of 64: a loss point every 5 batches
     with qtbot.waitSignal(dialog.trainingFinished, timeout=TRAINING_TIMEOUT):
@@ -113,6 +115,7 @@ def test_the_loss_curve_moves_during_the_first_epoch(qtbot, dialog):
     assert [x for x, _ in dialog.error_plot.series[0].points] == [1.0]
 
 
+@pytest.mark.slow
 def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dialog):
     window = dialog.parent()
     with qtbot.waitSignal(dialog.trainingFinished, timeout=TRAINING_TIMEOUT):
@@ -129,6 +132,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
     assert "Ada's quick model" in dialog.current_label.text()
 
 
+@pytest.mark.slow
 def test_the_time_is_estimated_before_starting(qtbot, dialog):
     dialog.recipe.auto_estimate = True
     dialog.recipe.refresh_estimate()
@@ -146,6 +150,7 @@ def test_the_estimate_scales_the_probe_to_the_run():
     assert estimate_seconds(probe, 3, 60_000, 10_000) - one == pytest.approx(2 * 63.0)
 
 
+@pytest.mark.slow
 def test_the_probe_measures_this_recipe():
     probe = probe_speed(TrainingConfig(epochs=40, distort=False))
     assert probe.train_images_per_second > 0 and probe.test_images_per_second > 0

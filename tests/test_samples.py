@@ -8,8 +8,8 @@ import random
 import pytest
 import torch
 
-from digitpad.samples import SampleError, SampleStore, default_samples_path, make_sample, samples_dataset
 from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.samples import SampleError, SampleStore, default_samples_path, make_sample, samples_dataset
 from digitpad.training import TrainingConfig, evaluate, train
 
 CPU = torch.device("cpu")
@@ -142,6 +142,7 @@ def mnist_small(mnist_dir):
             TensorDataset(data.inputs[9000:], data.labels[9000:], "b"))
 
 
+@pytest.mark.slow
 def test_fine_tuning_learns_an_odd_glyph_and_keeps_mnist(mnist_small):
     train_set, test_set = mnist_small
     first_3000 = TensorDataset(train_set.inputs[:3000], train_set.labels[:3000], "a")

@@ -2,14 +2,13 @@
 
 import pytest
 import torch
+from drawings import VARIANTS, draw
 
 from digitpad.datasets import mnist_dataset, negatives_dataset
 from digitpad.recognition import REJECT_THRESHOLD, Recognizer
-from digitpad.training_config import TEST_NEGATIVES_SEED
 from digitpad.training import evaluate
+from digitpad.training_config import TEST_NEGATIVES_SEED
 from digitpad.weights import load_model, shipped_weights_path
-
-from drawings import VARIANTS, draw
 
 
 @pytest.fixture(scope="module")

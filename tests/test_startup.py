@@ -21,8 +21,8 @@ from drawings import draw
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
-from digitpad.data import load_mnist
 from digitpad import model_loading
+from digitpad.data import load_mnist
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.startup_probe import PREFIX
 
@@ -72,6 +72,7 @@ def draw_with_mouse(qtbot, canvas, digit: int) -> None:
         qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
 
 
+@pytest.mark.slow
 def test_the_window_and_its_modules_do_not_import_torch():
     code = ("import sys, digitpad.gui.app, digitpad.gui.main_window; "
             "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
@@ -160,6 +161,7 @@ def test_a_network_that_cannot_load_is_explained_and_the_window_keeps_working(qt
     assert len(message_boxes) == 1  # said once, not at every stroke
 
 
+@pytest.mark.slow
 def test_the_app_shows_its_window_first_and_reports_when_the_model_is_ready(tmp_path):
     """`python -m digitpad` itself, with benchmarks/startup.py's probe: it quits once ready."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),

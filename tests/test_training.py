@@ -97,6 +97,7 @@ def test_distortion_with_zero_ranges_is_the_identity_and_keeps_the_background(mn
     assert torch.allclose(moved[:, :, 0, :], torch.tensor(-0.1))  # the border stays paper
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_with_a_seed(mnist_small):
     data = first(mnist_small, 500, 200)
     config = TrainingConfig(epochs=1, distort=True, seed=7)
@@ -109,6 +110,7 @@ def test_training_is_deterministic_with_a_seed(mnist_small):
     assert not torch.equal(c.model.f6.weight, a.model.f6.weight)
 
 
+@pytest.mark.slow
 def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
     torch.manual_seed(5)
     expected = torch.rand(3)
@@ -139,6 +141,7 @@ def test_cancel_stops_training_and_raises(mnist_small):
     assert len(calls) == 3
 
 
+@pytest.mark.slow
 def test_initial_state_is_used_and_not_modified(mnist_small):
     torch.manual_seed(0)
     start = LeNet5().state_dict()
@@ -150,6 +153,7 @@ def test_initial_state_is_used_and_not_modified(mnist_small):
 
 
 @pytest.mark.parametrize(("warmup_patterns", "second_pass_scale"), [(60_000, 0.2), (200, 2.5)])
+@pytest.mark.slow
 def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, second_pass_scale):
     # 200 images a pass: the second pass starts after 200 patterns, still inside a 60,000-pattern
     # warm-up, so it keeps the damped η; with a 200-pattern warm-up it gets the full scale.
@@ -161,6 +165,7 @@ def test_sdlm_warm_up_is_counted_in_patterns(mnist_small, warmup_patterns, secon
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sdlm"])
+@pytest.mark.slow
 def test_a_few_short_epochs_learn_digits(mnist_small, optimizer):
     train_set, test_set = mnist_small
     config = TrainingConfig(epochs=3, batch_size=32, distort=False) if optimizer == "adam" else \

@@ -33,6 +33,7 @@ def test_the_limit_is_applied_once_and_never_cuts_the_users_samples(mnist_dir, f
     assert data.describe() == f"120 MNIST images + 5 of your samples (×{data.extra_repeat})"
 
 
+@pytest.mark.slow
 def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     config = TrainingConfig(epochs=1, train_limit=200, test_limit=50, distort=False)
     plain = run_training(request := RetrainRequest(config, mnist_dir), load_run_data(request))

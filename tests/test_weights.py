@@ -7,8 +7,14 @@ import pytest
 import torch
 
 from digitpad.model import LeNet5
-from digitpad.weights import (FORMAT_VERSION, WeightsError, atomic_write_bytes, load_checkpoint, load_model,
-                              save_checkpoint)
+from digitpad.weights import (
+    FORMAT_VERSION,
+    WeightsError,
+    atomic_write_bytes,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+)
 
 
 @pytest.fixture
@@ -144,6 +150,7 @@ def test_failed_write_keeps_the_previous_file(saved, model, monkeypatch):
     assert not [p for p in saved.parent.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_killed_writer_leaves_the_previous_file_loadable(tmp_path, saved):
     """A process killed in the middle of atomic_write_bytes: the target is old or new, never half."""
     import signal

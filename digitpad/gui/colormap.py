@@ -61,11 +61,6 @@ def input_packed(array32: np.ndarray) -> np.ndarray:
     return 0xFF000000 | (grey << 16) | (grey << 8) | grey
 
 
-def diverging_colour(value: float, limit: float = ACTIVATION_LIMIT) -> QColor:
-    r, g, b = diverging_rgb(np.array([value]), limit)[0]
-    return QColor(int(r), int(g), int(b))
-
-
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     """(h, w, 3) uint8 -> a QImage that owns its pixels (numpy's buffer may go away).
 

@@ -15,11 +15,11 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from digitpad.architecture import C3_TABLE
 from digitpad.gui.colormap import diverging_packed
 from digitpad.gui.f6_panel import ColourScale
 from digitpad.gui.map_grid import MapGrid
 from digitpad.gui.pixel_view import PixelView
-from digitpad.architecture import C3_TABLE
 
 if TYPE_CHECKING:
     from digitpad.recognition import Recognition

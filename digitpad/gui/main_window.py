@@ -18,8 +18,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QMessageBox, QScrollArea,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
@@ -30,8 +39,8 @@ from digitpad.gui.f6_panel import F6Panel
 from digitpad.gui.image_io import ImageFiles
 from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
-from digitpad.gui.model_dialogs import ModelDialogs
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
+from digitpad.gui.model_dialogs import ModelDialogs
 from digitpad.gui.number_mode import NumberMode
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int

@@ -9,6 +9,7 @@ drawImage plus, for the map being looked at, one highlight frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -127,7 +128,8 @@ class MapGrid(QWidget):
         painter = QPainter(self)
         palette = self.palette()
         ratio = self.devicePixelRatioF()
-        width, height = max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
+        # Rounded up: with WA_OpaquePaintEvent a device pixel left out would show garbage.
+        width, height = max(1, math.ceil(self.width() * ratio)), max(1, math.ceil(self.height() * ratio))
         key = (width, height, ratio)
         if self._pixels.key != key:
             self._pixels.set_index(key, self._index_map(width, height, ratio), ratio)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from digitpad.samples import SampleStore, default_samples_path
 
 if TYPE_CHECKING:
-    from digitpad.gui.retrain_dialog import RetrainDialog
     from digitpad.gui.model_control import ModelControl
+    from digitpad.gui.retrain_dialog import RetrainDialog
     from digitpad.gui.weights_history import WeightsHistoryDialog
 
 log = logging.getLogger(__name__)

@@ -168,7 +168,8 @@ class PixelView(QWidget):
     # ---- geometry --------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
         border = 2 * FRAME
-        return QSize(round(self._units.width() * self._cell) + border, round(self._units.height() * self._cell) + border)
+        return QSize(round(self._units.width() * self._cell) + border,
+                     round(self._units.height() * self._cell) + border)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
