@@ -82,6 +82,18 @@ def _inputs(images: list[str], strokes_file: Path | None) -> list[tuple[str, str
     return inputs
 
 
+def _check_out(path: Path | None) -> None:
+    """Refuse an unwritable --out before any work (a folder, a device, a read-only place)."""
+    from digitpad.cli import CliError
+    from digitpad.files import check_output_path
+
+    if path is not None:
+        try:
+            check_output_path(path)
+        except OSError as exc:
+            raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
 def _write_png(image, path: Path) -> None:
     from digitpad.cli import CliError
     from digitpad.files import atomic_write_bytes
@@ -118,6 +130,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     inputs = _inputs(args.images, args.strokes)
     if args.out is not None and len(inputs) != 1:
         raise CliError(f"explain: --out draws one input, but there are {len(inputs)}", EXIT_USAGE)
+    _check_out(args.out)
     recognizer = _load_recognizer(args.weights, args.device)
     from digitpad.explain import integrated_gradients, stroke_effects
     from digitpad.explain_pictures import attribution_picture
@@ -169,6 +182,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise ValueError(f"{transform.name} applies to the 32×32 input only (--stage input)")
     except ValueError as exc:
         raise CliError(f"sweep: {exc}", EXIT_USAGE) from exc
+    _check_out(args.out)
     label, kind, payload = inputs[0]
     try:
         array32, strokes = _prepare(kind, payload)

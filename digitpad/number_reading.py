@@ -38,9 +38,13 @@ WIDE_PIECE = 0.8
 
 @dataclass(frozen=True)
 class ReadingConfig:
-    """How pieces and paths are priced (tuned on the validation split of benchmarks/strings.py)."""
+    """How pieces and paths are priced (tuned on the validation split of benchmarks/strings.py).
 
-    #: Subtracted from every piece's cost: a typical good digit's penalty, so that reading two
+    Every number is in units of the rubbish class's constant j (eq. 9), the network's own yardstick
+    for "this is a digit": a network trained with j = 40 has penalties about twice those of one
+    trained with j = 20, and the same config serves both."""
+
+    #: Subtracted from every piece's cost (× j): a piece pays y_d − bonus·j, so reading two
     #: well-formed digits is not dearer than squeezing them into one (costs only ever add up).
     piece_bonus: float = 0.0
     #: Shape cues, which the recogniser cannot see once a piece is normalised to 20 px: the cost
@@ -53,13 +57,13 @@ class ReadingConfig:
     #: Cost per stroke crossed by a cut made inside a stroke or an ink component.
     cut_weight: float = 0.0
     #: Unsure when the runner-up reading costs less than this more than the best one.
-    unsure_margin: float = 3.0
+    unsure_margin: float = 0.15
 
 
 #: Tuned on the validation split (benchmarks/README.md): strokes rarely need cutting, so a
 #: larger bonus and stronger shape cues; image components often do.
-STROKE_READING = ReadingConfig(piece_bonus=16.0, width_weight=30.0, overlap_weight=20.0, cut_weight=6.0)
-IMAGE_READING = ReadingConfig(piece_bonus=8.0, width_weight=10.0, overlap_weight=10.0, cut_weight=3.0)
+STROKE_READING = ReadingConfig(piece_bonus=1.0, width_weight=1.5, overlap_weight=1.0, cut_weight=0.3)
+IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
 
 _KEEP_PER_NODE = 6  # distinct readings kept per node: enough for an exact runner-up in practice
 
@@ -107,7 +111,7 @@ class NumberReading:
     seconds: float = 0.0
     pieces_scored: int = 0
     candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
-    unsure_margin: float = ReadingConfig.unsure_margin
+    unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
 
     @property
     def text(self) -> str:
@@ -181,7 +185,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     boxes = [segmentation.box(first, stop) for first, stop in spans]
     height = segmentation.height
     widths = np.array([(b[2] - b[0]) / height for b in boxes])
-    shape = config.width_weight * np.maximum(0.0, widths - WIDE_PIECE) - config.piece_bonus
+    j = rubbish_j  # the config's unit
+    shape = j * (config.width_weight * np.maximum(0.0, widths - WIDE_PIECE) - config.piece_bonus)
     costs = piece_costs(penalties, rubbish_j) + shape[:, None]
 
     def overlap_cost(before: int, after: int) -> float:
@@ -189,7 +194,7 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
         overlap = min(a[2], b[2]) - max(a[0], b[0])
         narrower = max(min(a[2] - a[0], b[2] - b[0]), 0.05 * height)
         cut = config.cut_weight * segmentation.segments[spans[after][0]].cut_crossings
-        return config.overlap_weight * min(1.0, max(0.0, overlap) / narrower) + cut
+        return j * (config.overlap_weight * min(1.0, max(0.0, overlap) / narrower) + cut)
 
     paths = cheapest_paths(len(segmentation.segments), spans, costs, overlap_cost)
     best_cost, best = paths[0]
@@ -203,7 +208,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
-                         pieces_scored=len(spans), candidate_cuts=boundaries, unsure_margin=config.unsure_margin)
+                         pieces_scored=len(spans), candidate_cuts=boundaries,
+                         unsure_margin=j * config.unsure_margin)
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:

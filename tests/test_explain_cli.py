@@ -89,6 +89,15 @@ def test_one_input_for_sweep_and_for_a_picture(capsys, tmp_path):
     assert code == 2 and "one input" in err and not (tmp_path / "x.png").exists()
 
 
+def test_out_refuses_what_is_not_a_regular_file_before_any_work(capsys, seven_file, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for command in (["explain"], ["sweep", "--transform", "rotate"]):
+        code, out, err = run(capsys, *command, "--strokes", seven_file, "--out", folder)
+        assert code == 1 and out == "" and "not a regular file" in err and len(err.strip().splitlines()) == 1
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_the_new_commands_import_no_torch_until_they_run():
     probe = ("import sys, digitpad.sweep, digitpad.explain_pictures; "

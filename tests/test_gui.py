@@ -262,12 +262,19 @@ def test_model_menu_accepts_actions_from_other_parts_of_the_app(window):
 # ---- images in and out ------------------------------------------------------------------------------
 
 
-def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
+def open_image(qtbot, window, path) -> bool:
+    """Open an image as the File menu does and wait for the background decoding: opened or not."""
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:
+        window.image_files.open_image(path)
+    return opened.args[0]
+
+
+def test_opened_mnist_digits_are_recognised(qtbot, window, mnist_dir, tmp_path):
     test_set = load_mnist(mnist_dir, "test")
     for index in range(4):
         path = tmp_path / f"mnist-{index}.png"
         Image.fromarray(255 - test_set.images[index]).save(path)  # dark ink on white paper
-        assert window.image_files.open_image(path)
+        assert open_image(qtbot, window, path)
         assert window.prediction_view.shown_digit() == int(test_set.labels[index])
         assert window.drawing.image is not None
         assert window.input_view.array() is not None
@@ -276,19 +283,21 @@ def test_opened_mnist_digits_are_recognised(window, mnist_dir, tmp_path):
 def test_a_non_image_file_is_reported_and_the_window_keeps_working(qtbot, window, message_boxes, tmp_path):
     notes = tmp_path / "notes.png"
     notes.write_text("these are not pixels")
-    assert window.image_files.open_image(notes) is False
+    assert open_image(qtbot, window, notes) is False
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert "notes.png" in message_boxes[0][2]
     draw_stroke(qtbot, window.canvas, ONE)
     assert window.prediction_view.shown_digit() == 1
 
 
-def test_a_pasted_image_is_recognised(window, mnist_dir):
+def test_a_pasted_image_is_recognised(qtbot, window, mnist_dir):
     test_set = load_mnist(mnist_dir, "test")
     pixels = np.ascontiguousarray(255 - test_set.images[1])
     image = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
     QGuiApplication.clipboard().setImage(image)
-    assert window.image_files.paste_image()
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:
+        assert window.image_files.paste_image()
+    assert opened.args == [True]
     assert window.prediction_view.shown_digit() == int(test_set.labels[1])
 
 
@@ -296,11 +305,11 @@ def test_a_saved_drawing_reopens_as_the_same_digit(qtbot, window, tmp_path):
     draw_stroke(qtbot, window.canvas, SEVEN)
     path = tmp_path / "seven.png"
     assert window.image_files.save_drawing(path)
-    assert window.image_files.open_image(path)
+    assert open_image(qtbot, window, path)
     assert window.prediction_view.shown_digit() == 7
 
 
-def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tmp_path):
+def test_an_image_file_dropped_on_the_window_is_recognised(qtbot, window, mnist_dir, tmp_path):
     test_set = load_mnist(mnist_dir, "test")
     path = tmp_path / "dropped.png"
     Image.fromarray(test_set.images[2]).save(path)  # light ink on black, as MNIST stores it
@@ -310,8 +319,9 @@ def test_an_image_file_dropped_on_the_window_is_recognised(window, mnist_dir, tm
                             Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(enter)
     assert enter.isAccepted()
-    window.dropEvent(QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier))
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000):
+        window.dropEvent(QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                    Qt.KeyboardModifier.NoModifier))
     assert window.prediction_view.shown_digit() == int(test_set.labels[2])
 
 

@@ -89,3 +89,33 @@ def test_one_bad_adopted_file_does_not_break_the_weights_history(qtbot, tmp_path
     assert good.checkpoint is not None and good.cells()[3] == "SDLM" and "lots" in good.cells()[4]
     assert negative_j.checkpoint is None and "rubbish_j" in negative_j.problem
     assert broken.checkpoint is None and "RecursionError" in broken.problem
+
+
+def test_images_are_decoded_off_the_gui_thread_and_postscript_is_refused(qtbot, use_weights, message_boxes,
+                                                                          tmp_path, monkeypatch):
+    import threading
+
+    from digitpad.gui import image_io
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    evil = tmp_path / "scan.png"
+    evil.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n{ } loop\n")
+    release, decoding_threads = threading.Event(), []
+    real_prepare = image_io.prepare_image
+
+    def slow_prepare(source):  # a decoder that takes its time: the window must not wait for it
+        decoding_threads.append(threading.current_thread())
+        release.wait(10)
+        return real_prepare(source)
+
+    monkeypatch.setattr(image_io, "prepare_image", slow_prepare)
+    with qtbot.waitSignal(win.image_files.opened, timeout=20_000) as opened:
+        assert win.image_files.open_image(evil)
+        assert not release.is_set()  # open_image returned while the decoder was still busy
+        qtbot.waitUntil(lambda: bool(decoding_threads))
+        release.set()
+    assert opened.args == [False]
+    assert decoding_threads[0] is not threading.main_thread()
+    assert [kind for kind, _, _ in message_boxes] == ["warning"]
+    assert "not an image digitpad reads" in message_boxes[0][2]

@@ -125,7 +125,9 @@ def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(q
     path = tmp_path / "early.png"
     Image.fromarray(255 - test_set.images[0]).save(path)
     window = open_window(qtbot)
-    assert window.image_files.open_image(path)
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:
+        assert window.image_files.open_image(path)
+    assert opened.args == [True]
     assert window.drawing.image is not None and window.prediction_view.shown_digit() is None
 
     with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):

@@ -50,12 +50,14 @@ def test_undo_teach_removes_the_sample_just_kept(window):
     assert labels() == [7] and not window.teach_menu.undo_action.isEnabled()
 
 
-def test_an_opened_image_can_be_taught(window, tmp_path):
+def test_an_opened_image_can_be_taught(qtbot, window, tmp_path):
     path = tmp_path / "three.png"
     image = Image.new("L", (120, 160), 255)
     ImageDraw.Draw(image).line([(20, 20), (100, 20), (60, 80), (100, 140), (20, 140)], fill=0, width=12)
     image.save(path)
-    assert window.image_files.open_image(path)
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:  # decoded in the background
+        assert window.image_files.open_image(path)
+    assert opened.args == [True]
     assert window.teach_menu.teach(3)
     (sample,) = SampleStore().samples()
     assert sample.label == 3 and sample.pixels is not None

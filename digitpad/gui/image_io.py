@@ -9,13 +9,16 @@ or the network's 32×32 input go out as PNG files.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QObject, QStandardPaths
+import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing, OpenedImage
+from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
@@ -63,6 +66,46 @@ def save_png(image: QImage, path: Path) -> None:
         raise OSError(f"{path}: could not write the PNG file (check the folder exists and is writable)")
 
 
+@dataclass
+class DecodedImage:
+    """What decoding one image gave: the network's input and a preview, or why not."""
+
+    request: int          # which request this answers (only the latest is used)
+    name: str
+    array: np.ndarray | None = None
+    preview: QImage | None = None
+    too_small: bool = False  # its ink is a speck (preprocess.image_ink_too_small)
+    error: str = ""       # not readable: the reason, for a message box
+    blank: bool = False   # readable, but no ink
+
+
+class ImageDecodeWorker(Worker):
+    """Decodes one image off the GUI thread: Pillow (formats digitpad supports only) for the
+    network's input, then Qt for the preview of a file. Never raises: problems are in the result."""
+
+    failure_log = "could not decode an image"
+
+    def __init__(self, request: int, source: ImageSource, name: str, preview: QImage | None):
+        super().__init__()
+        self._request, self._source, self._name, self._preview = request, source, name, preview
+
+    def work(self) -> DecodedImage:
+        result = DecodedImage(self._request, self._name)
+        try:
+            prepared = prepare_image(self._source)
+        except EmptyDrawing:
+            result.blank = True
+            return result
+        except ImageError as exc:
+            result.error = str(exc)
+            return result
+        result.array, result.too_small = prepared.array, prepared.too_small
+        result.preview = self._preview
+        if result.preview is None and isinstance(self._source, Path):
+            result.preview = read_preview(self._source)  # only once Pillow has accepted the file
+        return result
+
+
 def _pictures_dir() -> str:
     return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
 
@@ -78,7 +121,10 @@ def ask_png_to_save(parent: QWidget, title: str, name: str) -> Path | None:
 
 class ImageFiles(QObject):
     """Open, paste and drop images into the drawing; save the drawing and export the input.
-    Every failure is said in a message box or the status bar and changes nothing."""
+    Every failure is said in a message box or the status bar and changes nothing.
+    `opened(bool)`: an image asked for has been put in the drawing (True) or refused (False)."""
+
+    opened = Signal(bool)
 
     def __init__(self, drawing: Drawing, render_drawing: Callable[[], QImage],
                  input_image: Callable[[], QImage | None], show_status: Callable[[str, int], None],
@@ -88,6 +134,8 @@ class ImageFiles(QObject):
         self._render_drawing, self._input_image = render_drawing, input_image
         self._show_status = show_status
         self._parent = parent
+        self._request = 0
+        self._job: BackgroundJob | None = None
 
     # ---- in ----------------------------------------------------------------------------------
     def ask_open_image(self) -> None:
@@ -96,9 +144,14 @@ class ImageFiles(QObject):
             self.open_image(path)
 
     def open_image(self, path: str | Path) -> bool:
-        """Recognise an image file; unreadable or blank files get a message and change nothing."""
+        """Start opening an image file (see `opened`); unreadable or blank files get a message and
+        change nothing. False at once if there is no such file."""
         path = Path(path)
-        return self._open(path, path.name, read_preview(path) if path.is_file() else None)
+        if not path.is_file():
+            QMessageBox.warning(self._parent, "Cannot open image", f"{path}: not a file")
+            self.opened.emit(False)
+            return False
+        return self._open(path, path.name, None)
 
     def paste_image(self) -> bool:
         mime = QGuiApplication.clipboard().mimeData()
@@ -123,18 +176,43 @@ class ImageFiles(QObject):
         return False
 
     def _open(self, source: ImageSource, name: str, preview: QImage | None) -> bool:
-        try:
-            prepared = prepare_image(source)
-        except ImageError as exc:
-            QMessageBox.warning(self._parent, "Cannot open image", str(exc))
-            return False
-        except EmptyDrawing:
-            QMessageBox.information(self._parent, "Nothing to recognise", f"{name}: the image is blank.")
-            return False
-        self.drawing.open_image(OpenedImage(prepared.array, f"{name} — draw on the canvas to replace it", preview,
-                                            prepared.too_small))
-        self._show_status(f"Opened {name}", 5000)
+        """Decode in the background; the result arrives in `_decoded` on the GUI thread."""
+        self._request += 1
+        if self._job is not None:
+            self._job.cancel()  # its result, if it still comes, is for an older request and ignored
+        job = BackgroundJob(ImageDecodeWorker(self._request, source, name, preview), "digitpad-image-decoder")
+        job.worker.finished.connect(self._decoded, Qt.ConnectionType.QueuedConnection)
+        job.worker.failed.connect(self._decode_failed, Qt.ConnectionType.QueuedConnection)
+        self._job = job
+        self._show_status(f"Opening {name}…", 0)
+        job.start()
         return True
+
+    def is_busy(self) -> bool:
+        return self._job is not None and self._job.is_running()
+
+    def _decoded(self, result: DecodedImage) -> None:
+        if result.request != self._request:
+            return
+        self._job = None
+        self._show_status("", 0)
+        if result.error:
+            QMessageBox.warning(self._parent, "Cannot open image", result.error)
+        elif result.blank or result.array is None:
+            QMessageBox.information(self._parent, "Nothing to recognise", f"{result.name}: the image is blank.")
+        else:
+            self.drawing.open_image(OpenedImage(result.array, f"{result.name} — draw on the canvas to replace it",
+                                                result.preview, result.too_small))
+            self._show_status(f"Opened {result.name}", 5000)
+            self.opened.emit(True)
+            return
+        self.opened.emit(False)
+
+    def _decode_failed(self, message: str) -> None:
+        self._job = None
+        self._show_status("", 0)
+        QMessageBox.warning(self._parent, "Cannot open image", message)
+        self.opened.emit(False)
 
     # ---- out ---------------------------------------------------------------------------------
     def ask_save_drawing(self) -> None:
