@@ -57,7 +57,7 @@ class ReadingConfig:
     #: Cost per stroke crossed by a cut made inside a stroke or an ink component.
     cut_weight: float = 0.0
     #: Unsure when the runner-up reading costs less than this more than the best one.
-    unsure_margin: float = 0.15
+    unsure_margin: float = 0.05
 
 
 #: Tuned on the validation split (benchmarks/README.md): strokes rarely need cutting, so a
@@ -121,7 +121,7 @@ class NumberReading:
     @property
     def unsure(self) -> bool:
         close = self.runner_up_cost is not None and self.runner_up_cost - self.cost < self.unsure_margin
-        return close or any(p.rejected for p in self.pieces)
+        return bool(close) or any(p.rejected for p in self.pieces)
 
     @property
     def cuts(self) -> list[float]:
