@@ -35,6 +35,7 @@ from digitpad.preprocess import _clean_strokes as clean_strokes
 
 STRIDE = 4  # pixels between windows: C1–S4 shrink by 4
 _SUPERSAMPLE = 4
+CONFIDENT = 0.4  # × j: a window's best penalty under this is a clear answer
 _SIDE = 8  # paper left and right of the ink, so the first and last digits can be centred
 
 
@@ -45,6 +46,12 @@ class SlidingOutputs:
     strip: np.ndarray  # 32×W, −0.1 … 1.175
     penalties: np.ndarray  # T×10
     rubbish: np.ndarray  # T
+    rubbish_j: float = 20.0  # the network's rubbish constant: the scale of its penalties
+
+    @property
+    def confident(self) -> np.ndarray:
+        """Windows whose best penalty is under 0.4 j (8 for j = 20): a clear answer."""
+        return self.penalties.min(axis=1) < CONFIDENT * self.rubbish_j
 
     @property
     def centres(self) -> np.ndarray:
@@ -55,12 +62,12 @@ class SlidingOutputs:
     def digits(self) -> np.ndarray:
         return self.penalties.argmin(axis=1)
 
-    def reading(self, max_penalty: float = 8.0) -> str:
-        """Windows whose best penalty is under `max_penalty` vote; a run of windows with the same
-        digit is one digit (the simplest decoding; the paper used a grammar)."""
+    def reading(self) -> str:
+        """Confident windows vote; a run of windows with the same digit is one digit (the
+        simplest decoding; the paper used a grammar)."""
         text, last = [], None
-        for digit, penalty in zip(self.digits, self.penalties.min(axis=1)):
-            current = int(digit) if penalty < max_penalty else None
+        for digit, confident in zip(self.digits, self.confident):
+            current = int(digit) if confident else None
             if current is not None and current != last:
                 text.append(str(current))
             last = current
@@ -124,4 +131,5 @@ def slide(model: LeNet5, strip: np.ndarray) -> SlidingOutputs:
     x = torch.from_numpy(np.ascontiguousarray(strip, np.float32))[None, None].to(device)
     penalties = model.forward_sliding(x)[0]
     rubbish = rubbish_posterior(penalties, model.rubbish_j)
-    return SlidingOutputs(strip, penalties.cpu().numpy().astype(np.float64), rubbish.cpu().numpy().astype(np.float64))
+    return SlidingOutputs(strip, penalties.cpu().numpy().astype(np.float64), rubbish.cpu().numpy().astype(np.float64),
+                          model.rubbish_j)

@@ -21,6 +21,7 @@ import torch
 # atomic_write_bytes lives in digitpad.files (no torch); it stays importable from here.
 from digitpad.architecture import RUBBISH_J_RANGE
 from digitpad.errors import WeightsError
+from digitpad.file_kinds import describe_foreign_file, read_head
 from digitpad.files import atomic_write_bytes, write_new_file
 from digitpad.model import LeNet5
 from digitpad.paths import resource_path
@@ -266,6 +267,12 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise WeightsError(f"{path}: the file is empty")
     if size > MAX_CHECKPOINT_BYTES:
         raise WeightsError(f"{path}: {size:,} bytes is far too large for a LeNet-5 checkpoint")
+    try:
+        foreign = describe_foreign_file(read_head(path))
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if foreign is not None:
+        raise WeightsError(f"{path}: {foreign}")
     _check_archive(path)
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)

@@ -116,7 +116,7 @@ def test_cli_fine_tunes_from_weights_with_extra_samples(tmp_path, weights, mnist
 
 
 @pytest.mark.parametrize("option, content, phrase", [
-    ("--init", b"junk", "not a readable weights file"),
+    ("--init", b"junk", "a text file, not weights"),
     ("--extra", b"nothing useful\n", "no usable samples"),
 ])
 def test_cli_train_refuses_bad_init_or_extra_in_one_line(tmp_path, mnist_dir, capsys, option, content, phrase):

@@ -119,3 +119,28 @@ def test_images_are_decoded_off_the_gui_thread_and_postscript_is_refused(qtbot, 
     assert decoding_threads[0] is not threading.main_thread()
     assert [kind for kind, _, _ in message_boxes] == ["warning"]
     assert "not an image digitpad reads" in message_boxes[0][2]
+
+
+def test_saving_a_png_onto_a_device_is_refused_and_through_a_symlink_works(qtbot, use_weights, message_boxes,
+                                                                         tmp_path):
+    import os
+    import stat
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.drawing.add_stroke([(10, 10), (90, 10), (40, 100)])
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device node here: {exc}")
+    assert win.image_files.save_drawing(node) is False
+    assert "not a regular file" in message_boxes[-1][2] and stat.S_ISCHR(os.stat(node).st_mode)
+    target = tmp_path / "real.png"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    assert win.image_files.save_drawing(link)
+    assert link.is_symlink() and target.read_bytes().startswith(b"\x89PNG")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600

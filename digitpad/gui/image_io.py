@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import (QBuffer, QByteArray, QIODevice, QMimeData, QObject, QSettings, QStandardPaths, Qt,
+                            Signal)
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing, OpenedImage
+from digitpad.files import atomic_write_bytes
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
+LAST_FOLDER_KEY = "files/last_folder"
+RECENT_KEY = "files/recent"
+MAX_RECENT = 8
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 
 
@@ -61,9 +66,15 @@ def mime_image(mime: QMimeData) -> QImage | None:
 
 
 def save_png(image: QImage, path: Path) -> None:
-    """Raises OSError with a readable message when Qt cannot write the file."""
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"{path}: could not write the PNG file (check the folder exists and is writable)")
+    """Write `image` as a PNG file the way digitpad writes every file (digitpad.files: atomic,
+    through a symlink, never over a device or folder). Raises OSError with a readable message."""
+    data = qimage_to_png(image)
+    if not data:
+        raise OSError(f"{path}: could not encode the PNG image")
+    try:
+        atomic_write_bytes(Path(path), data)
+    except OSError as exc:
+        raise OSError(f"{path}: could not write the PNG file: {exc.strerror or exc}") from exc
 
 
 @dataclass
@@ -110,13 +121,27 @@ def _pictures_dir() -> str:
     return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
 
 
-def ask_png_to_save(parent: QWidget, title: str, name: str) -> Path | None:
+def ask_png_to_save(parent: QWidget, title: str, name: str, folder: str | None = None) -> Path | None:
     """A PNG file name from the person (".png" added when they typed none), or None."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(_pictures_dir()) / name), "PNG images (*.png)")
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(folder or _pictures_dir()) / name),
+                                          "PNG images (*.png)")
     if not path:
         return None
     path = Path(path)
     return path if path.suffix else path.with_suffix(".png")
+
+
+def free_name(folder: Path, stem: str, suffix: str = ".png") -> str:
+    """`stem.png`, or `stem-2.png`, `stem-3.png`… if taken: a suggestion that overwrites nothing."""
+    name, n = f"{stem}{suffix}", 1
+    while (folder / name).exists() and n < 1000:
+        n += 1
+        name = f"{stem}-{n}{suffix}"
+    return name
+
+
+def greyscale(image: QImage) -> QImage:
+    return image.convertToFormat(QImage.Format.Format_Grayscale8)
 
 
 class ImageFiles(QObject):
@@ -125,21 +150,85 @@ class ImageFiles(QObject):
     `opened(bool)`: an image asked for has been put in the drawing (True) or refused (False)."""
 
     opened = Signal(bool)
+    recentChanged = Signal()
 
     def __init__(self, drawing: Drawing, render_drawing: Callable[[], QImage],
                  input_image: Callable[[], QImage | None], show_status: Callable[[str, int], None],
-                 parent: QWidget):
+                 parent: QWidget, settings: QSettings | None = None,
+                 current_digit: Callable[[], int | None] = lambda: None):
         super().__init__(parent)
         self.drawing = drawing
         self._render_drawing, self._input_image = render_drawing, input_image
         self._show_status = show_status
         self._parent = parent
+        self.settings = settings
+        self._current_digit = current_digit
+        self._opening: Path | None = None  # the file being decoded, remembered when it opens
         self._request = 0
         self._job: BackgroundJob | None = None
 
+    # ---- remembered folder and recent files ------------------------------------------------
+    def folder(self) -> str:
+        """The folder of the last image opened or saved (if it still exists), else Pictures."""
+        saved = str(self.settings.value(LAST_FOLDER_KEY, "") or "") if self.settings is not None else ""
+        return saved if saved and Path(saved).is_dir() else _pictures_dir()
+
+    def _remember_folder(self, path: Path) -> None:
+        if self.settings is not None:
+            self.settings.setValue(LAST_FOLDER_KEY, str(Path(path).resolve().parent))
+
+    def recent_files(self) -> list[Path]:
+        if self.settings is None:
+            return []
+        value = self.settings.value(RECENT_KEY, [])
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [Path(item) for item in items if isinstance(item, str) and item][:MAX_RECENT]
+
+    def _remember_recent(self, path: Path) -> None:
+        if self.settings is None:
+            return
+        path = Path(path).resolve()
+        recent = [str(path)] + [str(p) for p in self.recent_files() if p != path]
+        self.settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
+        self.recentChanged.emit()
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        """Open Recent: the last images opened, newest first (missing ones are left out)."""
+        menu.clear()
+        recent = [p for p in self.recent_files() if p.is_file()]
+        for number, path in enumerate(recent, start=1):
+            action = menu.addAction(f"&{number % 10} {path.name}", lambda p=path: self.open_image(p))
+            action.setToolTip(str(path))
+        if not recent:
+            menu.addAction("No recent images").setEnabled(False)
+
+    def _suggested_name(self, kind: str) -> str:
+        digit = self._current_digit()
+        return free_name(Path(self.folder()), f"{kind}-{digit}" if digit is not None else kind)
+
+    # ---- the clipboard ---------------------------------------------------------------------
+    def copy_drawing(self) -> bool:
+        """The drawing (or nothing) to the clipboard as an image."""
+        if self.drawing.is_empty():
+            self._show_status("Nothing to copy: draw a digit first", 5000)
+            return False
+        QGuiApplication.clipboard().setImage(self._render_drawing())
+        self._show_status("Copied the drawing", 3000)
+        return True
+
+    def copy_input(self) -> bool:
+        """The network's 32×32 input to the clipboard, as a greyscale image."""
+        image = self._input_image()
+        if image is None:
+            self._show_status("Nothing to copy: draw a digit first", 5000)
+            return False
+        QGuiApplication.clipboard().setImage(greyscale(image))
+        self._show_status("Copied the 32×32 input", 3000)
+        return True
+
     # ---- in ----------------------------------------------------------------------------------
     def ask_open_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._parent, "Open Image", _pictures_dir(), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Open Image", self.folder(), IMAGE_FILTER)
         if path:
             self.open_image(path)
 
@@ -151,7 +240,9 @@ class ImageFiles(QObject):
             QMessageBox.warning(self._parent, "Cannot open image", f"{path}: not a file")
             self.opened.emit(False)
             return False
-        return self._open(path, path.name, None)
+        started = self._open(path, path.name, None)
+        self._opening = path
+        return started
 
     def paste_image(self) -> bool:
         mime = QGuiApplication.clipboard().mimeData()
@@ -177,6 +268,7 @@ class ImageFiles(QObject):
 
     def _open(self, source: ImageSource, name: str, preview: QImage | None) -> bool:
         """Decode in the background; the result arrives in `_decoded` on the GUI thread."""
+        self._opening = None
         self._request += 1
         if self._job is not None:
             self._job.cancel()  # its result, if it still comes, is for an older request and ignored
@@ -204,6 +296,9 @@ class ImageFiles(QObject):
             self.drawing.open_image(OpenedImage(result.array, f"{result.name} — draw on the canvas to replace it",
                                                 result.preview, result.too_small))
             self._show_status(f"Opened {result.name}", 5000)
+            if self._opening is not None:
+                self._remember_folder(self._opening)
+                self._remember_recent(self._opening)
             self.opened.emit(True)
             return
         self.opened.emit(False)
@@ -216,12 +311,12 @@ class ImageFiles(QObject):
 
     # ---- out ---------------------------------------------------------------------------------
     def ask_save_drawing(self) -> None:
-        path = ask_png_to_save(self._parent, "Save Drawing As", "digit.png")
+        path = ask_png_to_save(self._parent, "Save Drawing As", self._suggested_name("drawing"), self.folder())
         if path is not None:
             self.save_drawing(path)
 
     def ask_export_input(self) -> None:
-        path = ask_png_to_save(self._parent, "Export Input", "input-32x32.png")
+        path = ask_png_to_save(self._parent, "Export Input", self._suggested_name("input-32x32"), self.folder())
         if path is not None:
             self.export_input(path)
 
@@ -232,6 +327,7 @@ class ImageFiles(QObject):
         except OSError as exc:
             QMessageBox.critical(self._parent, "Cannot save the drawing", str(exc))
             return False
+        self._remember_folder(path)
         self._show_status(f"Saved the drawing to {path}", 5000)
         return True
 
@@ -242,9 +338,10 @@ class ImageFiles(QObject):
             self._show_status("Nothing to export: draw a digit first", 5000)
             return False
         try:
-            save_png(image, path)
+            save_png(greyscale(image), path)
         except OSError as exc:
             QMessageBox.critical(self._parent, "Cannot export the input", str(exc))
             return False
+        self._remember_folder(path)
         self._show_status(f"Saved the 32×32 input to {path}", 5000)
         return True

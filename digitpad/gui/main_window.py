@@ -17,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -120,7 +120,8 @@ class MainWindow(QMainWindow):
         labels = build_status_labels(self.statusBar())
         self.device_status, self.weights_status, self.timing_status = labels.device, labels.weights, labels.timing
         self.image_files = ImageFiles(self.drawing, self.canvas.render_drawing, self.input_view.image,
-                                      self.show_status, self)
+                                      self.show_status, self,
+                                      settings=self.settings, current_digit=self._shown_digit)
         self.model_control = ModelControl(self.settings, labels, self.show_status, self)
         self.model_control.changed.connect(self._on_model_changed)
         self.model_control.ready.connect(self.modelReady)
@@ -185,13 +186,24 @@ class MainWindow(QMainWindow):
         a = self.window_actions
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([a.open_image, a.paste_image])
+        file_menu.addAction(a.open_image)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(lambda: self.image_files.fill_recent_menu(self.recent_menu))
+        file_menu.addAction(a.paste_image)
         file_menu.addSeparator()
         file_menu.addActions([a.save_drawing, a.export_input])
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([a.undo, a.redo, a.clear])
+        edit_menu.addSeparator()
+        self.copy_drawing_action = QAction("&Copy Drawing", self)
+        self.copy_drawing_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Copy))
+        self.copy_drawing_action.triggered.connect(self.image_files.copy_drawing)
+        self.copy_input_action = QAction("Copy &Input 32×32", self)
+        self.copy_input_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_input_action.triggered.connect(self.image_files.copy_input)
+        edit_menu.addActions([self.copy_drawing_action, self.copy_input_action])
 
         # Everything in the Model menu needs the network: disabled until it is loaded.
         self.model_menu: QMenu = bar.addMenu("&Model")
@@ -369,6 +381,11 @@ class MainWindow(QMainWindow):
         a.redo.setEnabled(self.drawing.can_redo())
         a.clear.setEnabled(not self.drawing.is_empty() or self.drawing.image is not None)
         a.save_drawing.setEnabled(not self.drawing.is_empty())
+
+    def _shown_digit(self) -> int | None:
+        """The recognised digit, for suggested file names (drawing-7.png)."""
+        r = self._recognition
+        return None if r is None or r.rejected else r.digit
 
     def show_status(self, message: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(message, timeout_ms)

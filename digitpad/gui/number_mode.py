@@ -189,8 +189,8 @@ class SlidingView(QWidget):
         self.outputs: SlidingOutputs | None = None
         self.setToolTip("LeNet-5 swept along the number (C5 is a convolution, so one pass gives its answer "
                         "for every 32-pixel window, 4 pixels apart): the paper's space-displacement "
-                        "network. Bold digits have a penalty under 8. This network was trained on single "
-                        "centred digits, so it also answers between digits.")
+                        "network. Green digits are clear answers (penalty under 0.4 j). This network was "
+                        "trained on single centred digits, so it also answers between digits.")
         self.setMinimumHeight(32 * self.ZOOM + 24)
 
     def show_outputs(self, outputs: SlidingOutputs | None) -> None:
@@ -206,9 +206,8 @@ class SlidingView(QWidget):
         z = self.ZOOM
         strip = input_image(self.outputs.strip)
         painter.drawImage(QRectF(0, 0, strip.width() * z, strip.height() * z), strip)
-        best = self.outputs.penalties.min(axis=1)
-        for centre, digit, penalty in zip(self.outputs.centres, self.outputs.digits, best):
-            colour = QColor(_ACCEPTED if penalty < 8 else QColor(170, 170, 170))
+        for centre, digit, confident in zip(self.outputs.centres, self.outputs.digits, self.outputs.confident):
+            colour = QColor(_ACCEPTED if confident else QColor(170, 170, 170))
             painter.setPen(colour)
             painter.drawText(QRectF(centre * z - 10, 32 * z + 2, 20, 20), Qt.AlignmentFlag.AlignCenter, str(digit))
 
