@@ -73,7 +73,8 @@ def main() -> int:
     for name, transform in TRANSFORMS.items():
         values = sweep_values(transform)
         seconds = statistics.median(median_seconds(
-            lambda s=s: run_sweep(recognizer, transform, values, strokes=s), args.repeats) for s in drawings[:3])
+            lambda s=s, t=transform, v=values: run_sweep(recognizer, t, v, strokes=s), args.repeats)
+            for s in drawings[:3])
         print(f"sweep {name:8} ({len(values)} steps, {transform.default_stage} stage): {1000 * seconds:.1f} ms "
               f"({seconds / base:.0f}×)")
     return 0
