@@ -121,7 +121,7 @@ class NumberReading:
     @property
     def unsure(self) -> bool:
         close = self.runner_up_cost is not None and self.runner_up_cost - self.cost < self.unsure_margin
-        return close or any(p.rejected for p in self.pieces)
+        return bool(close) or any(p.rejected for p in self.pieces)
 
     @property
     def cuts(self) -> list[float]:

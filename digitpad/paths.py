@@ -29,7 +29,14 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def resource_path(name: str) -> Path:
-    """Path of a file shipped in `resources/` (installed as the `digitpad.resources` package)."""
+    """Path of a file shipped in `resources/` (installed as the `digitpad.resources` package).
+
+    Run from a source checkout, the checkout's own `resources/` wins: an editable install maps
+    `digitpad.resources` to the checkout it was made from, which need not be this one (another
+    worktree, a branch with new weights)."""
+    local = _REPO_ROOT / "resources" / name
+    if (_REPO_ROOT / "pyproject.toml").is_file() and local.is_file():
+        return local
     try:
         from importlib.resources import files
 

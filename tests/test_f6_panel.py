@@ -45,10 +45,12 @@ def test_a_near_tie_is_shown_and_a_clear_win_is_not(window):
     panel, recognition = window.f6_panel, window.last_recognition
     assert not panel.near_tie()
     penalties = recognition.penalties.copy()
-    penalties[1] = penalties[7] * 1.1  # 1 almost as close as 7
+    # 1 almost as close as 7: half a unit of penalty apart, so eq. 9's posterior of 7 is about
+    # e^0.5 / (1 + e^0.5) ≈ 0.62 and the recognition itself says "not sure" (at any penalty scale).
+    penalties[1] = penalties[7] + 0.5
     panel.show_recognition(dataclasses.replace(recognition, penalties=penalties))
     assert panel.near_tie()
-    assert panel.closeness_values()[1] == pytest.approx(1 / 1.1)
+    assert panel.closeness_values()[1] == pytest.approx(penalties[7] / penalties[1])
 
 
 def test_the_panel_draws_the_prototypes_the_model_holds(window, use_weights):

@@ -151,6 +151,17 @@ def test_a_stray_mark_says_too_small_instead_of_a_digit(qtbot, window, stroke):
     assert "Too small — draw bigger" in window.prediction_view.verdict_text()
 
 
+def test_an_x_says_not_a_digit_with_its_closest_class(qtbot, window):
+    draw_stroke(qtbot, window.canvas, [(0.3, 0.25), (0.7, 0.75)])
+    draw_stroke(qtbot, window.canvas, [(0.7, 0.25), (0.3, 0.75)])
+    result = window.last_recognition
+    assert result.reason == "not a digit"
+    assert window.prediction_view.shown_digit() is None
+    closest = result.ranking[0]
+    assert (f"Not a digit: every penalty is high — the closest, {closest}, at {result.penalties[closest]:.1f}"
+            in window.prediction_view.verdict_text())
+
+
 def test_a_near_tie_says_not_sure_and_shows_both(qtbot, window):
     draw_stroke(qtbot, window.canvas, SEVEN)
     tie = dataclasses.replace(window.last_recognition, rubbish=0.0, penalties=np.array(

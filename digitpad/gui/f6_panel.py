@@ -342,7 +342,10 @@ class F6Panel(QWidget):
         painter.setFont(header)
         painter.drawText(g.header, LEFT, "digit")
         painter.setFont(self.font())
-        painter.drawText(g.header, CENTRE, "closeness")
+        # Over the bars (not centred): in a narrow panel a centred word would run into "penalty".
+        bars = QRectF(g.bars[0].x(), g.header.y(), g.bars[0].width(), g.header.height())
+        painter.drawText(bars, LEFT, "closeness" if bars.width() >= self.fontMetrics().horizontalAdvance(
+            "closeness") + 4 else "close")
         painter.drawText(g.header, RIGHT, "penalty")
         track = palette.color(QPalette.ColorRole.AlternateBase)
         for digit in range(10):
