@@ -91,6 +91,19 @@ def use_weights(gui_weights, monkeypatch):
 
 
 @pytest.fixture
+def window(qtbot, use_weights, message_boxes):
+    """The main window with the trained weights, shown; its message boxes recorded. Test files
+    that need another size or clean-up define their own `window`."""
+    from digitpad.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
 def message_boxes(monkeypatch):
     """Every QMessageBox the window would show, recorded instead of blocking the test."""
     from PySide6.QtWidgets import QMessageBox

@@ -11,17 +11,7 @@ from drawings import draw
 from PySide6.QtCore import Qt
 
 from digitpad.gui.f6_panel import closeness
-from digitpad.gui.main_window import MainWindow
 from digitpad.weights import load_model
-
-
-@pytest.fixture
-def window(qtbot, use_weights, message_boxes):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def test_closeness_is_one_for_the_winner_and_the_penalty_ratio_for_the_others():

@@ -3,21 +3,11 @@ the 32×32 export in greyscale."""
 
 from __future__ import annotations
 
-import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
-from digitpad.gui.main_window import MainWindow
 from drawings import draw
-
-
-@pytest.fixture
-def window(qtbot, use_weights, message_boxes):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def digit_image(path):

@@ -34,15 +34,6 @@ from digitpad.weights import load_model  # noqa: E402
 # ---- fixtures -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def window(qtbot, use_weights, message_boxes):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
 # ---- drawing like a person ------------------------------------------------------------------------
 
 

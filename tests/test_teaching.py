@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
-from digitpad.gui.main_window import MainWindow
 from digitpad.samples import SampleStore, default_samples_path, parse_sample
 
 SEVEN = [(10, 10), (90, 10), (40, 100)]
-
-
-@pytest.fixture
-def window(qtbot, use_weights, message_boxes):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def labels() -> list[int]:
