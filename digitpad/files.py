@@ -89,7 +89,21 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     not a regular file raises NotARegularFileError and is left alone."""
     target, existing = write_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp_name = _write_temporary(target.parent, target.name, data, existing)
+    try:
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _sync_folder(target.parent)
+
+
+def _write_temporary(folder: Path, name: str, data: bytes, existing: os.stat_result | None = None) -> str:
+    """A hidden temporary file in `folder` holding `data`, flushed and synced, with the mode (and,
+    for root, the owner) of `existing`, else the mode a plain open() would give. Returns its name;
+    on failure nothing is left behind."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         if existing is not None:
             os.chmod(tmp_name, stat.S_IMODE(existing.st_mode))
@@ -104,12 +118,11 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _sync_folder(target.parent)
+    return tmp_name
 
 
 def _sync_folder(folder: Path) -> None:
@@ -132,15 +145,8 @@ def write_new_file(folder: Path | str, stem: str, suffix: str, data: bytes) -> P
     which fails if the name is taken, so each writer gets its own. Returns the path written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
+    tmp_name = _write_temporary(folder, stem, data)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         for n in range(1, 100_000):
             path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}")
             try:

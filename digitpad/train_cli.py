@@ -22,7 +22,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                                          for p in PRESETS.values()).replace("%", "%%"))
     parser.add_argument("--data", type=Path, default=None,
                         help="folder with the four MNIST IDX files (.gz or raw); default: $DIGITPAD_MNIST, "
-                             "../shared/data/mnist, or the user data directory")
+                             "../shared/data/mnist, the user data directory, or the slice shipped in resources/mnist")
     parser.add_argument("--epochs", type=int, default=None, help=f"passes over the training set "
                         f"(default {DEFAULTS.epochs}, or the preset's)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint file to write (atomically)")

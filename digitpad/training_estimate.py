@@ -32,12 +32,6 @@ class SpeedProbe:
     epoch_overhead_seconds: float  # per-epoch set-up (e.g. SDLM's Hessian estimate)
 
 
-@dataclass
-class TimeEstimate:
-    seconds: float
-    probe: SpeedProbe
-
-
 def _random_set(count: int, generator: torch.Generator) -> TensorDataset:
     inputs = torch.rand(count, 1, 32, 32, generator=generator) * 1.275 - 0.1
     labels = torch.randint(0, 10, (count,), generator=generator)

@@ -64,6 +64,9 @@ class RetrainRequest:
     threads: int | None = None                              # torch threads for the run (None: as is)
     initial_weights: str | None = None                      # file current_state came from, if any
     extra_file: str | None = None                           # file the samples came from, if any
+    #: Or: gives the user's samples, rendered, when the run loads its data (in the run's thread:
+    #: reading and rendering thousands of drawings takes seconds, too long for a GUI thread).
+    extra_source: Callable[[], TensorDataset | None] | None = None
 
 
 @dataclass
@@ -110,7 +113,11 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     train_set = mnist_dataset(request.data_dir, "train", config.train_limit)
     _check(should_cancel)
     mnist_images = len(train_set)
-    extra = request.extra if request.extra is not None and len(request.extra) else None
+    extra = request.extra
+    if extra is None and request.extra_source is not None:
+        extra = request.extra_source()
+        _check(should_cancel)
+    extra = extra if extra is not None and len(extra) else None
     repeat = 0
     if extra is not None:
         repeat = extra_repeat(mnist_images, len(extra))

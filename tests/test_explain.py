@@ -7,7 +7,7 @@ from digitpad.explain import integrated_gradients, stroke_effects
 from digitpad.preprocess import BACKGROUND, render_strokes
 from digitpad.recognition import Recognizer
 from digitpad.weights import load_model
-from tests.drawings import draw
+from drawings import draw
 
 SEVEN = [[(100, 60), (200, 60), (300, 62)], [(300, 62), (260, 150), (220, 250), (190, 340)]]
 

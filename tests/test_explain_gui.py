@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from mouse import mouse_stroke
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, QRectF, Qt
 
@@ -33,14 +34,6 @@ def window(qtbot, use_weights, message_boxes):
     win.explanations.shutdown()
 
 
-def draw_with_mouse(qtbot, canvas, stroke) -> None:
-    points = [QPoint(round(x), round(y)) for x, y in stroke]
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
-    for point in points[1:]:
-        qtbot.mouseMove(canvas, point)
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
-
-
 def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawing(qtbot, window, monkeypatch):
     started, release, threads = threading.Event(), threading.Event(), []
     real = explain.integrated_gradients
@@ -53,12 +46,12 @@ def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawin
 
     monkeypatch.setattr(explain, "integrated_gradients", held)
     explanations = window.explanations
-    draw_with_mouse(qtbot, window.canvas, BAR)
-    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
     explanations.dock.show()
     qtbot.waitUntil(started.is_set, timeout=5000)
     # The computation is held: the GUI thread still draws and recognises.
-    draw_with_mouse(qtbot, window.canvas, [(60, 300), (70, 300)])
+    mouse_stroke(qtbot, window.canvas, [(60, 300), (70, 300)])
     assert len(window.last_recognition.input) == 32 and explanations.busy()
     window.drawing.undo()  # back to the 7, which a later job explains
     release.set()
@@ -98,8 +91,8 @@ def test_the_attribution_of_an_opened_image_lies_over_its_ink_on_the_canvas(qtbo
 
 
 def test_a_class_picked_in_the_f6_panel_is_explained(qtbot, window):
-    draw_with_mouse(qtbot, window.canvas, BAR)
-    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
     explanations = window.explanations
     explanations.dock.show()
     window.f6_panel.setFocus()
@@ -111,8 +104,8 @@ def test_a_class_picked_in_the_f6_panel_is_explained(qtbot, window):
 
 
 def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, window):
-    draw_with_mouse(qtbot, window.canvas, BAR)
-    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
     window.explanations.open_explorer()
     explorer = window.explanations.explorer
     qtbot.waitExposed(explorer)
@@ -132,8 +125,8 @@ def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, wi
 
 
 def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
-    draw_with_mouse(qtbot, window.canvas, BAR)
-    draw_with_mouse(qtbot, window.canvas, DIAGONAL)
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
     window.internals_dock.show()
     window.internals_dock.raise_()
     grid = window.internals_panel.grid("c3")
@@ -147,5 +140,5 @@ def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
     assert (trace.layer, trace.map, trace.row, trace.col) == ("c3", 9, 2, 7) and trace.source_maps == TABLE_I_C3_9
     assert trace_window.source_count() == 4 and trace_window.weight_count() == 4
     assert trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))
-    draw_with_mouse(qtbot, window.canvas, [(60, 300), (90, 320)])  # the trace follows the drawing
+    mouse_stroke(qtbot, window.canvas, [(60, 300), (90, 320)])  # the trace follows the drawing
     assert trace_window.trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))

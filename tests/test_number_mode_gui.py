@@ -8,7 +8,8 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
 from drawings import draw
-from PySide6.QtCore import QPoint, Qt
+from mouse import mouse_stroke
+from PySide6.QtCore import Qt
 
 from digitpad.gui.main_window import MainWindow
 from digitpad.samples import SampleStore, default_samples_path
@@ -25,15 +26,6 @@ def window(qtbot, use_weights, message_boxes):
     win.number_mode.shutdown()
 
 
-def draw_with_mouse(qtbot, canvas, stroke) -> None:
-    """One stroke as mouse press, moves and release on the canvas."""
-    points = [QPoint(round(x), round(y)) for x, y in stroke]
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
-    for point in points[1:]:
-        qtbot.mouseMove(canvas, point)
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
-
-
 SIZE, GAP = 150.0, 30.0
 
 
@@ -43,7 +35,7 @@ def write(qtbot, window, digits, first=0):
     x = 20.0 + first * (0.7 * SIZE + GAP)
     for digit in digits:
         for stroke in draw(digit, size=size, origin=(x, 40.0)):
-            draw_with_mouse(qtbot, window.canvas, stroke)
+            mouse_stroke(qtbot, window.canvas, stroke)
         x += 0.7 * SIZE + GAP
 
 

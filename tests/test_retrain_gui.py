@@ -320,3 +320,37 @@ def test_plot_axes_grow_with_the_data_and_paint(qtbot):
     assert plot.ranges()[1] == (0, 10)
     plot.resize(320, 200)
     assert not plot.grab().isNull()
+
+
+def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dialog, monkeypatch):
+    """Rendering a few thousand samples takes seconds: not on the GUI thread, at Start."""
+    import threading
+
+    import digitpad.samples
+
+    store = SampleStore()
+    for _ in range(3):
+        store.add([SEVEN], 7)
+    window.model_dialogs.open_retrain()
+    dialog.use_samples.setChecked(True)
+    threads = []
+    real = digitpad.samples.samples_dataset
+    monkeypatch.setattr(digitpad.samples, "samples_dataset",
+                        lambda samples: threads.append(threading.current_thread()) or real(samples))
+    train_to_the_end(qtbot, dialog)
+    assert threads and threading.main_thread() not in threads
+    assert dialog.outcome.extra_total == 3
+
+
+def test_a_samples_file_gone_bad_before_start_is_reported_not_raised(qtbot, window, dialog):
+    store = SampleStore()
+    store.add([SEVEN], 7)
+    window.model_dialogs.open_retrain()
+    dialog.use_samples.setChecked(True)
+    path = default_samples_path()
+    path.unlink()
+    path.mkdir()  # another program put a folder there meanwhile
+    with qtbot.waitSignal(dialog.trainingFailed, timeout=TRAINING_TIMEOUT) as failed:
+        dialog.start()
+    assert "folder" in failed.args[0] and dialog.outcome is None
+    assert "The model in use is unchanged" in dialog.stage.text()

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from drawings import draw
+from mouse import mouse_stroke
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
 
 from digitpad import model_loading
 from digitpad.data import load_mnist
@@ -65,11 +65,7 @@ def draw_with_mouse(qtbot, canvas, digit: int) -> None:
     size = 0.7 * min(canvas.width(), canvas.height())
     origin = ((canvas.width() - 0.7 * size) / 2, (canvas.height() - size) / 2)
     for stroke in draw(digit, size=size, origin=origin):
-        points = [QPoint(round(x), round(y)) for x, y in stroke]
-        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
-        for point in points[1:]:
-            qtbot.mouseMove(canvas, point)
-        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+        mouse_stroke(qtbot, canvas, stroke)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from digitpad.preprocess import BACKGROUND, INK, render_strokes
 from digitpad.recognition import Recognizer
 from digitpad.sweep import TRANSFORMS, run_sweep, sweep_values, transform_input
 from digitpad.weights import load_model
-from tests.drawings import draw
+from drawings import draw
 
 SEVEN = [[(100, 60), (200, 60), (300, 62)], [(300, 62), (260, 150), (220, 250), (190, 340)]]
 

@@ -7,7 +7,7 @@ from digitpad.architecture import SQUASH_A, SQUASH_S
 from digitpad.recognition import Recognizer
 from digitpad.trace import receptive_field, trace_unit
 from digitpad.weights import load_model
-from tests.drawings import draw
+from drawings import draw
 
 # Table I of the paper, written out again here (not taken from the code under test).
 PAPER_TABLE_I = ["012", "123", "234", "345", "045", "015", "0123", "1234", "2345", "0345", "0145", "0125",

@@ -23,6 +23,7 @@ class InputView(QWidget):
         self._array: np.ndarray | None = None
         self.pixels = PixelView(QSize(INPUT_SIZE, INPUT_SIZE), DEFAULT_ZOOM, self)
         self.pixels.set_grid(True)
+        self.pixels.setAccessibleName("Network input, 32 by 32 pixels")
         self.pixels.setToolTip("The 32×32 input of LeNet-5: the ink scaled to a 20×20 box and centred "
                                "by its centre of mass in a 28×28 field, like MNIST.")
         self.pixels.set_unit_description(lambda r, c, v: f"pixel ({r}, {c}) = {v:+.3f}")

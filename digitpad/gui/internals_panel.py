@@ -198,6 +198,7 @@ class InternalsPanel(QScrollArea):
             layout.addWidget(grid, 0, Qt.AlignmentFlag.AlignLeft)
             if spec.name == "c3":
                 self.c3_table = C3TableView(body)
+                self.c3_table.setAccessibleName("C3 connection table (Table I)")
                 layout.addWidget(self.c3_table, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.setWidget(body)

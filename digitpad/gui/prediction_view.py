@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 PLACEHOLDER = "—"
 WAITING_MARK = "…"
 REJECTED_MARK = "?"
-REJECTED_TEXT = "Not a digit"
 EMPTY_TEXT = "Draw a digit, open an image or paste one."
 
 

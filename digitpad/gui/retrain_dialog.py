@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -51,8 +52,6 @@ from digitpad.training_config import TrainingConfig
 log = logging.getLogger(__name__)
 
 DEFAULTS = TrainingConfig()
-#: The loss curve gets a point about every this many training images.
-LOSS_POINT_IMAGES = 320
 
 
 def weights_dir() -> Path:
@@ -71,6 +70,12 @@ def new_weights_stem(name: str = "") -> str:
     if another file, perhaps of another window at the same moment, has it)."""
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     return f"{stamp}_{slug(name)}" if slug(name) else stamp
+
+
+def _render_samples(sample_store: Callable[[], SampleStore | None]):
+    """The personal samples as a dataset (None: no store); called in the training thread."""
+    store = sample_store()
+    return store.to_dataset() if store is not None else None
 
 
 class RetrainDialog(QDialog):
@@ -238,11 +243,11 @@ class RetrainDialog(QDialog):
         self.recipe.shutdown()  # a running speed probe would compete for the cores
         current = self._current_model()
         state = {k: v.detach().cpu().clone() for k, v in current.state_dict().items()} if current else None
-        store = self._sample_store() if self.use_samples.isChecked() else None
-        extra = store.to_dataset() if store is not None else None
         request = RetrainRequest(self.config(), self.data_dir(), state,
                                  getattr(current, "rubbish_j", None), self.fine_tune.isChecked() and state is not None,
-                                 extra, self.threads)
+                                 threads=self.threads,
+                                 extra_source=partial(_render_samples, self._sample_store)
+                                 if self.use_samples.isChecked() else None)
         worker = TrainingWorker(request)
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)

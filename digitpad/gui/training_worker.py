@@ -20,6 +20,9 @@ from digitpad.training_run import RetrainOutcome, RetrainRequest, load_run_data,
 
 __all__ = ["RetrainOutcome", "RetrainRequest", "TrainingWorker"]  # the dialog imports the first two here
 
+#: The loss curve gets a point about every this many training images.
+LOSS_POINT_IMAGES = 320
+
 log = logging.getLogger(__name__)
 
 
@@ -52,7 +55,7 @@ class TrainingWorker(Worker):
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
         return run_training(request, data, on_stage=self.stage.emit, on_batch=self.batchProgress.emit,
                             on_epoch=self.epochFinished.emit, should_cancel=self.is_cancelled,
-                            progress_every=max(1, 320 // batch_size))  # the loss curve: a point per ~320 images
+                            progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
 
 
 def _describe_failure(exc: BaseException) -> str:
