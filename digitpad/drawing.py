@@ -14,8 +14,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from digitpad.preprocess import Placement
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]
@@ -43,6 +47,7 @@ class OpenedImage:
     caption: str
     preview: object = None
     too_small: bool = False  # its ink was a speck (preprocess.image_ink_too_small)
+    placement: Placement | None = None  # where the image's pixels landed on `input`
 
 
 @dataclass(frozen=True)

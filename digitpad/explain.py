@@ -161,15 +161,16 @@ class Explanation:
 
     recognition: Recognition
     attribution: Attribution
-    placement: Placement | None         # where the drawing landed on the input (None for an image)
+    placement: Placement | None         # where the drawing (canvas pixels) or image (its pixels) landed on the input
     stroke_effects: list[StrokeEffect]  # empty for an image or a one-stroke drawing
 
 
 def explain_input(recognizer: Recognizer, digit: int | None = None, *, strokes: Sequence[Stroke] | None = None,
-                  pen_width: float | None = None, array32: np.ndarray | None = None) -> Explanation:
+                  pen_width: float | None = None, array32: np.ndarray | None = None,
+                  placement: Placement | None = None) -> Explanation:
     """Attribution for `digit` (default: the answer) and, for a drawing of several strokes, what
-    each stroke does. Raises EmptyDrawing when there is nothing to explain."""
-    placement = None
+    each stroke does. `placement` says where an image given as `array32` lies on it, if known.
+    Raises EmptyDrawing when there is nothing to explain."""
     if strokes is not None:
         array32, placement = render_strokes_placed(strokes, pen_width)
     elif array32 is None:

@@ -77,6 +77,7 @@ class PreparedInput:
 
     array: np.ndarray  # (32, 32) float32, −0.1 … 1.175
     too_small: bool = False
+    placement: Placement | None = None  # where the (upright) source image's pixels landed on `array`
 
 
 class EmptyDrawing(ValueError):
@@ -308,8 +309,11 @@ def prepare_image(source: ImageSource) -> PreparedInput:
     border, so a digit that touches one or all four edges (a tight crop, a scan normalised to
     fill its box) is read like any other. Raises like `image_to_array`.
     """
-    ink = image_ink(source).ink
-    return PreparedInput(normalise_ink(ink), image_ink_too_small(ink))
+    ink_image = image_ink(source)
+    array, placement = normalise_ink_placed(ink_image.ink)
+    # One ink pixel covers source_pixels × source_pixels pixels of the source image.
+    placement = placement.then(1 / ink_image.source_pixels, 0.0, 0.0)
+    return PreparedInput(array, image_ink_too_small(ink_image.ink), placement)
 
 
 @dataclass

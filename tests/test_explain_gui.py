@@ -11,7 +11,8 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
 from mouse import mouse_stroke
-from PySide6.QtCore import QPoint, Qt
+from PIL import Image, ImageDraw
+from PySide6.QtCore import QPoint, QRectF, Qt
 
 from digitpad import explain
 from digitpad.gui.main_window import MainWindow
@@ -65,6 +66,28 @@ def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawin
     assert overlay.isVisible()
     rect = overlay.canvas_rect()  # the 32×32 input mapped back around the strokes on the canvas
     assert rect.left() < 120 and rect.right() > 280 and rect.top() < 80 and rect.bottom() > 355
+
+
+def test_the_attribution_of_an_opened_image_lies_over_its_ink_on_the_canvas(qtbot, window, tmp_path):
+    path = tmp_path / "one.png"
+    picture = Image.new("L", (400, 300), 255)  # a 1: dark ink over x 265 … 285, y 60 … 240
+    ImageDraw.Draw(picture).rectangle((265, 60, 284, 239), fill=0)
+    picture.save(path)
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:
+        window.image_files.open_image(path)
+    assert opened.args == [True]
+    explanations = window.explanations
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    overlay = explanations.overlay
+    assert overlay.isVisible()
+    target = window.canvas.image_rect()  # where the canvas paints the 400×300 picture
+    k = target.width() / 400
+    ink = QRectF(target.x() + 265 * k, target.y() + 60 * k, 20 * k, 180 * k)
+    rect = overlay.canvas_rect()  # the 32×32 input, whose 20 px box holds the ink's 180 px height
+    assert rect is not None and rect.contains(ink)
+    assert rect.height() == pytest.approx(180 * k * 32 / 20, rel=0.05)
+    assert rect.center().x() == pytest.approx(ink.center().x(), abs=0.05 * rect.width())
 
 
 def test_a_class_picked_in_the_f6_panel_is_explained(qtbot, window):

@@ -89,17 +89,20 @@ def train_to_the_end(qtbot, dialog) -> None:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
 
 
-def test_the_presets_are_offered_quick_first_and_full_is_the_shipped_recipe(window):
+def test_the_dialog_offers_the_core_presets_quick_first(window):
+    # The dialog's choices are train.py's --preset recipes (digitpad.presets), not a copy of them.
     dialog = window.model_dialogs.open_retrain()
     assert [dialog.preset.itemData(i) for i in range(dialog.preset.count())] == ["quick", "fine-tune", "full"]
-    defaults = digitpad.training_config.TrainingConfig()
-    assert dialog.config().epochs < defaults.epochs and not dialog.fine_tune.isChecked()
+    quick = dialog.config()
+    assert (quick.epochs, quick.learning_rate, quick.batch_size) == (8, 0.01, 128)
+    assert not dialog.fine_tune.isChecked()
     dialog.recipe.choose_preset("full")
-    config = dialog.config()
-    assert (config.epochs, config.optimizer, config.distort, config.seed, config.learning_rate) == \
-        (defaults.epochs, defaults.optimizer, defaults.distort, defaults.seed, defaults.learning_rate)
+    full = dialog.config()
+    assert (full.epochs, full.optimizer, full.distort, full.learning_rate, full.weight_averaging) == \
+        (30, "adam", True, 0.005, True)
     dialog.recipe.choose_preset("fine-tune")
-    assert dialog.fine_tune.isChecked() and dialog.config().epochs < defaults.epochs
+    assert dialog.fine_tune.isChecked() and dialog.config().epochs == 2
+    assert dialog.config().train_limit == 12_000  # the preset's own limit survives the dialog
     assert dialog.device.itemData(0) == "cpu"
 
 

@@ -30,7 +30,7 @@ from digitpad.explain_pictures import ATTRIBUTION_ANCHORS, attribution_overlay_r
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.gui.colormap import rgb_to_qimage
 from digitpad.gui.pixel_view import PixelView
-from digitpad.preprocess import INPUT_SIZE
+from digitpad.preprocess import INPUT_SIZE, Placement
 
 if TYPE_CHECKING:
     from digitpad.explain import Explanation
@@ -113,7 +113,7 @@ def current_source(window: MainWindow) -> dict | None:
     core; None when the canvas is empty."""
     drawing = window.drawing
     if drawing.image is not None:
-        return {"array32": drawing.image.input}
+        return {"array32": drawing.image.input, "placement": drawing.image.placement}
     if drawing.is_empty():
         return None
     return {"strokes": drawing.strokes(), "pen_width": drawing.pen_width}
@@ -135,12 +135,14 @@ class AttributionScale(QWidget):
 
 
 class AttributionOverlay(QWidget):
-    """Over the canvas, transparent to the pen: the attribution mapped back onto the strokes."""
+    """Over the canvas, transparent to the pen: the attribution mapped back onto the strokes or
+    the opened image."""
 
     def __init__(self, canvas: QWidget):
         super().__init__(canvas)
         self._image = None
-        self._rect: QRectF | None = None
+        self._placement: Placement | None = None
+        self._on_image = False
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
         self.setGeometry(canvas.rect())
@@ -155,30 +157,46 @@ class AttributionOverlay(QWidget):
     def show_attribution(self, explanation: Explanation | None) -> None:
         placement = explanation.placement if explanation is not None else None
         if placement is None:
-            self._image, self._rect = None, None
+            self._image, self._placement = None, None
             self.hide()
             return
         rgba = np.ascontiguousarray(attribution_rgba(explanation.attribution.attribution))
         self._image = QImage(rgba.data, INPUT_SIZE, INPUT_SIZE, 4 * INPUT_SIZE,
                              QImage.Format.Format_RGBA8888).copy()
-        left, top = placement.to_source(0.0, 0.0)
-        side = INPUT_SIZE / placement.scale
-        self._rect = QRectF(left, top, side, side)
+        self._placement = placement
+        # Only the current drawing's explanation is shown, so this says what its placement is in.
+        self._on_image = self.parentWidget().drawing.image is not None
         self.show()
         self.raise_()
         self.update()
 
     def canvas_rect(self) -> QRectF | None:
-        """Where the 32×32 input lies on the canvas (for tests and the curious)."""
-        return self._rect
+        """Where the 32×32 input lies on the canvas (for tests and the curious); None when it
+        cannot be shown (no attribution, or an image without a picture on the canvas)."""
+        if self._placement is None:
+            return None
+        left, top = self._placement.to_source(0.0, 0.0)
+        side = INPUT_SIZE / self._placement.scale
+        if not self._on_image:  # the placement is in canvas pixels
+            return QRectF(left, top, side, side)
+        # The placement is in the image's pixels: map them to where the canvas paints its picture
+        # (worked out here, as the canvas may have been resized since).
+        canvas = self.parentWidget()
+        target = canvas.image_rect()
+        picture = canvas.drawing.image.preview if canvas.drawing.image is not None else None
+        if target is None or not isinstance(picture, QImage) or picture.width() == 0:
+            return None
+        k = target.width() / picture.width()
+        return QRectF(target.x() + left * k, target.y() + top * k, side * k, side * k)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._image is None:
+        rect = self.canvas_rect()
+        if self._image is None or rect is None:
             return
         painter = QPainter(self)
         painter.setOpacity(CANVAS_OPACITY)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(self._rect, self._image)
+        painter.drawImage(rect, self._image)
 
 
 class AttributionPanel(QWidget):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from digitpad.drawing import Drawing, OpenedImage
 from digitpad.files import atomic_write_bytes
 from digitpad.gui.background import BackgroundJob, Worker
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, prepare_image
+from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, Placement, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
@@ -86,6 +86,7 @@ class DecodedImage:
     array: np.ndarray | None = None
     preview: QImage | None = None
     too_small: bool = False  # its ink is a speck (preprocess.image_ink_too_small)
+    placement: Placement | None = None  # where the image's pixels landed on `array`
     error: str = ""       # not readable: the reason, for a message box
     blank: bool = False   # readable, but no ink
 
@@ -110,7 +111,7 @@ class ImageDecodeWorker(Worker):
         except ImageError as exc:
             result.error = str(exc)
             return result
-        result.array, result.too_small = prepared.array, prepared.too_small
+        result.array, result.too_small, result.placement = prepared.array, prepared.too_small, prepared.placement
         result.preview = self._preview
         if result.preview is None and isinstance(self._source, Path):
             result.preview = read_preview(self._source)  # only once Pillow has accepted the file
@@ -294,7 +295,7 @@ class ImageFiles(QObject):
             QMessageBox.information(self._parent, "Nothing to recognise", f"{result.name}: the image is blank.")
         else:
             self.drawing.open_image(OpenedImage(result.array, f"{result.name} — draw on the canvas to replace it",
-                                                result.preview, result.too_small))
+                                                result.preview, result.too_small, result.placement))
             self._show_status(f"Opened {result.name}", 5000)
             if self._opening is not None:
                 self._remember_folder(self._opening)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 from PySide6.QtCore import QTimer, Signal
@@ -22,37 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.background import BackgroundJob, Worker
+from digitpad.presets import PRESETS, Preset
 from digitpad.training_config import TrainingConfig
 from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
 
 log = logging.getLogger(__name__)
 
 MNIST_TRAIN_IMAGES, MNIST_TEST_IMAGES = 60_000, 10_000
-
-
-@dataclass(frozen=True)
-class Preset:
-    key: str
-    label: str
-    tip: str
-    config: TrainingConfig
-    fine_tune: bool = False      # start from the weights in use
-    my_samples: bool = False     # mix in the personal samples
-
-
-def presets() -> list[Preset]:
-    """Quick, Fine-tune on my samples, Full: the choices the dialog offers, default first."""
-    return [
-        Preset("quick", "Quick: a good model in minutes",
-               "Two passes over MNIST at a higher learning rate, without distortions",
-               TrainingConfig(epochs=2, learning_rate=5e-3, distort=False)),
-        Preset("fine-tune", "Fine-tune on my samples",
-               "Start from the model in use and teach it your samples in a few passes",
-               TrainingConfig(epochs=3), fine_tune=True, my_samples=True),
-        Preset("full", "Full: the shipped weights' recipe",
-               "The recipe that made the shipped weights: 40 passes with distortions",
-               TrainingConfig()),
-    ]
 
 
 def training_devices() -> list[tuple[str, str]]:
@@ -106,11 +82,11 @@ class RecipeBox(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Recipe", parent)
-        self.presets = presets()
+        self.presets = list(PRESETS.values())  # the core's presets (digitpad.presets), as train.py --preset
         self.preset = QComboBox(self)
         for preset in self.presets:
-            self.preset.addItem(preset.label, preset.key)
-            self.preset.setItemData(self.preset.count() - 1, preset.tip, 3)  # 3: Qt.ToolTipRole
+            self.preset.addItem(f"{preset.title} ({preset.duration_text()} on 2 cores)", preset.name)
+            self.preset.setItemData(self.preset.count() - 1, preset.description, 3)  # 3: Qt.ToolTipRole
         self.preset.setAccessibleName("Preset")
         self.epochs = QSpinBox(self)
         self.epochs.setRange(1, 200)
@@ -160,7 +136,7 @@ class RecipeBox(QGroupBox):
         self.preset.setCurrentIndex(self.preset.findData(key))  # applies it (currentIndexChanged)
 
     def apply_preset(self, preset: Preset) -> None:
-        c = preset.config
+        c = preset.config()
         self.epochs.setValue(c.epochs)
         self.optimizer.setCurrentIndex(self.optimizer.findData(c.optimizer))
         self.distort.setChecked(c.distort)
@@ -170,10 +146,13 @@ class RecipeBox(QGroupBox):
 
     def config(self, train_limit: int | None = None, test_limit: int | None = None) -> TrainingConfig:
         """The preset's recipe with the settings shown in the box."""
-        return replace(self.current_preset().config, epochs=self.epochs.value(),
+        preset = self.current_preset().config()
+        return replace(preset, epochs=self.epochs.value(),
                        optimizer=self.optimizer.currentData(), distort=self.distort.isChecked(),
                        seed=self.seed.value(), device=self.device.currentData(),
-                       train_limit=train_limit, test_limit=test_limit)
+                       # a limit the dialog sets (a small data set) wins over the preset's own
+                       train_limit=train_limit if train_limit is not None else preset.train_limit,
+                       test_limit=test_limit if test_limit is not None else preset.test_limit)
 
     def set_locked(self, locked: bool) -> None:
         for widget in (self.preset, self.epochs, self.optimizer, self.distort, self.device, self.seed):

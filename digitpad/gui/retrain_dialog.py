@@ -37,7 +37,6 @@ from digitpad.gui.plot import LinePlot
 from digitpad.gui.recipe_box import (
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
-    Preset,
     RecipeBox,
     format_duration,
     training_devices,  # noqa: F401  (kept importable from here)
@@ -45,6 +44,7 @@ from digitpad.gui.recipe_box import (
 from digitpad.gui.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
 from digitpad.model import LeNet5
 from digitpad.paths import user_data_dir
+from digitpad.presets import Preset
 from digitpad.samples import SampleStore
 from digitpad.training import extra_repeat
 from digitpad.training_config import TrainingConfig
@@ -219,7 +219,7 @@ class RetrainDialog(QDialog):
 
     def _preset_applied(self, preset: Preset) -> None:
         self.fine_tune.setChecked(preset.fine_tune)
-        self.use_samples.setChecked(preset.my_samples and self.use_samples.isEnabled())
+        self.use_samples.setChecked(preset.uses_samples and self.use_samples.isEnabled())
 
     def _refresh_estimate(self) -> None:
         train = self.train_limit or MNIST_TRAIN_IMAGES
@@ -338,7 +338,7 @@ class RetrainDialog(QDialog):
         self.trainingCancelled.emit()
 
     def _suggested_name(self, outcome: RetrainOutcome) -> str:
-        label = self.recipe.current_preset().label.split(":")[0]
+        label = self.recipe.current_preset().title
         epochs = outcome.result.config.epochs
         return f"{label}, {epochs} epoch{'s' * (epochs != 1)}, {_dt.datetime.now():%d %b %H:%M}"
 
