@@ -445,3 +445,10 @@ def test_the_ranking_strip_lists_all_ten_classes_best_first_with_whole_penalties
     assert strip.penalty_texts() == [f"{recognition.penalties[c]:.0f}" for c in recognition.ranking]
     window.drawing.clear()
     assert strip.digits() == [] and strip.penalty_texts() == []
+
+
+def test_the_custom_widgets_have_accessible_names(window):
+    # Screen readers name what they read: the canvas, the input, the F6 panel and every layer's maps.
+    named = [window.canvas, window.internals_panel.detail, *window.internals_panel.grids.values()]
+    assert all(widget.accessibleName() for widget in named)
+    assert window.internals_panel.grids["c3"].accessibleName().startswith("C3 ")

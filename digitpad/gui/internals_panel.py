@@ -182,6 +182,7 @@ class InternalsPanel(QScrollArea):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         self.detail = MapDetail(body)
+        self.detail.setAccessibleName("Feature map shown large")
         layout.addWidget(self.detail)
         layout.addWidget(self._separator(body))
         self.section_titles: dict[str, QLabel] = {}
@@ -194,6 +195,7 @@ class InternalsPanel(QScrollArea):
             grid.unitClicked.connect(lambda i, r, c, name=spec.name: self._unit_clicked(name, i, r, c))
             grid.hovered.connect(lambda i, name=spec.name: self._hover(name, i))
             grid.tooltip = lambda i, name=spec.name: self.map_tooltip(name, i)
+            grid.setAccessibleName(f"{spec.title.split(' (')[0]} feature maps")  # for screen readers
             self.grids[spec.name] = grid
             layout.addWidget(grid, 0, Qt.AlignmentFlag.AlignLeft)
             if spec.name == "c3":
