@@ -36,7 +36,8 @@ def sdlm_eta(epoch: int, schedule: tuple[tuple[int, float], ...] = PAPER_ETA_SCH
 
 @dataclass
 class TrainingConfig:
-    """Everything that determines a training run; the defaults reproduce the shipped weights."""
+    """Everything that determines a training run; the defaults are the first of the shipped weights' two steps
+    (the digits alone; README, Training)."""
 
     epochs: int = 40
     optimizer: str = "adam"            # "adam" or "sdlm" (the paper's method)
