@@ -119,3 +119,20 @@ def message_boxes(monkeypatch):
     for kind in ("critical", "warning", "information", "question"):
         monkeypatch.setattr(QMessageBox, kind, recorder(kind))
     return calls
+
+
+@pytest.fixture
+def untrained_shipped_weights(tmp_path, monkeypatch):
+    """A seeded, untrained checkpoint standing in for the shipped weights (the retraining tests must
+    not depend on how good the real ones are)."""
+    import torch
+
+    from digitpad import model_session
+    from digitpad.model import LeNet5
+    from digitpad.weights import save_checkpoint
+
+    path = tmp_path / "shipped.pt"
+    save_checkpoint(path, LeNet5(generator=torch.Generator().manual_seed(11)), {"epochs": 0},
+                    {"test_error": 0.9})
+    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
+    return path

@@ -4,29 +4,22 @@ starting, curves that move during the first epoch, a clean state after Cancel, n
 from __future__ import annotations
 
 import pytest
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from digitpad import model_session
 from digitpad.gui.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.retrain_dialog import weights_dir
-from digitpad.model import LeNet5
 from digitpad.training_config import TrainingConfig
 from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
-from digitpad.weights import load_checkpoint, save_checkpoint
+from digitpad.weights import load_checkpoint
 
 TRAINING_TIMEOUT = 60_000
 
 
 @pytest.fixture(autouse=True)
-def shipped(tmp_path, monkeypatch):
-    torch.manual_seed(11)
-    path = tmp_path / "shipped.pt"
-    save_checkpoint(path, LeNet5(), {"epochs": 0}, {"test_error": 0.9})
-    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
-    return path
+def shipped(untrained_shipped_weights):
+    return untrained_shipped_weights
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-import digitpad.model_session as model_session
 import digitpad.training_config
 import digitpad.training_run
 from digitpad.gui import settings as keys
@@ -30,12 +29,8 @@ TRAINING_TIMEOUT = 60_000
 
 
 @pytest.fixture(autouse=True)
-def shipped(tmp_path, monkeypatch):
-    torch.manual_seed(11)
-    path = tmp_path / "shipped.pt"
-    save_checkpoint(path, LeNet5(), {"epochs": 0}, {"test_error": 0.9})
-    monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
-    return path
+def shipped(untrained_shipped_weights):
+    return untrained_shipped_weights
 
 
 @pytest.fixture(autouse=True)
