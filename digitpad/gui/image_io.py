@@ -323,14 +323,8 @@ class ImageFiles(QObject):
 
     def save_drawing(self, path: Path) -> bool:
         """The strokes as a black-on-white PNG at the canvas size."""
-        try:
-            save_png(self._render_drawing(), path)
-        except OSError as exc:
-            QMessageBox.critical(self._parent, "Cannot save the drawing", str(exc))
-            return False
-        self._remember_folder(path)
-        self._show_status(f"Saved the drawing to {path}", 5000)
-        return True
+        return self._write_png(self._render_drawing(), path, "Cannot save the drawing",
+                               f"Saved the drawing to {path}")
 
     def export_input(self, path: Path) -> bool:
         """The 32×32 the network sees, as a greyscale PNG."""
@@ -338,11 +332,16 @@ class ImageFiles(QObject):
         if image is None:
             self._show_status("Nothing to export: draw a digit first", 5000)
             return False
+        return self._write_png(greyscale(image), path, "Cannot export the input",
+                               f"Saved the 32×32 input to {path}")
+
+    def _write_png(self, image, path: Path, failure_title: str, done_message: str) -> bool:
+        """Writes `image` safely; a refusal is one message box, success a status line."""
         try:
-            save_png(greyscale(image), path)
+            save_png(image, path)
         except OSError as exc:
-            QMessageBox.critical(self._parent, "Cannot export the input", str(exc))
+            QMessageBox.critical(self._parent, failure_title, str(exc))
             return False
         self._remember_folder(path)
-        self._show_status(f"Saved the 32×32 input to {path}", 5000)
+        self._show_status(done_message, 5000)
         return True
