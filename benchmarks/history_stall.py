@@ -135,8 +135,9 @@ def main() -> int:
     stall, idle = statistics.median(stalls), statistics.median(idles)
     print(f"torch {torch.__version__}, {args.checkpoints} adopted checkpoints, {args.repeats} openings, "
           f"a {TICK_MS} ms timer on the GUI thread")
-    print(f"opening Weights History: longest GUI stall median {stall:.0f} ms (each run: "
-          f"{', '.join(f'{s:.0f}' for s in stalls)}); every row filled in after median {statistics.median(fills):.2f} s")
+    each = ", ".join(f"{s:.0f}" for s in stalls)
+    print(f"opening Weights History: longest GUI stall median {stall:.0f} ms (each run: {each}); "
+          f"every row filled in after median {statistics.median(fills):.2f} s")
     print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
     return 0
 
