@@ -17,7 +17,7 @@ Prints, per set, the share of numbers read exactly and of digits right (1 − ed
 length), how often a wrong reading was flagged unsure, and the median time per number with its
 ratio to one single-digit recognition measured in the same run; and, for comparison, how often
 the paper's space-displacement view (LeNet-5 swept along the number, digitpad.space_displacement)
-reads the number exactly with its simplest decoding.
+reads the number exactly (runs of windows collapsed, SlidingOutputs.reading).
 
     python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
 """

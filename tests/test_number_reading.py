@@ -197,6 +197,51 @@ def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(mode
         np.testing.assert_allclose(outputs.penalties[t], alone, rtol=1e-3, atol=1e-3)
 
 
+def test_the_strip_puts_a_window_centre_near_every_column_of_ink(model):
+    from digitpad.preprocess import BACKGROUND
+    from digitpad.space_displacement import slide, strokes_strip
+
+    for digits in ([1], [1, 7, 1], [4, 0]):  # thin digits first and last: the edge cases
+        strip = strokes_strip(written(digits))
+        outputs = slide(model, strip)
+        ink = np.flatnonzero(strip.max(axis=0) > BACKGROUND + 0.05)
+        nearest = np.abs(ink[:, None] + 0.5 - outputs.centres[None, :]).min(axis=1)
+        assert nearest.max() <= 2.0, digits
+        assert strip.shape[1] == 4 * (len(outputs.penalties) - 1) + 32  # the last window ends at the end
+
+
+def _swept(windows, j=40.0):
+    """SlidingOutputs for a sequence of window answers: a digit (penalty 10 for it, 60 for the
+    others) or None (every penalty 60: rubbish)."""
+    import torch
+
+    from digitpad.model import rubbish_posterior
+    from digitpad.space_displacement import SlidingOutputs
+
+    penalties = np.full((len(windows), 10), 60.0)
+    for t, digit in enumerate(windows):
+        if digit is not None:
+            penalties[t, digit] = 10.0
+    rubbish = rubbish_posterior(torch.from_numpy(penalties), j).numpy()
+    return SlidingOutputs(np.zeros((32, 28 + 4 * len(windows))), penalties, rubbish, j)
+
+
+def test_the_swept_reading_collapses_runs_and_drops_flickers():
+    x = None  # a rubbish window
+    windows = [2, 2, x, 0, 0, 0, x, 1, x, 4, 4, 4, 1, x, 4, 4]
+    outputs = _swept(windows)
+    assert outputs.confident.tolist() == [w is not None for w in windows]
+    # A lone window (a half digit at a window's edge) is not a digit; rubbish separates two 4s.
+    assert outputs.reading() == "2044"
+    assert _swept([x, x, x]).reading() == ""
+
+
+def test_the_swept_network_reads_a_plainly_written_number(model):
+    from digitpad.space_displacement import slide, strokes_strip
+
+    assert slide(model, strokes_strip(written([7, 9, 0, 1]))).reading() == "7901"
+
+
 def test_a_page_of_specks_is_refused_in_one_line_not_read(capsys, tmp_path):
     rng = np.random.default_rng(0)
     page = np.full((200, 400), 255, np.uint8)

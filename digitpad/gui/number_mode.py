@@ -189,7 +189,7 @@ class SlidingView(QWidget):
         self.outputs: SlidingOutputs | None = None
         self.setToolTip("LeNet-5 swept along the number (C5 is a convolution, so one pass gives its answer "
                         "for every 32-pixel window, 4 pixels apart): the paper's space-displacement "
-                        "network. Green digits are clear answers (penalty under 0.4 j). This network was "
+                        "network. Green digits are clear answers (not rejected as rubbish). This network was "
                         "trained on single centred digits, so it also answers between digits.")
         self.setMinimumHeight(32 * self.ZOOM + 24)
 
