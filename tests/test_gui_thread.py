@@ -146,3 +146,58 @@ def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, w
     held.release.set()  # the file is still being read while the window closes
     window.close()
     qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+
+
+# ---- Load Weights… ------------------------------------------------------------------------------
+
+
+def hold_weights_file(monkeypatch, path) -> HeldCall:
+    """Reading `path` to use it (Load Weights…, Weights History's Use) is held."""
+    from digitpad import model_session
+
+    real = model_session.load_checkpoint
+    held = HeldCall(real)
+    monkeypatch.setattr(model_session, "load_checkpoint", lambda p: held(p) if p == path else real(p))
+    return held
+
+
+def test_load_weights_reads_the_file_off_the_gui_thread_and_switches_only_then(qtbot, window, tmp_path,
+                                                                                monkeypatch):
+    from digitpad.gui import settings as keys
+
+    (path,) = adopted_checkpoints(tmp_path, 1)
+    held = hold_weights_file(monkeypatch, path)
+    seen_while_pending = []
+    with released_by_the_gui_thread(held, lambda: seen_while_pending.append(
+            (window.session.weights_file, window.statusBar().currentMessage()))):
+        window.model_control.load_weights_file(path)
+        qtbot.waitUntil(lambda: window.session.weights_file == path, timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while the weights were read"
+    assert seen_while_pending == [(None, f"Loading {path.name}…")]  # the shipped weights meanwhile
+    assert path.name in window.weights_status.text() and path.name in window.statusBar().currentMessage()
+    assert window.settings.value(keys.WEIGHTS_FILE) == str(path.resolve())
+
+
+def test_the_newest_request_for_weights_wins(qtbot, window, tmp_path, monkeypatch, message_boxes):
+    slow, quick = adopted_checkpoints(tmp_path, 2)
+    held = hold_weights_file(monkeypatch, slow)
+    window.model_control.load_weights_file(slow)
+    qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)
+    with qtbot.waitSignal(window.model_control.weightsLoaded, timeout=DONE_MS) as loaded:
+        window.model_control.load_weights_file(quick)
+    assert loaded.args == [quick, ""] and window.session.weights_file == quick
+    held.release.set()  # the first file arrives last: no longer wanted
+    qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert window.session.weights_file == quick and message_boxes == []
+
+
+def test_closing_the_window_while_weights_are_read_keeps_the_model_and_does_not_crash(qtbot, window, tmp_path,
+                                                                                      monkeypatch):
+    (path,) = adopted_checkpoints(tmp_path, 1)
+    held = hold_weights_file(monkeypatch, path)
+    window.model_control.load_weights_file(path)
+    qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)
+    held.release.set()  # still being read while the window closes
+    window.close()
+    qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert window.session.weights_file is None

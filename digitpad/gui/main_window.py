@@ -412,6 +412,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
+        self.model_control.shutdown()  # and any weights still being read
         self.number_mode.shutdown()
         self.explanations.shutdown()
         super().closeEvent(event)
