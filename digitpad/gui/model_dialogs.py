@@ -126,6 +126,8 @@ class ModelDialogs(QObject):
 
     # ---- closing ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop and join any training or download (the window is closing)."""
+        """Stop and join any training, download or reading of the history (the window is closing)."""
         if self.retrain_dialog is not None:
             self.retrain_dialog.shutdown()
+        if self.history_dialog is not None:
+            self.history_dialog.shutdown()
