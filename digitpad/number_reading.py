@@ -24,8 +24,9 @@ import numpy as np
 import torch
 
 from digitpad.model import LeNet5, rubbish_posterior
-from digitpad.preprocess import ImageSource, Stroke, image_ink
+from digitpad.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
 from digitpad.recognition import REJECT_THRESHOLD
+from digitpad.verdict import TOO_SMALL, TOO_SMALL_TEXT
 from digitpad.segmentation import Box, Segmentation, segment_image, segment_strokes
 
 #: A piece holds at most this many consecutive segments (the paper's 1–3).
@@ -112,10 +113,25 @@ class NumberReading:
     pieces_scored: int = 0
     candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
     unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
+    too_small: bool = False  # the whole drawing or image is a speck: nothing was read
+
+    @classmethod
+    def of_a_speck(cls, segmentation: Segmentation, from_strokes: bool, started: float) -> NumberReading:
+        """The answer for a drawing or image too small to read (a click, a dot): no pieces."""
+        return cls([], 0.0, None, None, segmentation, from_strokes,
+                   seconds=time.perf_counter() - started, too_small=True)
+
+    @property
+    def reason(self) -> str | None:
+        """Why no number is given: verdict.TOO_SMALL, or None when there is a reading."""
+        return TOO_SMALL if self.too_small else None
 
     @property
     def text(self) -> str:
-        """The digits read; a piece the rubbish class rejects reads as '?'."""
+        """The digits read; a piece the rubbish class rejects reads as '?'; '' when no number is
+        given (see `reason`)."""
+        if self.reason is not None:
+            return ""
         return "".join("?" if p.rejected else str(p.digit) for p in self.pieces)
 
     @property
@@ -129,13 +145,17 @@ class NumberReading:
         return [(a.box[2] + b.box[0]) / 2 for a, b in zip(self.pieces, self.pieces[1:])]
 
     def describe(self) -> str:
-        """'2048 (cost -52.31; runner-up 2046, cost -40.12)', for people; 'unsure' when it is."""
+        """'2048 (cost -52.31; runner-up 2046, cost -40.12)', for people; 'unsure' when it is;
+        the single-digit mode's words when the drawing is too small."""
+        if self.too_small:
+            return TOO_SMALL_TEXT
         runner = f"; runner-up {self.runner_up}, cost {self.runner_up_cost:.2f}" if self.runner_up else ""
         return f"{self.text} ({'unsure; ' if self.unsure else ''}cost {self.cost:.2f}{runner})"
 
     def to_json(self) -> dict:
         return {"text": self.text, "digits": [p.to_json(self.from_strokes) for p in self.pieces],
-                "cost": round(self.cost, 4), "unsure": self.unsure, "runner_up": self.runner_up,
+                "cost": round(self.cost, 4), "unsure": self.unsure, "reason": self.reason,
+                "runner_up": self.runner_up,
                 "runner_up_cost": None if self.runner_up_cost is None else round(self.runner_up_cost, 4)}
 
 
@@ -148,15 +168,25 @@ class NumberReader:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
 
-    def read_strokes(self, strokes: Sequence[Stroke]) -> NumberReading:
-        """Raises preprocess.EmptyDrawing when there is nothing to read."""
+    def read_strokes(self, strokes: Sequence[Stroke], canvas_size: tuple[float, float] | None = None) -> NumberReading:
+        """A drawing spanning less than preprocess.MIN_DRAWING_FRACTION of the canvas's shorter side
+        (`canvas_size`, as for one digit: preprocess.drawing_too_small) is too small to read.
+        Raises preprocess.EmptyDrawing when there is nothing to read."""
         started = time.perf_counter()
-        return self.read(segment_strokes(strokes), from_strokes=True, started=started)
+        segmentation = segment_strokes(strokes)
+        if drawing_too_small(strokes, canvas_size):
+            return NumberReading.of_a_speck(segmentation, True, started)
+        return self.read(segmentation, from_strokes=True, started=started)
 
     def read_image(self, source: ImageSource) -> NumberReading:
-        """Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """An image whose ink is a speck (preprocess.image_ink_too_small) is too small to read.
+        Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
-        return self.read(segment_image(image_ink(source)), from_strokes=False, started=started)
+        ink = image_ink(source)
+        segmentation = segment_image(ink)
+        if image_ink_too_small(ink.ink):
+            return NumberReading.of_a_speck(segmentation, False, started)
+        return self.read(segmentation, from_strokes=False, started=started)
 
     @torch.inference_mode()
     def score(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

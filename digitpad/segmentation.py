@@ -51,7 +51,10 @@ MAX_SEGMENTS = 60
 #: Images: analysed with the number about this tall (bigger ones are box-reduced).
 ANALYSIS_HEIGHT = 64
 _INK_THRESHOLD = 0.25  # image ink above this connects components; fainter ink joins a neighbour
-_SPECK = 0.15  # components smaller than this × height, with little ink, are noise
+#: A stroke, or an image's ink component with little ink, spanning less than this × the tallest
+#: stroke or component is a speck (a stray click, a fleck of dirt), not part of any digit: dropped.
+#: (The smallest strokes of real digits, a 7's bar or a 5's flag, span 0.3 × the height or more.)
+SPECK = 0.15
 
 
 @dataclass
@@ -110,6 +113,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
+    cleaned = _without_specks(cleaned)
     points = np.concatenate([pts for _, pts in cleaned])
     extent = points.max(axis=0) - points.min(axis=0)
     height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
@@ -125,6 +129,14 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     if len(segments) > MAX_SEGMENTS:
         raise ValueError(f"{len(segments)} strokes and parts: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, max(height, 1e-9), cut_xs=sorted(cut_xs))
+
+
+def _without_specks(strokes: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
+    """The strokes without the ones that span less than SPECK × the tallest stroke (the pen not
+    counted: a click spans 0), so that a stray click beside a number is not read as a digit."""
+    tallest = max(float(np.ptp(pts[:, 1])) for _, pts in strokes)
+    kept = [(index, pts) for index, pts in strokes if float(np.ptp(pts, axis=0).max()) >= SPECK * tallest]
+    return kept  # never empty: the tallest stroke spans at least its own height
 
 
 def _points_box(polylines: Sequence[np.ndarray]) -> Box:
@@ -218,7 +230,7 @@ def segment_image(image: InkImage) -> Segmentation:
     segments: list[Segment] = []
     cut_xs: list[float] = []
     for (r, c), h, mass in zip(found, heights, masses):
-        if max(h, c.max() - c.min() + 1) < _SPECK * height and mass < 0.02 * max(masses):
+        if max(h, c.max() - c.min() + 1) < SPECK * height and mass < 0.02 * max(masses):
             continue
         for pr, pc, cut_x, crossed in _cut_component(ink, r, c, height):
             box = to_input(pr.min(), pc.min(), pr.max() + 1, pc.max() + 1)

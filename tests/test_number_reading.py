@@ -255,3 +255,56 @@ def test_a_page_of_specks_is_refused_in_one_line_not_read(capsys, tmp_path):
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 2 and all("too many to read as one number" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Too small: a click, a speck
+
+
+CANVAS = (900.0, 440.0)
+
+
+def test_a_click_a_tremor_or_a_tiny_number_is_too_small_to_read(reader):
+    from digitpad.verdict import TOO_SMALL, TOO_SMALL_TEXT
+
+    tiny_number = [[(100 + x / 15, 100 + y / 15) for x, y in stroke] for stroke in written([4, 2])]
+    for strokes in ([[(100.0, 100.0)]], [[(100.0, 100.0), (105.0, 103.0), (108.0, 101.0)]], tiny_number):
+        reading = reader.read_strokes(strokes, canvas_size=CANVAS)
+        assert reading.too_small and reading.reason == TOO_SMALL
+        assert reading.text == "" and reading.pieces == [] and not reading.unsure
+        assert reading.describe() == TOO_SMALL_TEXT  # the single-digit mode's words
+        assert reading.to_json()["reason"] == "too small"
+    assert not reader.read_strokes(written([4, 2]), canvas_size=CANVAS).too_small
+
+
+def test_an_image_of_a_speck_is_too_small_to_read(reader):
+    page = np.full((200, 300), 255, np.uint8)
+    page[100:103, 150:153] = 0
+    reading = reader.read_image(Image.fromarray(page))
+    assert reading.too_small and reading.text == "" and reading.pieces == []
+
+
+def test_a_stray_click_beside_a_number_is_not_a_digit(reader):
+    number = written([4, 2])
+    right = max(x for stroke in number for x, _ in stroke)
+    for click in ([(right + 60.0, 120.0)], [(right + 60.0, 120.0), (right + 63.0, 122.0)], [(5.0, 230.0)]):
+        reading = reader.read_strokes(number + [click], canvas_size=CANVAS)
+        assert reading.text == "42", click
+        assert all(len(number) not in piece.strokes for piece in reading.pieces)  # the click is in no piece
+
+
+def test_a_fleck_beside_a_scanned_number_is_not_a_digit(reader):
+    scan = image_of(written([4, 2]))
+    ImageDraw.Draw(scan).ellipse((520, 130, 526, 136), fill=0)
+    reading = reader.read_image(scan)
+    assert reading.text == "42" and not reading.too_small
+
+
+def test_recognize_string_says_too_small_for_a_click(capsys, tmp_path):
+    drawing = tmp_path / "click.jsonl"
+    drawing.write_text(json.dumps({"strokes": [[[200.0, 200.0]]], "canvas": [440, 440]}) + "\n")
+    code, out, err = run(capsys, "recognize", "--string", "--strokes", drawing)
+    assert code == 0 and err == "" and out == f"{drawing}:1: Too small — draw bigger\n"
+    code, out, _ = run(capsys, "recognize", "--string", "--json", "--strokes", drawing)
+    record = json.loads(out)
+    assert record["text"] == "" and record["digits"] == [] and record["reason"] == "too small"

@@ -68,9 +68,10 @@ class NumberReadingWorker(Worker):
 
     failure_log = "reading the number failed"
 
-    def __init__(self, reader: NumberReader, source: list | QImage, key: object):
+    def __init__(self, reader: NumberReader, source: list | QImage, key: object,
+                 canvas_size: tuple[float, float] | None = None):
         super().__init__()
-        self.reader, self.source, self.key = reader, source, key
+        self.reader, self.source, self.key, self.canvas_size = reader, source, key, canvas_size
 
     def work(self) -> tuple[object, NumberReading | None, SlidingOutputs | None]:
         from digitpad.gui.image_io import qimage_to_png
@@ -83,11 +84,21 @@ class NumberReadingWorker(Worker):
                 reading = self.reader.read_image(png)
                 strip = image_strip(image_ink(png))
             else:
-                reading = self.reader.read_strokes(self.source)
+                reading = self.reader.read_strokes(self.source, self.canvas_size)
                 strip = strokes_strip(self.source)
         except EmptyDrawing:
             return self.key, None, None
+        if reading.too_small:  # nothing to sweep along
+            return self.key, reading, None
         return self.key, reading, slide(self.reader.model, strip)
+
+
+def verdict(reading: NumberReading) -> str:
+    """The overlay's one line: "Number: 2048", "Number: 2048  (unsure)", or, when no number is
+    given, why, in the words single-digit mode uses ("Too small — draw bigger")."""
+    if reading.reason is not None:
+        return reading.describe()
+    return f"Number: {reading.text}" + ("  (unsure)" if reading.unsure else "")
 
 
 def piece_strokes(reading: NumberReading, index: int) -> list[list[tuple[float, float]]]:
@@ -137,11 +148,15 @@ class NumberOverlay(QWidget):
         return [QRectF(target.x() + r.x() * k, target.y() + r.y() * k, r.width() * k, r.height() * k) for r in rects]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        rects = self.piece_rects()
-        if self.reading is None or not rects:
+        if self.reading is None:
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(_REJECTED if self.reading.unsure or self.reading.reason else QColor(40, 40, 40)))
+        painter.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft, verdict(self.reading))
+        rects = self.piece_rects()
+        if not rects:
+            return
         top = min(r.top() for r in rects) - self._margin() - 24
         bottom = max(r.bottom() for r in rects) + 10
         painter.setPen(QPen(QColor(120, 120, 120), 1.5, Qt.PenStyle.DashLine))
@@ -159,9 +174,6 @@ class NumberOverlay(QWidget):
             label = f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}"
             painter.drawText(QRectF(rect.left() - m, rect.top() - m - 24, max(rect.width() + 2 * m, 80), 22),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, label)
-        painter.setPen(QPen(_REJECTED if self.reading.unsure else QColor(40, 40, 40)))
-        verdict = f"Number: {self.reading.text}" + ("  (unsure)" if self.reading.unsure else "")
-        painter.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft, verdict)
 
 
 class PieceList(QListWidget):
@@ -252,6 +264,9 @@ class NumberPanel(QWidget):
         self.sliding.show_outputs(sliding if reading is not None else None)
         if reading is None:
             self.summary.setText(message)
+            return
+        if reading.too_small:
+            self.summary.setText(reading.describe())
             return
         runner = f" Next best: {reading.runner_up} (cost {reading.runner_up_cost:+.1f})." if reading.runner_up else ""
         self.summary.setText(f"<b>{reading.text}</b>{' — unsure' if reading.unsure else ''}: "
@@ -368,7 +383,9 @@ class NumberMode(QObject):
 
         image = self.drawing.image
         source = QImage(image.preview) if image is not None else self.drawing.strokes()
-        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), source, self._key())
+        canvas = self.window.canvas  # its size decides "too small", as in single-digit mode
+        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), source, self._key(),
+                                     (canvas.width(), canvas.height()))
         self._job = BackgroundJob(worker, "digitpad-number-reading")
         worker.finished.connect(self._on_read, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(lambda message: self._show(None, f"Could not read the number: {message}"),
