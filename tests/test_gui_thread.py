@@ -201,3 +201,83 @@ def test_closing_the_window_while_weights_are_read_keeps_the_model_and_does_not_
     window.close()
     qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
     assert window.session.weights_file is None
+
+
+# ---- Teach --------------------------------------------------------------------------------------
+
+SEVEN = [(10, 10), (90, 10), (40, 100)]
+ONE = [(50, 0), (50, 100)]
+
+
+@contextmanager
+def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
+    """The real lock of the samples file in the test's data folder, held (as another digitpad
+    process would) until `release` is set, or HOLD_SECONDS have passed."""
+    from digitpad.files import locked
+    from digitpad.samples import default_samples_path
+
+    held = HeldCall(lambda: None)
+
+    def hold() -> None:
+        with locked(default_samples_path()):
+            held()
+
+    thread = threading.Thread(target=hold, name="other-digitpad", daemon=True)
+    thread.start()
+    assert held.started.wait(10), "could not take the samples lock"
+    try:
+        yield held
+    finally:
+        held.release.set()
+        thread.join(10)
+
+
+def labels() -> list[int]:
+    from digitpad.samples import SampleStore
+
+    return [sample.label for sample in SampleStore().samples()]
+
+
+def test_teach_waits_for_the_samples_lock_off_the_gui_thread(qtbot, window):
+    window.drawing.add_stroke(SEVEN)
+    seen_while_pending = []
+    with samples_lock_held_by_another_thread() as held:
+        with released_by_the_gui_thread(held, lambda: seen_while_pending.append(
+                (window.statusBar().currentMessage(), window.teach_menu.undo_action.isEnabled()))):
+            window.teach_menu.teach(7)
+            qtbot.waitUntil(lambda: labels() == [7], timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while Teach waited for the samples lock"
+    assert seen_while_pending == [("Saving the sample…", False)]
+    qtbot.waitUntil(lambda: "Kept as a sample of 7" in window.statusBar().currentMessage(), timeout=DONE_MS)
+    assert window.teach_menu.undo_action.isEnabled()
+
+
+def test_teaching_again_before_the_first_is_saved_keeps_each_drawing_once_in_order(qtbot, window):
+    menu = window.teach_menu
+    with samples_lock_held_by_another_thread() as held:
+        window.drawing.add_stroke(SEVEN)
+        menu.teach(7)
+        menu.teach(7)  # the same drawing again: already kept, once saved
+        window.drawing.set_strokes([ONE])
+        menu.teach(1)
+        menu.teach(4)  # changed one's mind: relabelled
+        assert menu.is_busy() and not menu.undo_action.isEnabled()
+        assert not menu.undo_teach()  # nothing to take back yet
+        held.release.set()
+        qtbot.waitUntil(lambda: not menu.is_busy(), timeout=DONE_MS)
+    assert held.released == [True]
+    assert labels() == [7, 4]
+    assert "Relabelled" in window.statusBar().currentMessage() and menu.undo_action.isEnabled()
+    with qtbot.waitSignal(menu.teachingDone, timeout=DONE_MS) as done:
+        menu.undo_action.trigger()
+    assert done.args == [True] and labels() == [7, 1]
+
+
+def test_closing_the_window_while_teach_waits_for_the_lock_does_not_wait_for_it(qtbot, window):
+    window.drawing.add_stroke(SEVEN)
+    with samples_lock_held_by_another_thread() as held:
+        window.teach_menu.teach(7)
+        window.close()  # does not wait for the other process: the waiting sample is dropped
+        assert not held.release.is_set() and not held.released  # closed while the lock was still held
+        qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert labels() == []

@@ -263,9 +263,12 @@ def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, windo
     assert not default_samples_path().exists()  # nothing drawn: nothing kept
     window.drawing.add_stroke(SEVEN)
     window.canvas.setFocus()
-    qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.teach_menu.teachingDone):  # saved in the background
+        qtbot.keyClick(window.canvas, Qt.Key.Key_7,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     window.drawing.set_strokes([[(50, 0), (50, 100)]])  # another drawing (the same one would be relabelled)
-    window.teach_menu.teach_actions[1].trigger()
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        window.teach_menu.teach_actions[1].trigger()
     assert [s.label for s in SampleStore().samples()] == [7, 1]
     assert "sample of 1" in window.statusBar().currentMessage()
 
