@@ -91,7 +91,7 @@ class ModelDialogs(QObject):
 
     def _weights_loaded(self, _path: Path | None, _error: str) -> None:
         """Other weights are in use, or a file could not be read: the dialogs name the model in use."""
-        if self.history_dialog is not None:
+        if self.history_dialog is not None and self.history_dialog.isVisible():  # else: refreshed when opened
             self.history_dialog.refresh()
         if self.retrain_dialog is not None:
             self.retrain_dialog.refresh()
