@@ -281,3 +281,28 @@ def test_closing_the_window_while_teach_waits_for_the_lock_does_not_wait_for_it(
         assert not held.release.is_set() and not held.released  # closed while the lock was still held
         qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
     assert labels() == []
+
+
+def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_with_teach(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from digitpad.samples import SampleStore
+
+    SampleStore().add([SEVEN], 1)
+    browser = window.teach_menu.open_samples()
+    browser.grid.item(0).setSelected(True)
+    with samples_lock_held_by_another_thread() as held:
+        with released_by_the_gui_thread(held):
+            qtbot.keyClick(browser.grid, Qt.Key.Key_7)  # relabels the selected sample
+            qtbot.waitUntil(lambda: browser.grid.item(0).text() == "7", timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while the browser waited for the samples lock"
+    assert labels() == [7]
+
+    with samples_lock_held_by_another_thread() as held:
+        window.drawing.set_strokes([ONE])
+        window.teach_menu.teach(1)      # asked first: made first
+        browser.grid.item(0).setSelected(True)
+        assert browser.delete_selected(confirm=False)
+        held.release.set()
+        qtbot.waitUntil(lambda: not window.teach_menu.is_busy(), timeout=DONE_MS)
+    assert labels() == [1] and browser.grid.count() == 1 and browser.grid.item(0).text() == "1"

@@ -77,6 +77,8 @@ def test_the_browser_relabels_with_a_digit_key_and_counts_every_digit(qtbot, win
     browser = window.teach_menu.open_samples()
     assert "<b>1</b>: 1" in browser.counts.text() and "<b>7</b>: 0" in browser.counts.text()
     browser.grid.item(0).setSelected(True)
-    qtbot.keyClick(browser.grid, Qt.Key.Key_7)
+    with qtbot.waitSignal(browser.changeEnded, timeout=10_000) as ended:  # saved in the background
+        qtbot.keyClick(browser.grid, Qt.Key.Key_7)
+    assert ended.args == [1]
     assert labels() == [7] and "<b>7</b>: 1" in browser.counts.text()
     assert "taught" in browser.grid.item(0).toolTip() and "T" not in browser.grid.item(0).toolTip().split("taught")[1]

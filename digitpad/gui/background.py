@@ -8,7 +8,7 @@ declares. `cancel()` sets a thread-safe flag that `work()` polls between batches
 
 Used for loading the network and other weights (gui/model_loader.py), retraining
 (gui/training_worker.py), downloading MNIST (gui/download_worker.py), reading the weights
-history (gui/weights_history.py), keeping taught samples (gui/teach_menu.py), decoding images,
+history (gui/weights_history.py), changing the samples file (gui/sample_changes.py), decoding images,
 explanations and number reading. No torch here: the window imports this module.
 """
 

@@ -1,63 +1,32 @@
 """The Teach menu: "This Is a 0 … 9" (Ctrl+Shift+digit) keeps the drawing as a personal sample,
 "Browse My Samples…" opens the samples browser. Needs no torch.
 
-Keeping a sample takes the samples file's lock (digitpad.files.locked), which another digitpad
-window or process may hold for a while, so each Teach and Undo Teach runs in a `SamplesWorker`
-(a `BackgroundJob`, gui/background.py). They run one at a time in the order asked, each reading
-the file afresh under the lock: a Teach pressed again before the first is saved finds that
-sample ("already kept") instead of adding it twice.
+Keeping a sample takes the samples file's lock, which another digitpad window or process may
+hold for a while, so Teach and Undo Teach are made off the GUI thread by the window's
+`SampleChanges` (gui/sample_changes.py), one at a time in the order asked: a Teach pressed again
+before the first is saved finds that sample ("already kept") instead of adding it twice.
 """
 
 from __future__ import annotations
 
-import logging
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing
-from digitpad.errors import SampleError
-from digitpad.files import LockWaitCancelled
-from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.gui.model_dialogs import make_action
+from digitpad.gui.sample_changes import SampleChanges
 from digitpad.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
                               readable_date)
 
 if TYPE_CHECKING:
     from digitpad.gui.samples_browser import SamplesBrowser
 
-log = logging.getLogger(__name__)
-
 RETRAIN_HINT = ("Model → Retrain… with “Fine-tune on my samples” teaches them to the network. "
                 "Teach → Undo Teach takes it back.")
-
-
-#: One change to the samples file, given the worker's "cancelled?" for waiting on the lock.
-Change = Callable[[Callable[[], bool]], object]
-
-
-class SamplesWorker(Worker):
-    """One change to the samples file; `finished` carries what `change()` returned. Cancelling
-    stops a wait for the file's lock (not a write under way)."""
-
-    failure_log = "could not change the samples"
-
-    def __init__(self, change: Change):
-        super().__init__()
-        self.change = change
-
-    def work(self) -> object:
-        return self.change(self.is_cancelled)
-
-    def is_cancellation(self, exc: BaseException) -> bool:
-        return isinstance(exc, LockWaitCancelled) or super().is_cancellation(exc)
-
-    def describe_failure(self, exc: BaseException) -> str:
-        return str(exc) if isinstance(exc, (SampleError, ValueError)) else super().describe_failure(exc)
 
 
 class TeachMenu(QMenu):
@@ -79,10 +48,8 @@ class TeachMenu(QMenu):
             self.teach_actions.append(action)
         self.addSeparator()
         self._last: Taught | None = None  # what Undo Teach takes back
-        self._waiting: deque[tuple[str, Change]] = deque()  # changes not started yet
-        self._job: BackgroundJob | None = None  # the change being saved
-        self._kind = ""                         # "teach" or "undo": what it is
-        self._closed = False
+        self.changes = SampleChanges(self.sample_store, self)  # shared with the samples browser
+        self.changes.finished.connect(self._update_undo)
         self.undo_action = make_action(parent, "&Undo Teach", self.undo_teach, "Ctrl+Alt+Z",
                                        "Take back the last sample kept (or relabelled)")
         self.undo_action.setEnabled(False)
@@ -93,6 +60,7 @@ class TeachMenu(QMenu):
 
     @staticmethod
     def sample_store(should_cancel: Callable[[], bool] | None = None) -> SampleStore:
+        """The samples file (`should_cancel`: see SampleStore); opened anew for each change."""
         return SampleStore(default_samples_path(), should_cancel)
 
     def teach(self, digit: int) -> bool:
@@ -105,13 +73,11 @@ class TeachMenu(QMenu):
         except ValueError:
             self._show_status("Draw a digit or open an image first, then say what it is (Teach → This Is a …)", 5000)
             return False
-        self._submit("teach", lambda should_cancel: self._keep(candidate, should_cancel))
+        self._show_status("Saving the sample…", 0)
+        self.undo_action.setEnabled(False)  # it would take back what is being saved: wait
+        self.changes.submit(lambda store: (store.teach(candidate), store.counts()), self._taught,
+                            lambda message: self._not_saved("Could not keep the sample", message))
         return True
-
-    def _keep(self, candidate: Sample, should_cancel: Callable[[], bool]) -> tuple[Taught, list[int]]:
-        """In the worker: teach, and count the samples of each digit in the file as now saved."""
-        store = self.sample_store(should_cancel)
-        return store.teach(candidate), store.counts()
 
     def _candidate(self, digit: int) -> Sample:
         """What would be kept; ValueError when there is nothing to keep."""
@@ -122,91 +88,57 @@ class TeachMenu(QMenu):
 
     def undo_teach(self) -> bool:
         """Take back the last Teach (in the background): remove the sample it added, or give back
-        the old label. False when there is nothing to take back."""
-        if self._last is None or self.is_busy():
+        the old label. False when there is nothing to take back (or a change is being saved)."""
+        if self._last is None or self.changes.is_busy():
             return False
         last = self._last
-        self._submit("undo", lambda should_cancel: (last, self.sample_store(should_cancel).take_back(last)))
+        self._show_status("Taking back the last sample…", 0)
+        self.undo_action.setEnabled(False)
+        self.changes.submit(lambda store: store.take_back(last), lambda done: self._undone(last, done),
+                            lambda message: self._not_saved("Could not undo", message))
         return True
 
-    # ---- one change at a time, off the GUI thread ------------------------------------------------
     def is_busy(self) -> bool:
-        """Whether a Teach or Undo Teach is waiting or being saved."""
-        return self._job is not None or bool(self._waiting)
+        """Whether a Teach, Undo Teach or a change in the browser is waiting or being saved."""
+        return self.changes.is_busy()
 
-    def _submit(self, kind: str, change: Change) -> None:
-        self._waiting.append((kind, change))
-        self.undo_action.setEnabled(False)  # it would take back what is being saved: wait
-        self._show_status("Saving the sample…" if kind == "teach" else "Taking back the last sample…", 0)
-        self._next()
-
-    def _next(self) -> None:
-        if self._job is not None or not self._waiting or self._closed:
-            return
-        kind, change = self._waiting.popleft()
-        job = BackgroundJob(SamplesWorker(change), "digitpad-samples")
-        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
-        job.worker.finished.connect(self._saved, Qt.ConnectionType.QueuedConnection)
-        job.worker.failed.connect(self._not_saved, Qt.ConnectionType.QueuedConnection)
-        self._job, self._kind = job, kind
-        job.start()
-
-    def _saved(self, result: object) -> None:
-        if self._closed:
-            return
-        self._job = None
-        changed = self._report_taught(*result) if self._kind == "teach" else self._report_undone(*result)
-        self._after_change(changed)
-
-    def _not_saved(self, message: str) -> None:
-        if self._closed:
-            return
-        self._job = None
-        self._show_status("", 0)
-        QMessageBox.warning(self.parentWidget(), "Could not keep the sample" if self._kind == "teach"
-                            else "Could not undo", message)
-        self._after_change(False)
-
-    def _after_change(self, changed: bool) -> None:
-        self.undo_action.setEnabled(self._last is not None and not self._waiting)
-        if changed:
-            self._refresh_browser()
-        self.teachingDone.emit(changed)
-        self._next()
-
-    def _report_taught(self, taught: Taught, counts: list[int]) -> bool:
+    def _taught(self, result: tuple[Taught, list[int]]) -> None:
+        taught, counts = result
         digit = taught.sample.label
         if taught.outcome == "already kept":
             self._show_status(f"Already kept as a sample of {digit} (taught {readable_date(taught.sample.created)})"
                               ": nothing added.", 6000)
-            return False
+            self.teachingDone.emit(False)
+            return
         self._last = taught
         if taught.outcome == "added":
             message = f"Kept as a sample of {digit}: {counts[digit]} of {digit}, {sum(counts)} in all."
         else:
             message = f"Relabelled: this drawing was kept as a {taught.old_label}, now as a {digit}."
         self._show_status(f"{message} {RETRAIN_HINT}", 8000)
-        return True
+        self._refresh_browser()
+        self.teachingDone.emit(True)
 
-    def _report_undone(self, taught: Taught, done: bool) -> bool:
+    def _undone(self, taught: Taught, done: bool) -> None:
         self._last = None
         self._show_status(("Took back the last sample." if taught.outcome == "added"
                            else f"The sample is a {taught.old_label} again.")
                           if done else "Nothing to undo: the sample was changed meanwhile.", 6000)
-        return done
+        if done:
+            self._refresh_browser()
+        self.teachingDone.emit(done)
+
+    def _not_saved(self, title: str, message: str) -> None:
+        self._show_status("", 0)
+        QMessageBox.warning(self.parentWidget(), title, message)
+        self.teachingDone.emit(False)
+
+    def _update_undo(self) -> None:
+        self.undo_action.setEnabled(self._last is not None and not self.changes.is_busy())
 
     def shutdown(self) -> None:
-        """The window is closing: a change still waiting for another process's lock, or not
-        started yet, is dropped (and said so in the log); one being written finishes."""
-        self._closed = True
-        if self._waiting or self._job is not None:
-            log.warning("the window closed while %d sample change(s) were waiting to be saved; those "
-                        "that could not take the samples file's lock at once were dropped",
-                        len(self._waiting) + (self._job is not None))
-        self._waiting.clear()
-        if self._job is not None:
-            self._job.stop()
-            self._job = None
+        """The window is closing: see `SampleChanges.shutdown`."""
+        self.changes.shutdown()
 
     def _refresh_browser(self) -> None:
         if self.samples_browser is not None and self.samples_browser.isVisible():
@@ -216,7 +148,7 @@ class TeachMenu(QMenu):
         from digitpad.gui.samples_browser import SamplesBrowser
 
         if self.samples_browser is None:
-            self.samples_browser = SamplesBrowser(self.sample_store, self.parentWidget())
+            self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())
         self.samples_browser.refresh()
         self.samples_browser.show()
         self.samples_browser.raise_()
