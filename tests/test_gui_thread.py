@@ -146,3 +146,163 @@ def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, w
     held.release.set()  # the file is still being read while the window closes
     window.close()
     qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+
+
+# ---- Load Weights… ------------------------------------------------------------------------------
+
+
+def hold_weights_file(monkeypatch, path) -> HeldCall:
+    """Reading `path` to use it (Load Weights…, Weights History's Use) is held."""
+    from digitpad import model_session
+
+    real = model_session.load_checkpoint
+    held = HeldCall(real)
+    monkeypatch.setattr(model_session, "load_checkpoint", lambda p: held(p) if p == path else real(p))
+    return held
+
+
+def test_load_weights_reads_the_file_off_the_gui_thread_and_switches_only_then(qtbot, window, tmp_path,
+                                                                                monkeypatch):
+    from digitpad.gui import settings as keys
+
+    (path,) = adopted_checkpoints(tmp_path, 1)
+    held = hold_weights_file(monkeypatch, path)
+    seen_while_pending = []
+    with released_by_the_gui_thread(held, lambda: seen_while_pending.append(
+            (window.session.weights_file, window.statusBar().currentMessage()))):
+        window.model_control.load_weights_file(path)
+        qtbot.waitUntil(lambda: window.session.weights_file == path, timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while the weights were read"
+    assert seen_while_pending == [(None, f"Loading {path.name}…")]  # the shipped weights meanwhile
+    assert path.name in window.weights_status.text() and path.name in window.statusBar().currentMessage()
+    assert window.settings.value(keys.WEIGHTS_FILE) == str(path.resolve())
+
+
+def test_the_newest_request_for_weights_wins(qtbot, window, tmp_path, monkeypatch, message_boxes):
+    slow, quick = adopted_checkpoints(tmp_path, 2)
+    held = hold_weights_file(monkeypatch, slow)
+    window.model_control.load_weights_file(slow)
+    qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)
+    with qtbot.waitSignal(window.model_control.weightsLoaded, timeout=DONE_MS) as loaded:
+        window.model_control.load_weights_file(quick)
+    assert loaded.args == [quick, ""] and window.session.weights_file == quick
+    held.release.set()  # the first file arrives last: no longer wanted
+    qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert window.session.weights_file == quick and message_boxes == []
+
+
+def test_closing_the_window_while_weights_are_read_keeps_the_model_and_does_not_crash(qtbot, window, tmp_path,
+                                                                                      monkeypatch):
+    (path,) = adopted_checkpoints(tmp_path, 1)
+    held = hold_weights_file(monkeypatch, path)
+    window.model_control.load_weights_file(path)
+    qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)
+    held.release.set()  # still being read while the window closes
+    window.close()
+    qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert window.session.weights_file is None
+
+
+# ---- Teach --------------------------------------------------------------------------------------
+
+SEVEN = [(10, 10), (90, 10), (40, 100)]
+ONE = [(50, 0), (50, 100)]
+
+
+@contextmanager
+def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
+    """The real lock of the samples file in the test's data folder, held (as another digitpad
+    process would) until `release` is set, or HOLD_SECONDS have passed."""
+    from digitpad.files import locked
+    from digitpad.samples import default_samples_path
+
+    held = HeldCall(lambda: None)
+
+    def hold() -> None:
+        with locked(default_samples_path()):
+            held()
+
+    thread = threading.Thread(target=hold, name="other-digitpad", daemon=True)
+    thread.start()
+    assert held.started.wait(10), "could not take the samples lock"
+    try:
+        yield held
+    finally:
+        held.release.set()
+        thread.join(10)
+
+
+def labels() -> list[int]:
+    from digitpad.samples import SampleStore
+
+    return [sample.label for sample in SampleStore().samples()]
+
+
+def test_teach_waits_for_the_samples_lock_off_the_gui_thread(qtbot, window):
+    window.drawing.add_stroke(SEVEN)
+    seen_while_pending = []
+    with samples_lock_held_by_another_thread() as held:
+        with released_by_the_gui_thread(held, lambda: seen_while_pending.append(
+                (window.statusBar().currentMessage(), window.teach_menu.undo_action.isEnabled()))):
+            window.teach_menu.teach(7)
+            qtbot.waitUntil(lambda: labels() == [7], timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while Teach waited for the samples lock"
+    assert seen_while_pending == [("Saving the sample…", False)]
+    qtbot.waitUntil(lambda: "Kept as a sample of 7" in window.statusBar().currentMessage(), timeout=DONE_MS)
+    assert window.teach_menu.undo_action.isEnabled()
+
+
+def test_teaching_again_before_the_first_is_saved_keeps_each_drawing_once_in_order(qtbot, window):
+    menu = window.teach_menu
+    with samples_lock_held_by_another_thread() as held:
+        window.drawing.add_stroke(SEVEN)
+        menu.teach(7)
+        menu.teach(7)  # the same drawing again: already kept, once saved
+        window.drawing.set_strokes([ONE])
+        menu.teach(1)
+        menu.teach(4)  # changed one's mind: relabelled
+        assert menu.is_busy() and not menu.undo_action.isEnabled()
+        assert not menu.undo_teach()  # nothing to take back yet
+        held.release.set()
+        qtbot.waitUntil(lambda: not menu.is_busy(), timeout=DONE_MS)
+    assert held.released == [True]
+    assert labels() == [7, 4]
+    assert "Relabelled" in window.statusBar().currentMessage() and menu.undo_action.isEnabled()
+    with qtbot.waitSignal(menu.teachingDone, timeout=DONE_MS) as done:
+        menu.undo_action.trigger()
+    assert done.args == [True] and labels() == [7, 1]
+
+
+def test_closing_the_window_while_teach_waits_for_the_lock_does_not_wait_for_it(qtbot, window):
+    window.drawing.add_stroke(SEVEN)
+    with samples_lock_held_by_another_thread() as held:
+        window.teach_menu.teach(7)
+        window.close()  # does not wait for the other process: the waiting sample is dropped
+        assert not held.release.is_set() and not held.released  # closed while the lock was still held
+        qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
+    assert labels() == []
+
+
+def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_with_teach(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from digitpad.samples import SampleStore
+
+    SampleStore().add([SEVEN], 1)
+    browser = window.teach_menu.open_samples()
+    browser.grid.item(0).setSelected(True)
+    with samples_lock_held_by_another_thread() as held:
+        with released_by_the_gui_thread(held):
+            qtbot.keyClick(browser.grid, Qt.Key.Key_7)  # relabels the selected sample
+            qtbot.waitUntil(lambda: browser.grid.item(0).text() == "7", timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while the browser waited for the samples lock"
+    assert labels() == [7]
+
+    with samples_lock_held_by_another_thread() as held:
+        window.drawing.set_strokes([ONE])
+        window.teach_menu.teach(1)      # asked first: made first
+        browser.grid.item(0).setSelected(True)
+        assert browser.delete_selected(confirm=False)
+        held.release.set()
+        qtbot.waitUntil(lambda: not window.teach_menu.is_busy(), timeout=DONE_MS)
+    assert labels() == [1] and browser.grid.count() == 1 and browser.grid.item(0).text() == "1"

@@ -263,16 +263,21 @@ def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, windo
     assert not default_samples_path().exists()  # nothing drawn: nothing kept
     window.drawing.add_stroke(SEVEN)
     window.canvas.setFocus()
-    qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.teach_menu.teachingDone):  # saved in the background
+        qtbot.keyClick(window.canvas, Qt.Key.Key_7,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     window.drawing.set_strokes([[(50, 0), (50, 100)]])  # another drawing (the same one would be relabelled)
-    window.teach_menu.teach_actions[1].trigger()
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        window.teach_menu.teach_actions[1].trigger()
     assert [s.label for s in SampleStore().samples()] == [7, 1]
     assert "sample of 1" in window.statusBar().currentMessage()
 
     browser = window.teach_menu.open_samples()
     assert browser.grid.count() == 2 and browser.grid.item(0).text() == "7"
     browser.grid.item(0).setSelected(True)
-    assert browser.delete_selected() == 1
+    with qtbot.waitSignal(browser.changeEnded) as ended:  # deleted in the background
+        assert browser.delete_selected()
+    assert ended.args == [1]
     assert [s.label for s in SampleStore().samples()] == [1] and browser.grid.count() == 1
 
 
@@ -285,7 +290,9 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
     assert browser.export_to(tmp_path / "out.jsonl") == 1
     other = SampleStore(tmp_path / "other.jsonl")
     other.add([SEVEN], 3)
-    assert browser.import_from(other.path) == 1 and browser.grid.count() == 2
+    with qtbot.waitSignal(browser.changeEnded) as ended:  # imported in the background
+        assert browser.import_from(other.path)
+    assert ended.args == [1] and browser.grid.count() == 2
 
 
 def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):

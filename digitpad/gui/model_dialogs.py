@@ -56,6 +56,7 @@ class ModelDialogs(QObject):
                                           "The weights you adopted: switch between them or delete them")
         self.export_action = make_action(parent, "E&xport as ONNX…", lambda: self.export_model(), "Ctrl+Shift+E",
                                          "Save the current model as an ONNX file for other programs")
+        host.weightsLoaded.connect(self._weights_loaded)
 
     def actions(self) -> list[QAction]:
         return [self.retrain_action, self.history_action, self.export_action]
@@ -84,11 +85,16 @@ class ModelDialogs(QObject):
         return self.retrain_dialog
 
     def use_weights(self, path: Path) -> bool:
-        """Switch the window to `path` and remember it for the next start (the window's QSettings)."""
-        switched = self.host.load_weights_file(path)
-        if self.history_dialog is not None:
+        """Start switching the window to `path` (read in the background; remembered for the next
+        start once in use). False when there is no network to switch yet."""
+        return self.host.load_weights_file(path)
+
+    def _weights_loaded(self, _path: Path | None, _error: str) -> None:
+        """Other weights are in use, or a file could not be read: the dialogs name the model in use."""
+        if self.history_dialog is not None and self.history_dialog.isVisible():  # else: refreshed when opened
             self.history_dialog.refresh()
-        return switched
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.refresh()
 
     def open_history(self) -> WeightsHistoryDialog | None:
         if not self.host.require_model():

@@ -1,5 +1,8 @@
 """Teach → Browse My Samples…: the personal samples as a grid of thumbnails with their labels;
-delete, import and export them. The file itself is handled by `digitpad.samples.SampleStore`."""
+relabel, delete, import and export them. The file itself is handled by
+`digitpad.samples.SampleStore`; relabelling, deleting and importing take its lock, so they are
+made off the GUI thread by the window's `SampleChanges` (gui/sample_changes.py), in order with
+Teach, and the grid is refreshed when each is done."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView,
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
+from digitpad.gui.sample_changes import SampleChanges
 from digitpad.preprocess import BACKGROUND, INK, EmptyDrawing
 from digitpad.samples import Sample, SampleError, SampleStore, readable_date
 
@@ -31,15 +35,23 @@ def input_thumbnail(array32: np.ndarray, size: int = THUMBNAIL) -> QPixmap:
                                           Qt.TransformationMode.FastTransformation))
 
 
+def _index_of(store: SampleStore, sample: Sample) -> int | None:
+    """Where `sample` is in the file as just read (None: no longer there)."""
+    return next((i for i, kept in enumerate(store.samples()) if kept == sample), None)
+
+
 class SamplesBrowser(QDialog):
-    """A grid of the samples in `store()`; `samplesChanged` after a delete or an import."""
+    """A grid of the samples in `store()`; `samplesChanged` after a relabel, delete or import
+    that changed some, `changeEnded(n)` when one ends (n samples changed; 0 also on failure)."""
 
     samplesChanged = Signal()
+    changeEnded = Signal(int)
 
-    def __init__(self, store: Callable[[], SampleStore], parent: QWidget | None = None):
+    def __init__(self, store: Callable[[], SampleStore], changes: SampleChanges, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("My Samples")
         self._store_factory = store
+        self.changes = changes
         self.store = store()
         self._thumbnails: dict[Sample, QPixmap] = {}
         self.summary = QLabel(self)
@@ -135,23 +147,28 @@ class SamplesBrowser(QDialog):
     def selected_indices(self) -> list[int]:
         return sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems())
 
-    def relabel_selected(self, digit: int) -> int:
-        """Give the selected samples the label `digit`; returns how many changed."""
-        changed = 0
-        try:
-            for index in self.selected_indices():
-                if self.store.samples()[index].label != digit:
-                    self.store.relabel(index, digit)
+    def selected_samples(self) -> list[Sample]:
+        samples = self.store.samples()
+        return [samples[index] for index in self.selected_indices() if index < len(samples)]
+
+    def relabel_selected(self, digit: int) -> bool:
+        """Give the selected samples the label `digit` (in the background); False if none is selected."""
+        targets, selected = self.selected_samples(), self.selected_indices()
+        if not targets:
+            return False
+
+        def relabel(store: SampleStore) -> int:
+            changed = 0
+            for sample in targets:
+                index = _index_of(store, sample)
+                if index is not None and sample.label != digit:
+                    store.relabel(index, digit)
                     changed += 1
-        except (SampleError, ValueError, IndexError) as exc:
-            QMessageBox.warning(self, "Could not relabel", str(exc))
-        selected = self.selected_indices()
-        self.refresh()
-        for index in selected:
-            self.grid.item(index).setSelected(True)
-        if changed:
-            self.samplesChanged.emit()
-        return changed
+            return changed
+
+        self.changes.submit(relabel, lambda changed: self._changed(changed, selected),
+                            lambda message: self._refused("Could not relabel", message))
+        return True
 
     def eventFilter(self, watched, event) -> bool:
         # A digit typed in the grid relabels the selected samples.
@@ -161,44 +178,65 @@ class SamplesBrowser(QDialog):
             return True
         return super().eventFilter(watched, event)
 
-    def delete_selected(self, confirm: bool = True) -> int:
-        indices = self.selected_indices()
-        if not indices:
-            return 0
+    def delete_selected(self, confirm: bool = True) -> bool:
+        """Delete the selected samples (after confirmation, in the background); False if nothing
+        is to be deleted."""
+        targets = self.selected_samples()
+        if not targets:
+            return False
         if confirm and QMessageBox.question(
-                self, "Delete samples", f"Delete {len(indices)} sample{'s' * (len(indices) != 1)}? "
+                self, "Delete samples", f"Delete {len(targets)} sample{'s' * (len(targets) != 1)}? "
                                         "This cannot be undone.") != QMessageBox.StandardButton.Yes:
-            return 0
-        deleted = 0
-        try:
-            for index in reversed(indices):  # from the end, so the earlier indices stay valid
-                self.store.delete(index)
-                deleted += 1
-        except (SampleError, IndexError) as exc:
-            QMessageBox.warning(self, "Could not delete", str(exc))
-        self.refresh()
-        if deleted:
-            self.samplesChanged.emit()
-        return deleted
+            return False
 
-    def import_from(self, path: str | Path | None = None) -> int:
+        def delete(store: SampleStore) -> int:
+            deleted = 0
+            for sample in targets:
+                index = _index_of(store, sample)
+                if index is not None:
+                    store.delete(index)
+                    deleted += 1
+            return deleted
+
+        self.changes.submit(delete, self._changed, lambda message: self._refused("Could not delete", message))
+        return True
+
+    def import_from(self, path: str | Path | None = None) -> bool:
+        """Add the samples of another file (in the background); False if none was chosen."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import Samples", str(Path.home()), SAMPLES_FILTER)
             if not path:
-                return 0
-        try:
-            added, problems = self.store.import_file(Path(path))
-        except SampleError as exc:
-            QMessageBox.warning(self, "Could not import", str(exc))
-            return 0
+                return False
+        path = Path(path)
+        self.changes.submit(lambda store: store.import_file(path), lambda result: self._imported(path, *result),
+                            lambda message: self._refused("Could not import", message))
+        return True
+
+    def _imported(self, path: Path, added: int, problems: list[str]) -> None:
         self.refresh()
-        message = f"Imported {added} new sample{'s' * (added != 1)} from {Path(path).name}."
+        message = f"Imported {added} new sample{'s' * (added != 1)} from {path.name}."
         if problems:
             message += f" Skipped {len(problems)} unreadable line(s): " + "; ".join(problems[:3])
         self.summary.setText(self.summary.text() + "\n" + message)
-        if added:
+        self._report(added)
+
+    def _changed(self, count: int, reselect: list[int] = ()) -> None:
+        self.refresh()
+        for index in reselect:
+            if index < self.grid.count():
+                self.grid.item(index).setSelected(True)
+        self._report(count)
+
+    def _refused(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+        self.refresh()  # what was done before the problem is shown
+        self.samplesChanged.emit()
+        self.changeEnded.emit(0)
+
+    def _report(self, count: int) -> None:
+        if count:
             self.samplesChanged.emit()
-        return added
+        self.changeEnded.emit(count)
 
     def export_to(self, path: str | Path | None = None) -> int:
         if path is None:
