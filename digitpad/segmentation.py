@@ -68,6 +68,8 @@ class Segment:
     #: When this segment was cut off its left neighbour inside one stroke or component: about how
     #: many strokes that cut crosses (a cut between touching digits crosses few).
     cut_crossings: float = 0.0
+    #: The stroke (its index) or the ink component (its number) this segment is all or part of.
+    source: int = 0
 
     @property
     def centre_x(self) -> float:
@@ -124,7 +126,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
         cut_xs += bands
         crossings = [float(np.count_nonzero(np.diff(np.sign(pts[:, 0] - x)) != 0)) for x in bands]
         for piece, crossed in zip(_split_stroke(pts, bands), [0.0] + crossings):
-            segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed))
+            segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed, source=index))
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))
     if len(segments) > MAX_SEGMENTS:
         raise ValueError(f"{len(segments)} strokes and parts: too many to read as one number (at most {MAX_SEGMENTS})")
@@ -229,12 +231,12 @@ def segment_image(image: InkImage) -> Segmentation:
     masses = [float(ink[r, c].sum()) for r, c in found]
     segments: list[Segment] = []
     cut_xs: list[float] = []
-    for (r, c), h, mass in zip(found, heights, masses):
+    for component, ((r, c), h, mass) in enumerate(zip(found, heights, masses)):
         if max(h, c.max() - c.min() + 1) < SPECK * height and mass < 0.02 * max(masses):
             continue
         for pr, pc, cut_x, crossed in _cut_component(ink, r, c, height):
             box = to_input(pr.min(), pc.min(), pr.max() + 1, pc.max() + 1)
-            segments.append(Segment(box, pixels=(pr, pc), cut_crossings=crossed))
+            segments.append(Segment(box, pixels=(pr, pc), cut_crossings=crossed, source=component))
             if cut_x is not None:
                 cut_xs.append((left + cut_x * reduce) * image.source_pixels)
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))

@@ -121,3 +121,17 @@ def test_a_stray_click_beside_a_number_is_no_digit(qtbot, window):
     assert shown.args[0] is mode.reading and len(window.drawing.strokes()) == 4
     assert mode.active and mode.reading.text == "42"
     assert len(mode.overlay.piece_rects()) == 2 and mode.panel.pieces.count() == 2
+
+
+def test_a_wavy_line_in_number_mode_is_not_a_number(qtbot, window):
+    from test_number_reading import wavy_line
+
+    mode = window.number_mode
+    mode.action.trigger()
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, wavy_line(30, 100, width=400)[0])
+    qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
+    reading = mode.reading
+    assert reading.reason == "not a number" and reading.text == ""
+    assert mode.panel.summary.text().startswith("Not a number: its best reading, ")
+    assert len(mode.overlay.piece_rects()) == len(reading.pieces) > 0  # its pieces still shown, in red

@@ -2,6 +2,8 @@
 
 import itertools
 import json
+import math
+import random
 
 import numpy as np
 import pytest
@@ -308,3 +310,57 @@ def test_recognize_string_says_too_small_for_a_click(capsys, tmp_path):
     code, out, _ = run(capsys, "recognize", "--string", "--json", "--strokes", drawing)
     record = json.loads(out)
     assert record["text"] == "" and record["digits"] == [] and record["reason"] == "too small"
+
+
+# ---------------------------------------------------------------------------------------------
+# Not a number: a wide mark in one stroke, cut into slivers
+
+
+def wavy_line(amplitude, wavelength, width=600.0):
+    """One stroke: a sine wave `width` px long, from (40, 120)."""
+    n = int(width / 3)
+    return [[(40.0 + width * i / n, 120.0 + amplitude * math.sin(2 * math.pi * width * i / n / wavelength))
+             for i in range(n + 1)]]
+
+
+def scribble(seed, width=600.0):
+    """One stroke: a random walk with momentum drifting right, a person's scribble."""
+    rng = random.Random(seed)
+    x, y, heading = 40.0, 120.0, 0.0
+    points = [(x, y)]
+    while x < 40.0 + width:
+        heading += rng.gauss(0.0, 1.2)
+        step = rng.uniform(8.0, 30.0)
+        x += math.cos(heading) * step + 5.0
+        y = min(max(y + math.sin(heading) * step, 30.0), 210.0)
+        points.append((float(round(x)), float(round(y))))
+    return [points]
+
+
+def zigzag(tooth, height, width=600.0):
+    return [[(40.0 + k * tooth, 60.0 + height * (k % 2)) for k in range(int(width / tooth) + 1)]]
+
+
+def test_a_gentle_wavy_line_or_a_scribble_is_not_a_number(reader):
+    from digitpad.verdict import NOT_A_NUMBER
+
+    for strokes in (wavy_line(30, 100), wavy_line(15, 60), scribble(4), scribble(11)):
+        reading = reader.read_strokes(strokes, canvas_size=CANVAS)
+        assert reading.reason == NOT_A_NUMBER, reading.describe()
+        assert reading.text == "" and reading.pieces  # its pieces are kept, to be shown
+        assert reading.describe().startswith("Not a number: its best reading, ")
+        assert reading.to_json()["reason"] == "not a number" and reading.to_json()["digits"] == []
+
+
+def test_slivers_cut_out_of_one_stroke_are_no_confident_number(reader):
+    # A steep wavy line and a zigzag are cut into teeth that each pass as a "1": "11111111" at
+    # a fair cost per digit. Many pieces, all out of one stroke or ink blot: unsure.
+    for reading in (reader.read_strokes(wavy_line(80, 150)), reader.read_strokes(zigzag(80, 120)),
+                    reader.read_image(image_of(zigzag(80, 120)))):
+        assert reading.reason is not None or reading.unsure, reading.describe()
+        assert len(reading.pieces) <= 3 or reading.one_stroke_slivers
+
+
+def test_numbers_in_separate_strokes_are_no_slivers(reader):
+    reading = reader.read_strokes(written([1, 1, 1, 1]), canvas_size=CANVAS)
+    assert reading.text == "1111" and reading.reason is None and not reading.one_stroke_slivers

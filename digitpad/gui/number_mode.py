@@ -167,7 +167,8 @@ class NumberOverlay(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         painter.setFont(font)
         for index, (piece, rect) in enumerate(zip(self.reading.pieces, rects)):
-            colour = _SELECTED if index == self.selected else _REJECTED if piece.rejected else _ACCEPTED
+            refused = piece.rejected or self.reading.reason is not None  # "not a number": every piece
+            colour = _SELECTED if index == self.selected else _REJECTED if refused else _ACCEPTED
             painter.setPen(QPen(colour, 3 if index == self.selected else 2))
             m = self._margin()
             painter.drawRect(rect.adjusted(-m, -m, m, m))
@@ -265,13 +266,14 @@ class NumberPanel(QWidget):
         if reading is None:
             self.summary.setText(message)
             return
-        if reading.too_small:
-            self.summary.setText(reading.describe())
-            return
         runner = f" Next best: {reading.runner_up} (cost {reading.runner_up_cost:+.1f})." if reading.runner_up else ""
-        self.summary.setText(f"<b>{reading.text}</b>{' — unsure' if reading.unsure else ''}: "
-                             f"{len(reading.pieces)} piece(s), cost {reading.cost:+.1f} "
-                             f"({reading.pieces_scored} candidate pieces scored).{runner}")
+        if reading.reason is not None:  # too small (no pieces) or not a number (its pieces shown)
+            self.summary.setText(reading.describe())
+        else:
+            slivers = " (every piece is cut out of one stroke)" if reading.one_stroke_slivers else ""
+            self.summary.setText(f"<b>{reading.text}</b>{' — unsure' + slivers if reading.unsure else ''}: "
+                                 f"{len(reading.pieces)} piece(s), cost {reading.cost:+.1f} "
+                                 f"({reading.pieces_scored} candidate pieces scored).{runner}")
         for piece in reading.pieces:
             item = QListWidgetItem(QIcon(QPixmap.fromImage(input_image(piece.input).scaled(64, 64))),
                                    f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}")
