@@ -306,3 +306,32 @@ def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_wi
         held.release.set()
         qtbot.waitUntil(lambda: not window.teach_menu.is_busy(), timeout=DONE_MS)
     assert labels() == [1] and browser.grid.count() == 1 and browser.grid.item(0).text() == "1"
+
+
+# ---- Export as ONNX… ----------------------------------------------------------------------------
+
+
+def test_export_as_onnx_runs_off_the_gui_thread_on_a_copy_of_the_model(qtbot, window, tmp_path, monkeypatch):
+    from digitpad import export
+
+    held = HeldCall(export.export_onnx)
+    exported_models = []
+    monkeypatch.setattr(export, "export_onnx", lambda model, path: exported_models.append(model) or held(model, path))
+    target = tmp_path / "lenet5.onnx"
+    seen_while_pending = []
+    with released_by_the_gui_thread(held, lambda: seen_while_pending.append(window.statusBar().currentMessage())):
+        window.model_dialogs.export_model(target)
+        qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=DONE_MS)
+    assert held.released == [True], "the GUI thread was blocked while the model was exported"
+    assert seen_while_pending[0].startswith("Exporting") and target.stat().st_size > 0
+    assert exported_models[0] is not window.session.model  # recognition never shared its model
+
+
+def test_a_failed_export_says_why_in_one_line(qtbot, window, tmp_path, message_boxes):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    with qtbot.waitSignal(window.model_dialogs.exportEnded, timeout=DONE_MS) as ended:
+        assert window.model_dialogs.export_model(folder)  # a folder is never replaced
+    assert ended.args[0] == folder and str(folder) in ended.args[1]
+    assert [kind for kind, _, _ in message_boxes] == ["warning"] and "Traceback" not in message_boxes[0][2]
+    assert folder.is_dir()

@@ -295,8 +295,11 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
     assert ended.args == [1] and browser.grid.count() == 2
 
 
-def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):
-    assert window.model_dialogs.export_model(tmp_path / "current.onnx")
+def test_export_writes_an_onnx_file_of_the_current_model(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.model_dialogs.exportEnded, timeout=60_000) as ended:  # in the background
+        assert window.model_dialogs.export_model(tmp_path / "current.onnx")
+    assert ended.args == [tmp_path / "current.onnx", ""]
+    assert "Exported" in window.statusBar().currentMessage()
     session = onnxruntime.InferenceSession(str(tmp_path / "current.onnx"), providers=["CPUExecutionProvider"])
     x = torch.full((2, 1, 32, 32), -0.1)
     with torch.no_grad():
