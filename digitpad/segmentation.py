@@ -115,7 +115,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
-    cleaned = _without_specks(cleaned)
+    cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
     extent = points.max(axis=0) - points.min(axis=0)
     height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
@@ -133,12 +133,18 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     return Segmentation(segments, max(height, 1e-9), cut_xs=sorted(cut_xs))
 
 
-def _without_specks(strokes: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
-    """The strokes without the ones that span less than SPECK × the tallest stroke (the pen not
-    counted: a click spans 0), so that a stray click beside a number is not read as a digit."""
-    tallest = max(float(np.ptp(pts[:, 1])) for _, pts in strokes)
-    kept = [(index, pts) for index, pts in strokes if float(np.ptp(pts, axis=0).max()) >= SPECK * tallest]
-    return kept  # never empty: the tallest stroke spans at least its own height
+def drop_specks(strokes: Sequence[Stroke]) -> list[np.ndarray]:
+    """The strokes as (n, 2) arrays of finite points, without the specks (see `specks`)."""
+    parts = _clean_strokes(strokes)
+    return [pts for pts, speck in zip(parts, specks(parts)) if not speck]
+
+
+def specks(strokes: Sequence[np.ndarray]) -> list[bool]:
+    """For each stroke ((n, 2) points), whether it spans less than SPECK × the tallest stroke (the
+    pen not counted: a click spans 0): a stray click beside a number, not part of any digit."""
+    tallest = max((float(np.ptp(pts[:, 1])) for pts in strokes), default=0.0)
+    # Never all of them: the tallest stroke spans at least its own height.
+    return [float(np.ptp(pts, axis=0).max()) < SPECK * tallest for pts in strokes]
 
 
 def _points_box(polylines: Sequence[np.ndarray]) -> Box:

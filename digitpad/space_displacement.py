@@ -33,7 +33,7 @@ from digitpad.preprocess import (
     InkImage,
     Stroke,
 )
-from digitpad.preprocess import _clean_strokes as clean_strokes
+from digitpad.segmentation import drop_specks
 from digitpad.verdict import REJECT_THRESHOLD
 
 STRIDE = 4  # pixels between windows: C1–S4 shrink by 4
@@ -97,8 +97,9 @@ def _strip(ink: np.ndarray) -> np.ndarray:
 
 
 def strokes_strip(strokes: Sequence[Stroke]) -> np.ndarray:
-    """A drawn number as a 32-px-tall strip, pen as wide as for one digit of the same height."""
-    parts = clean_strokes(strokes)
+    """A drawn number as a 32-px-tall strip, pen as wide as for one digit of the same height;
+    stray clicks left out, as the reader leaves them out (segmentation.specks)."""
+    parts = drop_specks(strokes)
     if not parts:
         raise EmptyDrawing("no strokes with finite points")
     points = np.concatenate(parts)

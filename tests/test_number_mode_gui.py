@@ -135,3 +135,13 @@ def test_a_wavy_line_in_number_mode_is_not_a_number(qtbot, window):
     assert reading.reason == "not a number" and reading.text == ""
     assert mode.panel.summary.text().startswith("Not a number: its best reading, ")
     assert len(mode.overlay.piece_rects()) == len(reading.pieces) > 0  # its pieces still shown, in red
+
+
+def test_a_stray_click_below_a_number_leaves_number_mode_on(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [4, 2])
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, [(60.0, 380.0)])  # far below: the drawing is now as tall as wide
+    qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
+    assert mode.active and mode.reading.text == "42"

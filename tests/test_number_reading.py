@@ -295,6 +295,13 @@ def test_a_stray_click_beside_a_number_is_not_a_digit(reader):
         assert all(len(number) not in piece.strokes for piece in reading.pieces)  # the click is in no piece
 
 
+def test_the_swept_view_leaves_a_stray_click_out_as_the_reader_does():
+    from digitpad.space_displacement import strokes_strip
+
+    number = written([4, 2])
+    np.testing.assert_array_equal(strokes_strip(number + [[(300.0, 400.0)]]), strokes_strip(number))
+
+
 def test_a_fleck_beside_a_scanned_number_is_not_a_digit(reader):
     scan = image_of(written([4, 2]))
     ImageDraw.Draw(scan).ellipse((520, 130, 526, 136), fill=0)

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -95,9 +96,12 @@ class NumberReadingWorker(Worker):
 
 def verdict(reading: NumberReading) -> str:
     """The overlay's one line: "Number: 2048", "Number: 2048  (unsure)", or, when no number is
-    given, why, in the words single-digit mode uses ("Too small — draw bigger")."""
-    if reading.reason is not None:
+    given, why, in few words (the Number panel says more): "Too small — draw bigger", as single-digit
+    mode says it, or "Not a number"."""
+    if reading.too_small:
         return reading.describe()
+    if reading.reason is not None:
+        return "Not a number (its pieces cost too much per digit)"
     return f"Number: {reading.text}" + ("  (unsure)" if reading.unsure else "")
 
 
@@ -333,13 +337,16 @@ class NumberMode(QObject):
         self.set_active(checked, chosen=True)
 
     def looks_like_a_number(self) -> bool:
-        """More than one stroke, and clearly wider than one digit."""
-        strokes = [s for s in self.drawing.finished_strokes if s]
+        """More than one stroke, and clearly wider than one digit (stray clicks not counted, as
+        the reader does not count them)."""
+        from digitpad.segmentation import drop_specks
+
+        strokes = drop_specks(self.drawing.finished_strokes)
         if len(strokes) < 2:
             return False
-        xs = [x for s in strokes for x, _ in s]
-        ys = [y for s in strokes for _, y in s]
-        return max(xs) - min(xs) > AUTO_WIDTH_RATIO * max(max(ys) - min(ys), 1.0)
+        points = np.concatenate(strokes)
+        width, height = np.ptp(points, axis=0)
+        return width > AUTO_WIDTH_RATIO * max(height, 1.0)
 
     def _on_drawing_changed(self, change: Change) -> None:
         if change is not Change.EDITED:
