@@ -353,3 +353,21 @@ def test_the_samples_browser_reads_the_file_off_the_gui_thread(qtbot, window, mo
     assert held.released and all(held.released), "the GUI thread was blocked while the browser read the file"
     assert seen_while_pending == ["Reading your samples…"]
     assert browser.grid.item(0).text() == "7" and "<b>7</b>: 1" in browser.counts.text()
+
+
+def test_the_retrain_dialog_counts_my_samples_off_the_gui_thread(qtbot, window, monkeypatch):
+    from digitpad import samples
+    from digitpad.samples import SampleStore
+
+    for drawing in ([SEVEN], [ONE]):
+        SampleStore().add(drawing, 7)
+    held = HeldCall(samples.read_capped)
+    monkeypatch.setattr(samples, "read_capped", held)
+    dialog = None
+    seen_while_pending = []
+    with released_by_the_gui_thread(held, lambda: seen_while_pending.append(dialog.use_samples.text())):
+        dialog = window.model_dialogs.open_retrain()
+        qtbot.waitUntil(lambda: dialog.use_samples.text() == "Include my own samples (2)", timeout=DONE_MS)
+    assert held.released and all(held.released), "the GUI thread was blocked while the samples were counted"
+    assert seen_while_pending == ["Include my own samples (counting…)"]
+    assert dialog.use_samples.isEnabled()
