@@ -290,6 +290,7 @@ def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_wi
 
     SampleStore().add([SEVEN], 1)
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     browser.grid.item(0).setSelected(True)
     with samples_lock_held_by_another_thread() as held:
         with released_by_the_gui_thread(held):
@@ -335,3 +336,20 @@ def test_a_failed_export_says_why_in_one_line(qtbot, window, tmp_path, message_b
     assert ended.args[0] == folder and str(folder) in ended.args[1]
     assert [kind for kind, _, _ in message_boxes] == ["warning"] and "Traceback" not in message_boxes[0][2]
     assert folder.is_dir()
+
+
+def test_the_samples_browser_reads_the_file_off_the_gui_thread(qtbot, window, monkeypatch):
+    from digitpad import samples
+    from digitpad.samples import SampleStore
+
+    SampleStore().add([SEVEN], 7)
+    held = HeldCall(samples.read_capped)  # a large samples file, or a slow disk
+    monkeypatch.setattr(samples, "read_capped", held)
+    browser = None
+    seen_while_pending = []
+    with released_by_the_gui_thread(held, lambda: seen_while_pending.append(browser.summary.text())):
+        browser = window.teach_menu.open_samples()
+        qtbot.waitUntil(lambda: browser.grid.count() == 1, timeout=DONE_MS)
+    assert held.released and all(held.released), "the GUI thread was blocked while the browser read the file"
+    assert seen_while_pending == ["Reading your samples…"]
+    assert browser.grid.item(0).text() == "7" and "<b>7</b>: 1" in browser.counts.text()

@@ -273,6 +273,7 @@ def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, windo
     assert "sample of 1" in window.statusBar().currentMessage()
 
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert browser.grid.count() == 2 and browser.grid.item(0).text() == "7"
     browser.grid.item(0).setSelected(True)
     with qtbot.waitSignal(browser.changeEnded) as ended:  # deleted in the background
@@ -286,6 +287,7 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
     with open(default_samples_path(), "a") as handle:
         handle.write("this is not a sample\n")
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert browser.problems.isVisibleTo(browser) and "line 2" in browser.problems.text()
     assert browser.export_to(tmp_path / "out.jsonl") == 1
     other = SampleStore(tmp_path / "other.jsonl")

@@ -75,6 +75,7 @@ def test_the_browser_relabels_with_a_digit_key_and_counts_every_digit(qtbot, win
     window.drawing.add_stroke(SEVEN)
     teach(qtbot, window, 1)
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert "<b>1</b>: 1" in browser.counts.text() and "<b>7</b>: 0" in browser.counts.text()
     browser.grid.item(0).setSelected(True)
     with qtbot.waitSignal(browser.changeEnded, timeout=10_000) as ended:  # saved in the background

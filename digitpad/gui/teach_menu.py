@@ -149,7 +149,8 @@ class TeachMenu(QMenu):
 
         if self.samples_browser is None:
             self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())
-        self.samples_browser.refresh()
+        else:
+            self.samples_browser.refresh()  # a new browser reads the file itself
         self.samples_browser.show()
         self.samples_browser.raise_()
         return self.samples_browser
