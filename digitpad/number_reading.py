@@ -78,6 +78,9 @@ class ReadingConfig:
 STROKE_READING = ReadingConfig(piece_bonus=1.0, width_weight=1.5, overlap_weight=1.0, cut_weight=0.3)
 IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
 
+#: Why a reading of slivers is unsure, in plain words.
+SLIVERS = "every piece is cut out of one stroke"
+
 _KEEP_PER_NODE = 6  # distinct readings kept per node: enough for an exact runner-up in practice
 
 
@@ -181,7 +184,8 @@ class NumberReading:
             return (f"Not a number: its best reading, {self.pieces_text}, costs {self.digit_cost:.1f} per digit "
                     f"(a number's digits cost under {self.max_digit_cost:.1f})")
         runner = f"; runner-up {self.runner_up}, cost {self.runner_up_cost:.2f}" if self.runner_up else ""
-        return f"{self.text} ({'unsure; ' if self.unsure else ''}cost {self.cost:.2f}{runner})"
+        unsure = f"unsure{', ' + SLIVERS if self.one_stroke_slivers else ''}; " if self.unsure else ""
+        return f"{self.text} ({unsure}cost {self.cost:.2f}{runner})"
 
     def to_json(self) -> dict:
         digits = [] if self.reason is not None else [p.to_json(self.from_strokes) for p in self.pieces]

@@ -274,7 +274,9 @@ class NumberPanel(QWidget):
         if reading.reason is not None:  # too small (no pieces) or not a number (its pieces shown)
             self.summary.setText(reading.describe())
         else:
-            slivers = " (every piece is cut out of one stroke)" if reading.one_stroke_slivers else ""
+            from digitpad.number_reading import SLIVERS  # loaded: a reading exists
+
+            slivers = f" ({SLIVERS})" if reading.one_stroke_slivers else ""
             self.summary.setText(f"<b>{reading.text}</b>{' — unsure' + slivers if reading.unsure else ''}: "
                                  f"{len(reading.pieces)} piece(s), cost {reading.cost:+.1f} "
                                  f"({reading.pieces_scored} candidate pieces scored).{runner}")
