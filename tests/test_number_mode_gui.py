@@ -74,12 +74,28 @@ def test_correcting_a_piece_keeps_it_as_a_sample(qtbot, window):
     assert mode.overlay.selected == 1
     assert (window.input_view.array() == mode.reading.pieces[1].input).all()  # the piece is what the panels show
     qtbot.keyClick(pieces, Qt.Key.Key_7)
+    qtbot.waitUntil(lambda: pieces.item(1).text() == "7 · taught")  # saved in the background
     samples = SampleStore(default_samples_path()).samples()
     assert [s.label for s in samples] == [7]
     one = draw(1, size=SIZE, origin=(20.0 + 0.7 * SIZE + GAP, 40.0))[0]
     taught = samples[0].strokes
     assert len(taught) == 1 and len(taught[0]) == len(one)  # the piece's own stroke, not the whole number
     assert pieces.item(1).text() == "7 · taught"
+
+
+def test_correcting_a_piece_waits_for_the_samples_lock_off_the_gui_thread(qtbot, window):
+    from test_gui_thread import released_by_the_gui_thread, samples_lock_held_by_another_thread
+
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    pieces = mode.panel.pieces
+    with samples_lock_held_by_another_thread() as held:
+        with released_by_the_gui_thread(held):
+            assert mode.correct_piece(1, 7)
+            qtbot.waitUntil(lambda: pieces.item(1).text() == "7 · taught", timeout=10_000)
+    assert held.released == [True], "the GUI thread was blocked while the piece waited for the samples lock"
+    assert [s.label for s in SampleStore(default_samples_path()).samples()] == [7]
 
 
 def test_an_opened_image_is_read_as_a_number_with_boxes_over_its_picture(qtbot, window, tmp_path):

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from digitpad.drawing import Change
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.gui.colormap import input_image
-from digitpad.samples import SampleError
+from digitpad.samples import SampleStore, make_sample
 
 if TYPE_CHECKING:
     from digitpad.gui.main_window import MainWindow
@@ -437,7 +437,8 @@ class NumberMode(QObject):
                                 "type a digit to correct it.", 6000)
 
     def correct_piece(self, index: int, digit: int) -> bool:
-        """Keep piece `index` as a personal sample of `digit` (Teach, for one piece)."""
+        """Keep piece `index` as a personal sample of `digit` (Teach, for one piece). Saved off the
+        GUI thread in the window's queue of sample changes (the file's lock may be held)."""
         if self.reading is None or not 0 <= index < len(self.reading.pieces):
             return False
         if not self.reading.from_strokes:
@@ -445,16 +446,26 @@ class NumberMode(QObject):
                                     "draw this digit to teach it.", 8000)
             return False
         try:
-            store = self.window.teach_menu.sample_store()
-            store.add(piece_strokes(self.reading, index), digit)
-        except (SampleError, ValueError) as exc:
+            sample = make_sample(piece_strokes(self.reading, index), digit)
+        except ValueError as exc:
             self.window.show_status(f"Could not keep the piece as a sample: {exc}", 8000)
             return False
-        item = self.panel.pieces.item(index)
-        if item is not None:
-            item.setText(f"{digit} · taught")
-        self.window.show_status(f"Piece {index + 1} kept as a sample of {digit} ({store.counts()[digit]} of "
-                                f"{digit}). Model → Retrain… with “Fine-tune” teaches it to the network.", 8000)
+        reading = self.reading
+
+        def kept(counts: list[int]) -> None:
+            item = self.panel.pieces.item(index)
+            if self.reading is reading and item is not None:
+                item.setText(f"{digit} · taught")
+            self.window.show_status(f"Piece {index + 1} kept as a sample of {digit} ({counts[digit]} of {digit}). "
+                                    "Model → Retrain… with “Fine-tune” teaches it to the network.", 8000)
+
+        def append(store: SampleStore) -> list[int]:
+            store.add(sample.strokes, digit)
+            return store.counts()
+
+        self.window.show_status(f"Saving piece {index + 1} as a sample of {digit}…", 0)
+        self.window.teach_menu.changes.submit(append, kept, lambda message: self.window.show_status(
+            f"Could not keep the piece as a sample: {message}", 8000))
         return True
 
     def shutdown(self) -> None:
