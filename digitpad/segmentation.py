@@ -309,13 +309,8 @@ def _attach_faint_ink(labels: np.ndarray, ink: np.ndarray, passes: int = 2) -> n
 
 def _cut_component(ink: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: int):
     """A component's pixels as one segment, or, when it is wider than a digit, as the bands
-    between seams. Yields, per band, its rows and cols, the x of the seam on its left at
-    mid-height (None for the first band) and about how many strokes that seam crosses.
-
-    Seams are proposed at the ink minima of the component's vertical profile, upright and at
-    the slants in SEAM_SLANTS (two slanted digits that touch overlap in every upright column,
-    but not along their slant); the seams crossing the least ink are kept, spaced and not
-    crossing each other."""
+    between seams through its ink minima. Yields, per band, its rows and cols, the x of the seam
+    on its left (None for the first band) and about how many strokes that seam crosses."""
     c0, c1 = int(cols.min()), int(cols.max())
     if c1 - c0 + 1 <= WIDE_COMPONENT * height:
         yield rows, cols, None, 0.0
@@ -323,43 +318,17 @@ def _cut_component(ink: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: 
     r0, r1 = int(rows.min()), int(rows.max())
     local = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.float32)
     local[rows - r0, cols - c0] = ink[rows, cols]
-    mid = (r1 - r0) / 2
-    stroke = 0.12 * height  # a stroke is about a tenth of the height thick (MNIST: 2–3 px of 20)
-    proposals = []  # (strokes crossed, x per row in the component's columns)
-    families = []  # the index in SEAM_SLANTS each proposal came from
-    for family, slope in enumerate(SEAM_SLANTS):
-        shift = np.round(slope * (np.arange(r1 - r0 + 1) - mid)).astype(np.int64)  # row r moves by −shift
-        pad = int(np.abs(shift).max())
-        sheared = np.zeros((local.shape[0], local.shape[1] + 2 * pad), np.float32)
-        for r in range(local.shape[0]):
-            sheared[r, pad - shift[r] : pad - shift[r] + local.shape[1]] = local[r]
-        for x in _profile_minima(sheared.sum(axis=0), height, IMAGE_CUTS):
-            seam = _seam(sheared, x, max(1, int(SEAM_REACH * height)))
-            crossed = float(sheared[np.arange(len(seam)), seam].sum()) / stroke
-            proposals.append((crossed, seam - pad + shift))
-            families.append(family)
-    spacing = IMAGE_CUTS.spacing * height
-    upright = [seam for slope_index, (_, seam) in zip(families, proposals) if slope_index == 0]
-    chosen: list[np.ndarray] = upright
-    for crossed, seam in sorted((p for f, p in zip(families, proposals) if f), key=lambda p: p[0]):
-        if all(abs(seam[int(mid)] - other[int(mid)]) >= spacing and
-               (np.all(seam > other) or np.all(seam < other)) for other in chosen):
-            chosen.append(seam)
-    chosen.sort(key=lambda seam: seam[int(mid)])
-    crossed_by = {id(seam): crossed for crossed, seam in proposals}
+    minima = _profile_minima(local.sum(axis=0), height, IMAGE_CUTS)
+    seams = [_seam(local, x, max(1, int(SEAM_REACH * height))) for x in minima]
+    # A stroke is about a tenth of the height thick (MNIST: 2–3 px of 20): ink on a seam / that.
+    crossed = [float(local[np.arange(len(seam)), seam].sum()) / (0.12 * height) for seam in seams]
     band = np.zeros(len(rows), np.int64)
-    for seam in chosen:
+    for seam in seams:
         band += (cols - c0) >= seam[rows - r0]
-    for b in range(len(chosen) + 1):
+    for b in range(len(seams) + 1):
         keep = band == b
         if keep.any():
-            left = chosen[b - 1] if b else None
-            yield (rows[keep], cols[keep], None if left is None else c0 + int(left[int(mid)]),
-                   0.0 if left is None else crossed_by[id(left)])
-
-
-#: Slants (columns per row, positive: leaning right going up) along which cuts are looked for.
-SEAM_SLANTS = (0.0, -0.35, 0.35)
+            yield rows[keep], cols[keep], (c0 + minima[b - 1] if b else None), (crossed[b - 1] if b else 0.0)
 
 
 def _seam(local: np.ndarray, x: int, reach: int) -> np.ndarray:
