@@ -180,7 +180,7 @@ def _run_training(args: argparse.Namespace) -> int:
     if outcome.warning:
         print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
     try:
-        save_checkpoint(args.out, outcome.result.model, config.to_dict(), outcome.metrics,
+        save_checkpoint(args.out, outcome.result.model, request.config.to_dict(), outcome.metrics,
                         data_checksum=outcome.data_checksum)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -68,6 +68,13 @@ class RetrainRequest:
     #: Or: gives the user's samples, rendered, when the run loads its data (in the run's thread:
     #: reading and rendering thousands of drawings takes seconds, too long for a GUI thread).
     extra_source: Callable[[], TensorDataset | None] | None = None
+
+    def __post_init__(self) -> None:
+        # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
+        # the rubbish posterior the thresholds were chosen for (a preset's default j of 20 would
+        # retrain a j = 40 model toward other penalties and lose both).
+        if self.fine_tune and self.current_rubbish_j is not None:
+            self.config = replace(self.config, rubbish_j=self.current_rubbish_j)
 
 
 @dataclass

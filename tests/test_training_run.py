@@ -43,6 +43,20 @@ def test_bad_cuts_come_after_the_limited_mnist_images_as_rubbish(mnist_dir):
     assert data.describe() == "120 MNIST images + 25 bad cuts"
 
 
+def test_a_fine_tune_keeps_the_models_rubbish_constant(mnist_dir):
+    from digitpad.model import LeNet5
+
+    j40 = LeNet5(rubbish_j=40.0).state_dict()
+    config = TrainingConfig(epochs=1, train_limit=64, test_limit=32, min_steps=2, distort=False)
+    assert config.rubbish_j == 20.0
+    request = RetrainRequest(config, mnist_dir, j40, 40.0, fine_tune=True)
+    assert request.config.rubbish_j == 40.0
+    outcome = run_training(request, load_run_data(request))
+    assert outcome.result.model.rubbish_j == 40.0
+    # A new network (not a fine-tune) takes the config's j, whatever the model in use has.
+    assert RetrainRequest(config, mnist_dir, j40, 40.0, fine_tune=False).config.rubbish_j == 20.0
+
+
 @pytest.mark.slow
 def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     config = TrainingConfig(epochs=1, train_limit=200, test_limit=50, distort=False)
