@@ -108,3 +108,47 @@ def draw_number(digits: list[int], rng: random.Random, gaps: list[float], join: 
             x = right + gaps[k] * size
             joined_next = join[k]
     return strokes
+
+
+#: Wide marks in one stroke that are not numbers (benchmarks/strings.py's "not numbers" set).
+NON_NUMBERS = ("wavy line", "zigzag", "scribble", "loops", "line")
+
+
+def draw_non_number(kind: str, rng: random.Random, size: float = 160.0) -> list[Stroke]:
+    """One stroke 2–6 × `size` wide that is not a number: a wavy line, a zigzag, a scribble
+    (a random walk with momentum), cursive loops ("eeee") or a long line; mouse-sampled."""
+    width = size * rng.uniform(2.0, 6.0)
+    if kind == "wavy line":
+        wavelength, amplitude = size * rng.uniform(0.3, 1.2), size * rng.uniform(0.05, 0.4)
+        phase = rng.uniform(0, 2 * math.pi)
+        path = [(t, amplitude * math.sin(2 * math.pi * t / wavelength + phase))
+                for t in (width * i / 400 for i in range(401))]
+    elif kind == "zigzag":
+        tooth, height = size * rng.uniform(0.15, 0.5), size * rng.uniform(0.3, 1.0)
+        path = [(k * tooth, height * (k % 2)) for k in range(int(width / tooth) + 1)]
+    elif kind == "scribble":
+        x, y, heading = 0.0, 0.0, rng.uniform(-1, 1)
+        path = [(x, y)]
+        while x < width:
+            heading += rng.gauss(0, 1.2)
+            step = size * rng.uniform(0.05, 0.2)
+            x += math.cos(heading) * step + 0.03 * size  # back and forth, drifting to the right
+            y = min(max(y + math.sin(heading) * step, -0.6 * size), 0.6 * size)
+            path.append((x, y))
+    elif kind == "loops":
+        radius, count = size * rng.uniform(0.15, 0.4), rng.randint(3, 8)
+        pitch = width / count
+        path = [(pitch * a / (2 * math.pi) - radius * math.sin(a), -radius * (1 - math.cos(a)))
+                for a in (2 * math.pi * count * i / (60 * count) for i in range(60 * count + 1))]
+    elif kind == "line":
+        slope, bend = rng.uniform(-0.15, 0.15), size * rng.uniform(-0.2, 0.2)
+        path = [(t, slope * t + bend * math.sin(math.pi * t / width)) for t in (width * i / 50 for i in range(51))]
+    else:
+        raise ValueError(f"unknown kind of non-number {kind!r}")
+    # The hand's wobble and mouse sampling, as for digits.
+    wobble = [(size * rng.uniform(0.005, 0.02), rng.uniform(0.01, 0.04) / size * 100, rng.uniform(0, 6.3))
+              for _ in range(2)]
+    points = _resample(path, size * rng.uniform(0.012, 0.03))
+    return [[(float(round(100 + x + wobble[0][0] * math.sin(wobble[0][1] * y + wobble[0][2]))),
+              float(round(200 + y + wobble[1][0] * math.sin(wobble[1][1] * x + wobble[1][2]))))
+             for x, y in points]]

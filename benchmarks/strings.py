@@ -9,6 +9,10 @@ Four sets of numbers, each digit drawn at random:
 - drawings, apart / touching: mouse-style drawings (benchmarks/mouse_digits.py); touching
   pairs overlap by 0–15 % of the height, and a third of them are joined into one stroke.
 
+And wide marks made in one stroke that are not numbers (wavy lines, zigzags, scribbles, cursive
+loops, long lines; mouse_digits.draw_non_number), drawn and as scans: how many are read as a
+number with confidence (they should be refused as "not a number", or at least be unsure).
+
 Honest numbers: the network was trained on MNIST's training images, so both splits come from its
 test images: `--split validation` composes from test images 0–4999 and drawing seed 1000 (tune
 there); `--split test` (the default) from test images 5000–9999 and drawing seed 1.
@@ -17,7 +21,7 @@ Prints, per set, the share of numbers read exactly and of digits right (1 − ed
 length), how often a wrong reading was flagged unsure, and the median time per number with its
 ratio to one single-digit recognition measured in the same run; and, for comparison, how often
 the paper's space-displacement view (LeNet-5 swept along the number, digitpad.space_displacement)
-reads the number exactly with its simplest decoding.
+reads the number exactly (runs of windows collapsed, SlidingOutputs.reading).
 
     python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
 """
@@ -32,14 +36,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import torch
-from mouse_digits import draw_number
+from mouse_digits import NON_NUMBERS, draw_non_number, draw_number
 
 from digitpad.data import MnistSplit, load_mnist
 from digitpad.number_reading import (
@@ -133,6 +137,41 @@ def digits_right(truth: str, read: str) -> int:
     return max(0, len(truth) - previous[-1])
 
 
+def ink_image(strokes: list, rng: random.Random) -> Image.Image:
+    """Strokes as a scan: dark ink 10–20 px wide on white paper."""
+    points = np.concatenate([np.asarray(s) for s in strokes])
+    pen = rng.randint(10, 20)
+    origin = points.min(axis=0) - 20
+    image = Image.new("L", tuple((points.max(axis=0) - origin + 20).astype(int)), 255)
+    pencil = ImageDraw.Draw(image)
+    for stroke in strokes:
+        pencil.line([tuple(p) for p in (np.asarray(stroke) - origin).tolist()], fill=0, width=pen, joint="curve")
+    return image
+
+
+def measure_non_numbers(reader: NumberReader, seed: int, per_kind: int) -> None:
+    """Wide marks in one stroke that are not numbers (mouse_digits.draw_non_number), drawn and
+    scanned: how many come out as a number read with confidence (the failure), unsure, or refused
+    (not a number, or too many marks to be one)."""
+    rng = random.Random(f"{seed}-not numbers")
+    for medium in ("drawn", "scanned"):
+        counts = {kind: [0, 0, 0] for kind in NON_NUMBERS}  # confident, unsure, refused
+        for _ in range(per_kind):
+            for kind in NON_NUMBERS:
+                strokes = draw_non_number(kind, rng)
+                try:
+                    scan = ink_image(strokes, rng) if medium == "scanned" else None
+                    reading = reader.read_strokes(strokes) if scan is None else reader.read_image(scan)
+                except ValueError:
+                    counts[kind][2] += 1
+                    continue
+                counts[kind][2 if reading.reason else 1 if reading.unsure else 0] += 1
+        total = [sum(c[i] for c in counts.values()) for i in range(3)]
+        detail = ", ".join(f"{kind} {c[0]}/{c[1]}/{c[2]}" for kind, c in counts.items())
+        print(f"non-numbers, {medium:<8} read as a number {total[0]}, unsure {total[1]}, refused {total[2]} "
+              f"of {sum(total)}   ({detail}: number/unsure/refused)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=("validation", "test"), default="test")
@@ -143,6 +182,11 @@ def main() -> None:
                         "width_weight, overlap_weight, cut_weight for drawings (on the validation split)")
     parser.add_argument("--image-config", metavar="B,W,O,C", help="the same for images")
     parser.add_argument("--unsure-margin", type=float, default=ReadingConfig.unsure_margin, help="tuning")
+    parser.add_argument("--max-digit-cost", type=float, default=ReadingConfig.max_digit_cost, help="tuning")
+    parser.add_argument("--max-pieces-of-one-stroke", type=int, default=ReadingConfig.max_pieces_of_one_stroke,
+                        help="tuning")
+    parser.add_argument("--non-numbers", type=int, default=None,
+                        help="wide non-numbers per kind, drawn and as images (default: numbers / 5)")
     parser.add_argument("--show-errors", type=int, default=0, help="print this many wrong readings per set")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -151,7 +195,8 @@ def main() -> None:
     def config(given: str | None, default: ReadingConfig) -> ReadingConfig:
         values = map(float, given.split(",")) if given else (default.piece_bonus, default.width_weight,
                                                             default.overlap_weight, default.cut_weight)
-        return ReadingConfig(*values, unsure_margin=args.unsure_margin)
+        return ReadingConfig(*values, unsure_margin=args.unsure_margin, max_digit_cost=args.max_digit_cost,
+                             max_pieces_of_one_stroke=args.max_pieces_of_one_stroke)
 
     reader = NumberReader(model, stroke_config=config(args.stroke_config, STROKE_READING),
                           image_config=config(args.image_config, IMAGE_READING))
@@ -184,22 +229,24 @@ def main() -> None:
             exact += reading.text == truth
             right += digits_right(truth, reading.text)
             total += len(truth)
+            flagged = reading.unsure or reading.reason is not None
             if reading.text != truth:
                 wrong += 1
-                unsure_wrong += reading.unsure
+                unsure_wrong += flagged
                 if shown < args.show_errors:
                     shown += 1
-                    print(f"    {truth} read {reading.text} (runner-up {reading.runner_up}, "
+                    print(f"    {truth} read {reading.text or reading.reason} (runner-up {reading.runner_up}, "
                           f"gap {(reading.runner_up_cost or 0) - reading.cost:.1f})")
             else:
-                unsure_right += reading.unsure
+                unsure_right += flagged
         n = args.numbers
         if name == "drawings, apart":
             drawn_times = times
         print(f"{name:<20} exact {100 * exact / n:5.1f} %   digits right {100 * right / total:5.1f} %   "
-              f"unsure: {unsure_wrong}/{wrong} wrong, {unsure_right}/{n - wrong} right   "
+              f"unsure or refused: {unsure_wrong}/{wrong} wrong, {unsure_right}/{n - wrong} right   "
               f"median {1000 * statistics.median(times):.1f} ms/number   "
               f"swept network (space displacement) exact {100 * swept / n:.1f} %")
+    measure_non_numbers(reader, seed, args.non_numbers or max(1, args.numbers // 5))
     single = statistics.median(single_times)
     print(f"one single-digit recognition (baseline, same run): median {1000 * single:.2f} ms; "
           f"a drawn number takes {statistics.median(drawn_times) / single:.1f}× that")

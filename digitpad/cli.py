@@ -185,7 +185,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                     label = f"{shown(args.strokes)}:{number}"
                     try:
                         strokes, canvas = parse_drawing_line(raw)
-                        show(reader.read_strokes(strokes) if reader else
+                        show(reader.read_strokes(strokes, canvas_size=canvas) if reader else
                              recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
                     except EmptyDrawing:
                         failures += 1

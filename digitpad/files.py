@@ -20,7 +20,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 #: How long `locked` waits for another process to finish its change before giving up.
@@ -34,6 +34,10 @@ class NotARegularFileError(OSError):
 
 class LockTimeout(OSError):
     """Another process held the lock for longer than LOCK_TIMEOUT_SECONDS."""
+
+
+class LockWaitCancelled(Exception):
+    """`locked` stopped waiting for the lock: its caller no longer wanted it (e.g. a window closing)."""
 
 
 def _kind(mode: int) -> str:
@@ -181,16 +185,20 @@ def lock_path(path: Path | str) -> Path:
 
 
 @contextlib.contextmanager
-def locked(path: Path | str, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def locked(path: Path | str, timeout: float = LOCK_TIMEOUT_SECONDS,
+           should_cancel: Callable[[], bool] | None = None) -> Iterator[None]:
     """Hold an exclusive lock for `path` (fcntl.flock on POSIX, msvcrt.locking on Windows) while
     the block runs. The lock file stays (removing it would let two writers lock different files).
-    Raises LockTimeout after `timeout` seconds of waiting, OSError if the lock file cannot be made."""
+    Raises LockTimeout after `timeout` seconds of waiting, LockWaitCancelled as soon as
+    `should_cancel()` is true while waiting, OSError if the lock file cannot be made."""
     lock_file = lock_path(path)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):
+            if should_cancel is not None and should_cancel():
+                raise LockWaitCancelled(f"stopped waiting for {lock_file.name}")
             if time.monotonic() > deadline:
                 raise LockTimeout(errno.EAGAIN, f"another digitpad process has held {lock_file.name} for over "
                                                 f"{timeout:.0f} s; try again", str(lock_file))

@@ -1,12 +1,15 @@
 """Which network the window uses: its weights, where they came from, and its device.
 
 Every change is all-or-nothing: a bad weights file or a device that fails raises before
-anything is replaced, so the window keeps recognising with the old model.
+anything is replaced, so the window keeps recognising with the old model. Reading a weights
+file (tens of milliseconds: torch.load, the checks, a probe forward pass) is `read_weights`,
+which touches no session, so the GUI runs it off its thread and hands the result to `use`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -54,6 +57,41 @@ def check_device(model: LeNet5, device: torch.device) -> LeNet5:
     with torch.inference_mode():
         moved(torch.zeros(1, 1, 32, 32, device=device))
     return moved
+
+
+def _runnable(model: LeNet5, label: str, device: torch.device) -> LeNet5:
+    """`model` in eval mode on `device`, tried there; WeightsError naming `label` if it does not run."""
+    try:
+        return check_device(model.eval(), device)
+    except Exception as exc:
+        raise WeightsError(f"{label}: the model does not run on {device_description(device)}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ReadWeights:
+    """A weights file read, validated and tried on `device`: ready for `ModelSession.use`."""
+
+    model: LeNet5
+    checkpoint: Checkpoint
+    label: str                  # for the status bar: 'shipped weights, test error 0.85%' or 'mine.pt (…)'
+    weights_file: Path | None   # None: the shipped weights
+    device: torch.device
+
+
+def read_weights(path: Path | None, device: torch.device | str) -> ReadWeights:
+    """Read and validate `path` (None: the shipped weights) and try the model on `device`.
+    Touches no session, so it runs on any thread. Raises WeightsError naming the file."""
+    device = torch.device(device)
+    if path is None:
+        checkpoint = load_checkpoint(shipped_weights_file())
+        error = checkpoint.test_error
+        label = "shipped weights" + (f", test error {100 * error:.2f}%" if error is not None else "")
+    else:
+        path = Path(path)
+        checkpoint = load_checkpoint(path)
+        label = checkpoint.describe()
+    model = _runnable(model_from_checkpoint(checkpoint), label, device)
+    return ReadWeights(model, checkpoint, label, path, device)
 
 
 class ModelSession:
@@ -127,15 +165,17 @@ class ModelSession:
 
     def load_shipped(self) -> None:
         """Raises WeightsError (naming the file) when the shipped weights are missing or bad."""
-        checkpoint = load_checkpoint(shipped_weights_file())
-        error = checkpoint.test_error
-        label = "shipped weights" + (f", test error {100 * error:.2f}%" if error is not None else "")
-        self._adopt(model_from_checkpoint(checkpoint), checkpoint, label, None)
+        self.use(read_weights(None, self._device))
 
     def load_file(self, path: Path) -> None:
         """Raises WeightsError naming the file; on failure the current model stays."""
-        checkpoint = load_checkpoint(Path(path))
-        self._adopt(model_from_checkpoint(checkpoint), checkpoint, checkpoint.describe(), Path(path))
+        self.use(read_weights(Path(path), self._device))
+
+    def use(self, weights: ReadWeights) -> None:
+        """Use weights `read_weights` has read (on this thread or another); tried again only if
+        the device changed meanwhile (WeightsError if they do not run on it)."""
+        self._adopt(weights.model, weights.checkpoint, weights.label, weights.weights_file,
+                    tried=weights.device == self._device)
 
     def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
                   weights_file: Path | None = None) -> None:
@@ -156,10 +196,9 @@ class ModelSession:
         self._device = device
         self._recognizer = Recognizer(model, device)
 
-    def _adopt(self, model: LeNet5, checkpoint: Checkpoint | None, label: str, weights_file: Path | None) -> None:
-        try:
-            model = check_device(model.eval(), self._device)
-        except Exception as exc:
-            raise WeightsError(f"{label}: the model does not run on {device_description(self._device)}: {exc}") from exc
+    def _adopt(self, model: LeNet5, checkpoint: Checkpoint | None, label: str, weights_file: Path | None,
+               tried: bool = False) -> None:
+        if not tried:
+            model = _runnable(model, label, self._device)
         self._recognizer = Recognizer(model, self._device)
         self._checkpoint, self._source_label, self._weights_file = checkpoint, label, weights_file

@@ -12,6 +12,8 @@ piece, and far more for a piece that is not a digit (half a digit, two digits sq
 one), so a bad cut is expensive. The cheapest path from the first node to the last (Viterbi,
 keeping a few cheapest distinct readings per node) gives the number; the cheapest path that
 reads differently is kept as the runner-up, and a small gap between the two means "unsure".
+A drawing whose cheapest path still costs more per digit than real numbers do (a wavy line, a
+scribble, cut into slivers) is "not a number"; a click or a speck is "too small", as for one digit.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import numpy as np
 import torch
 
 from digitpad.model import LeNet5, rubbish_posterior
-from digitpad.preprocess import ImageSource, Stroke, image_ink
+from digitpad.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
 from digitpad.recognition import REJECT_THRESHOLD
 from digitpad.segmentation import Box, Segmentation, segment_image, segment_strokes
+from digitpad.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 
 #: A piece holds at most this many consecutive segments (the paper's 1–3).
 MAX_SEGMENTS_PER_PIECE = 4
@@ -58,12 +61,25 @@ class ReadingConfig:
     cut_weight: float = 0.0
     #: Unsure when the runner-up reading costs less than this more than the best one.
     unsure_margin: float = 0.05
+    #: Not a number when the cheapest path costs more than this per digit, the bonus not counted
+    #: (its pieces' y_d − log(1 − P_rubbish), shape cues and cut costs, averaged): the pieces of a
+    #: real number are good digits on average, the slivers a wavy line or a scribble is cut into
+    #: are not (validation split: every number read right under 1.15 j, scribbles and lines
+    #: mostly 1.2–2 j; benchmarks/README.md).
+    max_digit_cost: float = 1.15
+    #: Unsure when more pieces than this are all cut out of one stroke (or one ink component):
+    #: people lift the pen between digits, and digits that touch do so in twos and threes, but a
+    #: zigzag cut into teeth reads "111111" at a fair cost per digit.
+    max_pieces_of_one_stroke: int = 3
 
 
 #: Tuned on the validation split (benchmarks/README.md): strokes rarely need cutting, so a
 #: larger bonus and stronger shape cues; image components often do.
 STROKE_READING = ReadingConfig(piece_bonus=1.0, width_weight=1.5, overlap_weight=1.0, cut_weight=0.3)
 IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
+
+#: Why a reading of slivers is unsure, in plain words.
+SLIVERS = "every piece is cut out of one stroke"
 
 _KEEP_PER_NODE = 6  # distinct readings kept per node: enough for an exact runner-up in practice
 
@@ -112,16 +128,47 @@ class NumberReading:
     pieces_scored: int = 0
     candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
     unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
+    too_small: bool = False  # the whole drawing or image is a speck: nothing was read
+    digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
+    max_digit_cost: float = float("inf")  # above it, not a number (choose_reading: j × ReadingConfig's)
+    one_stroke_slivers: bool = False  # many pieces, all cut out of one stroke or ink component
+
+    @classmethod
+    def of_a_speck(cls, segmentation: Segmentation, from_strokes: bool, started: float) -> NumberReading:
+        """The answer for a drawing or image too small to read (a click, a dot): no pieces."""
+        return cls([], 0.0, None, None, segmentation, from_strokes,
+                   seconds=time.perf_counter() - started, too_small=True)
+
+    @property
+    def not_a_number(self) -> bool:
+        return self.digit_cost > self.max_digit_cost
+
+    @property
+    def reason(self) -> str | None:
+        """Why no number is given: verdict.TOO_SMALL, NOT_A_NUMBER, or None when there is a reading."""
+        if self.too_small:
+            return TOO_SMALL
+        return NOT_A_NUMBER if self.not_a_number else None
 
     @property
     def text(self) -> str:
-        """The digits read; a piece the rubbish class rejects reads as '?'."""
-        return "".join("?" if p.rejected else str(p.digit) for p in self.pieces)
+        """The digits read; a piece the rubbish class rejects reads as '?'; '' when no number is
+        given (see `reason`)."""
+        return "" if self.reason is not None else self.pieces_text
 
     @property
     def unsure(self) -> bool:
+        """A number is given, but the runner-up is close, a piece is rejected ('?') or the pieces
+        are slivers of one stroke."""
+        if self.reason is not None:
+            return False
         close = self.runner_up_cost is not None and self.runner_up_cost - self.cost < self.unsure_margin
-        return bool(close) or any(p.rejected for p in self.pieces)
+        return bool(close) or any(p.rejected for p in self.pieces) or self.one_stroke_slivers
+
+    @property
+    def pieces_text(self) -> str:
+        """What the pieces read, even when no number is given ('?' for a rejected piece)."""
+        return "".join("?" if p.rejected else str(p.digit) for p in self.pieces)
 
     @property
     def cuts(self) -> list[float]:
@@ -129,13 +176,22 @@ class NumberReading:
         return [(a.box[2] + b.box[0]) / 2 for a, b in zip(self.pieces, self.pieces[1:])]
 
     def describe(self) -> str:
-        """'2048 (cost -52.31; runner-up 2046, cost -40.12)', for people; 'unsure' when it is."""
+        """'2048 (cost -52.31; runner-up 2046, cost -40.12)', for people; 'unsure' when it is;
+        the single-digit mode's words when the drawing is too small."""
+        if self.too_small:
+            return TOO_SMALL_TEXT
+        if self.not_a_number:
+            return (f"Not a number: its best reading, {self.pieces_text}, costs {self.digit_cost:.1f} per digit "
+                    f"(a number's digits cost under {self.max_digit_cost:.1f})")
         runner = f"; runner-up {self.runner_up}, cost {self.runner_up_cost:.2f}" if self.runner_up else ""
-        return f"{self.text} ({'unsure; ' if self.unsure else ''}cost {self.cost:.2f}{runner})"
+        unsure = f"unsure{', ' + SLIVERS if self.one_stroke_slivers else ''}; " if self.unsure else ""
+        return f"{self.text} ({unsure}cost {self.cost:.2f}{runner})"
 
     def to_json(self) -> dict:
-        return {"text": self.text, "digits": [p.to_json(self.from_strokes) for p in self.pieces],
-                "cost": round(self.cost, 4), "unsure": self.unsure, "runner_up": self.runner_up,
+        digits = [] if self.reason is not None else [p.to_json(self.from_strokes) for p in self.pieces]
+        return {"text": self.text, "digits": digits,
+                "cost": round(self.cost, 4), "unsure": self.unsure, "reason": self.reason,
+                "runner_up": self.runner_up,
                 "runner_up_cost": None if self.runner_up_cost is None else round(self.runner_up_cost, 4)}
 
 
@@ -148,15 +204,25 @@ class NumberReader:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
 
-    def read_strokes(self, strokes: Sequence[Stroke]) -> NumberReading:
-        """Raises preprocess.EmptyDrawing when there is nothing to read."""
+    def read_strokes(self, strokes: Sequence[Stroke], canvas_size: tuple[float, float] | None = None) -> NumberReading:
+        """A drawing spanning less than preprocess.MIN_DRAWING_FRACTION of the canvas's shorter side
+        (`canvas_size`, as for one digit: preprocess.drawing_too_small) is too small to read.
+        Raises preprocess.EmptyDrawing when there is nothing to read."""
         started = time.perf_counter()
-        return self.read(segment_strokes(strokes), from_strokes=True, started=started)
+        segmentation = segment_strokes(strokes)
+        if drawing_too_small(strokes, canvas_size):
+            return NumberReading.of_a_speck(segmentation, True, started)
+        return self.read(segmentation, from_strokes=True, started=started)
 
     def read_image(self, source: ImageSource) -> NumberReading:
-        """Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """An image whose ink is a speck (preprocess.image_ink_too_small) is too small to read.
+        Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
-        return self.read(segment_image(image_ink(source)), from_strokes=False, started=started)
+        ink = image_ink(source)
+        segmentation = segment_image(ink)
+        if image_ink_too_small(ink.ink):
+            return NumberReading.of_a_speck(segmentation, False, started)
+        return self.read(segmentation, from_strokes=False, started=started)
 
     @torch.inference_mode()
     def score(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,10 +272,14 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
                                    segmentation.strokes(first, stop)))
     runner_up = paths[1] if len(paths) > 1 else None
     boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
+    sources = {segment.source for piece in pieces for segment in segmentation.segments[piece.first:piece.stop]}
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
                          pieces_scored=len(spans), candidate_cuts=boundaries,
-                         unsure_margin=j * config.unsure_margin)
+                         unsure_margin=j * config.unsure_margin,
+                         digit_cost=best_cost / len(pieces) + j * config.piece_bonus,
+                         max_digit_cost=j * config.max_digit_cost,
+                         one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1)
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:

@@ -36,7 +36,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,15 @@ class Sample:
     def same_drawing(self, other: Sample) -> bool:
         """The same strokes (or the same image input), whatever the label and date."""
         return self.strokes == other.strokes and self.pixels == other.pixels
+
+
+@dataclass(frozen=True)
+class Taught:
+    """What `SampleStore.teach` did: "added", "relabelled" or "already kept" (nothing written)."""
+
+    outcome: str
+    sample: Sample              # the sample kept now ("already kept": the one kept earlier)
+    old_label: int | None       # "relabelled": the label it had before
 
 
 def default_samples_path() -> Path:
@@ -221,10 +230,13 @@ def _line(sample: Sample) -> _Line:
 
 class SampleStore:
     """The samples in one file. Reads on construction and on `reload()`; every change is written
-    through at once. `problems` lists the lines that could not be read, as "line N: reason"."""
+    through at once. `problems` lists the lines that could not be read, as "line N: reason".
+    `should_cancel`: a change waiting for the file's lock gives up (LockWaitCancelled) once it
+    returns True (a window closing does not wait for another process)."""
 
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, should_cancel: Callable[[], bool] | None = None):
         self.path = Path(path) if path is not None else default_samples_path()
+        self._should_cancel = should_cancel
         self._lines: list[_Line] = []
         self.problems: list[str] = []
         self.reload()
@@ -286,12 +298,13 @@ class SampleStore:
 
     def _change(self, edit) -> None:
         """Under the file's lock: re-read the file (another window or process may have changed
-        it), apply `edit` to the lines, write; memory changes only if the write succeeded."""
+        it), apply `edit` to the lines, write (unless `edit` returns False); memory changes only
+        if the write succeeded."""
         try:
-            with locked(self.path):
+            with locked(self.path, should_cancel=self._should_cancel):
                 lines, problems = self._read(self.path)
-                edit(lines)
-                self._write(lines)
+                if edit(lines) is not False:  # False: nothing to change, nothing written
+                    self._write(lines)
         except OSError as exc:  # the lock itself (reading and writing raise SampleError)
             raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
                               "the previous file is unchanged") from exc
@@ -309,9 +322,51 @@ class SampleStore:
         self._change(lambda lines: lines.append(_line(sample)))
         return sample
 
-    def find_same(self, sample: Sample) -> int | None:
-        """The index (in `samples()`) of a sample of the same drawing, or None."""
-        return next((i for i, kept in enumerate(self.samples()) if kept.same_drawing(sample)), None)
+    def teach(self, candidate: Sample) -> Taught:
+        """Keep `candidate` (Teach → This Is a …) unless the same drawing is kept already: with the
+        same label that is "already kept" and nothing is written, with another label the kept one
+        is relabelled. Looked up and changed under one lock, so a drawing taught twice (by two
+        windows, or twice before the first is saved) is kept once."""
+        taught: list[Taught] = []
+
+        def keep(lines: list[_Line]) -> bool:
+            for i, line in enumerate(lines):
+                earlier = line.sample
+                if earlier is not None and earlier.same_drawing(candidate):
+                    if earlier.label == candidate.label:
+                        taught.append(Taught("already kept", earlier, None))
+                        return False
+                    lines[i] = _line(Sample(candidate.label, earlier.strokes, earlier.created, earlier.pixels))
+                    taught.append(Taught("relabelled", lines[i].sample, earlier.label))
+                    return True
+            lines.append(_line(candidate))
+            taught.append(Taught("added", candidate, None))
+            return True
+
+        self._change(keep)
+        return taught[0]
+
+    def take_back(self, taught: Taught) -> bool:
+        """Undo a `teach`: remove the sample it added, or give back its old label. False when that
+        sample is no longer there as taught (changed meanwhile, e.g. in another window)."""
+        if taught.outcome == "already kept":
+            return False
+        found: list[bool] = []
+
+        def undo(lines: list[_Line]) -> bool:
+            for i, line in enumerate(lines):
+                if line.sample == taught.sample:
+                    if taught.outcome == "added":
+                        del lines[i]
+                    else:
+                        kept = line.sample
+                        lines[i] = _line(Sample(taught.old_label, kept.strokes, kept.created, kept.pixels))
+                    found.append(True)
+                    return True
+            return False
+
+        self._change(undo)
+        return bool(found)
 
     def relabel(self, index: int, label: int) -> Sample:
         """Give `samples()[index]` another label (its drawing and date stay)."""
@@ -329,14 +384,6 @@ class SampleStore:
 
         self._change(replace_line)
         return relabelled
-
-    def remove(self, sample: Sample) -> bool:
-        """Remove this exact sample (e.g. Undo of Teach); False if it is no longer there."""
-        index = next((i for i, kept in enumerate(self.samples()) if kept == sample), None)
-        if index is None:
-            return False
-        self.delete(index)
-        return True
 
     def delete(self, index: int) -> Sample:
         """Delete `samples()[index]` (IndexError if there is none)."""

@@ -63,7 +63,10 @@ MAX_SEGMENTS = 60
 #: Images: analysed with the number about this tall (bigger ones are box-reduced).
 ANALYSIS_HEIGHT = 64
 _INK_THRESHOLD = 0.25  # image ink above this connects components; fainter ink joins a neighbour
-_SPECK = 0.15  # components smaller than this × height, with little ink, are noise
+#: A stroke, or an image's ink component with little ink, spanning less than this × the tallest
+#: stroke or component is a speck (a stray click, a fleck of dirt), not part of any digit: dropped.
+#: (The smallest strokes of real digits, a 7's bar or a 5's flag, span 0.3 × the height or more.)
+SPECK = 0.15
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Segment:
     #: When this segment was cut off its left neighbour inside one stroke or component: about how
     #: many strokes that cut crosses (a cut between touching digits crosses few).
     cut_crossings: float = 0.0
+    #: The stroke (its index) or the ink component (its number) this segment is all or part of.
+    source: int = 0
 
     @property
     def centre_x(self) -> float:
@@ -122,6 +127,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
+    cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
     extent = points.max(axis=0) - points.min(axis=0)
     height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
@@ -132,11 +138,25 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
         cut_xs += bands
         crossings = [float(np.count_nonzero(np.diff(np.sign(pts[:, 0] - x)) != 0)) for x in bands]
         for piece, crossed in zip(_split_stroke(pts, bands), [0.0] + crossings):
-            segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed))
+            segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed, source=index))
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))
     if len(segments) > MAX_SEGMENTS:
         raise ValueError(f"{len(segments)} strokes and parts: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, max(height, 1e-9), cut_xs=sorted(cut_xs))
+
+
+def drop_specks(strokes: Sequence[Stroke]) -> list[np.ndarray]:
+    """The strokes as (n, 2) arrays of finite points, without the specks (see `specks`)."""
+    parts = _clean_strokes(strokes)
+    return [pts for pts, speck in zip(parts, specks(parts)) if not speck]
+
+
+def specks(strokes: Sequence[np.ndarray]) -> list[bool]:
+    """For each stroke ((n, 2) points), whether it spans less than SPECK × the tallest stroke (the
+    pen not counted: a click spans 0): a stray click beside a number, not part of any digit."""
+    tallest = max((float(np.ptp(pts[:, 1])) for pts in strokes), default=0.0)
+    # Never all of them: the tallest stroke spans at least its own height.
+    return [float(np.ptp(pts, axis=0).max()) < SPECK * tallest for pts in strokes]
 
 
 def _points_box(polylines: Sequence[np.ndarray]) -> Box:
@@ -228,12 +248,12 @@ def segment_image(image: InkImage) -> Segmentation:
     masses = [float(ink[r, c].sum()) for r, c in found]
     segments: list[Segment] = []
     cut_xs: list[float] = []
-    for (r, c), h, mass in zip(found, heights, masses):
-        if max(h, c.max() - c.min() + 1) < _SPECK * height and mass < 0.02 * max(masses):
+    for component, ((r, c), h, mass) in enumerate(zip(found, heights, masses)):
+        if max(h, c.max() - c.min() + 1) < SPECK * height and mass < 0.02 * max(masses):
             continue
         for pr, pc, cut_x, crossed in _cut_component(ink, r, c, height):
             box = to_input(pr.min(), pc.min(), pr.max() + 1, pc.max() + 1)
-            segments.append(Segment(box, pixels=(pr, pc), cut_crossings=crossed))
+            segments.append(Segment(box, pixels=(pr, pc), cut_crossings=crossed, source=component))
             if cut_x is not None:
                 cut_xs.append((left + cut_x * reduce) * image.source_pixels)
     segments.sort(key=lambda s: (s.centre_x, s.box[0]))

@@ -6,12 +6,14 @@ would answer for every 32-px window at a stride of 4 px (`LeNet5.forward_sliding
 the drawing, the sequence of answers lets a learner watch the network recognise each digit as
 the window passes over it — and answer confidently between digits too, because this network was
 trained on centred digits only (the paper trained its space-displacement network on strings).
-`SlidingOutputs.reading` collapses the sequence the simplest way; benchmarks/strings.py measures
-it against segmentation by recognition (it reads far worse: a view, not the app's reader).
+`SlidingOutputs.reading` decodes the sequence as the paper does, minus its grammar;
+benchmarks/strings.py measures it against segmentation by recognition (it reads far worse: a
+view, not the app's reader).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,12 +33,14 @@ from digitpad.preprocess import (
     InkImage,
     Stroke,
 )
-from digitpad.preprocess import _clean_strokes as clean_strokes
+from digitpad.segmentation import drop_specks
+from digitpad.verdict import REJECT_THRESHOLD
 
 STRIDE = 4  # pixels between windows: C1–S4 shrink by 4
 _SUPERSAMPLE = 4
-CONFIDENT = 0.4  # × j: a window's best penalty under this is a clear answer
-_SIDE = 8  # paper left and right of the ink, so the first and last digits can be centred
+#: Consecutive windows that must agree on a digit for `SlidingOutputs.reading` to read it
+#: (benchmarks/strings.py, validation split: 2 reads about 3 times as many MNIST numbers as 1).
+MIN_RUN = 2
 
 
 @dataclass
@@ -50,8 +54,10 @@ class SlidingOutputs:
 
     @property
     def confident(self) -> np.ndarray:
-        """Windows whose best penalty is under 0.4 j (8 for j = 20): a clear answer."""
-        return self.penalties.min(axis=1) < CONFIDENT * self.rubbish_j
+        """Windows with a clear answer: the ones the app would not call "not a digit" (eq. 9's
+        rubbish posterior at most verdict.REJECT_THRESHOLD; the rest are rubbish, the paper's
+        "no character centred here")."""
+        return self.rubbish <= REJECT_THRESHOLD
 
     @property
     def centres(self) -> np.ndarray:
@@ -63,34 +69,37 @@ class SlidingOutputs:
         return self.penalties.argmin(axis=1)
 
     def reading(self) -> str:
-        """Confident windows vote; a run of windows with the same digit is one digit (the
-        simplest decoding; the paper used a grammar)."""
-        text, last = [], None
-        for digit, confident in zip(self.digits, self.confident):
-            current = int(digit) if confident else None
-            if current is not None and current != last:
-                text.append(str(current))
-            last = current
-        return "".join(text)
+        """The paper's decoding of a space-displacement network's outputs, without its grammar:
+        each window is labelled with its best digit, or as rubbish; runs of windows with the same
+        label collapse into one, rubbish runs separate digits, and a digit is read only where at
+        least MIN_RUN consecutive windows agree on it (a centred digit stays recognised as the
+        window moves a few pixels; a half digit at a window's edge flickers)."""
+        labels = [int(d) if clear else None for d, clear in zip(self.digits, self.confident)]
+        return "".join(str(label) for label, run in itertools.groupby(labels)
+                       if label is not None and len(list(run)) >= MIN_RUN)
 
 
 def _strip(ink: np.ndarray) -> np.ndarray:
     """Ink (0 … 1, any size, cropped to the ink) -> 32 px tall: the ink 20 px tall (MNIST's box),
-    6 px of paper above and below, _SIDE px left and right, grey levels as the network's input."""
+    6 px of paper above and below, half a window (16 px) of paper left and right, and the width
+    rounded up to whole strides, so that some window is centred within 2 px of every column of
+    ink — the first and the last digit included — and the last window ends at the strip's end;
+    grey levels as the network's input."""
     h, w = ink.shape
     scale = BOX / h
     width = max(1, round(w * scale))
     resized = np.asarray(Image.fromarray(ink.astype(np.float32), "F").resize(
         (width, BOX), Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR), np.float32)
-    pad = (INPUT_SIZE - BOX) // 2
-    grey = np.zeros((INPUT_SIZE, max(width + 2 * _SIDE, INPUT_SIZE)), np.float32)
-    grey[pad : pad + BOX, _SIDE : _SIDE + width] = np.clip(resized, 0, 1)
+    pad, side = (INPUT_SIZE - BOX) // 2, INPUT_SIZE // 2
+    grey = np.zeros((INPUT_SIZE, INPUT_SIZE + STRIDE * math.ceil(width / STRIDE)), np.float32)
+    grey[pad : pad + BOX, side : side + width] = np.clip(resized, 0, 1)
     return BACKGROUND + grey * (INK - BACKGROUND)
 
 
 def strokes_strip(strokes: Sequence[Stroke]) -> np.ndarray:
-    """A drawn number as a 32-px-tall strip, pen as wide as for one digit of the same height."""
-    parts = clean_strokes(strokes)
+    """A drawn number as a 32-px-tall strip, pen as wide as for one digit of the same height;
+    stray clicks left out, as the reader leaves them out (segmentation.specks)."""
+    parts = drop_specks(strokes)
     if not parts:
         raise EmptyDrawing("no strokes with finite points")
     points = np.concatenate(parts)

@@ -22,6 +22,7 @@ UNSURE_LEVEL = 0.95
 
 TOO_SMALL = "too small"
 NOT_A_DIGIT = "not a digit"
+NOT_A_NUMBER = "not a number"  # number mode: the drawing as a whole is no number (a wavy line, a scribble)
 TOO_SMALL_TEXT = "Too small — draw bigger"
 
 

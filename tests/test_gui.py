@@ -220,7 +220,9 @@ def test_a_corrupt_weights_file_is_refused_and_the_old_model_kept(qtbot, window,
     bad = tmp_path / "broken.pt"
     bad.write_bytes(np.random.default_rng(0).bytes(4096))
 
-    assert window.model_control.load_weights_file(bad) is False
+    with qtbot.waitSignal(window.model_control.weightsLoaded, timeout=20_000) as loaded:  # read in the background
+        assert window.model_control.load_weights_file(bad)
+    assert loaded.args[0] == bad and "broken.pt" in loaded.args[1]
     assert len(message_boxes) == 1
     kind, _, text = message_boxes[0]
     assert kind == "critical" and "broken.pt" in text

@@ -85,6 +85,7 @@ def test_one_bad_adopted_file_does_not_break_the_weights_history(qtbot, tmp_path
     dialog = WeightsHistoryDialog(lambda: folder, lambda: None)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 3
+    qtbot.waitUntil(lambda: not dialog.is_loading())  # read in the background
     good, negative_j, broken = dialog.entries
     assert good.checkpoint is not None and good.cells()[3] == "SDLM" and "lots" in good.cells()[4]
     assert negative_j.checkpoint is None and "rubbish_j" in negative_j.problem

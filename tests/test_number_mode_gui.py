@@ -97,3 +97,51 @@ def test_an_opened_image_is_read_as_a_number_with_boxes_over_its_picture(qtbot, 
     assert len(rects) == 4 and all(picture.contains(r) for r in rects)
     assert [r.left() for r in rects] == sorted(r.left() for r in rects)
     assert not mode.correct_piece(0, 2)  # an image has no strokes to keep as a sample
+
+
+def test_a_click_in_number_mode_is_too_small_and_shows_no_digit(qtbot, window):
+    from digitpad.verdict import TOO_SMALL_TEXT
+
+    mode = window.number_mode
+    mode.action.trigger()
+    mouse_stroke(qtbot, window.canvas, [(200.0, 150.0)])  # a stray click
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.too_small and mode.reading.text == ""
+    assert mode.panel.summary.text() == TOO_SMALL_TEXT
+    assert mode.panel.pieces.count() == 0 and mode.overlay.piece_rects() == []
+    assert mode.panel.sliding.outputs is None
+
+
+def test_a_stray_click_beside_a_number_is_no_digit(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [4, 2])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000) as shown:  # the reading with the click
+        mouse_stroke(qtbot, window.canvas, [(20.0 + 2 * (0.7 * SIZE + GAP) + 20.0, 120.0)])
+    assert shown.args[0] is mode.reading and len(window.drawing.strokes()) == 4
+    assert mode.active and mode.reading.text == "42"
+    assert len(mode.overlay.piece_rects()) == 2 and mode.panel.pieces.count() == 2
+
+
+def test_a_wavy_line_in_number_mode_is_not_a_number(qtbot, window):
+    from test_number_reading import wavy_line
+
+    mode = window.number_mode
+    mode.action.trigger()
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, wavy_line(30, 100, width=400)[0])
+    qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
+    reading = mode.reading
+    assert reading.reason == "not a number" and reading.text == ""
+    assert mode.panel.summary.text().startswith("Not a number: its best reading, ")
+    assert len(mode.overlay.piece_rects()) == len(reading.pieces) > 0  # its pieces still shown, in red
+
+
+def test_a_stray_click_below_a_number_leaves_number_mode_on(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [4, 2])
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, [(60.0, 380.0)])  # far below: the drawing is now as tall as wide
+    qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
+    assert mode.active and mode.reading.text == "42"

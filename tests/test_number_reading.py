@@ -2,6 +2,8 @@
 
 import itertools
 import json
+import math
+import random
 
 import numpy as np
 import pytest
@@ -197,6 +199,51 @@ def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(mode
         np.testing.assert_allclose(outputs.penalties[t], alone, rtol=1e-3, atol=1e-3)
 
 
+def test_the_strip_puts_a_window_centre_near_every_column_of_ink(model):
+    from digitpad.preprocess import BACKGROUND
+    from digitpad.space_displacement import slide, strokes_strip
+
+    for digits in ([1], [1, 7, 1], [4, 0]):  # thin digits first and last: the edge cases
+        strip = strokes_strip(written(digits))
+        outputs = slide(model, strip)
+        ink = np.flatnonzero(strip.max(axis=0) > BACKGROUND + 0.05)
+        nearest = np.abs(ink[:, None] + 0.5 - outputs.centres[None, :]).min(axis=1)
+        assert nearest.max() <= 2.0, digits
+        assert strip.shape[1] == 4 * (len(outputs.penalties) - 1) + 32  # the last window ends at the end
+
+
+def _swept(windows, j=40.0):
+    """SlidingOutputs for a sequence of window answers: a digit (penalty 10 for it, 60 for the
+    others) or None (every penalty 60: rubbish)."""
+    import torch
+
+    from digitpad.model import rubbish_posterior
+    from digitpad.space_displacement import SlidingOutputs
+
+    penalties = np.full((len(windows), 10), 60.0)
+    for t, digit in enumerate(windows):
+        if digit is not None:
+            penalties[t, digit] = 10.0
+    rubbish = rubbish_posterior(torch.from_numpy(penalties), j).numpy()
+    return SlidingOutputs(np.zeros((32, 28 + 4 * len(windows))), penalties, rubbish, j)
+
+
+def test_the_swept_reading_collapses_runs_and_drops_flickers():
+    x = None  # a rubbish window
+    windows = [2, 2, x, 0, 0, 0, x, 1, x, 4, 4, 4, 1, x, 4, 4]
+    outputs = _swept(windows)
+    assert outputs.confident.tolist() == [w is not None for w in windows]
+    # A lone window (a half digit at a window's edge) is not a digit; rubbish separates two 4s.
+    assert outputs.reading() == "2044"
+    assert _swept([x, x, x]).reading() == ""
+
+
+def test_the_swept_network_reads_a_plainly_written_number(model):
+    from digitpad.space_displacement import slide, strokes_strip
+
+    assert slide(model, strokes_strip(written([7, 9, 0, 1]))).reading() == "7901"
+
+
 def test_a_page_of_specks_is_refused_in_one_line_not_read(capsys, tmp_path):
     rng = np.random.default_rng(0)
     page = np.full((200, 400), 255, np.uint8)
@@ -210,3 +257,119 @@ def test_a_page_of_specks_is_refused_in_one_line_not_read(capsys, tmp_path):
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 2 and all("too many to read as one number" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Too small: a click, a speck
+
+
+CANVAS = (900.0, 440.0)
+
+
+def test_a_click_a_tremor_or_a_tiny_number_is_too_small_to_read(reader):
+    from digitpad.verdict import TOO_SMALL, TOO_SMALL_TEXT
+
+    tiny_number = [[(100 + x / 15, 100 + y / 15) for x, y in stroke] for stroke in written([4, 2])]
+    for strokes in ([[(100.0, 100.0)]], [[(100.0, 100.0), (105.0, 103.0), (108.0, 101.0)]], tiny_number):
+        reading = reader.read_strokes(strokes, canvas_size=CANVAS)
+        assert reading.too_small and reading.reason == TOO_SMALL
+        assert reading.text == "" and reading.pieces == [] and not reading.unsure
+        assert reading.describe() == TOO_SMALL_TEXT  # the single-digit mode's words
+        assert reading.to_json()["reason"] == "too small"
+    assert not reader.read_strokes(written([4, 2]), canvas_size=CANVAS).too_small
+
+
+def test_an_image_of_a_speck_is_too_small_to_read(reader):
+    page = np.full((200, 300), 255, np.uint8)
+    page[100:103, 150:153] = 0
+    reading = reader.read_image(Image.fromarray(page))
+    assert reading.too_small and reading.text == "" and reading.pieces == []
+
+
+def test_a_stray_click_beside_a_number_is_not_a_digit(reader):
+    number = written([4, 2])
+    right = max(x for stroke in number for x, _ in stroke)
+    for click in ([(right + 60.0, 120.0)], [(right + 60.0, 120.0), (right + 63.0, 122.0)], [(5.0, 230.0)]):
+        reading = reader.read_strokes(number + [click], canvas_size=CANVAS)
+        assert reading.text == "42", click
+        assert all(len(number) not in piece.strokes for piece in reading.pieces)  # the click is in no piece
+
+
+def test_the_swept_view_leaves_a_stray_click_out_as_the_reader_does():
+    from digitpad.space_displacement import strokes_strip
+
+    number = written([4, 2])
+    np.testing.assert_array_equal(strokes_strip(number + [[(300.0, 400.0)]]), strokes_strip(number))
+
+
+def test_a_fleck_beside_a_scanned_number_is_not_a_digit(reader):
+    scan = image_of(written([4, 2]))
+    ImageDraw.Draw(scan).ellipse((520, 130, 526, 136), fill=0)
+    reading = reader.read_image(scan)
+    assert reading.text == "42" and not reading.too_small
+
+
+def test_recognize_string_says_too_small_for_a_click(capsys, tmp_path):
+    drawing = tmp_path / "click.jsonl"
+    drawing.write_text(json.dumps({"strokes": [[[200.0, 200.0]]], "canvas": [440, 440]}) + "\n")
+    code, out, err = run(capsys, "recognize", "--string", "--strokes", drawing)
+    assert code == 0 and err == "" and out == f"{drawing}:1: Too small — draw bigger\n"
+    code, out, _ = run(capsys, "recognize", "--string", "--json", "--strokes", drawing)
+    record = json.loads(out)
+    assert record["text"] == "" and record["digits"] == [] and record["reason"] == "too small"
+
+
+# ---------------------------------------------------------------------------------------------
+# Not a number: a wide mark in one stroke, cut into slivers
+
+
+def wavy_line(amplitude, wavelength, width=600.0):
+    """One stroke: a sine wave `width` px long, from (40, 120)."""
+    n = int(width / 3)
+    return [[(40.0 + width * i / n, 120.0 + amplitude * math.sin(2 * math.pi * width * i / n / wavelength))
+             for i in range(n + 1)]]
+
+
+def scribble(seed, width=600.0):
+    """One stroke: a random walk with momentum drifting right, a person's scribble."""
+    rng = random.Random(seed)
+    x, y, heading = 40.0, 120.0, 0.0
+    points = [(x, y)]
+    while x < 40.0 + width:
+        heading += rng.gauss(0.0, 1.2)
+        step = rng.uniform(8.0, 30.0)
+        x += math.cos(heading) * step + 5.0
+        y = min(max(y + math.sin(heading) * step, 30.0), 210.0)
+        points.append((float(round(x)), float(round(y))))
+    return [points]
+
+
+def zigzag(tooth, height, width=600.0):
+    return [[(40.0 + k * tooth, 60.0 + height * (k % 2)) for k in range(int(width / tooth) + 1)]]
+
+
+def test_a_gentle_wavy_line_or_a_scribble_is_not_a_number(reader):
+    from digitpad.verdict import NOT_A_NUMBER
+
+    for strokes in (wavy_line(30, 100), wavy_line(15, 60), scribble(4), scribble(11)):
+        reading = reader.read_strokes(strokes, canvas_size=CANVAS)
+        assert reading.reason == NOT_A_NUMBER, reading.describe()
+        assert reading.text == "" and reading.pieces  # its pieces are kept, to be shown
+        assert reading.describe().startswith("Not a number: its best reading, ")
+        assert reading.to_json()["reason"] == "not a number" and reading.to_json()["digits"] == []
+
+
+def test_slivers_cut_out_of_one_stroke_are_no_confident_number(reader):
+    # A steep wavy line and a zigzag are cut into teeth that each pass as a "1": "11111111" at
+    # a fair cost per digit. Many pieces, all out of one stroke or ink blot: unsure.
+    for reading in (reader.read_strokes(wavy_line(80, 150)), reader.read_strokes(zigzag(80, 120)),
+                    reader.read_image(image_of(zigzag(80, 120)))):
+        assert reading.reason is not None or reading.unsure, reading.describe()
+        assert len(reading.pieces) <= 3 or reading.one_stroke_slivers
+        if reading.reason is None and reading.one_stroke_slivers:
+            assert "(unsure, every piece is cut out of one stroke; cost" in reading.describe()
+
+
+def test_numbers_in_separate_strokes_are_no_slivers(reader):
+    reading = reader.read_strokes(written([1, 1, 1, 1]), canvas_size=CANVAS)
+    assert reading.text == "1111" and reading.reason is None and not reading.one_stroke_slivers

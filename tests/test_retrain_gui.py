@@ -238,6 +238,7 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
         save_checkpoint(paths[-1], LeNet5(), {"epochs": 2 + n, "optimizer": "sdlm"}, {"test_error": error})
     (folder / "broken.pt").write_bytes(b"junk")
     history = window.model_dialogs.open_history()
+    qtbot.waitUntil(lambda: not history.is_loading())  # read in the background
     assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name]
     assert history.table.item(1, 1).text() == "4.00%" and history.table.item(1, 3).text() == "SDLM"
     assert history.entries[0].checkpoint is None and history.table.item(0, 1).text() == "unusable"
@@ -262,16 +263,22 @@ def test_teach_keeps_labelled_drawings_and_the_browser_deletes_them(qtbot, windo
     assert not default_samples_path().exists()  # nothing drawn: nothing kept
     window.drawing.add_stroke(SEVEN)
     window.canvas.setFocus()
-    qtbot.keyClick(window.canvas, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.teach_menu.teachingDone):  # saved in the background
+        qtbot.keyClick(window.canvas, Qt.Key.Key_7,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     window.drawing.set_strokes([[(50, 0), (50, 100)]])  # another drawing (the same one would be relabelled)
-    window.teach_menu.teach_actions[1].trigger()
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        window.teach_menu.teach_actions[1].trigger()
     assert [s.label for s in SampleStore().samples()] == [7, 1]
     assert "sample of 1" in window.statusBar().currentMessage()
 
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert browser.grid.count() == 2 and browser.grid.item(0).text() == "7"
     browser.grid.item(0).setSelected(True)
-    assert browser.delete_selected() == 1
+    with qtbot.waitSignal(browser.changeEnded) as ended:  # deleted in the background
+        assert browser.delete_selected()
+    assert ended.args == [1]
     assert [s.label for s in SampleStore().samples()] == [1] and browser.grid.count() == 1
 
 
@@ -280,15 +287,21 @@ def test_browser_imports_exports_and_shows_unreadable_lines(qtbot, window, tmp_p
     with open(default_samples_path(), "a") as handle:
         handle.write("this is not a sample\n")
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert browser.problems.isVisibleTo(browser) and "line 2" in browser.problems.text()
     assert browser.export_to(tmp_path / "out.jsonl") == 1
     other = SampleStore(tmp_path / "other.jsonl")
     other.add([SEVEN], 3)
-    assert browser.import_from(other.path) == 1 and browser.grid.count() == 2
+    with qtbot.waitSignal(browser.changeEnded) as ended:  # imported in the background
+        assert browser.import_from(other.path)
+    assert ended.args == [1] and browser.grid.count() == 2
 
 
-def test_export_writes_an_onnx_file_of_the_current_model(window, tmp_path):
-    assert window.model_dialogs.export_model(tmp_path / "current.onnx")
+def test_export_writes_an_onnx_file_of_the_current_model(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.model_dialogs.exportEnded, timeout=60_000) as ended:  # in the background
+        assert window.model_dialogs.export_model(tmp_path / "current.onnx")
+    assert ended.args == [tmp_path / "current.onnx", ""]
+    assert "Exported" in window.statusBar().currentMessage()
     session = onnxruntime.InferenceSession(str(tmp_path / "current.onnx"), providers=["CPUExecutionProvider"])
     x = torch.full((2, 1, 32, 32), -0.1)
     with torch.no_grad():

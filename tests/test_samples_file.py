@@ -114,3 +114,51 @@ def test_any_content_loads_or_is_refused_and_a_rewrite_keeps_every_line(tmp_path
     after = SampleStore(path)
     assert after.samples() == before + [store.samples()[-1]]
     assert len(after.problems) == len(store.problems)  # unreadable lines are kept, not dropped
+
+
+def test_teach_adds_a_drawing_once_relabels_it_and_take_back_undoes_each(tmp_path):
+    from digitpad.samples import Taught
+
+    path = tmp_path / "samples.jsonl"
+    store = SampleStore(path)
+    seven = make_sample([[(10, 10), (90, 10), (40, 100)]], 7)
+    added = store.teach(seven)
+    assert added == Taught("added", seven, None)
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    again = store.teach(make_sample([[(10, 10), (90, 10), (40, 100)]], 7))
+    assert again.outcome == "already kept" and again.sample == seven
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before  # nothing written
+    relabelled = store.teach(make_sample([[(10, 10), (90, 10), (40, 100)]], 1))
+    assert relabelled.outcome == "relabelled" and relabelled.old_label == 7
+    assert relabelled.sample.created == seven.created  # the drawing keeps its date
+    assert [s.label for s in SampleStore(path).samples()] == [1]
+    assert store.take_back(relabelled) and [s.label for s in SampleStore(path).samples()] == [7]
+    assert not store.take_back(relabelled)  # no longer there as taught
+    assert not store.take_back(again)  # "already kept" changed nothing
+    assert store.take_back(added) and SampleStore(path).samples() == []
+
+
+def test_a_change_waiting_for_the_lock_gives_up_when_cancelled(tmp_path):
+    from digitpad.files import LockWaitCancelled, locked
+
+    path = tmp_path / "samples.jsonl"
+    cancel = threading.Event()
+    taken, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:
+        with locked(path):
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        store = SampleStore(path, should_cancel=cancel.is_set)
+        cancel.set()
+        with pytest.raises(LockWaitCancelled):
+            store.add([[(0, 0), (0, 50)]], 1)
+    finally:
+        release.set()
+        holder.join(10)
+    assert SampleStore(path).samples() == []

@@ -14,29 +14,43 @@ def labels() -> list[int]:
     return [s.label for s in SampleStore().samples()]
 
 
-def test_teaching_the_same_drawing_twice_keeps_one_sample(window):
+def teach(qtbot, window, digit: int) -> bool:
+    """Teach → This Is a `digit`, waiting for the sample to be saved (in the background): whether
+    the samples file changed."""
+    with qtbot.waitSignal(window.teach_menu.teachingDone, timeout=10_000) as done:
+        assert window.teach_menu.teach(digit)
+    return done.args[0]
+
+
+def undo_teach(qtbot, window) -> bool:
+    with qtbot.waitSignal(window.teach_menu.teachingDone, timeout=10_000) as done:
+        window.teach_menu.undo_action.trigger()
+    return done.args[0]
+
+
+def test_teaching_the_same_drawing_twice_keeps_one_sample(qtbot, window):
     window.drawing.add_stroke(SEVEN)
-    assert window.teach_menu.teach(7)
-    assert not window.teach_menu.teach(7)
+    assert teach(qtbot, window, 7)
+    assert not teach(qtbot, window, 7)
     assert labels() == [7] and "already kept" in window.statusBar().currentMessage().lower()
 
 
-def test_teaching_it_with_another_digit_relabels_it_and_undo_gives_the_old_label_back(window):
+def test_teaching_it_with_another_digit_relabels_it_and_undo_gives_the_old_label_back(qtbot, window):
     window.drawing.add_stroke(SEVEN)
-    window.teach_menu.teach(7)
-    window.teach_menu.teach(1)
+    teach(qtbot, window, 7)
+    teach(qtbot, window, 1)
     assert labels() == [1] and "relabelled" in window.statusBar().currentMessage().lower()
-    window.teach_menu.undo_action.trigger()
+    assert undo_teach(qtbot, window)
     assert labels() == [7]
 
 
-def test_undo_teach_removes_the_sample_just_kept(window):
+def test_undo_teach_removes_the_sample_just_kept(qtbot, window):
     window.drawing.add_stroke(SEVEN)
-    window.teach_menu.teach(7)
+    teach(qtbot, window, 7)
     window.drawing.add_stroke([(0, 50), (100, 50)])
-    window.teach_menu.teach(4)
+    teach(qtbot, window, 4)
     assert labels() == [7, 4] and window.teach_menu.undo_action.isEnabled()
-    window.teach_menu.undo_action.trigger()
+    assert undo_teach(qtbot, window)
     assert labels() == [7] and not window.teach_menu.undo_action.isEnabled()
 
 
@@ -48,21 +62,24 @@ def test_an_opened_image_can_be_taught(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.image_files.opened, timeout=20_000) as opened:  # decoded in the background
         window.image_files.open_image(path)
     assert opened.args == [True]
-    assert window.teach_menu.teach(3)
+    assert teach(qtbot, window, 3)
     (sample,) = SampleStore().samples()
     assert sample.label == 3 and sample.pixels is not None
     assert abs(sample.render() - window.drawing.image.input).max() < 1e-3
-    assert not window.teach_menu.teach(3)  # the same image: already kept
+    assert not teach(qtbot, window, 3)  # the same image: already kept
     line = default_samples_path().read_text().strip()
     assert parse_sample(line) == sample  # the file round-trips
 
 
 def test_the_browser_relabels_with_a_digit_key_and_counts_every_digit(qtbot, window):
     window.drawing.add_stroke(SEVEN)
-    window.teach_menu.teach(1)
+    teach(qtbot, window, 1)
     browser = window.teach_menu.open_samples()
+    qtbot.waitUntil(lambda: browser.store is not None)  # the file is read in the background
     assert "<b>1</b>: 1" in browser.counts.text() and "<b>7</b>: 0" in browser.counts.text()
     browser.grid.item(0).setSelected(True)
-    qtbot.keyClick(browser.grid, Qt.Key.Key_7)
+    with qtbot.waitSignal(browser.changeEnded, timeout=10_000) as ended:  # saved in the background
+        qtbot.keyClick(browser.grid, Qt.Key.Key_7)
+    assert ended.args == [1]
     assert labels() == [7] and "<b>7</b>: 1" in browser.counts.text()
     assert "taught" in browser.grid.item(0).toolTip() and "T" not in browser.grid.item(0).toolTip().split("taught")[1]

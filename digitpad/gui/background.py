@@ -6,8 +6,10 @@ people; the traceback goes to the log) or `cancelled()`, plus whatever progress 
 declares. `cancel()` sets a thread-safe flag that `work()` polls between batches or chunks.
 `BackgroundJob` owns the thread: start, cancel, and stop-and-join in one call each.
 
-Used for loading the network (gui/model_loader.py), retraining (gui/training_worker.py) and
-downloading MNIST (gui/download_worker.py). No torch here: the window imports this module.
+Used for loading the network and other weights (gui/model_loader.py), retraining
+(gui/training_worker.py), downloading MNIST (gui/download_worker.py), reading the weights
+history (gui/weights_history.py), changing the samples file (gui/sample_changes.py), decoding images,
+explanations and number reading. No torch here: the window imports this module.
 """
 
 from __future__ import annotations

@@ -412,6 +412,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
+        self.model_control.shutdown()  # and any weights still being read
+        self.teach_menu.shutdown()  # and a sample waiting for the samples file's lock
         self.number_mode.shutdown()
         self.explanations.shutdown()
         super().closeEvent(event)

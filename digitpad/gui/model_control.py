@@ -1,7 +1,8 @@
 """Which network the window uses, for the GUI: loading it, switching weights and devices.
 
 `ModelControl` owns the `ModelSession` (digitpad/model_session.py) once it is loaded, the
-background load at start-up (a `BackgroundJob`, gui/background.py), the Device menu, the
+background load at start-up and the background reading of other weights (`BackgroundJob`s,
+gui/background.py: the model in use changes only once they are read and checked), the Device menu, the
 device and weights labels of the status bar, and the saved choice of weights and device. It
 says what happened through signals; the window recognises again on `changed`.
 
@@ -23,14 +24,14 @@ from digitpad import model_loading
 from digitpad.gui import settings as keys
 from digitpad.gui.settings import read_text
 from digitpad.gui.background import BackgroundJob
-from digitpad.gui.model_loader import ModelLoadWorker
+from digitpad.gui.model_loader import ModelLoadWorker, WeightsReadWorker
 from digitpad.gui.window_actions import StatusLabels, ask_weights_to_load
 
 if TYPE_CHECKING:
     import torch
 
     from digitpad.model import LeNet5
-    from digitpad.model_session import ModelSession
+    from digitpad.model_session import ModelSession, ReadWeights
     from digitpad.recognition import Recognizer
     from digitpad.weights import Checkpoint
 
@@ -47,6 +48,9 @@ class ModelControl(QObject):
     changed = Signal()        # a network arrived, or its weights or device changed
     ready = Signal()          # the network is loaded (after the first `changed`)
     failed = Signal(str)      # no network at all: why, in words
+    #: Reading weights asked for ended: the file (None: the shipped weights), and why they could
+    #: not be used ("" when they are in use now).
+    weightsLoaded = Signal(object, str)
 
     def __init__(self, settings: QSettings, labels: StatusLabels, show_status: Callable[[str, int], None],
                  parent: QWidget):
@@ -57,6 +61,7 @@ class ModelControl(QObject):
         self._parent = parent
         self.session: ModelSession | None = None
         self.loader: BackgroundJob | None = None  # the background load, while the app starts
+        self._weights_job: BackgroundJob | None = None  # the weights asked for last, being read
         self.error = ""
         self.startup_message = ""
         self.device_menu = QMenu("&Device", parent)  # filled when the network is loaded
@@ -158,33 +163,70 @@ class ModelControl(QObject):
             self.load_weights_file(path)
 
     def load_weights_file(self, path: str | Path) -> bool:
-        """Use the weights in `path` and remember them; on any problem say so and keep the model."""
-        if not self.require_model():  # first: importing digitpad.weights imports torch
+        """Start reading the weights in `path` in the background: they are used and remembered once
+        read and checked; on any problem a message says why and the model in use stays. False
+        when there is no network to switch (yet)."""
+        if not self.require_model():
             return False
-        from digitpad.weights import WeightsError
-
-        try:
-            self.session.load_file(Path(path))
-        except WeightsError as exc:
-            QMessageBox.critical(self._parent, "Cannot load weights", str(exc))
-            return False
-        self.settings.setValue(keys.WEIGHTS_FILE, str(Path(path).resolve()))
-        self._changed(f"Loaded {self.session.weights_text()}")
+        self._read_weights(Path(path))
         return True
 
     def revert_to_shipped_weights(self) -> bool:
-        if not self.require_model():  # first: importing digitpad.weights imports torch
+        """Start reading the shipped weights in the background, as `load_weights_file` does."""
+        if not self.require_model():
             return False
-        from digitpad.weights import WeightsError
+        self._read_weights(None)
+        return True
+
+    def is_reading_weights(self) -> bool:
+        return self._weights_job is not None
+
+    def _read_weights(self, path: Path | None) -> None:
+        """The newest request wins: a read still going is left to finish and its result ignored."""
+        job = BackgroundJob(WeightsReadWorker(path, self.session.device), "digitpad-weights-reader")
+        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
+        job.worker.finished.connect(self._weights_read, Qt.ConnectionType.QueuedConnection)
+        job.worker.failed.connect(self._weights_not_read, Qt.ConnectionType.QueuedConnection)
+        self._weights_job = job
+        self.show_status(f"Loading {path.name if path is not None else 'the shipped weights'}…", 0)
+        job.start()
+
+    def _is_current_read(self) -> bool:
+        """Whether the result arriving now is from the weights asked for last."""
+        return self._weights_job is not None and self.sender() is self._weights_job.worker
+
+    def _weights_read(self, weights: ReadWeights) -> None:
+        if not self._is_current_read():
+            return
+        self._weights_job = None
+        from digitpad.weights import WeightsError  # torch is loaded: the weights were just read
 
         try:
-            self.session.load_shipped()
+            self.session.use(weights)  # tried again only if the device changed meanwhile
         except WeightsError as exc:
-            QMessageBox.critical(self._parent, "Cannot load the shipped weights", str(exc))
-            return False
-        self.settings.remove(keys.WEIGHTS_FILE)
-        self._changed("Using the shipped weights")
-        return True
+            self._refuse_weights(weights.weights_file, str(exc))
+            return
+        if weights.weights_file is None:
+            self.settings.remove(keys.WEIGHTS_FILE)
+            self._changed("Using the shipped weights")
+        else:
+            self.settings.setValue(keys.WEIGHTS_FILE, str(weights.weights_file.resolve()))
+            self._changed(f"Loaded {self.session.weights_text()}")
+        self.weightsLoaded.emit(weights.weights_file, "")
+
+    def _weights_not_read(self, message: str) -> None:
+        if not self._is_current_read():
+            return
+        path = self._weights_job.worker.path
+        self._weights_job = None
+        self._refuse_weights(path, message)
+
+    def _refuse_weights(self, path: Path | None, message: str) -> None:
+        """Say why, in one line; the model in use stays."""
+        self.show_status("", 0)  # no longer "Loading …"
+        title = "Cannot load weights" if path is not None else "Cannot load the shipped weights"
+        QMessageBox.critical(self._parent, title, message)
+        self.weightsLoaded.emit(path, message)
 
     def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
                   weights_file: Path | None = None) -> bool:
@@ -194,6 +236,7 @@ class ModelControl(QObject):
             return False
         from digitpad.weights import WeightsError
 
+        self._weights_job = None  # a file still being read would replace this model: no longer wanted
         try:
             self.session.set_model(model, checkpoint, source_label, weights_file)
         except WeightsError as exc:
@@ -221,6 +264,12 @@ class ModelControl(QObject):
         self.settings.setValue(keys.DEVICE, str(device))
         self._changed(f"Running on {self.session.device_text()}")
         return True
+
+    def shutdown(self) -> None:
+        """Wait for weights still being read (the window is closing); their result is not used."""
+        job, self._weights_job = self._weights_job, None
+        if job is not None:
+            job.stop()
 
     def _changed(self, message: str = "") -> None:
         self.labels.device.setText(f"Device: {self.session.device_text()}")

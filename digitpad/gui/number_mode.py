@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -68,9 +69,10 @@ class NumberReadingWorker(Worker):
 
     failure_log = "reading the number failed"
 
-    def __init__(self, reader: NumberReader, source: list | QImage, key: object):
+    def __init__(self, reader: NumberReader, source: list | QImage, key: object,
+                 canvas_size: tuple[float, float] | None = None):
         super().__init__()
-        self.reader, self.source, self.key = reader, source, key
+        self.reader, self.source, self.key, self.canvas_size = reader, source, key, canvas_size
 
     def work(self) -> tuple[object, NumberReading | None, SlidingOutputs | None]:
         from digitpad.gui.image_io import qimage_to_png
@@ -83,11 +85,24 @@ class NumberReadingWorker(Worker):
                 reading = self.reader.read_image(png)
                 strip = image_strip(image_ink(png))
             else:
-                reading = self.reader.read_strokes(self.source)
+                reading = self.reader.read_strokes(self.source, self.canvas_size)
                 strip = strokes_strip(self.source)
         except EmptyDrawing:
             return self.key, None, None
+        if reading.too_small:  # nothing to sweep along
+            return self.key, reading, None
         return self.key, reading, slide(self.reader.model, strip)
+
+
+def verdict(reading: NumberReading) -> str:
+    """The overlay's one line: "Number: 2048", "Number: 2048  (unsure)", or, when no number is
+    given, why, in few words (the Number panel says more): "Too small — draw bigger", as single-digit
+    mode says it, or "Not a number"."""
+    if reading.too_small:
+        return reading.describe()
+    if reading.reason is not None:
+        return "Not a number (its pieces cost too much per digit)"
+    return f"Number: {reading.text}" + ("  (unsure)" if reading.unsure else "")
 
 
 def piece_strokes(reading: NumberReading, index: int) -> list[list[tuple[float, float]]]:
@@ -137,11 +152,15 @@ class NumberOverlay(QWidget):
         return [QRectF(target.x() + r.x() * k, target.y() + r.y() * k, r.width() * k, r.height() * k) for r in rects]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        rects = self.piece_rects()
-        if self.reading is None or not rects:
+        if self.reading is None:
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(_REJECTED if self.reading.unsure or self.reading.reason else QColor(40, 40, 40)))
+        painter.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft, verdict(self.reading))
+        rects = self.piece_rects()
+        if not rects:
+            return
         top = min(r.top() for r in rects) - self._margin() - 24
         bottom = max(r.bottom() for r in rects) + 10
         painter.setPen(QPen(QColor(120, 120, 120), 1.5, Qt.PenStyle.DashLine))
@@ -152,16 +171,14 @@ class NumberOverlay(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         painter.setFont(font)
         for index, (piece, rect) in enumerate(zip(self.reading.pieces, rects)):
-            colour = _SELECTED if index == self.selected else _REJECTED if piece.rejected else _ACCEPTED
+            refused = piece.rejected or self.reading.reason is not None  # "not a number": every piece
+            colour = _SELECTED if index == self.selected else _REJECTED if refused else _ACCEPTED
             painter.setPen(QPen(colour, 3 if index == self.selected else 2))
             m = self._margin()
             painter.drawRect(rect.adjusted(-m, -m, m, m))
             label = f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}"
             painter.drawText(QRectF(rect.left() - m, rect.top() - m - 24, max(rect.width() + 2 * m, 80), 22),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, label)
-        painter.setPen(QPen(_REJECTED if self.reading.unsure else QColor(40, 40, 40)))
-        verdict = f"Number: {self.reading.text}" + ("  (unsure)" if self.reading.unsure else "")
-        painter.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft, verdict)
 
 
 class PieceList(QListWidget):
@@ -189,7 +206,7 @@ class SlidingView(QWidget):
         self.outputs: SlidingOutputs | None = None
         self.setToolTip("LeNet-5 swept along the number (C5 is a convolution, so one pass gives its answer "
                         "for every 32-pixel window, 4 pixels apart): the paper's space-displacement "
-                        "network. Green digits are clear answers (penalty under 0.4 j). This network was "
+                        "network. Green digits are clear answers (not rejected as rubbish). This network was "
                         "trained on single centred digits, so it also answers between digits.")
         self.setMinimumHeight(32 * self.ZOOM + 24)
 
@@ -254,9 +271,15 @@ class NumberPanel(QWidget):
             self.summary.setText(message)
             return
         runner = f" Next best: {reading.runner_up} (cost {reading.runner_up_cost:+.1f})." if reading.runner_up else ""
-        self.summary.setText(f"<b>{reading.text}</b>{' — unsure' if reading.unsure else ''}: "
-                             f"{len(reading.pieces)} piece(s), cost {reading.cost:+.1f} "
-                             f"({reading.pieces_scored} candidate pieces scored).{runner}")
+        if reading.reason is not None:  # too small (no pieces) or not a number (its pieces shown)
+            self.summary.setText(reading.describe())
+        else:
+            from digitpad.number_reading import SLIVERS  # loaded: a reading exists
+
+            slivers = f" ({SLIVERS})" if reading.one_stroke_slivers else ""
+            self.summary.setText(f"<b>{reading.text}</b>{' — unsure' + slivers if reading.unsure else ''}: "
+                                 f"{len(reading.pieces)} piece(s), cost {reading.cost:+.1f} "
+                                 f"({reading.pieces_scored} candidate pieces scored).{runner}")
         for piece in reading.pieces:
             item = QListWidgetItem(QIcon(QPixmap.fromImage(input_image(piece.input).scaled(64, 64))),
                                    f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}")
@@ -316,13 +339,16 @@ class NumberMode(QObject):
         self.set_active(checked, chosen=True)
 
     def looks_like_a_number(self) -> bool:
-        """More than one stroke, and clearly wider than one digit."""
-        strokes = [s for s in self.drawing.finished_strokes if s]
+        """More than one stroke, and clearly wider than one digit (stray clicks not counted, as
+        the reader does not count them)."""
+        from digitpad.segmentation import drop_specks
+
+        strokes = drop_specks(self.drawing.finished_strokes)
         if len(strokes) < 2:
             return False
-        xs = [x for s in strokes for x, _ in s]
-        ys = [y for s in strokes for _, y in s]
-        return max(xs) - min(xs) > AUTO_WIDTH_RATIO * max(max(ys) - min(ys), 1.0)
+        points = np.concatenate(strokes)
+        width, height = np.ptp(points, axis=0)
+        return width > AUTO_WIDTH_RATIO * max(height, 1.0)
 
     def _on_drawing_changed(self, change: Change) -> None:
         if change is not Change.EDITED:
@@ -368,7 +394,9 @@ class NumberMode(QObject):
 
         image = self.drawing.image
         source = QImage(image.preview) if image is not None else self.drawing.strokes()
-        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), source, self._key())
+        canvas = self.window.canvas  # its size decides "too small", as in single-digit mode
+        worker = NumberReadingWorker(NumberReader(recognizer.model, recognizer.device), source, self._key(),
+                                     (canvas.width(), canvas.height()))
         self._job = BackgroundJob(worker, "digitpad-number-reading")
         worker.finished.connect(self._on_read, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(lambda message: self._show(None, f"Could not read the number: {message}"),

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from digitpad.gui.background import BackgroundJob
 from digitpad.gui.data_source import MnistSourceBox
 from digitpad.gui.plot import LinePlot
+from digitpad.gui.sample_changes import SampleCountWorker
 from digitpad.gui.recipe_box import (
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
@@ -104,6 +105,9 @@ class RetrainDialog(QDialog):
         self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
         self.job: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
+        self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
+        self._count_job: BackgroundJob | None = None
+        self._count_again = False         # the file may have changed while it was being counted
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
         self._build()
@@ -198,24 +202,45 @@ class RetrainDialog(QDialog):
         self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
+        self._count_samples()
+
+    def _count_samples(self) -> None:
+        """Count the personal samples in the background; the dialog says so when done."""
+        if self._count_job is not None:
+            self._count_again = True
+            return
+        job = BackgroundJob(SampleCountWorker(self._sample_store), "digitpad-sample-count")
+        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
+        job.worker.finished.connect(self._samples_counted, Qt.ConnectionType.QueuedConnection)
+        job.worker.failed.connect(self._samples_not_counted, Qt.ConnectionType.QueuedConnection)
+        self._count_job = job
+        job.start()
+
+    def _samples_not_counted(self, _message: str) -> None:
+        """An unreadable file counts 0: retraining on MNIST still works (the log says why)."""
+        self._samples_counted(0)
+
+    def _samples_counted(self, count: int) -> None:
+        if self._count_job is None:  # the dialog was shut down meanwhile
+            return
+        self._count_job, self._samples = None, count
+        if self._count_again:
+            self._count_again = False
+            self._count_samples()
+        self._refresh_data_status()
 
     def _refresh_data_status(self) -> None:
         count = self._sample_count()
-        self.use_samples.setText(f"Include my own samples ({count})")
+        self.use_samples.setText(f"Include my own samples ({count if self._samples is not None else 'counting…'})")
         self.use_samples.setEnabled(count > 0 and self.job is None and self.outcome is None)
-        if count == 0:
+        if self._samples == 0:
             self.use_samples.setChecked(False)
         if self.job is None and self.outcome is None:
             self.start_button.setEnabled(self.source.is_ready())
         self._refresh_estimate()
 
     def _sample_count(self) -> int:
-        try:
-            store = self._sample_store()
-        except Exception:  # an unreadable samples file must not stop retraining on MNIST
-            log.exception("could not read the personal samples")
-            return 0
-        return len(store) if store is not None else 0
+        return self._samples or 0
 
     def _preset_applied(self, preset: Preset) -> None:
         self.fine_tune.setChecked(preset.fine_tune)
@@ -277,6 +302,9 @@ class RetrainDialog(QDialog):
         """Stop any training, probe or download and wait for the threads (the dialog or app is closing)."""
         if self.job is not None:
             self.job.stop(timeout_ms)
+        count_job, self._count_job = self._count_job, None
+        if count_job is not None:
+            count_job.stop(timeout_ms)
         self.recipe.shutdown(timeout_ms)
         self.source.shutdown(timeout_ms)
 

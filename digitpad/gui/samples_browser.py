@@ -1,5 +1,10 @@
 """Teach → Browse My Samples…: the personal samples as a grid of thumbnails with their labels;
-delete, import and export them. The file itself is handled by `digitpad.samples.SampleStore`."""
+relabel, delete, import and export them. The file itself is handled by
+`digitpad.samples.SampleStore`; relabelling, deleting and importing take its lock, so they are
+made off the GUI thread by the window's `SampleChanges` (gui/sample_changes.py), in order with
+Teach, and the grid is refreshed when each is done. Reading the file and drawing the thumbnails
+(a few hundred milliseconds for a few hundred detailed drawings) run in the same queue: the grid
+shows the file as read after the changes asked before."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView,
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
+from digitpad.gui.sample_changes import SampleChanges
 from digitpad.preprocess import BACKGROUND, INK, EmptyDrawing
 from digitpad.samples import Sample, SampleError, SampleStore, readable_date
 
@@ -22,25 +28,52 @@ THUMBNAIL = 64  # px: the 32×32 input at 2×
 SAMPLES_FILTER = "digitpad samples (*.jsonl);;All files (*)"
 
 
-def input_thumbnail(array32: np.ndarray, size: int = THUMBNAIL) -> QPixmap:
-    """The network's 32×32 input as dark ink on white paper, scaled up without smoothing."""
+def thumbnail_image(array32: np.ndarray, size: int = THUMBNAIL) -> QImage:
+    """The network's 32×32 input as dark ink on white paper, scaled up without smoothing. A
+    QImage, so any thread may make it (a QPixmap only the GUI thread)."""
     grey = 255 - np.clip((np.asarray(array32, np.float32) - BACKGROUND) / (INK - BACKGROUND), 0, 1) * 255
     data = np.ascontiguousarray(grey.round().astype(np.uint8))
     image = QImage(data.data, data.shape[1], data.shape[0], data.shape[1], QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                          Qt.TransformationMode.FastTransformation))
+    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+
+
+def _thumbnails_to_make(store: SampleStore, known: frozenset[Sample]) -> dict[Sample, QImage | None]:
+    """In the worker: the thumbnail of each sample that has none yet (None: an empty drawing)."""
+    images: dict[Sample, QImage | None] = {}
+    for sample in store.samples():
+        if sample not in known and sample not in images:
+            try:
+                images[sample] = thumbnail_image(sample.render())
+            except EmptyDrawing:
+                images[sample] = None
+    return images
+
+
+def _index_of(store: SampleStore, sample: Sample) -> int | None:
+    """Where `sample` is in the file as just read (None: no longer there)."""
+    return next((i for i, kept in enumerate(store.samples()) if kept == sample), None)
+
+
+def _blank_thumbnail() -> QPixmap:
+    pixmap = QPixmap(THUMBNAIL, THUMBNAIL)
+    pixmap.fill(Qt.GlobalColor.white)
+    return pixmap
 
 
 class SamplesBrowser(QDialog):
-    """A grid of the samples in `store()`; `samplesChanged` after a delete or an import."""
+    """A grid of the samples in `store()`; `samplesChanged` after a relabel, delete or import
+    that changed some, `changeEnded(n)` when one ends (n samples changed; 0 also on failure)."""
 
     samplesChanged = Signal()
+    changeEnded = Signal(int)
+    refreshed = Signal()  # the grid shows the file as just read (or why it could not be read)
 
-    def __init__(self, store: Callable[[], SampleStore], parent: QWidget | None = None):
+    def __init__(self, store: Callable[[], SampleStore], changes: SampleChanges, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("My Samples")
         self._store_factory = store
-        self.store = store()
+        self.changes = changes
+        self.store: SampleStore | None = None  # the file as last read (None: not read yet)
         self._thumbnails: dict[Sample, QPixmap] = {}
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
@@ -89,15 +122,27 @@ class SamplesBrowser(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the file and rebuild the grid."""
-        try:
-            self.store = self._store_factory()
-        except SampleError as exc:
-            self.problems.setText(str(exc))
+        """Re-read the file and rebuild the grid (read in the background: `refreshed`)."""
+        if self.store is None:
+            self.summary.setText("Reading your samples…")
+        known = frozenset(self._thumbnails)
+        self.changes.submit(lambda store: (store, _thumbnails_to_make(store, known)), self._show, self._not_read)
+
+    def _not_read(self, message: str) -> None:
+        self.problems.setText(message)
+        self.problems.setVisible(True)
+        if self.store is None:
+            self.summary.setText("Your samples could not be read.")
+        self.refreshed.emit()
+
+    def _show(self, read: tuple[SampleStore, dict[Sample, QImage | None]]) -> None:
+        self.store, images = read
+        for sample, image in images.items():
+            self._thumbnails[sample] = QPixmap.fromImage(image) if image is not None else _blank_thumbnail()
         samples = self.store.samples()
         self.grid.clear()
         for index, sample in enumerate(samples):
-            item = QListWidgetItem(self._thumbnail(sample), str(sample.label))
+            item = QListWidgetItem(QIcon(self._thumbnails[sample]), str(sample.label))
             item.setData(Qt.ItemDataRole.UserRole, index)
             item.setToolTip(f"Labelled {sample.label}" + (f", taught {readable_date(sample.created)}"
                                                           if sample.created else "")
@@ -115,43 +160,37 @@ class SamplesBrowser(QDialog):
                               f"{'are' if len(problems) != 1 else 'is'} kept as it is: " + "; ".join(problems[:5]))
         self.problems.setVisible(bool(problems))
         self._update_buttons()
-
-    def _thumbnail(self, sample: Sample) -> QIcon:
-        pixmap = self._thumbnails.get(sample)
-        if pixmap is None:
-            try:
-                pixmap = input_thumbnail(sample.render())
-            except EmptyDrawing:
-                pixmap = QPixmap(THUMBNAIL, THUMBNAIL)
-                pixmap.fill(Qt.GlobalColor.white)
-            self._thumbnails[sample] = pixmap
-        return QIcon(pixmap)
+        self.refreshed.emit()
 
     def _update_buttons(self) -> None:
         self.delete_button.setEnabled(bool(self.grid.selectedItems()))
         self.relabel_button.setEnabled(bool(self.grid.selectedItems()))
-        self.export_button.setEnabled(len(self.store) > 0)
+        self.export_button.setEnabled(self.store is not None and len(self.store) > 0)
 
     def selected_indices(self) -> list[int]:
         return sorted(item.data(Qt.ItemDataRole.UserRole) for item in self.grid.selectedItems())
 
-    def relabel_selected(self, digit: int) -> int:
-        """Give the selected samples the label `digit`; returns how many changed."""
-        changed = 0
-        try:
-            for index in self.selected_indices():
-                if self.store.samples()[index].label != digit:
-                    self.store.relabel(index, digit)
+    def selected_samples(self) -> list[Sample]:
+        samples = self.store.samples() if self.store is not None else []
+        return [samples[index] for index in self.selected_indices() if index < len(samples)]
+
+    def relabel_selected(self, digit: int) -> bool:
+        """Give the selected samples the label `digit` (in the background); False if none is selected."""
+        targets, selected = self.selected_samples(), self.selected_indices()
+        if not targets:
+            return False
+
+        def relabel(store: SampleStore) -> int:
+            changed = 0
+            for sample in targets:
+                index = _index_of(store, sample)
+                if index is not None and sample.label != digit:
+                    store.relabel(index, digit)
                     changed += 1
-        except (SampleError, ValueError, IndexError) as exc:
-            QMessageBox.warning(self, "Could not relabel", str(exc))
-        selected = self.selected_indices()
-        self.refresh()
-        for index in selected:
-            self.grid.item(index).setSelected(True)
-        if changed:
-            self.samplesChanged.emit()
-        return changed
+            return changed
+
+        self._submit(relabel, lambda changed: self._changed(changed, selected), "Could not relabel")
+        return True
 
     def eventFilter(self, watched, event) -> bool:
         # A digit typed in the grid relabels the selected samples.
@@ -161,46 +200,83 @@ class SamplesBrowser(QDialog):
             return True
         return super().eventFilter(watched, event)
 
-    def delete_selected(self, confirm: bool = True) -> int:
-        indices = self.selected_indices()
-        if not indices:
-            return 0
+    def delete_selected(self, confirm: bool = True) -> bool:
+        """Delete the selected samples (after confirmation, in the background); False if nothing
+        is to be deleted."""
+        targets = self.selected_samples()
+        if not targets:
+            return False
         if confirm and QMessageBox.question(
-                self, "Delete samples", f"Delete {len(indices)} sample{'s' * (len(indices) != 1)}? "
+                self, "Delete samples", f"Delete {len(targets)} sample{'s' * (len(targets) != 1)}? "
                                         "This cannot be undone.") != QMessageBox.StandardButton.Yes:
-            return 0
-        deleted = 0
-        try:
-            for index in reversed(indices):  # from the end, so the earlier indices stay valid
-                self.store.delete(index)
-                deleted += 1
-        except (SampleError, IndexError) as exc:
-            QMessageBox.warning(self, "Could not delete", str(exc))
-        self.refresh()
-        if deleted:
-            self.samplesChanged.emit()
-        return deleted
+            return False
 
-    def import_from(self, path: str | Path | None = None) -> int:
+        def delete(store: SampleStore) -> int:
+            deleted = 0
+            for sample in targets:
+                index = _index_of(store, sample)
+                if index is not None:
+                    store.delete(index)
+                    deleted += 1
+            return deleted
+
+        self._submit(delete, self._changed, "Could not delete")
+        return True
+
+    def import_from(self, path: str | Path | None = None) -> bool:
+        """Add the samples of another file (in the background); False if none was chosen."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import Samples", str(Path.home()), SAMPLES_FILTER)
             if not path:
-                return 0
-        try:
-            added, problems = self.store.import_file(Path(path))
-        except SampleError as exc:
-            QMessageBox.warning(self, "Could not import", str(exc))
-            return 0
-        self.refresh()
-        message = f"Imported {added} new sample{'s' * (added != 1)} from {Path(path).name}."
+                return False
+        path = Path(path)
+        self._submit(lambda store: store.import_file(path), lambda result: self._imported(path, *result),
+                     "Could not import")
+        return True
+
+    def _submit(self, change: Callable[[SampleStore], object], on_done: Callable[[object], None],
+                failure_title: str) -> None:
+        """Make `change` in the background; then show the file as it left it, and call `on_done`."""
+        known = frozenset(self._thumbnails)
+
+        def change_and_read(store: SampleStore) -> tuple[object, SampleStore, dict]:
+            result = change(store)
+            return result, store, _thumbnails_to_make(store, known)  # the store holds the file as just written
+
+        def done(outcome: tuple[object, SampleStore, dict]) -> None:
+            result, store, images = outcome
+            self._show((store, images))
+            on_done(result)
+
+        self.changes.submit(change_and_read, done, lambda message: self._refused(failure_title, message))
+
+    def _imported(self, path: Path, added: int, problems: list[str]) -> None:
+        message = f"Imported {added} new sample{'s' * (added != 1)} from {path.name}."
         if problems:
             message += f" Skipped {len(problems)} unreadable line(s): " + "; ".join(problems[:3])
         self.summary.setText(self.summary.text() + "\n" + message)
-        if added:
+        self._report(added)
+
+    def _changed(self, count: int, reselect: list[int] = ()) -> None:
+        for index in reselect:
+            if index < self.grid.count():
+                self.grid.item(index).setSelected(True)
+        self._report(count)
+
+    def _refused(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+        self.refresh()  # what was done before the problem is shown
+        self.samplesChanged.emit()
+        self.changeEnded.emit(0)
+
+    def _report(self, count: int) -> None:
+        if count:
             self.samplesChanged.emit()
-        return added
+        self.changeEnded.emit(count)
 
     def export_to(self, path: str | Path | None = None) -> int:
+        if self.store is None:  # not read yet
+            return 0
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Export Samples", str(Path.home() / "samples.jsonl"),
                                                   SAMPLES_FILTER)

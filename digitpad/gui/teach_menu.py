@@ -1,25 +1,38 @@
 """The Teach menu: "This Is a 0 … 9" (Ctrl+Shift+digit) keeps the drawing as a personal sample,
-"Browse My Samples…" opens the samples browser. Needs no torch."""
+"Browse My Samples…" opens the samples browser. Needs no torch.
+
+Keeping a sample takes the samples file's lock, which another digitpad window or process may
+hold for a while, so Teach and Undo Teach are made off the GUI thread by the window's
+`SampleChanges` (gui/sample_changes.py), one at a time in the order asked: a Teach pressed again
+before the first is saved finds that sample ("already kept") instead of adding it twice.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from digitpad.drawing import Drawing
 from digitpad.gui.model_dialogs import make_action
-from digitpad.samples import (Sample, SampleError, SampleStore, default_samples_path, make_image_sample,
-                              make_sample, readable_date)
+from digitpad.gui.sample_changes import SampleChanges
+from digitpad.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
+                              readable_date)
 
 if TYPE_CHECKING:
     from digitpad.gui.samples_browser import SamplesBrowser
 
+RETRAIN_HINT = ("Model → Retrain… with “Fine-tune on my samples” teaches them to the network. "
+                "Teach → Undo Teach takes it back.")
+
 
 class TeachMenu(QMenu):
     """Teaching the network one's handwriting: the samples are kept for Model → Retrain…."""
+
+    teachingDone = Signal(bool)  # a Teach or Undo Teach ended: True if the samples file changed
 
     def __init__(self, drawing: Drawing, show_status: Callable[[str, int], None], parent: QWidget):
         super().__init__("&Teach", parent)
@@ -34,7 +47,9 @@ class TeachMenu(QMenu):
             self.addAction(action)
             self.teach_actions.append(action)
         self.addSeparator()
-        self._last: tuple[str, Sample, int | None] | None = None  # what Undo Teach takes back
+        self._last: Taught | None = None  # what Undo Teach takes back
+        self.changes = SampleChanges(self.sample_store, self)  # shared with the samples browser
+        self.changes.finished.connect(self._update_undo)
         self.undo_action = make_action(parent, "&Undo Teach", self.undo_teach, "Ctrl+Alt+Z",
                                        "Take back the last sample kept (or relabelled)")
         self.undo_action.setEnabled(False)
@@ -44,42 +59,24 @@ class TeachMenu(QMenu):
         self.addAction(self.browse_action)
 
     @staticmethod
-    def sample_store() -> SampleStore:
-        return SampleStore(default_samples_path())
+    def sample_store(should_cancel: Callable[[], bool] | None = None) -> SampleStore:
+        """The samples file (`should_cancel`: see SampleStore); opened anew for each change."""
+        return SampleStore(default_samples_path(), should_cancel)
 
     def teach(self, digit: int) -> bool:
-        """Keep the drawing (or the opened or pasted image) as a sample of `digit`. The same
-        drawing is kept once: taught again with the same digit it is "already kept", with another
-        digit it is relabelled. Undo Teach takes the last of these back."""
+        """Keep the drawing (or the opened or pasted image) as a sample of `digit`, in the
+        background (`teachingDone` when saved). The same drawing is kept once: taught again with
+        the same digit it is "already kept", with another digit it is relabelled. Undo Teach
+        takes the last of these back. False when there is nothing to keep."""
         try:
             candidate = self._candidate(digit)
         except ValueError:
             self._show_status("Draw a digit or open an image first, then say what it is (Teach → This Is a …)", 5000)
             return False
-        try:
-            store = self.sample_store()
-            index = store.find_same(candidate)
-            if index is None:
-                kept = store.add_image(candidate.render(), digit) if candidate.pixels is not None \
-                    else store.add(candidate.strokes, digit)
-                self._last = ("added", kept, None)
-                message = f"Kept as a sample of {digit}: {store.counts()[digit]} of {digit}, {len(store)} in all."
-            else:
-                earlier = store.samples()[index]
-                if earlier.label == digit:
-                    self._show_status(f"Already kept as a sample of {digit} (taught {readable_date(earlier.created)})"
-                                      ": nothing added.", 6000)
-                    return False
-                kept = store.relabel(index, digit)
-                self._last = ("relabelled", kept, earlier.label)
-                message = f"Relabelled: this drawing was kept as a {earlier.label}, now as a {digit}."
-        except (SampleError, ValueError) as exc:
-            QMessageBox.warning(self.parentWidget(), "Could not keep the sample", str(exc))
-            return False
-        self.undo_action.setEnabled(True)
-        self._show_status(f"{message} Model → Retrain… with “Fine-tune on my samples” teaches them to the network. "
-                          "Teach → Undo Teach takes it back.", 8000)
-        self._refresh_browser()
+        self._show_status("Saving the sample…", 0)
+        self.undo_action.setEnabled(False)  # it would take back what is being saved: wait
+        self.changes.submit(lambda store: (store.teach(candidate), store.counts()), self._taught,
+                            lambda message: self._not_saved("Could not keep the sample", message))
         return True
 
     def _candidate(self, digit: int) -> Sample:
@@ -90,26 +87,58 @@ class TeachMenu(QMenu):
         return make_sample(self.drawing.strokes(), digit)
 
     def undo_teach(self) -> bool:
-        """Take back the last Teach: remove the sample it added, or give back the old label."""
-        if self._last is None:
+        """Take back the last Teach (in the background): remove the sample it added, or give back
+        the old label. False when there is nothing to take back (or a change is being saved)."""
+        if self._last is None or self.changes.is_busy():
             return False
-        what, sample, old_label = self._last
-        try:
-            store = self.sample_store()
-            if what == "added":
-                done = store.remove(sample)
-            else:
-                index = next((i for i, kept in enumerate(store.samples()) if kept == sample), None)
-                done = index is not None and store.relabel(index, old_label) is not None
-        except (SampleError, ValueError) as exc:
-            QMessageBox.warning(self.parentWidget(), "Could not undo", str(exc))
-            return False
-        self._last = None
+        last = self._last
+        self._show_status("Taking back the last sample…", 0)
         self.undo_action.setEnabled(False)
-        self._show_status(("Took back the last sample." if what == "added" else f"The sample is a {old_label} again.")
-                          if done else "Nothing to undo: the sample was changed meanwhile.", 6000)
+        self.changes.submit(lambda store: store.take_back(last), lambda done: self._undone(last, done),
+                            lambda message: self._not_saved("Could not undo", message))
+        return True
+
+    def is_busy(self) -> bool:
+        """Whether a Teach, Undo Teach or a change in the browser is waiting or being saved."""
+        return self.changes.is_busy()
+
+    def _taught(self, result: tuple[Taught, list[int]]) -> None:
+        taught, counts = result
+        digit = taught.sample.label
+        if taught.outcome == "already kept":
+            self._show_status(f"Already kept as a sample of {digit} (taught {readable_date(taught.sample.created)})"
+                              ": nothing added.", 6000)
+            self.teachingDone.emit(False)
+            return
+        self._last = taught
+        if taught.outcome == "added":
+            message = f"Kept as a sample of {digit}: {counts[digit]} of {digit}, {sum(counts)} in all."
+        else:
+            message = f"Relabelled: this drawing was kept as a {taught.old_label}, now as a {digit}."
+        self._show_status(f"{message} {RETRAIN_HINT}", 8000)
         self._refresh_browser()
-        return done
+        self.teachingDone.emit(True)
+
+    def _undone(self, taught: Taught, done: bool) -> None:
+        self._last = None
+        self._show_status(("Took back the last sample." if taught.outcome == "added"
+                           else f"The sample is a {taught.old_label} again.")
+                          if done else "Nothing to undo: the sample was changed meanwhile.", 6000)
+        if done:
+            self._refresh_browser()
+        self.teachingDone.emit(done)
+
+    def _not_saved(self, title: str, message: str) -> None:
+        self._show_status("", 0)
+        QMessageBox.warning(self.parentWidget(), title, message)
+        self.teachingDone.emit(False)
+
+    def _update_undo(self) -> None:
+        self.undo_action.setEnabled(self._last is not None and not self.changes.is_busy())
+
+    def shutdown(self) -> None:
+        """The window is closing: see `SampleChanges.shutdown`."""
+        self.changes.shutdown()
 
     def _refresh_browser(self) -> None:
         if self.samples_browser is not None and self.samples_browser.isVisible():
@@ -119,8 +148,9 @@ class TeachMenu(QMenu):
         from digitpad.gui.samples_browser import SamplesBrowser
 
         if self.samples_browser is None:
-            self.samples_browser = SamplesBrowser(self.sample_store, self.parentWidget())
-        self.samples_browser.refresh()
+            self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())
+        else:
+            self.samples_browser.refresh()  # a new browser reads the file itself
         self.samples_browser.show()
         self.samples_browser.raise_()
         return self.samples_browser

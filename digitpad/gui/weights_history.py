@@ -1,5 +1,11 @@
 """Model → Weights History…: the checkpoints adopted from retraining, newest first, with their
-metadata; switch to one, delete one (after confirmation), or go back to the shipped weights."""
+metadata; switch to one, delete one (after confirmation), or go back to the shipped weights.
+
+Reading a checkpoint (torch.load, the metadata checks, a probe forward pass) takes tens of
+milliseconds, so the list is filled in by a `HistoryLoadWorker` in a `BackgroundJob`
+(gui/background.py): the rows appear at once as "Loading…" and fill in one by one. Files already
+read, and unchanged since, are not read again when the list is refreshed.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,20 +32,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.weights import Checkpoint, WeightsError, load_checkpoint
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Date", "Test error", "Epochs", "Optimizer", "Training data", "File")
+LOADING_TEXT = "Loading…"
 
 
 @dataclass
 class HistoryEntry:
     path: Path
-    checkpoint: Checkpoint | None   # None when the file cannot be used
+    checkpoint: Checkpoint | None   # None while it is being read, or when the file cannot be used
     problem: str = ""
+    loading: bool = False
 
     def cells(self) -> list[str]:
+        if self.loading:
+            return [LOADING_TEXT, "", "", "", "", self.path.name]
         if self.checkpoint is None:
             return ["?", "unusable", "", "", self.problem, self.path.name]
         c = self.checkpoint
@@ -73,18 +85,49 @@ def local_time(iso: str) -> str:
         return iso or "?"
 
 
-def list_history(folder: Path) -> list[HistoryEntry]:
-    """The .pt files in `folder`, newest first; unreadable ones are listed with their problem."""
-    entries = []
-    for path in sorted(folder.glob("*.pt"), key=lambda p: p.name, reverse=True):
-        try:
-            entries.append(HistoryEntry(path, load_checkpoint(path)))
-        except Exception as exc:  # WeightsError, or anything else one odd file causes: listed, not fatal
-            if not isinstance(exc, WeightsError):
-                log.exception("could not read %s", path)
-            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, WeightsError) else type(exc).__name__
-            entries.append(HistoryEntry(path, None, reason[:200]))
-    return entries
+def history_files(folder: Path) -> list[Path]:
+    """The .pt files in `folder`, newest first (their names start with the adoption time)."""
+    return sorted(folder.glob("*.pt"), key=lambda p: p.name, reverse=True)
+
+
+def read_entry(path: Path) -> HistoryEntry:
+    """One file of the history, read and validated (any thread); an unusable file is listed with
+    its problem, never raised."""
+    try:
+        return HistoryEntry(path, load_checkpoint(path))
+    except Exception as exc:  # WeightsError, or anything else one odd file causes: listed, not fatal
+        if not isinstance(exc, WeightsError):
+            log.exception("could not read %s", path)
+        reason = str(exc).split(": ", 1)[-1] if isinstance(exc, WeightsError) else type(exc).__name__
+        return HistoryEntry(path, None, reason[:200])
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file from the one read earlier (an adopted file is replaced, never edited)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+class HistoryLoadWorker(Worker):
+    """Reads the history's files one by one, reporting each as it is read; `finished` carries
+    the refresh's number. Cancelled between files."""
+
+    entryLoaded = Signal(int, int, object)  # refresh number, row, HistoryEntry
+
+    failure_log = "could not read the weights history"
+
+    def __init__(self, refresh: int, rows: list[tuple[int, Path]]):
+        super().__init__()
+        self.refresh, self.rows = refresh, rows
+
+    def work(self) -> int:
+        for row, path in self.rows:
+            self.check_cancelled()
+            self.entryLoaded.emit(self.refresh, row, read_entry(path))
+        return self.refresh
 
 
 class WeightsHistoryDialog(QDialog):
@@ -94,12 +137,16 @@ class WeightsHistoryDialog(QDialog):
     useRequested = Signal(object)
     revertRequested = Signal()
     deleted = Signal(object)
+    loaded = Signal()  # every row of the list has been read
 
     def __init__(self, folder: Callable[[], Path], current: Callable[[], Path | None], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Weights History")
         self._folder, self._current = folder, current
         self.entries: list[HistoryEntry] = []
+        self._read: dict[Path, tuple[tuple[int, int, int], HistoryEntry]] = {}  # files read, and their state then
+        self._refresh_count = 0
+        self._job: BackgroundJob | None = None
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -134,26 +181,67 @@ class WeightsHistoryDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        """List the folder's files now; the ones not read yet are read in the background."""
+        self._refresh_count += 1
+        if self._job is not None:
+            self._job.cancel()  # what it still reports is for an older list, and ignored
+            self._job = None
         folder = self._folder()
-        self.entries = list_history(folder)
-        current = self._current()
-        current = current.resolve() if current else None
+        self.entries, to_read = [], []
+        for row, path in enumerate(history_files(folder)):
+            state, (read_state, entry) = _file_state(path), self._read.get(path, (None, None))
+            if entry is None or state is None or state != read_state:
+                entry = HistoryEntry(path, None, loading=True)
+                to_read.append((row, path))
+            self.entries.append(entry)
         self.table.setRowCount(len(self.entries))
-        for row, entry in enumerate(self.entries):
-            in_use = current is not None and entry.path.resolve() == current
-            for column, text in enumerate(entry.cells()):
-                item = QTableWidgetItem(text + (" (in use)" if in_use and column == 0 else ""))
-                item.setToolTip(str(entry.path) if entry.checkpoint else entry.problem)
-                if in_use:
-                    font = QFont(item.font())
-                    font.setBold(True)
-                    item.setFont(font)
-                if column in (1, 2):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, column, item)
+        for row in range(len(self.entries)):
+            self._show_row(row)
         self.intro.setText(f"Weights you adopted after retraining, kept in {folder}." if self.entries else
                            "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
         self._update_buttons()
+        if not to_read:
+            self.loaded.emit()
+            return
+        job = BackgroundJob(HistoryLoadWorker(self._refresh_count, to_read), "digitpad-weights-history")
+        # Queued: the worker emits from its own thread; these slots run on the GUI thread.
+        job.worker.entryLoaded.connect(self._entry_loaded, Qt.ConnectionType.QueuedConnection)
+        job.worker.finished.connect(self._all_loaded, Qt.ConnectionType.QueuedConnection)
+        self._job = job
+        job.start()
+
+    def is_loading(self) -> bool:
+        """Whether some rows are still being read."""
+        return any(entry.loading for entry in self.entries)
+
+    def _entry_loaded(self, refresh: int, row: int, entry: HistoryEntry) -> None:
+        if refresh != self._refresh_count or row >= len(self.entries) or self.entries[row].path != entry.path:
+            return
+        state = _file_state(entry.path)
+        if state is not None:
+            self._read[entry.path] = (state, entry)
+        self.entries[row] = entry
+        self._show_row(row)
+        self._update_buttons()
+
+    def _all_loaded(self, refresh: int) -> None:
+        if refresh == self._refresh_count:
+            self._job = None
+            self.loaded.emit()
+
+    def _show_row(self, row: int) -> None:
+        entry = self.entries[row]
+        in_use = self._in_use(entry)
+        for column, text in enumerate(entry.cells()):
+            item = QTableWidgetItem(text + (" (in use)" if in_use and column == 0 else ""))
+            item.setToolTip(str(entry.path) if entry.checkpoint or entry.loading else entry.problem)
+            if in_use:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+            if column in (1, 2):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, column, item)
 
     def selected(self) -> HistoryEntry | None:
         rows = self.table.selectionModel().selectedRows()
@@ -201,3 +289,16 @@ class WeightsHistoryDialog(QDialog):
         self.refresh()
         self.deleted.emit(entry.path)
         return True
+
+    # ---- closing ---------------------------------------------------------------------------------
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Closed: no need to read the rest (opening it again reads what is missing)."""
+        if self._job is not None:
+            self._job.cancel()
+        super().hideEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop and join the reading (the window is closing)."""
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
