@@ -39,7 +39,7 @@ from digitpad.presets import get_preset
 from digitpad.samples import make_sample, samples_dataset
 from digitpad.training import evaluate
 from digitpad.training_run import RetrainRequest, load_run_data, run_training
-from digitpad.weights import load_checkpoint, shipped_weights_path
+from digitpad.weights import load_checkpoint, model_from_checkpoint, shipped_weights_path
 
 #: This person's habits: digits drawn differently from tests/drawings.py (unit box, y down).
 HABITS = {
@@ -102,12 +102,11 @@ def main() -> int:
     shipped = load_checkpoint(shipped_weights_path())
     config = get_preset("fine-tune").config()
     started = time.perf_counter()
-    request = RetrainRequest(config, data_dir, shipped.state, fine_tune=True, extra=samples)
+    before = model_from_checkpoint(shipped)
+    request = RetrainRequest(config, data_dir, shipped.state, before.rubbish_j, fine_tune=True, extra=samples)
     outcome = run_training(request, load_run_data(request))
     seconds = startup + time.perf_counter() - started
 
-    before = LeNet5()
-    before.load_state_dict(shipped.state)
     after = outcome.result.model
     n = len(samples)
     print(f"shipped weights: MNIST test error {100 * outcome.old_test_error:.2f}%, "

@@ -32,7 +32,7 @@ from digitpad.segmentation import Box, Segmentation, segment_image, segment_stro
 from digitpad.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 
 #: A piece holds at most this many consecutive segments (the paper's 1–3).
-MAX_SEGMENTS_PER_PIECE = 3
+MAX_SEGMENTS_PER_PIECE = 4
 #: Runs of 2–3 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
 #: Pieces wider than this × the number's height start to cost extra (ReadingConfig.width_weight).

@@ -40,10 +40,22 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in input coordinates
 #: A stroke, or an image's ink component, wider than this × the number's height may hold more
 #: than one digit, and is cut (benchmarks/strings.py, validation split).
 WIDE_STROKE = 0.7
-WIDE_COMPONENT = 0.9
-#: Candidate cuts stay this far (× height) from a segment's ends and from each other.
-CUT_MARGIN = 0.15
-CUT_SPACING = 0.25
+WIDE_COMPONENT = 0.75
+@dataclass(frozen=True)
+class CutSpacing:
+    """Where candidate cuts may go, in units of the number's height: at least `margin` from a
+    segment's ends, `spacing` apart, at most one per `every` of width."""
+
+    margin: float
+    spacing: float
+    every: float
+
+
+#: Strokes are cut rarely (people lift the pen between digits) and sparingly; image components
+#: of touching digits need many candidates, since only the recogniser can tell the right ones
+#: (benchmarks/strings.py, validation split: MNIST touching 62 → 68 % read exactly).
+STROKE_CUTS = CutSpacing(margin=0.15, spacing=0.25, every=0.3)
+IMAGE_CUTS = CutSpacing(margin=0.08, spacing=0.1, every=0.1)
 #: A seam may bend this far (× height) either side of its ink minimum to pass between strokes.
 SEAM_REACH = 0.1
 #: More segments than this are not a number someone wrote (and would take long to score).
@@ -170,7 +182,7 @@ def _stroke_cuts(pts: np.ndarray, height: float) -> list[float]:
     xs = np.interp(t, along, pts[:, 0])
     bins = max(1, math.ceil((x1 - x0) / step))
     profile = np.bincount(np.minimum(((xs - x0) / step).astype(int), bins - 1), minlength=bins).astype(float)
-    return [x0 + (i + 0.5) * step for i in _profile_minima(profile, height / step)]
+    return [x0 + (i + 0.5) * step for i in _profile_minima(profile, height / step, STROKE_CUTS)]
 
 
 def _split_stroke(pts: np.ndarray, cuts: list[float]) -> list[list[np.ndarray]]:
@@ -188,18 +200,17 @@ def _split_stroke(pts: np.ndarray, cuts: list[float]) -> list[list[np.ndarray]]:
     return [pieces[b] for b in sorted(pieces)]
 
 
-def _profile_minima(profile: np.ndarray, height: float) -> list[int]:
-    """Indices of the deepest local minima of an ink profile, at least CUT_MARGIN·height from its
-    ends and CUT_SPACING·height apart, as many as the width could hold digits boundaries."""
+def _profile_minima(profile: np.ndarray, height: float, cuts: CutSpacing) -> list[int]:
+    """Indices of the deepest local minima of an ink profile, placed as `cuts` allows."""
     n = len(profile)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-    margin = max(1, int(CUT_MARGIN * height))
+    margin = max(1, int(cuts.margin * height))
     candidates = [i for i in range(margin, n - margin)
                   if smooth[i] <= smooth[i - 1] and smooth[i] <= smooth[i + 1]]
     chosen: list[int] = []
-    most = max(1, int(n / (0.3 * height)))
+    most = max(1, int(n / (cuts.every * height)))
     for i in sorted(candidates, key=lambda i: (smooth[i], i)):
-        if all(abs(i - c) >= CUT_SPACING * height for c in chosen):
+        if all(abs(i - c) >= cuts.spacing * height for c in chosen):
             chosen.append(i)
         if len(chosen) == most:
             break
@@ -327,7 +338,7 @@ def _cut_component(ink: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: 
     r0, r1 = int(rows.min()), int(rows.max())
     local = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.float32)
     local[rows - r0, cols - c0] = ink[rows, cols]
-    minima = _profile_minima(local.sum(axis=0), height)
+    minima = _profile_minima(local.sum(axis=0), height, IMAGE_CUTS)
     seams = [_seam(local, x, max(1, int(SEAM_REACH * height))) for x in minima]
     # A stroke is about a tenth of the height thick (MNIST: 2–3 px of 20): ink on a seam / that.
     crossed = [float(local[np.arange(len(seam)), seam].sum()) / (0.12 * height) for seam in seams]

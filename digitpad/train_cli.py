@@ -55,13 +55,17 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
                              "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
                              f"(default {DEFAULTS.negatives})")
+    parser.add_argument("--bad-cuts", type=int, default=None, metavar="N",
+                        help="mix in N pieces of composed numbers that are not one digit (half a digit, two "
+                             "digits squeezed together), cut from the training images by digitpad's own "
+                             f"segmenter, trained toward the rubbish class (default {DEFAULTS.bad_cuts})")
 
 
 #: Command-line options that set a TrainingConfig field of the same meaning.
 _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
                    "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
-                   "negatives": "negatives"}
+                   "negatives": "negatives", "bad_cuts": "bad_cuts"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -176,7 +180,7 @@ def _run_training(args: argparse.Namespace) -> int:
     if outcome.warning:
         print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
     try:
-        save_checkpoint(args.out, outcome.result.model, config.to_dict(), outcome.metrics,
+        save_checkpoint(args.out, outcome.result.model, request.config.to_dict(), outcome.metrics,
                         data_checksum=outcome.data_checksum)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -90,6 +90,10 @@ class TrainingConfig:
     # set with the rubbish class as their target (eq. 9's rubbish term alone), so the network
     # learns to say "not a digit". 0 = none. Generated from `seed`.
     negatives: int = 0
+    # Bad cuts (digitpad.bad_cuts): pieces of composed numbers that are not one digit (half a
+    # digit, two digits squeezed together), cut by digitpad's own segmenter from the training
+    # images and trained toward the rubbish class, as the paper trained its string reader. 0 = none.
+    bad_cuts: int = 0
     device: str | None = None
     # Applied when the data are loaded (digitpad.training_run), never by train() itself, so the
     # personal samples mixed in after the limit are never cut off.
@@ -115,8 +119,10 @@ class TrainingConfig:
             raise ValueError("shift_only_fraction must be in [0, 1]")
         if self.negatives < 0:
             raise ValueError("negatives must be 0 (none) or more")
-        if self.negatives and self.loss != "map":
-            raise ValueError("negatives need eq. 9's rubbish class: use loss 'map'")
+        if self.bad_cuts < 0:
+            raise ValueError("bad_cuts must be 0 (none) or more")
+        if (self.negatives or self.bad_cuts) and self.loss != "map":
+            raise ValueError("negatives and bad cuts need eq. 9's rubbish class: use loss 'map'")
         if self.negatives and self.seed in HELD_OUT_NEGATIVE_SEEDS:
             raise ValueError(f"seed {self.seed} makes the held-out negatives: train with another seed")
         for name in ("train_limit", "test_limit", "epoch_test_limit"):

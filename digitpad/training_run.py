@@ -18,6 +18,7 @@ Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
 | `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
 | `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
 | | held-out ones (validation seed) and of test digits rejected as "not a digit" |
+| `bad_cuts` | bad segmentation cuts of the training images mixed in (digitpad.bad_cuts) |
 
 Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
 `weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).
@@ -28,12 +29,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
-from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.datasets import TensorDataset, bad_cuts_dataset, extra_repeat, mix_datasets, mnist_dataset
 from digitpad.errors import TrainingCancelled
 from digitpad.model import LeNet5, pick_device
 from digitpad.training import (
@@ -68,20 +69,30 @@ class RetrainRequest:
     #: reading and rendering thousands of drawings takes seconds, too long for a GUI thread).
     extra_source: Callable[[], TensorDataset | None] | None = None
 
+    def __post_init__(self) -> None:
+        # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
+        # the rubbish posterior the thresholds were chosen for (a preset's default j of 20 would
+        # retrain a j = 40 model toward other penalties and lose both).
+        if self.fine_tune and self.current_rubbish_j is not None:
+            self.config = replace(self.config, rubbish_j=self.current_rubbish_j)
+
 
 @dataclass
 class RunData:
     """The data of one run, loaded and mixed: what `run_training` trains and tests on."""
 
-    train_set: TensorDataset      # MNIST (limited) followed by the repeated samples
+    train_set: TensorDataset      # MNIST (limited), any bad cuts, then the repeated samples
     test_set: TensorDataset
     mnist_images: int             # MNIST images in train_set
     extra: TensorDataset | None
     extra_repeat: int = 0
+    bad_cuts: int = 0             # bad segmentation cuts in train_set (digitpad.bad_cuts)
 
     def describe(self) -> str:
         """'2,000 MNIST images + 5 of your samples (×26)', for people."""
         text = f"{self.mnist_images:,} MNIST images"
+        if self.bad_cuts:
+            text += f" + {self.bad_cuts:,} bad cuts"
         if self.extra is not None:
             text += f" + {len(self.extra)} of your samples (×{self.extra_repeat})"
         return text
@@ -113,6 +124,8 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     train_set = mnist_dataset(request.data_dir, "train", config.train_limit)
     _check(should_cancel)
     mnist_images = len(train_set)
+    if config.bad_cuts:
+        train_set = mix_datasets(train_set, bad_cuts_dataset(request.data_dir, config, should_cancel), 1)
     extra = request.extra
     if extra is None and request.extra_source is not None:
         extra = request.extra_source()
@@ -122,7 +135,7 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     if extra is not None:
         repeat = extra_repeat(mnist_images, len(extra))
         train_set = mix_datasets(train_set, extra, repeat)
-    return RunData(train_set, test_set, mnist_images, extra, repeat)
+    return RunData(train_set, test_set, mnist_images, extra, repeat, bad_cuts=config.bad_cuts)
 
 
 def run_training(request: RetrainRequest, data: RunData,
@@ -190,6 +203,8 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
                "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
                            for e in result.history],
                "train_images": data.mnist_images, "fine_tuned": request.fine_tune}
+    if data.bad_cuts:
+        metrics["bad_cuts"] = data.bad_cuts
     if last.negatives_rejected is not None:
         metrics.update(negatives=request.config.negatives, negatives_rejected=last.negatives_rejected,
                        digits_rejected=last.digits_rejected)

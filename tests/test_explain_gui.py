@@ -121,7 +121,10 @@ def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, wi
     assert explorer.plot.cursor == 4 and sweep.breaking_points[1] is not None
     window.drawing.undo()  # only the bar is left: the sweep follows
     qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy()
-                    and explorer.sweep.untransformed.digit != 7, timeout=15_000)
+                    and explorer.sweep is not sweep, timeout=15_000)
+    bar_alone = window.last_recognition.penalties
+    assert not np.array_equal(bar_alone, zero.recognition.penalties)
+    np.testing.assert_array_equal(explorer.sweep.untransformed.penalties, bar_alone)
 
 
 def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from digitpad.datasets import TensorDataset
+from digitpad.architecture import NEGATIVE_LABEL
 from digitpad.training_config import TrainingConfig
 from digitpad.training_run import (
     RetrainRequest,
@@ -31,6 +32,29 @@ def test_the_limit_is_applied_once_and_never_cuts_the_users_samples(mnist_dir, f
     assert len(data.train_set) == 120 + 5 * data.extra_repeat
     assert int((data.train_set.labels[120:] == 7).sum()) == 5 * data.extra_repeat
     assert data.describe() == f"120 MNIST images + 5 of your samples (×{data.extra_repeat})"
+
+
+def test_bad_cuts_come_after_the_limited_mnist_images_as_rubbish(mnist_dir):
+    config = TrainingConfig(train_limit=120, test_limit=30, bad_cuts=25)
+    data = load_run_data(RetrainRequest(config, mnist_dir))
+    assert data.mnist_images == 120 and len(data.train_set) == 145
+    assert (data.train_set.labels[120:] == NEGATIVE_LABEL).all()
+    assert (data.train_set.labels[:120] >= 0).all()
+    assert data.describe() == "120 MNIST images + 25 bad cuts"
+
+
+def test_a_fine_tune_keeps_the_models_rubbish_constant(mnist_dir):
+    from digitpad.model import LeNet5
+
+    j40 = LeNet5(rubbish_j=40.0).state_dict()
+    config = TrainingConfig(epochs=1, train_limit=64, test_limit=32, min_steps=2, distort=False)
+    assert config.rubbish_j == 20.0
+    request = RetrainRequest(config, mnist_dir, j40, 40.0, fine_tune=True)
+    assert request.config.rubbish_j == 40.0
+    outcome = run_training(request, load_run_data(request))
+    assert outcome.result.model.rubbish_j == 40.0
+    # A new network (not a fine-tune) takes the config's j, whatever the model in use has.
+    assert RetrainRequest(config, mnist_dir, j40, 40.0, fine_tune=False).config.rubbish_j == 20.0
 
 
 @pytest.mark.slow
