@@ -115,7 +115,7 @@ class HistoryLoadWorker(Worker):
     """Reads the history's files one by one, reporting each as it is read; `finished` carries
     the refresh's number. Cancelled between files."""
 
-    entryLoaded = Signal(int, int, object)  # refresh number, row, HistoryEntry
+    entryLoaded = Signal(int, int, object, object)  # refresh number, row, HistoryEntry, the file's state read
 
     failure_log = "could not read the weights history"
 
@@ -126,7 +126,8 @@ class HistoryLoadWorker(Worker):
     def work(self) -> int:
         for row, path in self.rows:
             self.check_cancelled()
-            self.entryLoaded.emit(self.refresh, row, read_entry(path))
+            state = _file_state(path)  # before reading: a file replaced meanwhile is read again next time
+            self.entryLoaded.emit(self.refresh, row, read_entry(path), state)
         return self.refresh
 
 
@@ -187,8 +188,10 @@ class WeightsHistoryDialog(QDialog):
             self._job.cancel()  # what it still reports is for an older list, and ignored
             self._job = None
         folder = self._folder()
+        files = history_files(folder)
+        self._read = {path: known for path, known in self._read.items() if path in files}  # not deleted ones
         self.entries, to_read = [], []
-        for row, path in enumerate(history_files(folder)):
+        for row, path in enumerate(files):
             state, (read_state, entry) = _file_state(path), self._read.get(path, (None, None))
             if entry is None or state is None or state != read_state:
                 entry = HistoryEntry(path, None, loading=True)
@@ -214,10 +217,9 @@ class WeightsHistoryDialog(QDialog):
         """Whether some rows are still being read."""
         return any(entry.loading for entry in self.entries)
 
-    def _entry_loaded(self, refresh: int, row: int, entry: HistoryEntry) -> None:
+    def _entry_loaded(self, refresh: int, row: int, entry: HistoryEntry, state: tuple[int, int, int] | None) -> None:
         if refresh != self._refresh_count or row >= len(self.entries) or self.entries[row].path != entry.path:
             return
-        state = _file_state(entry.path)
         if state is not None:
             self._read[entry.path] = (state, entry)
         self.entries[row] = entry
