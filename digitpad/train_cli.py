@@ -70,6 +70,19 @@ _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
     """The preset's config (or the defaults), with every option given on the command line on top."""
+    overrides = _overrides(args)
+    preset = getattr(args, "preset", None)
+    return get_preset(preset).config(**overrides) if preset else replace(DEFAULTS, **overrides)
+
+
+def second_stage_from_arguments(args: argparse.Namespace, first: TrainingConfig) -> TrainingConfig | None:
+    """A two-stage preset's second stage (presets.Preset.then), with the options on top; else None."""
+    preset = getattr(args, "preset", None)
+    return get_preset(preset).second_stage(first, **_overrides(args)) if preset else None
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    """The TrainingConfig fields the command line sets."""
     overrides = {field: getattr(args, option) for option, field in _CONFIG_OPTIONS.items()
                  if getattr(args, option, None) is not None}
     if getattr(args, "no_averaging", False):
@@ -77,8 +90,7 @@ def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
     if getattr(args, "batch_size", None) is not None:  # 0 and -1 are refused by validate(), not silently the default
         sdlm = overrides.get("optimizer", DEFAULTS.optimizer) == "sdlm"
         overrides["sdlm_batch_size" if sdlm else "batch_size"] = args.batch_size
-    preset = getattr(args, "preset", None)
-    return get_preset(preset).config(**overrides) if preset else replace(DEFAULTS, **overrides)
+    return overrides
 
 
 class ProgressBar:
@@ -120,8 +132,13 @@ def run_training(args: argparse.Namespace) -> int:
 
 def _run_training(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
+    second = second_stage_from_arguments(args, config)
     try:
         config.validate()  # before torch is imported: a bad argument is answered at once
+        if second is not None:
+            second.validate()
+            if args.init is not None:
+                raise ValueError(f"--preset {args.preset} trains a new network in two stages: --init does not apply")
         if args.preset and get_preset(args.preset).fine_tune and args.init is None:
             raise ValueError(f"--preset {args.preset} starts from existing weights: give them with --init WEIGHTS")
         if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
@@ -140,7 +157,7 @@ def _run_training(args: argparse.Namespace) -> int:
     from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
     from digitpad.model import pick_device
     from digitpad.paths import default_mnist_dir, shipped_mnist_dir
-    from digitpad.training_run import RetrainRequest, load_run_data, run_training
+    from digitpad.training_run import RetrainRequest, load_run_data, run_training, run_two_stages
     from digitpad.weights import load_checkpoint, save_checkpoint
 
     try:
@@ -166,13 +183,19 @@ def _run_training(args: argparse.Namespace) -> int:
           f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
           f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {batch_size}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
+    if second is not None:
+        print(f"then stage 2: {second.epochs} epochs from stage 1's weights with {second.negatives:,} non-digits, "
+              f"j = {second.rubbish_j:g}, peak rate {second.learning_rate:g}", flush=True)
     if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
         print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
               "`digitpad fetch-data` downloads all 60,000 images", flush=True)
     bar = ProgressBar()
     started = time.perf_counter()
     try:
-        outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+        if second is None:
+            outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+        else:
+            outcome = run_two_stages(request, second, data, on_batch=bar.batch, on_epoch=bar.epoch)
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1
@@ -180,12 +203,13 @@ def _run_training(args: argparse.Namespace) -> int:
     if outcome.warning:
         print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
     try:
-        save_checkpoint(args.out, outcome.result.model, request.config.to_dict(), outcome.metrics,
+        save_checkpoint(args.out, outcome.result.model, (second or request.config).to_dict(), outcome.metrics,
                         data_checksum=outcome.data_checksum)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"test error: {100 * outcome.new_test_error:.2f}% after {len(outcome.result.history)} epochs, "
+    epochs = config.epochs + (second.epochs if second else 0)
+    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
     return 0
 

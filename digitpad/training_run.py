@@ -19,6 +19,7 @@ Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
 | `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
 | | held-out ones (validation seed) and of test digits rejected as "not a digit" |
 | `bad_cuts` | bad segmentation cuts of the training images mixed in (digitpad.bad_cuts) |
+| `first_stage` | a two-stage recipe's first stage: its config, test error, epochs and images |
 
 Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
 `weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).
@@ -179,6 +180,48 @@ def run_training(request: RetrainRequest, data: RunData,
         old_test_errors / test_total if old_test_errors is not None and test_total else None,
         result.test_error, test_total, len(data.extra) if data.extra is not None else 0,
         old_extra_errors, new_extra_errors, metrics, one_class_warning(predictions))
+
+
+def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunData | None = None,
+                   on_stage: Callable[[str], None] | None = None,
+                   on_batch: Callable[[BatchProgress], None] | None = None,
+                   on_epoch: Callable[[EpochResult], None] | None = None,
+                   should_cancel: Callable[[], bool] | None = None,
+                   progress_every: int = 20) -> RetrainOutcome:
+    """A two-stage recipe (presets.Preset.then): `request` as run_training runs it, then a
+    fine-tune of its result with the config `second` (with its own data and its own j). Progress
+    is numbered over both stages' epochs; the outcome compares the model in use (if any) with
+    the second stage's model, and its metrics say what the first stage reached."""
+    total = request.config.epochs + second.epochs
+    stage = on_stage or (lambda text: None)
+
+    def numbered(callback, offset):
+        if callback is None:
+            return None
+        return lambda progress: callback(replace(progress, epoch=progress.epoch + offset, epochs=total))
+
+    data = data if data is not None else load_run_data(request, should_cancel)
+    first = run_training(request, data, on_stage, numbered(on_batch, 0), numbered(on_epoch, 0),
+                         should_cancel, progress_every)
+    # current_rubbish_j stays None: the second stage sets its own j (that is its point).
+    follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
+                            extra=data.extra, threads=request.threads)
+    stage("Stage 2: loading…")
+    second_data = load_run_data(follow, should_cancel)
+    outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),
+                           numbered(on_batch, request.config.epochs), numbered(on_epoch, request.config.epochs),
+                           should_cancel, progress_every)
+    outcome.old_test_error, outcome.old_extra_errors = first.old_test_error, first.old_extra_errors
+    metrics = dict(outcome.metrics, fine_tuned=request.fine_tune,
+                   first_stage={"config": request.config.to_dict(), "test_error": first.new_test_error,
+                                "epochs": request.config.epochs, "train_images": first.metrics["train_images"]})
+    metrics.pop("initial_weights", None)
+    for before in ("test_errors_before", "extra_errors_before"):  # "before" is the model in use
+        metrics.pop(before, None)
+        if before in first.metrics:
+            metrics[before] = first.metrics[before]
+    outcome.metrics = metrics
+    return outcome
 
 
 def one_class_warning(predictions: torch.Tensor) -> str | None:

@@ -8,7 +8,7 @@ import torch
 
 from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
 from digitpad.presets import PRESETS, get_preset
-from digitpad.train_cli import add_training_arguments, config_from_arguments
+from digitpad.train_cli import add_training_arguments, config_from_arguments, second_stage_from_arguments
 from digitpad.training import distort, evaluate, random_shift, train
 from digitpad.training_config import TrainingConfig
 
@@ -44,11 +44,37 @@ def test_the_dialogs_three_choices_and_what_they_need():
 
 
 def test_overrides_win_over_the_preset_and_leave_the_rest():
-    config = PRESETS["full"].config(epochs=1, seed=7)
+    config = PRESETS["quick"].config(epochs=1, seed=7)
     assert (config.epochs, config.seed) == (1, 7)
-    assert config.learning_rate == PRESETS["full"].settings["learning_rate"]
+    assert config.learning_rate == PRESETS["quick"].settings["learning_rate"]
     with pytest.raises(TypeError):
         PRESETS["full"].config(no_such_field=1)
+
+
+def test_full_is_the_two_commands_that_made_the_shipped_weights():
+    # README, "The shipped weights": the digits, then a fine-tune that teaches the rubbish class.
+    digits = config_from_arguments(parse("--epochs", "40", "--distort", "--seed", "1"))
+    rubbish = config_from_arguments(parse("--negatives", "11000", "--limit", "55000", "--rubbish-j", "40",
+                                          "--epochs", "12", "--lr", "3e-4", "--seed", "1"))
+    args = parse("--preset", "full")
+    first = config_from_arguments(args)
+    assert first == digits
+    assert second_stage_from_arguments(args, first) == rubbish
+    # Options apply to both stages, except --epochs, which is the first stage's.
+    args = parse("--preset", "full", "--seed", "5", "--epochs", "3")
+    first = config_from_arguments(args)
+    second = second_stage_from_arguments(args, first)
+    assert (first.epochs, first.seed, second.epochs, second.seed) == (3, 5, 12, 5)
+    assert second_stage_from_arguments(parse("--preset", "quick"), first) is None
+    assert second_stage_from_arguments(parse(), first) is None
+
+
+def test_full_refuses_starting_weights_in_one_line(capsys):
+    from digitpad.train_cli import main
+
+    assert main(["--preset", "full", "--init", "w.pt", "--out", "x.pt"]) == 2
+    assert capsys.readouterr().err == ("error: --preset full trains a new network in two stages: "
+                                       "--init does not apply\n")
 
 
 def test_command_line_options_override_the_preset_and_without_one_the_defaults_hold():
@@ -118,12 +144,10 @@ def test_a_tiny_run_of_each_from_scratch_preset_learns(small_mnist, name):
 
 @pytest.mark.slow
 def test_a_tiny_fine_tune_learns_new_samples_and_keeps_mnist(small_mnist):
-    from digitpad.model import LeNet5
-    from digitpad.weights import load_checkpoint, shipped_weights_path
+    from digitpad.weights import load_model
 
     train_set, test_set = small_mnist
-    shipped = LeNet5()
-    shipped.load_state_dict(load_checkpoint(shipped_weights_path()).state)
+    shipped, _ = load_model()
     # A "person's style" the shipped network does not know: digits turned a quarter turn, with
     # their own labels (taken from images it does not test on).
     turned = torch.rot90(train_set.inputs[:20], 1, dims=(2, 3))
@@ -132,6 +156,12 @@ def test_a_tiny_fine_tune_learns_new_samples_and_keeps_mnist(small_mnist):
     errors_before = evaluate(shipped, test_set)[0]
 
     mixed = mix_datasets(train_set, extra, extra_repeat(len(train_set), len(extra)))
-    result = train(PRESETS["fine-tune"].config(), mixed, test_set, CPU, initial_state=shipped.state_dict())
+    # The preset's steps and share of non-digits on these 3,000 images: its one pass over 24,000
+    # images with 2,000 non-digits is 8 passes over 3,000 with 250; the model's own j (as a run's
+    # RetrainRequest keeps it).
+    preset = PRESETS["fine-tune"]
+    assert (preset.settings["train_limit"], preset.settings["epochs"], preset.settings["negatives"]) == (24_000, 1, 2_000)
+    config = preset.config(epochs=8, negatives=250, rubbish_j=shipped.rubbish_j)
+    result = train(config, mixed, test_set, CPU, initial_state=shipped.state_dict())
     assert evaluate(result.model, extra)[0] <= 1  # ≥ 95 % of them right
     assert result.history[-1].test_errors <= errors_before + 5  # 0.5 points of 1,000 images

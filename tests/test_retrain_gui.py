@@ -92,12 +92,16 @@ def test_the_dialog_offers_the_core_presets_quick_first(window):
     assert (quick.epochs, quick.learning_rate, quick.batch_size) == (8, 0.01, 128)
     assert not dialog.fine_tune.isChecked()
     dialog.recipe.choose_preset("full")
-    full = dialog.config()
+    full, second = dialog.config(), dialog.recipe.second_stage()
     assert (full.epochs, full.optimizer, full.distort, full.learning_rate, full.weight_averaging) == \
-        (30, "adam", True, 0.005, True)
+        (40, "adam", True, 0.002, True)
+    assert (second.epochs, second.negatives, second.rubbish_j, second.learning_rate) == (12, 11_000, 40.0, 3e-4)
+    dialog.recipe.seed.setValue(9)  # the box's seed runs both stages
+    assert dialog.recipe.second_stage().seed == 9
     dialog.recipe.choose_preset("fine-tune")
-    assert dialog.fine_tune.isChecked() and dialog.config().epochs == 2
-    assert dialog.config().train_limit == 12_000  # the preset's own limit survives the dialog
+    assert dialog.fine_tune.isChecked() and dialog.config().epochs == 1
+    assert dialog.recipe.second_stage() is None
+    assert dialog.config().train_limit == 24_000  # the preset's own limit survives the dialog
     assert dialog.device.itemData(0) == "cpu"
 
 

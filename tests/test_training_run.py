@@ -58,6 +58,26 @@ def test_a_fine_tune_keeps_the_models_rubbish_constant(mnist_dir):
 
 
 @pytest.mark.slow
+def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_dir):
+    from digitpad.model import LeNet5
+    from digitpad.training_run import run_two_stages
+
+    current = LeNet5().state_dict()  # the model in use: untrained, so "before" is near chance
+    first = TrainingConfig(epochs=2, train_limit=300, test_limit=100, min_steps=60, distort=False, seed=3)
+    second = TrainingConfig(epochs=1, train_limit=200, test_limit=100, min_steps=20, distort=False, seed=3,
+                            negatives=40, rubbish_j=40.0, learning_rate=3e-4)
+    epochs = []
+    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second,
+                             on_epoch=lambda e: epochs.append((e.epoch, e.epochs)))
+    assert epochs == [(1, 3), (2, 3), (3, 3)]
+    assert outcome.result.model.rubbish_j == 40.0 and outcome.result.config == second
+    assert outcome.old_test_error > 0.5  # compared with the model in use, not with stage 1's
+    assert outcome.metrics["first_stage"]["epochs"] == 2 and outcome.metrics["train_images"] == 200
+    assert outcome.metrics["first_stage"]["test_error"] < outcome.old_test_error
+    assert outcome.metrics["fine_tuned"] is False and outcome.metrics["negatives"] == 40
+
+
+@pytest.mark.slow
 def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     config = TrainingConfig(epochs=1, train_limit=200, test_limit=50, distort=False)
     plain = run_training(request := RetrainRequest(config, mnist_dir), load_run_data(request))

@@ -154,6 +154,19 @@ class RecipeBox(QGroupBox):
                        train_limit=train_limit if train_limit is not None else preset.train_limit,
                        test_limit=test_limit if test_limit is not None else preset.test_limit)
 
+    def second_stage(self) -> TrainingConfig | None:
+        """A two-stage preset's second stage (Full: the rubbish class), for the shown recipe."""
+        first = self.config()
+        return self.current_preset().second_stage(first, seed=first.seed, device=first.device)
+
+    def _estimate(self, probe) -> float:
+        seconds = estimate_seconds(probe, self.epochs.value(), self.train_images, self.test_images)
+        second = self.second_stage()
+        if second is not None:  # about the first stage's speed; images as the second stage uses them
+            images = min(self.train_images, second.train_limit or self.train_images) + second.negatives
+            seconds += estimate_seconds(probe, second.epochs, images, self.test_images)
+        return seconds
+
     def set_locked(self, locked: bool) -> None:
         for widget in (self.preset, self.epochs, self.optimizer, self.distort, self.device, self.seed):
             widget.setEnabled(not locked)
@@ -173,14 +186,13 @@ class RecipeBox(QGroupBox):
             self._set_estimate("Estimating the time (a short trial run)…")
             self._probe_timer.start()
             return
-        seconds = estimate_seconds(probe, self.epochs.value(), self.train_images, self.test_images)
+        seconds = self._estimate(probe)
         self._set_estimate(f"{describe_estimate(seconds)} on this machine "
                            f"(measured {probe.train_images_per_second:,.0f} training images/s)")
 
     def estimated_seconds(self) -> float | None:
         probe = self._probes.get(self._key())
-        return None if probe is None else estimate_seconds(probe, self.epochs.value(), self.train_images,
-                                                           self.test_images)
+        return None if probe is None else self._estimate(probe)
 
     def _set_estimate(self, text: str) -> None:
         self.estimate.setText(text)

@@ -273,7 +273,8 @@ class RetrainDialog(QDialog):
                                  threads=self.threads,
                                  extra_source=partial(_render_samples, self._sample_store)
                                  if self.use_samples.isChecked() else None)
-        worker = TrainingWorker(request)
+        second = self.recipe.second_stage()
+        worker = TrainingWorker(request, second)
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
         worker.epochFinished.connect(self._on_epoch)
@@ -282,8 +283,9 @@ class RetrainDialog(QDialog):
         worker.cancelled.connect(self._on_cancelled)
         self.job = BackgroundJob(worker, "retraining")
         self.outcome = None
-        self.loss_plot.clear(request.config.epochs)
-        self.error_plot.clear(request.config.epochs)
+        epochs = request.config.epochs + (second.epochs if second is not None else 0)
+        self.loss_plot.clear(epochs)
+        self.error_plot.clear(epochs)
         self._reset_progress()
         self.comparison.clear()
         self._started = time.monotonic()
@@ -367,7 +369,7 @@ class RetrainDialog(QDialog):
 
     def _suggested_name(self, outcome: RetrainOutcome) -> str:
         label = self.recipe.current_preset().title
-        epochs = outcome.result.config.epochs
+        epochs = outcome.result.config.epochs + outcome.metrics.get("first_stage", {}).get("epochs", 0)
         return f"{label}, {epochs} epoch{'s' * (epochs != 1)}, {_dt.datetime.now():%d %b %H:%M}"
 
     def _comparison_html(self, o: RetrainOutcome) -> str:

@@ -16,7 +16,8 @@ from PySide6.QtCore import Signal
 
 from digitpad.errors import DataError, TrainingCancelled
 from digitpad.gui.background import Worker
-from digitpad.training_run import RetrainOutcome, RetrainRequest, load_run_data, run_training
+from digitpad.training_config import TrainingConfig
+from digitpad.training_run import RetrainOutcome, RetrainRequest, load_run_data, run_training, run_two_stages
 
 __all__ = ["RetrainOutcome", "RetrainRequest", "TrainingWorker"]  # the dialog imports the first two here
 
@@ -35,9 +36,9 @@ class TrainingWorker(Worker):
 
     failure_log = "retraining failed"
 
-    def __init__(self, request: RetrainRequest):
+    def __init__(self, request: RetrainRequest, second: TrainingConfig | None = None):
         super().__init__()
-        self.request = request
+        self.request, self.second = request, second   # second: a two-stage preset's fine-tune
 
     def is_cancellation(self, exc: BaseException) -> bool:
         return isinstance(exc, TrainingCancelled) or super().is_cancellation(exc)
@@ -53,9 +54,11 @@ class TrainingWorker(Worker):
         data = load_run_data(request, should_cancel=self.is_cancelled)
         config = request.config
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
-        return run_training(request, data, on_stage=self.stage.emit, on_batch=self.batchProgress.emit,
-                            on_epoch=self.epochFinished.emit, should_cancel=self.is_cancelled,
-                            progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+        progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
+                        should_cancel=self.is_cancelled, progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+        if self.second is not None:
+            return run_two_stages(request, self.second, data, **progress)
+        return run_training(request, data, **progress)
 
 
 def _describe_failure(exc: BaseException) -> str:
