@@ -160,7 +160,8 @@ def test_a_tiny_fine_tune_learns_new_samples_and_keeps_mnist(small_mnist):
     # images with 2,000 non-digits is 8 passes over 3,000 with 250; the model's own j (as a run's
     # RetrainRequest keeps it).
     preset = PRESETS["fine-tune"]
-    assert (preset.settings["train_limit"], preset.settings["epochs"], preset.settings["negatives"]) == (24_000, 1, 2_000)
+    settings = preset.settings
+    assert (settings["train_limit"], settings["epochs"], settings["negatives"]) == (24_000, 1, 2_000)
     config = preset.config(epochs=8, negatives=250, rubbish_j=shipped.rubbish_j)
     result = train(config, mixed, test_set, CPU, initial_state=shipped.state_dict())
     assert evaluate(result.model, extra)[0] <= 1  # ≥ 95 % of them right
