@@ -1,6 +1,6 @@
 """Reading a whole number by segmentation by recognition (LeCun et al. 1998, Sections IV–V). No Qt.
 
-digitpad.segmentation proposes more cuts than needed. Every run of 1–3 consecutive segments is
+digitpad.segmentation proposes more cuts than needed. Every run of 1–4 consecutive segments is
 a candidate piece: an arc of a graph whose nodes are the cuts. All pieces are rendered as single
 digits and scored by LeNet-5 in one forward pass; the cost of reading piece p as digit d is
 
@@ -31,9 +31,10 @@ from digitpad.recognition import REJECT_THRESHOLD
 from digitpad.segmentation import Box, Segmentation, segment_image, segment_strokes
 from digitpad.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 
-#: A piece holds at most this many consecutive segments (the paper's 1–3).
+#: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
+#: images are cut finely, segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
 MAX_SEGMENTS_PER_PIECE = 4
-#: Runs of 2–3 segments wider than this × the number's height are not one digit (not scored).
+#: Runs of 2–4 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
 #: Pieces wider than this × the number's height start to cost extra (ReadingConfig.width_weight).
 WIDE_PIECE = 0.8
@@ -283,7 +284,7 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
-    """(first, stop) of every run of 1–3 consecutive segments that could be one digit."""
+    """(first, stop) of every run of 1–4 consecutive segments that could be one digit."""
     n = len(segmentation.segments)
     spans = []
     for first in range(n):

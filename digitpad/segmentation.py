@@ -11,7 +11,7 @@ the recogniser judge every piece. Here the first cuts come from the way the ink 
   clearly wider than a digit (digits that touch) is cut along the path of least ink (a seam
   that may bend around strokes) at the minima of its vertical ink projection.
 
-Segments are ordered left to right; digitpad.number_reading scores every run of 1–3 consecutive
+Segments are ordered left to right; digitpad.number_reading scores every run of 1–4 consecutive
 segments as one digit and keeps the cheapest path. `render_piece` turns such a run into
 LeNet-5's 32×32 input with exactly the normalisation a single drawing or image gets.
 """
