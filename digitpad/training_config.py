@@ -19,6 +19,8 @@ LOSSES = ("map", "mse")
 #: Seeds torch's generators take (they take any 64-bit value; 2^63 keeps it signed-safe).
 MAX_SEED = 2**63 - 1
 MAX_EPOCHS = 10_000
+#: Generated training patterns (negatives, bad cuts): about 2–5 ms and 4 KB each.
+MAX_GENERATED = 1_000_000
 
 #: The paper's η schedule for SDLM: (first pass it applies to, η), passes counted from 1.
 PAPER_ETA_SCHEDULE: tuple[tuple[int, float], ...] = (
@@ -121,6 +123,9 @@ class TrainingConfig:
             raise ValueError("negatives must be 0 (none) or more")
         if self.bad_cuts < 0:
             raise ValueError("bad_cuts must be 0 (none) or more")
+        for name in ("negatives", "bad_cuts"):
+            if getattr(self, name) > MAX_GENERATED:
+                raise ValueError(f"{name} must be at most {MAX_GENERATED:,} (each is generated before training)")
         if (self.negatives or self.bad_cuts) and self.loss != "map":
             raise ValueError("negatives and bad cuts need eq. 9's rubbish class: use loss 'map'")
         if self.negatives and self.seed in HELD_OUT_NEGATIVE_SEEDS:

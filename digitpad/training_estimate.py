@@ -43,7 +43,11 @@ def probe_speed(config: TrainingConfig, device: torch.device | str = "cpu") -> S
     device = torch.device(device)
     generator = torch.Generator().manual_seed(0)
     batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
-    one_epoch = replace(config, epochs=1, train_limit=None, test_limit=None)
+    # min_steps off: on the probe's few images it would shrink the batch to 4 (TrainingConfig.
+    # step_batch_size) and the rate, measured per batch, would be the rate of batches of 4 taken
+    # for batches of `batch_size` (the Quick preset was estimated at 20 s; it takes 55).
+    # Negatives off: generating them is not training speed (`negatives_seconds` adds it).
+    one_epoch = replace(config, epochs=1, train_limit=None, test_limit=None, min_steps=0, negatives=0)
     test_set = _random_set(64, generator)
     # A first, tiny run pays for the one-time costs (first kernels, allocations, lazy imports).
     train(one_epoch, _random_set(2 * batch_size, generator), test_set, device)
@@ -58,6 +62,15 @@ def probe_speed(config: TrainingConfig, device: torch.device | str = "cpu") -> S
     evaluate(result.model, evaluation_set)
     test_seconds = max(time.perf_counter() - test_started, 1e-6)
     return SpeedProbe(batch_size / max(per_batch, 1e-9), PROBE_TEST_IMAGES / test_seconds, overhead)
+
+
+#: Generating one negative pattern (digitpad.negatives: fonts and drawn shapes), measured ~2 ms.
+NEGATIVE_SECONDS = 0.002
+
+
+def negatives_seconds(config: TrainingConfig) -> float:
+    """Time to generate a run's negatives (they are made before training, not timed by the probe)."""
+    return config.negatives * NEGATIVE_SECONDS
 
 
 def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_images: int,

@@ -192,6 +192,7 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
     fine-tune of its result with the config `second` (with its own data and its own j). Progress
     is numbered over both stages' epochs; the outcome compares the model in use (if any) with
     the second stage's model, and its metrics say what the first stage reached."""
+    second.validate()  # now, not after the first stage's minutes of training
     total = request.config.epochs + second.epochs
     stage = on_stage or (lambda text: None)
 
@@ -212,7 +213,7 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
                            numbered(on_batch, request.config.epochs), numbered(on_epoch, request.config.epochs),
                            should_cancel, progress_every)
     outcome.old_test_error, outcome.old_extra_errors = first.old_test_error, first.old_extra_errors
-    metrics = dict(outcome.metrics, fine_tuned=request.fine_tune,
+    metrics = dict(outcome.metrics, fine_tuned=request.fine_tune, epochs=total,
                    first_stage={"config": request.config.to_dict(), "test_error": first.new_test_error,
                                 "epochs": request.config.epochs, "train_images": first.metrics["train_images"]})
     metrics.pop("initial_weights", None)

@@ -81,6 +81,9 @@ def test_correcting_a_piece_keeps_it_as_a_sample(qtbot, window):
     taught = samples[0].strokes
     assert len(taught) == 1 and len(taught[0]) == len(one)  # the piece's own stroke, not the whole number
     assert pieces.item(1).text() == "7 · taught"
+    qtbot.keyClick(pieces, Qt.Key.Key_4)  # changed their mind: the same piece is relabelled, not kept twice
+    qtbot.waitUntil(lambda: pieces.item(1).text() == "4 · taught")
+    assert [s.label for s in SampleStore(default_samples_path()).samples()] == [4]
 
 
 def test_correcting_a_piece_waits_for_the_samples_lock_off_the_gui_thread(qtbot, window):

@@ -147,3 +147,18 @@ def test_the_estimate_scales_the_probe_to_the_run():
 def test_the_probe_measures_this_recipe():
     probe = probe_speed(TrainingConfig(epochs=40, distort=False))
     assert probe.train_images_per_second > 0 and probe.test_images_per_second > 0
+
+
+def test_the_probe_times_batches_of_the_recipes_size_and_makes_no_negatives(monkeypatch):
+    import digitpad.training_estimate as estimate
+
+    seen = []
+    real_train = estimate.train
+
+    def spy(config, train_set, *args, **kwargs):
+        seen.append((config.step_batch_size(len(train_set)), config.negatives))
+        return real_train(config, train_set, *args, **kwargs)
+
+    monkeypatch.setattr(estimate, "train", spy)
+    probe_speed(TrainingConfig(batch_size=128, distort=False, negatives=2_000))
+    assert seen[-1] == (128, 0)  # the timed run: batches of 128, as the real run trains

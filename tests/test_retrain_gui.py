@@ -98,8 +98,11 @@ def test_the_dialog_offers_the_core_presets_quick_first(window):
     assert (second.epochs, second.negatives, second.rubbish_j, second.learning_rate) == (12, 11_000, 40.0, 3e-4)
     dialog.recipe.seed.setValue(9)  # the box's seed runs both stages
     assert dialog.recipe.second_stage().seed == 9
+    small = dialog.recipe.second_stage(300, 100)  # and the dialog's limits (a small data set) both
+    assert (small.train_limit, small.test_limit) == (300, 100)
+    assert not dialog.fine_tune.isChecked() and not dialog.fine_tune.isEnabled()  # Full trains a new network
     dialog.recipe.choose_preset("fine-tune")
-    assert dialog.fine_tune.isChecked() and dialog.config().epochs == 1
+    assert dialog.fine_tune.isChecked() and dialog.fine_tune.isEnabled() and dialog.config().epochs == 1
     assert dialog.recipe.second_stage() is None
     assert dialog.config().train_limit == 24_000  # the preset's own limit survives the dialog
     assert dialog.device.itemData(0) == "cpu"

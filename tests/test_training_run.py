@@ -75,6 +75,19 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
     assert outcome.metrics["first_stage"]["epochs"] == 2 and outcome.metrics["train_images"] == 200
     assert outcome.metrics["first_stage"]["test_error"] < outcome.old_test_error
     assert outcome.metrics["fine_tuned"] is False and outcome.metrics["negatives"] == 40
+    assert outcome.metrics["epochs"] == 3  # both stages (Weights History shows it)
+
+
+def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_dir):
+    from digitpad.training_config import VALIDATION_NEGATIVES_SEED
+    from digitpad.training_run import run_two_stages
+
+    first = TrainingConfig(epochs=1, train_limit=64, test_limit=32, distort=False)
+    second = TrainingConfig(epochs=1, negatives=10, seed=VALIDATION_NEGATIVES_SEED)
+    epochs = []
+    with pytest.raises(ValueError, match="held-out negatives"):
+        run_two_stages(RetrainRequest(first, mnist_dir), second, on_epoch=epochs.append)
+    assert epochs == []  # refused before the first stage trained
 
 
 @pytest.mark.slow

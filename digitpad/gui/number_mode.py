@@ -460,7 +460,7 @@ class NumberMode(QObject):
                                     "Model → Retrain… with “Fine-tune” teaches it to the network.", 8000)
 
         def append(store: SampleStore) -> list[int]:
-            store.add(sample.strokes, digit)
+            store.teach(sample)  # a piece corrected twice is kept once, with its latest label
             return store.counts()
 
         self.window.show_status(f"Saving piece {index + 1} as a sample of {digit}…", 0)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from digitpad.gui.background import BackgroundJob, Worker
 from digitpad.presets import PRESETS, Preset
 from digitpad.training_config import TrainingConfig
-from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
+from digitpad.training_estimate import SpeedProbe, estimate_seconds, negatives_seconds, probe_speed
 
 log = logging.getLogger(__name__)
 
@@ -154,17 +154,21 @@ class RecipeBox(QGroupBox):
                        train_limit=train_limit if train_limit is not None else preset.train_limit,
                        test_limit=test_limit if test_limit is not None else preset.test_limit)
 
-    def second_stage(self) -> TrainingConfig | None:
-        """A two-stage preset's second stage (Full: the rubbish class), for the shown recipe."""
+    def second_stage(self, train_limit: int | None = None, test_limit: int | None = None) -> TrainingConfig | None:
+        """A two-stage preset's second stage (Full: the rubbish class), for the shown recipe; a
+        limit the dialog sets (a small data set) applies to it too."""
         first = self.config()
-        return self.current_preset().second_stage(first, seed=first.seed, device=first.device)
+        limits = {k: v for k, v in (("train_limit", train_limit), ("test_limit", test_limit)) if v is not None}
+        return self.current_preset().second_stage(first, seed=first.seed, device=first.device, **limits)
 
     def _estimate(self, probe) -> float:
-        seconds = estimate_seconds(probe, self.epochs.value(), self.train_images, self.test_images)
+        first = self.config()
+        seconds = (estimate_seconds(probe, self.epochs.value(), self.train_images + first.negatives, self.test_images)
+                   + negatives_seconds(first))
         second = self.second_stage()
         if second is not None:  # about the first stage's speed; images as the second stage uses them
             images = min(self.train_images, second.train_limit or self.train_images) + second.negatives
-            seconds += estimate_seconds(probe, second.epochs, images, self.test_images)
+            seconds += estimate_seconds(probe, second.epochs, images, self.test_images) + negatives_seconds(second)
         return seconds
 
     def set_locked(self, locked: bool) -> None:

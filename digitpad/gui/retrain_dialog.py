@@ -223,7 +223,11 @@ class RetrainDialog(QDialog):
     def _samples_counted(self, count: int) -> None:
         if self._count_job is None:  # the dialog was shut down meanwhile
             return
+        first_count = self._samples is None
         self._count_job, self._samples = None, count
+        if first_count and count and self.recipe.current_preset().uses_samples and self.job is None:
+            self.use_samples.setEnabled(True)  # the preset chosen while counting wants them
+            self.use_samples.setChecked(True)
         if self._count_again:
             self._count_again = False
             self._count_samples()
@@ -244,10 +248,12 @@ class RetrainDialog(QDialog):
 
     def _preset_applied(self, preset: Preset) -> None:
         self.fine_tune.setChecked(preset.fine_tune)
+        self.fine_tune.setEnabled(preset.then is None)  # a two-stage recipe trains a new network
         self.use_samples.setChecked(preset.uses_samples and self.use_samples.isEnabled())
 
     def _refresh_estimate(self) -> None:
-        train = self.train_limit or MNIST_TRAIN_IMAGES
+        # the dialog's limit, else the preset's (fine-tune: 24,000)
+        train = min(self.config().train_limit or MNIST_TRAIN_IMAGES, MNIST_TRAIN_IMAGES)
         extra = self._sample_count() if self.use_samples.isChecked() else 0
         self.recipe.train_images = train + (extra * extra_repeat(train, extra) if extra else 0)
         self.recipe.test_images = self.test_limit or MNIST_TEST_IMAGES
@@ -268,12 +274,19 @@ class RetrainDialog(QDialog):
         self.recipe.shutdown()  # a running speed probe would compete for the cores
         current = self._current_model()
         state = {k: v.detach().cpu().clone() for k, v in current.state_dict().items()} if current else None
+        second = self.recipe.second_stage(self.train_limit, self.test_limit)
+        try:
+            if second is not None:
+                second.validate()  # before the first stage's minutes, not after
+        except ValueError as exc:
+            self.stage.setText(f"Cannot start: {exc}")
+            return
+        fine_tune = self.fine_tune.isChecked() and state is not None and second is None
         request = RetrainRequest(self.config(), self.data_dir(), state,
-                                 getattr(current, "rubbish_j", None), self.fine_tune.isChecked() and state is not None,
+                                 getattr(current, "rubbish_j", None), fine_tune,
                                  threads=self.threads,
                                  extra_source=partial(_render_samples, self._sample_store)
                                  if self.use_samples.isChecked() else None)
-        second = self.recipe.second_stage()
         worker = TrainingWorker(request, second)
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
@@ -435,8 +448,8 @@ class RetrainDialog(QDialog):
         self.name_label.setVisible(finished)
         self.model_name.setVisible(finished)
         self.recipe.set_locked(training or finished)
-        for widget in (self.use_samples, self.fine_tune):
-            widget.setEnabled(not training and not finished)
+        self.use_samples.setEnabled(not training and not finished)
+        self.fine_tune.setEnabled(not training and not finished and self.recipe.current_preset().then is None)
         if finished:
             self.adopt_button.setDefault(True)
         elif not training:
