@@ -68,10 +68,13 @@ def test_correcting_a_piece_keeps_it_as_a_sample(qtbot, window):
     mode = window.number_mode
     write(qtbot, window, [5, 1, 8])
     qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert window.prediction_view.shown_digit() is None  # the whole drawing is not judged as one digit
+    assert window.prediction_view.verdict_text().startswith("Number: 518")
     pieces = mode.panel.pieces
     pieces.setFocus()
     pieces.setCurrentRow(1)  # a click on the second piece
     assert mode.overlay.selected == 1
+    assert window.prediction_view.shown_digit() == mode.reading.pieces[1].digit  # the piece is
     assert (window.input_view.array() == mode.reading.pieces[1].input).all()  # the piece is what the panels show
     qtbot.keyClick(pieces, Qt.Key.Key_7)
     qtbot.waitUntil(lambda: pieces.item(1).text() == "7 · taught")  # saved in the background

@@ -41,7 +41,7 @@ from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.internals_panel import InternalsPanel
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
 from digitpad.gui.model_dialogs import ModelDialogs
-from digitpad.gui.number_mode import NumberMode
+from digitpad.gui.number_mode import NumberMode, piece_by_piece_note
 from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
@@ -331,7 +331,13 @@ class MainWindow(QMainWindow):
 
     def _show(self, recognition: Recognition | None) -> None:
         self._recognition = recognition
-        self.prediction_view.show_recognition(recognition)
+        number_mode = getattr(self, "number_mode", None)
+        if number_mode is not None and number_mode.active and recognition is not None:
+            # The drawing is read piece by piece: its single-digit verdict ("Not a digit") would
+            # contradict the number beside it. Number mode says what it read when it is done.
+            self.prediction_view.show_note(piece_by_piece_note(number_mode.reading))
+        else:
+            self.prediction_view.show_recognition(recognition)
         self.input_view.set_array(None if recognition is None else recognition.input)
         self.f6_panel.show_recognition(recognition)
         self.internals_panel.show_recognition(recognition)

@@ -94,6 +94,13 @@ class NumberReadingWorker(Worker):
         return self.key, reading, slide(self.reader.model, strip)
 
 
+def piece_by_piece_note(reading: NumberReading | None) -> str:
+    """What the single-digit panel says in number mode, instead of judging the whole drawing."""
+    if reading is None:
+        return "Reading the number piece by piece…"
+    return f"{verdict(reading)}: read piece by piece (the boxes on the canvas). Click a piece to see it here."
+
+
 def verdict(reading: NumberReading) -> str:
     """The overlay's one line: "Number: 2048", "Number: 2048  (unsure)", or, when no number is
     given, why, in few words (the Number panel says more): "Too small — draw bigger", as single-digit
@@ -418,6 +425,8 @@ class NumberMode(QObject):
         self.reading = reading
         self.overlay.show_reading(reading)
         self.panel.show_reading(reading, message, sliding)
+        if reading is not None:  # not the whole drawing's single-digit verdict ("Not a digit") beside it
+            self.window.prediction_view.show_note(piece_by_piece_note(reading))
         self.readingShown.emit(reading)
 
     def select_piece(self, index: int) -> None:

@@ -175,6 +175,11 @@ class PredictionView(QFrame):
         self.digit_label.setText(WAITING_MARK)
         self.verdict.setText(text)
 
+    def show_note(self, text: str) -> None:
+        """No single digit to show, and `text` says why (number mode reads the drawing piece by piece)."""
+        self.show_recognition(None)
+        self.verdict.setText(text)
+
     # ---- for tests ---------------------------------------------------------------------------
     def shown_digit(self) -> int | None:
         """The digit displayed, or None when nothing (or "not a digit") is shown."""
