@@ -98,7 +98,7 @@ def piece_by_piece_note(reading: NumberReading | None) -> str:
     """What the single-digit panel says in number mode, instead of judging the whole drawing."""
     if reading is None:
         return "Reading the number piece by piece…"
-    return f"{verdict(reading)}: read piece by piece (the boxes on the canvas). Click a piece to see it here."
+    return f"{verdict(reading)} — click a piece to see it here."
 
 
 def verdict(reading: NumberReading) -> str:
