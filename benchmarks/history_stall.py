@@ -109,6 +109,19 @@ def idle_once(app, seconds: float) -> float:
     return recorder.stop()
 
 
+def measure(app, open_once, repeats: int) -> tuple[list[float], float, float, float]:
+    """Open a window `repeats` times with `open_once()`, which returns (longest stall, seconds to fill in):
+    (each run's stall in ms, the median stall, the median fill time, the median longest gap of
+    the idle event loop for as long, the baseline)."""
+    stalls, fills, idles = [], [], []
+    for _ in range(repeats):
+        stall, fill = open_once()
+        stalls.append(1000 * stall)
+        fills.append(fill)
+        idles.append(1000 * idle_once(app, fill))
+    return stalls, statistics.median(stalls), statistics.median(fills), statistics.median(idles)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoints", type=int, default=10)
@@ -126,18 +139,12 @@ def main() -> int:
 
     load_checkpoint(next(folder.glob("*.pt")))  # warm up: torch's first load pays for its imports
 
-    stalls, fills, idles = [], [], []
-    for _ in range(args.repeats):
-        stall, fill = open_history_once(app, folder, args.checkpoints)
-        stalls.append(1000 * stall)
-        fills.append(fill)
-        idles.append(1000 * idle_once(app, fill))
-    stall, idle = statistics.median(stalls), statistics.median(idles)
+    stalls, stall, fill, idle = measure(app, lambda: open_history_once(app, folder, args.checkpoints), args.repeats)
     print(f"torch {torch.__version__}, {args.checkpoints} adopted checkpoints, {args.repeats} openings, "
           f"a {TICK_MS} ms timer on the GUI thread")
     each = ", ".join(f"{s:.0f}" for s in stalls)
     print(f"opening Weights History: longest GUI stall median {stall:.0f} ms (each run: {each}); "
-          f"every row filled in after median {statistics.median(fills):.2f} s")
+          f"every row filled in after median {fill:.2f} s")
     print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
     return 0
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from history_stall import TICK_MS, GapRecorder, idle_once, run_event_loop_until  # noqa: E402
+from history_stall import TICK_MS, GapRecorder, measure, run_event_loop_until  # noqa: E402
 
 
 def write_samples(path: Path, count: int) -> None:
@@ -81,17 +80,11 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     write_samples(default_samples_path(), args.samples)
     size_kb = default_samples_path().stat().st_size // 1024
-    stalls, fills, idles = [], [], []
-    for _ in range(args.repeats):
-        stall, fill = open_browser_once(app, args.samples)
-        stalls.append(1000 * stall)
-        fills.append(fill)
-        idles.append(1000 * idle_once(app, fill))
-    stall, idle = statistics.median(stalls), statistics.median(idles)
+    stalls, stall, fill, idle = measure(app, lambda: open_browser_once(app, args.samples), args.repeats)
     each = ", ".join(f"{s:.0f}" for s in stalls)
     print(f"{args.samples} samples ({size_kb} KB), {args.repeats} openings, a {TICK_MS} ms timer on the GUI thread")
     print(f"opening Browse My Samples: longest GUI stall median {stall:.0f} ms (each run: {each}); "
-          f"every sample shown after median {statistics.median(fills):.2f} s")
+          f"every sample shown after median {fill:.2f} s")
     print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
     return 0
 
