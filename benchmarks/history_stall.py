@@ -122,6 +122,14 @@ def measure(app, open_once, repeats: int) -> tuple[list[float], float, float, fl
     return stalls, statistics.median(stalls), statistics.median(fills), statistics.median(idles)
 
 
+def report(opening: str, filled: str, stalls: list[float], stall: float, fill: float, idle: float) -> None:
+    """The benchmark's two lines: the stall opening the window, and the idle baseline."""
+    each = ", ".join(f"{s:.0f}" for s in stalls)
+    print(f"opening {opening}: longest GUI stall median {stall:.0f} ms (each run: {each}); "
+          f"{filled} after median {fill:.2f} s")
+    print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoints", type=int, default=10)
@@ -142,10 +150,7 @@ def main() -> int:
     stalls, stall, fill, idle = measure(app, lambda: open_history_once(app, folder, args.checkpoints), args.repeats)
     print(f"torch {torch.__version__}, {args.checkpoints} adopted checkpoints, {args.repeats} openings, "
           f"a {TICK_MS} ms timer on the GUI thread")
-    each = ", ".join(f"{s:.0f}" for s in stalls)
-    print(f"opening Weights History: longest GUI stall median {stall:.0f} ms (each run: {each}); "
-          f"every row filled in after median {fill:.2f} s")
-    print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
+    report("Weights History", "every row filled in", stalls, stall, fill, idle)
     return 0
 
 

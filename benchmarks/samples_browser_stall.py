@@ -25,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from history_stall import TICK_MS, GapRecorder, measure, run_event_loop_until  # noqa: E402
+from history_stall import TICK_MS, GapRecorder, measure, report, run_event_loop_until  # noqa: E402
 
 
 def write_samples(path: Path, count: int) -> None:
@@ -81,11 +81,8 @@ def main() -> int:
     write_samples(default_samples_path(), args.samples)
     size_kb = default_samples_path().stat().st_size // 1024
     stalls, stall, fill, idle = measure(app, lambda: open_browser_once(app, args.samples), args.repeats)
-    each = ", ".join(f"{s:.0f}" for s in stalls)
     print(f"{args.samples} samples ({size_kb} KB), {args.repeats} openings, a {TICK_MS} ms timer on the GUI thread")
-    print(f"opening Browse My Samples: longest GUI stall median {stall:.0f} ms (each run: {each}); "
-          f"every sample shown after median {fill:.2f} s")
-    print(f"baseline, the idle event loop for as long: longest gap median {idle:.0f} ms; ratio {stall / idle:.1f}x")
+    report("Browse My Samples", "every sample shown", stalls, stall, fill, idle)
     return 0
 
 
