@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
+    QFontMetrics,
     QHelpEvent,
     QImage,
     QKeyEvent,
@@ -341,9 +342,12 @@ class F6Panel(QWidget):
         header.setBold(True)
         painter.setFont(header)
         painter.drawText(g.header, LEFT, "digit")
+        digit_end = g.header.x() + QFontMetrics(header).horizontalAdvance("digit") + 6
         painter.setFont(self.font())
-        # Over the bars (not centred): in a narrow panel a centred word would run into "penalty".
-        bars = QRectF(g.bars[0].x(), g.header.y(), g.bars[0].width(), g.header.height())
+        # Over the bars (not centred): in a narrow panel a centred word would run into "penalty";
+        # and never into the bold "digit", which can be wider than the digits and thumbnails below it.
+        left = max(g.bars[0].x(), digit_end)
+        bars = QRectF(left, g.header.y(), g.bars[0].right() - left, g.header.height())
         painter.drawText(bars, LEFT, "closeness" if bars.width() >= self.fontMetrics().horizontalAdvance(
             "closeness") + 4 else "close")
         painter.drawText(g.header, RIGHT, "penalty")
