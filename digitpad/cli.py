@@ -426,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             args.run = cmd_gui
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, where a full disk is one line, not at exit where it is a traceback
+        return code
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
