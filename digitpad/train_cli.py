@@ -195,7 +195,8 @@ def _run_training(args: argparse.Namespace) -> int:
         if second is None:
             outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
         else:
-            outcome = run_two_stages(request, second, data, on_batch=bar.batch, on_epoch=bar.epoch)
+            outcome = run_two_stages(request, second, data, on_stage=lambda text: print(text, flush=True),
+                                     on_batch=bar.batch, on_epoch=bar.epoch)
     except (TrainingCancelled, FloatingPointError) as exc:
         print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
         return 1

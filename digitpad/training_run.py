@@ -69,6 +69,9 @@ class RetrainRequest:
     #: Or: gives the user's samples, rendered, when the run loads its data (in the run's thread:
     #: reading and rendering thousands of drawings takes seconds, too long for a GUI thread).
     extra_source: Callable[[], TensorDataset | None] | None = None
+    #: Evaluate current_state first, for the before/after comparison (a two-stage recipe's second
+    #: stage starts from the first's weights, which are not "the model in use").
+    evaluate_before: bool = True
 
     def __post_init__(self) -> None:
         # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
@@ -158,7 +161,7 @@ def run_training(request: RetrainRequest, data: RunData,
         test_set = data.test_set.to(device)
         extra = data.extra.to(device) if data.extra is not None else None
         old_test_errors = old_extra_errors = None
-        if request.current_state is not None:
+        if request.current_state is not None and request.evaluate_before:
             stage("Evaluating the current model…")
             old = _model_from_state(request.current_state, request.current_rubbish_j, device)
             old_test_errors = evaluate(old, test_set)[0]
@@ -206,7 +209,7 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
                          should_cancel, progress_every)
     # current_rubbish_j stays None: the second stage sets its own j (that is its point).
     follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
-                            extra=data.extra, threads=request.threads)
+                            extra=data.extra, threads=request.threads, evaluate_before=False)
     stage("Stage 2: loading…")
     second_data = load_run_data(follow, should_cancel)
     outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),

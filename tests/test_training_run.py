@@ -66,10 +66,11 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
     first = TrainingConfig(epochs=2, train_limit=300, test_limit=100, min_steps=60, distort=False, seed=3)
     second = TrainingConfig(epochs=1, train_limit=200, test_limit=100, min_steps=20, distort=False, seed=3,
                             negatives=40, rubbish_j=40.0, learning_rate=3e-4)
-    epochs = []
-    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second,
+    epochs, stages = [], []
+    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second, on_stage=stages.append,
                              on_epoch=lambda e: epochs.append((e.epoch, e.epochs)))
     assert epochs == [(1, 3), (2, 3), (3, 3)]
+    assert [s for s in stages if "Evaluating" in s] == ["Evaluating the current model…"]  # not stage 1's result
     assert outcome.result.model.rubbish_j == 40.0 and outcome.result.config == second
     assert outcome.old_test_error > 0.5  # compared with the model in use, not with stage 1's
     assert outcome.metrics["first_stage"]["epochs"] == 2 and outcome.metrics["train_images"] == 200
