@@ -3,7 +3,7 @@
 
 import sys
 
-from digitpad.train_cli import main
+from digitpad.cli.train import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,7 +2,7 @@
 """How fast the command line answers: `digitpad --help` against `python -c "import torch"`.
 
 `--help`, `--version`, `<command> --help` and argument errors import neither torch nor numpy
-(digitpad/cli.py builds its parser from torch-free modules), so they should cost a small
+(digitpad/cli/main.py builds its parser from torch-free modules), so they should cost a small
 fraction of importing torch. Both run as fresh processes, alternating, in one run; prints the
 medians and their ratio (the goal: ≤ 0.3).
 

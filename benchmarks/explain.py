@@ -40,11 +40,11 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    from digitpad.explain import integrated_gradients, stroke_effects
-    from digitpad.preprocess import render_strokes
-    from digitpad.recognition import Recognizer
-    from digitpad.sweep import TRANSFORMS, run_sweep, sweep_values
-    from digitpad.weights import load_model
+    from digitpad.explain.attribution import integrated_gradients, stroke_effects
+    from digitpad.ink.preprocess import render_strokes
+    from digitpad.reading.recognition import Recognizer
+    from digitpad.explain.sweep import TRANSFORMS, run_sweep, sweep_values
+    from digitpad.storage.checkpoints import load_model
 
     torch.set_num_threads(1)
     recognizer = Recognizer(load_model(None, "cpu")[0])

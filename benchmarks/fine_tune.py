@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from drawings import UNIT_DIGITS, _arc, _line
 
-from digitpad.model import LeNet5
-from digitpad.paths import default_mnist_dir
-from digitpad.presets import get_preset
-from digitpad.samples import make_sample, samples_dataset
-from digitpad.training import evaluate
-from digitpad.training_run import RetrainRequest, load_run_data, run_training
-from digitpad.weights import load_checkpoint, model_from_checkpoint, shipped_weights_path
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.paths import default_mnist_dir
+from digitpad.training.presets import get_preset
+from digitpad.storage.samples import make_sample, samples_dataset
+from digitpad.training.loop import evaluate
+from digitpad.training.run import RetrainRequest, load_run_data, run_training
+from digitpad.storage.checkpoints import load_checkpoint, model_from_checkpoint, shipped_weights_path
 
 #: This person's habits: digits drawn differently from tests/drawings.py (unit box, y down).
 HABITS = {
@@ -95,7 +95,7 @@ def main() -> int:
           f"{args.samples} samples")
 
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import digitpad.training_run, digitpad.train_cli"], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", "import digitpad.training.run, digitpad.cli.train"], check=True, cwd=ROOT)
     startup = time.perf_counter() - started
 
     samples, held_out = person_samples(args.samples, args.seed), person_samples(args.samples, args.seed + 1000)

@@ -30,8 +30,8 @@ TICK_MS = 5
 def make_checkpoints(folder: Path, count: int) -> None:
     import torch
 
-    from digitpad.model import LeNet5
-    from digitpad.weights import save_checkpoint
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.storage.checkpoints import save_checkpoint
 
     for n in range(count):
         save_checkpoint(folder / f"2026-01-{n + 1:02d}_10-00-00.pt", LeNet5(generator=torch.Generator().manual_seed(n)),
@@ -76,7 +76,7 @@ def run_event_loop_until(app, done, timeout_s: float = 60.0) -> None:
 
 def open_history_once(app, folder: Path, count: int) -> tuple[float, float]:
     """(longest stall, seconds until every row is filled in) for one opening of the dialog."""
-    from digitpad.gui.weights_history import WeightsHistoryDialog
+    from digitpad.gui.windows.weights_history import WeightsHistoryDialog
 
     recorder = GapRecorder()
     recorder.start()
@@ -143,7 +143,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="digitpad-history-bench-"))
     make_checkpoints(folder, args.checkpoints)
-    from digitpad.weights import load_checkpoint
+    from digitpad.storage.checkpoints import load_checkpoint
 
     load_checkpoint(next(folder.glob("*.pt")))  # warm up: torch's first load pays for its imports
 

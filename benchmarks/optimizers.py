@@ -20,9 +20,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.datasets import mnist_dataset  # noqa: E402
-from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.training import TrainingConfig, train  # noqa: E402
+from digitpad.training.datasets import mnist_dataset  # noqa: E402
+from digitpad.storage.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.loop import TrainingConfig, train  # noqa: E402
 
 
 def main() -> int:

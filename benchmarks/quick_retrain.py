@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from train_speed import TutorialLeNet5, TutorialMnist
 
-from digitpad.data import load_mnist
-from digitpad.paths import default_mnist_dir
-from digitpad.presets import get_preset
-from digitpad.training_run import RetrainRequest, load_run_data, run_training
+from digitpad.storage.mnist import load_mnist
+from digitpad.storage.paths import default_mnist_dir
+from digitpad.training.presets import get_preset
+from digitpad.training.run import RetrainRequest, load_run_data, run_training
 
 
 def startup_seconds(repeats: int = 3) -> float:
@@ -45,7 +45,7 @@ def startup_seconds(repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import digitpad.training_run, digitpad.train_cli"], check=True,
+        subprocess.run([sys.executable, "-c", "import digitpad.training.run, digitpad.cli.train"], check=True,
                        cwd=ROOT)
         times.append(time.perf_counter() - started)
     return sorted(times)[len(times) // 2]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How well the rubbish class says "not a digit", and how "not sure" is calibrated.
 
-Chooses, on VALIDATION data only, the two levels digitpad uses (digitpad/verdict.py):
+Chooses, on VALIDATION data only, the two levels digitpad uses (digitpad/reading/verdict.py):
 
 * the rejection threshold on eq. 9's rubbish posterior: the one rejecting the most validation
   negatives while rejecting at most 0.3 % of validation digits (a margin under the 0.5 % target,
@@ -31,11 +31,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.datasets import mnist_dataset, negatives_dataset  # noqa: E402
-from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.training_config import TEST_NEGATIVES_SEED, VALIDATION_NEGATIVES_SEED  # noqa: E402
-from digitpad.verdict import REJECT_THRESHOLD, UNSURE_LEVEL  # noqa: E402
-from digitpad.weights import load_model  # noqa: E402
+from digitpad.training.datasets import mnist_dataset, negatives_dataset  # noqa: E402
+from digitpad.storage.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.config import TEST_NEGATIVES_SEED, VALIDATION_NEGATIVES_SEED  # noqa: E402
+from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL  # noqa: E402
+from digitpad.storage.checkpoints import load_model  # noqa: E402
 
 VALIDATION_IMAGES = 5000        # the last of the 60,000 MNIST training images
 MAX_VALIDATION_REJECTED = 0.003  # digits wrongly rejected, on validation

@@ -30,7 +30,7 @@ from history_stall import TICK_MS, GapRecorder, measure, report, run_event_loop_
 
 def write_samples(path: Path, count: int) -> None:
     """`count` samples in the file's format (one JSON object per line)."""
-    from digitpad.samples import make_sample
+    from digitpad.storage.samples import make_sample
 
     rng = random.Random(0)
     lines = [json.dumps(make_sample([[(rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(40)]
@@ -42,8 +42,8 @@ def write_samples(path: Path, count: int) -> None:
 def open_browser_once(app, count: int) -> tuple[float, float]:
     from PySide6.QtCore import QTimer
 
-    from digitpad.gui.sample_changes import SampleChanges
-    from digitpad.gui.samples_browser import SamplesBrowser
+    from digitpad.gui.jobs.sample_changes import SampleChanges
+    from digitpad.gui.windows.samples_browser import SamplesBrowser
     from digitpad.gui.teach_menu import TeachMenu
 
     recorder = GapRecorder()
@@ -75,7 +75,7 @@ def main() -> int:
     os.environ["DIGITPAD_HOME"] = tempfile.mkdtemp(prefix="digitpad-browser-bench-")
     from PySide6.QtWidgets import QApplication
 
-    from digitpad.samples import default_samples_path
+    from digitpad.storage.samples import default_samples_path
 
     app = QApplication.instance() or QApplication([])
     write_samples(default_samples_path(), args.samples)

@@ -20,7 +20,7 @@ there); `--split test` (the default) from test images 5000–9999 and drawing se
 Prints, per set, the share of numbers read exactly and of digits right (1 − edit distance /
 length), how often a wrong reading was flagged unsure, and the median time per number with its
 ratio to one single-digit recognition measured in the same run; and, for comparison, how often
-the paper's space-displacement view (LeNet-5 swept along the number, digitpad.space_displacement)
+the paper's space-displacement view (LeNet-5 swept along the number, digitpad.reading.space_displacement)
 reads the number exactly (runs of windows collapsed, SlidingOutputs.reading).
 
     python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
@@ -45,18 +45,18 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import torch
 from mouse_digits import NON_NUMBERS, draw_non_number, draw_number
 
-from digitpad.data import MnistSplit, load_mnist
-from digitpad.number_reading import (
+from digitpad.storage.mnist import MnistSplit, load_mnist
+from digitpad.reading.number_reading import (
     IMAGE_READING,
     STROKE_READING,
     NumberReader,
     ReadingConfig,
 )
-from digitpad.paths import default_mnist_dir
-from digitpad.preprocess import image_ink
-from digitpad.recognition import Recognizer
-from digitpad.space_displacement import image_strip, slide, strokes_strip
-from digitpad.weights import load_model
+from digitpad.storage.paths import default_mnist_dir
+from digitpad.ink.preprocess import image_ink
+from digitpad.reading.recognition import Recognizer
+from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
+from digitpad.storage.checkpoints import load_model
 
 
 def mnist_half(test: MnistSplit, split: str) -> MnistSplit:

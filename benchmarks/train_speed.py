@@ -5,7 +5,7 @@ Baseline (the tutorial way): a per-sample `Dataset` that turns each MNIST image 
 image, pads it and converts it to a normalised tensor; `DataLoader(batch_size=64,
 shuffle=True)`; a "classic" LeNet-5 with a full C3 and a linear softmax head; SGD.
 digitpad: the faithful LeNet-5 (C3 table, trainable subsampling, fixed RBF, eq. 9) trained by
-`digitpad.training.train` on tensors held on the device.
+`digitpad.training.loop.train` on tensors held on the device.
 
 Both train on the same number of samples; the script prints the median seconds per 60,000
 samples over --repeats runs, their ratio, and each model's test error after the run. Two
@@ -31,10 +31,10 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.data import load_mnist  # noqa: E402
-from digitpad.datasets import TensorDataset, mnist_dataset  # noqa: E402
-from digitpad.paths import default_mnist_dir  # noqa: E402
-from digitpad.training import TrainingConfig, evaluate, train  # noqa: E402
+from digitpad.storage.mnist import load_mnist  # noqa: E402
+from digitpad.training.datasets import TensorDataset, mnist_dataset  # noqa: E402
+from digitpad.storage.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.loop import TrainingConfig, evaluate, train  # noqa: E402
 
 
 class TutorialMnist(torch.utils.data.Dataset):

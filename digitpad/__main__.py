@@ -1,5 +1,5 @@
 import sys
 
-from digitpad.cli import main
+from digitpad.cli.main import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""Shared fixtures. MNIST is found as the app finds it (digitpad.paths.default_mnist_dir):
+"""Shared fixtures. MNIST is found as the app finds it (digitpad.storage.paths.default_mnist_dir):
 $DIGITPAD_MNIST, ../shared/data/mnist, the user's download, else the test set and training
 slice shipped in resources/mnist, so a fresh clone needs nothing else."""
 
@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from digitpad.paths import default_mnist_dir
+from digitpad.storage.paths import default_mnist_dir
 
 
 def pytest_collection_modifyitems(items):
@@ -35,8 +35,8 @@ def mnist_served(mnist_dir, monkeypatch):
     """`mnist_dir`, for tests that serve it as a download mirror. fetch_mnist accepts only the
     published checksums; when mnist_dir is the 5,000-image training slice shipped in
     resources/mnist (a fresh clone), the table is pointed at the slice's for the training files."""
-    from digitpad import data
-    from digitpad.paths import shipped_mnist_dir
+    from digitpad.storage import mnist as data
+    from digitpad.storage.paths import shipped_mnist_dir
 
     if mnist_dir.resolve() == shipped_mnist_dir().resolve():
         monkeypatch.setattr(data, "KNOWN_MD5", {**data.KNOWN_MD5, **data.SHIPPED_SLICE_MD5})
@@ -71,7 +71,7 @@ def isolated_user_data(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def gui_weights() -> Path:
     """Trained weights for the GUI tests: the shipped file, or $DIGITPAD_GUI_TEST_WEIGHTS."""
-    from digitpad import model_session
+    from digitpad.app import model_session
 
     shipped = model_session.shipped_weights_file()
     if shipped.exists():
@@ -84,7 +84,7 @@ def gui_weights() -> Path:
 
 @pytest.fixture
 def use_weights(gui_weights, monkeypatch):
-    from digitpad import model_session
+    from digitpad.app import model_session
 
     monkeypatch.setattr(model_session, "shipped_weights_file", lambda: gui_weights)
     return gui_weights
@@ -127,9 +127,9 @@ def untrained_shipped_weights(tmp_path, monkeypatch):
     not depend on how good the real ones are)."""
     import torch
 
-    from digitpad import model_session
-    from digitpad.model import LeNet5
-    from digitpad.weights import save_checkpoint
+    from digitpad.app import model_session
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.storage.checkpoints import save_checkpoint
 
     path = tmp_path / "shipped.pt"
     save_checkpoint(path, LeNet5(generator=torch.Generator().manual_seed(11)), {"epochs": 0},

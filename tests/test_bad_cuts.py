@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from digitpad.bad_cuts import classify_piece, compose_number, generate_bad_cuts
+from digitpad.training.bad_cuts import classify_piece, compose_number, generate_bad_cuts
 from digitpad.errors import TrainingCancelled
-from digitpad.preprocess import normalise_ink
+from digitpad.ink.preprocess import normalise_ink
 
 
 def block(height: int, width: int) -> np.ndarray:
@@ -84,7 +84,7 @@ def test_from_bars_only_pieces_of_two_or_more_bars_come_out():
 
 
 def test_generation_is_repeatable_for_a_seed_and_differs_between_seeds(mnist_dir):
-    from digitpad.data import load_mnist
+    from digitpad.storage.mnist import load_mnist
 
     images = load_mnist(mnist_dir, "test").images[:300]
     first = generate_bad_cuts(images, 40, seed=1)

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from digitpad import data
-from digitpad.cli import main
-from digitpad.data import DataError, fetch_mnist, read_idx
+from digitpad.storage import mnist as data
+from digitpad.cli.main import main
+from digitpad.storage.mnist import DataError, fetch_mnist, read_idx
 
 MB = 1024 * 1024
 

@@ -12,8 +12,8 @@ import zipfile
 import pytest
 import torch
 
-from digitpad.model import LeNet5
-from digitpad.weights import WeightsError, load_checkpoint, save_checkpoint
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_list_of_shared_references_is_refused_at_once(saved):
         raw["created"] = bomb
         raw["metrics"]["history"] = bomb
         torch.save(raw, {str(saved)!r})
-        from digitpad.weights import WeightsError, load_checkpoint
+        from digitpad.storage.checkpoints import WeightsError, load_checkpoint
         try:
             load_checkpoint({str(saved)!r})
         except WeightsError as exc:
@@ -134,7 +134,7 @@ def test_an_archive_declaring_a_huge_record_is_refused_before_reading(tmp_path, 
     script = textwrap.dedent(f"""
         import resource
         import torch
-        from digitpad.weights import WeightsError, load_checkpoint
+        from digitpad.storage.checkpoints import WeightsError, load_checkpoint
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
         resource.setrlimit(resource.RLIMIT_AS, (used + 512 * 1024**2, hard))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.cli import main, parse_drawing_line, parse_strokes_line
-from digitpad.data import load_mnist
+from digitpad.cli.main import main, parse_drawing_line, parse_strokes_line
+from digitpad.storage.mnist import load_mnist
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def test_python_m_digitpad_help_and_errors_never_show_a_traceback(tmp_path):
 
 NO_TORCH_PROBE = """
 import sys
-from digitpad.cli import main
+from digitpad.cli.main import main
 for argv in (["--help"], ["--version"], ["train", "--help"], ["recognize", "--help"], ["fetch-data", "--help"],
              ["train", "--epochs", "x", "--out", "w.pt"], ["train", "--epochs", "0", "--out", "w.pt"],
              ["train", "--optimizer", "sgd", "--out", "w.pt"], ["no-such-command"], ["recognize"]):

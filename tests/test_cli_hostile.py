@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import train_cli
-from digitpad.cli import main
+from digitpad.cli import train as train_cli
+from digitpad.cli.main import main
 
 GOOD = json.dumps({"strokes": [[[50, 10], [50, 90]]]})  # a one
 
@@ -71,8 +71,8 @@ def test_training_onto_a_device_is_refused_before_training(tmp_path, capsys):
 
 def test_ctrl_c_before_training_starts_is_one_line(tmp_path, capsys, monkeypatch):
     """train.py's entry point (not only `digitpad train`): Ctrl-C while the data load."""
-    import digitpad.training_run  # noqa: F401  (imported first: it must keep the real pick_device)
-    from digitpad import model
+    import digitpad.training.run  # noqa: F401  (imported first: it must keep the real pick_device)
+    from digitpad.network import lenet5 as model
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -129,7 +129,7 @@ def test_strokes_from_an_endless_stream_stop_at_the_line_cap(tmp_path, capsys):
 
 
 def test_non_finite_penalties_are_an_error_not_digit_zero(capsys, tmp_path, monkeypatch):
-    from digitpad.recognition import Recognizer
+    from digitpad.reading.recognition import Recognizer
 
     real = Recognizer.recognize_strokes
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from digitpad.samples import SampleStore, make_sample
+from digitpad.storage.samples import SampleStore, make_sample
 
 WRITERS = 4
 
@@ -29,7 +29,7 @@ def test_four_processes_adding_samples_keep_every_one(tmp_path):
     path, go = tmp_path / "samples.jsonl", tmp_path / "go"
     per_writer = 40
     scripts = [_wait_for(go) + textwrap.dedent(f"""
-        from digitpad.samples import SampleStore
+        from digitpad.storage.samples import SampleStore
         store = SampleStore({str(path)!r})
         for i in range({per_writer}):
             store.add([[({writer}, i), ({writer} + 10, i + 50)]], i % 10)
@@ -58,7 +58,7 @@ def test_parallel_samples_imports_lose_nothing(tmp_path):
                                   + "\n" for i in range(per_file)))
         sources.append(source)
     scripts = [_wait_for(go) + textwrap.dedent(f"""
-        from digitpad.samples import SampleStore
+        from digitpad.storage.samples import SampleStore
         print(SampleStore({str(target)!r}).import_file({str(source)!r})[0])
         """) for source in sources]
     procs = [subprocess.Popen([sys.executable, "-c", s], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -78,8 +78,8 @@ def test_adopting_weights_at_the_same_moment_gives_each_its_own_file(tmp_path):
     per_writer = 6
     scripts = [textwrap.dedent("""
         import torch
-        from digitpad.model import LeNet5
-        from digitpad.weights import save_new_checkpoint
+        from digitpad.network.lenet5 import LeNet5
+        from digitpad.storage.checkpoints import save_new_checkpoint
         model = LeNet5()
         """) + _wait_for(go) + textwrap.dedent(f"""
         for i in range({per_writer}):
@@ -90,7 +90,7 @@ def test_adopting_weights_at_the_same_moment_gives_each_its_own_file(tmp_path):
     go.touch()
     for proc in procs:
         assert proc.wait(timeout=180) == 0, proc.stderr.read()
-    from digitpad.weights import load_checkpoint
+    from digitpad.storage.checkpoints import load_checkpoint
 
     files = sorted(folder.glob("*.pt"))
     assert len(files) == WRITERS * per_writer

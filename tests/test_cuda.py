@@ -5,9 +5,9 @@ import warnings
 import pytest
 import torch
 
-from digitpad.datasets import TensorDataset, mnist_dataset
-from digitpad.presets import PRESETS
-from digitpad.training import evaluate, train
+from digitpad.training.datasets import TensorDataset, mnist_dataset
+from digitpad.training.presets import PRESETS
+from digitpad.training.loop import evaluate, train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
                                 reason="no CUDA device here: the CUDA training path runs only where one is")

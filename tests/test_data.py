@@ -1,4 +1,4 @@
-"""Tests for digitpad.data: IDX reading, MNIST loading/verification and the resumable download."""
+"""Tests for digitpad.storage.mnist: IDX reading, MNIST loading/verification and the resumable download."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digitpad import data
-from digitpad.data import (
+from digitpad.storage import mnist as data
+from digitpad.storage.mnist import (
     KNOWN_MD5,
     MNIST_FILES,
     DataError,

@@ -1,11 +1,11 @@
-"""The drawing model (digitpad/drawing.py): strokes, undo/redo, an opened image, notifications.
+"""The drawing model (digitpad/app/drawing.py): strokes, undo/redo, an opened image, notifications.
 Plain Python: no QApplication."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing, OpenedImage
+from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing, OpenedImage
 
 
 def observed(drawing: Drawing) -> list[Change]:

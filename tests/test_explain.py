@@ -1,12 +1,12 @@
-"""Attribution (integrated gradients) and per-stroke effects: digitpad/explain.py."""
+"""Attribution (integrated gradients) and per-stroke effects: digitpad/explain/attribution.py."""
 
 import numpy as np
 import pytest
 
-from digitpad.explain import integrated_gradients, stroke_effects
-from digitpad.preprocess import BACKGROUND, render_strokes
-from digitpad.recognition import Recognizer
-from digitpad.weights import load_model
+from digitpad.explain.attribution import integrated_gradients, stroke_effects
+from digitpad.ink.preprocess import BACKGROUND, render_strokes
+from digitpad.reading.recognition import Recognizer
+from digitpad.storage.checkpoints import load_model
 from drawings import draw
 
 SEVEN = [[(100, 60), (200, 60), (300, 62)], [(300, 62), (260, 150), (220, 250), (190, 340)]]

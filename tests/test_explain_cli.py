@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.cli import main
+from digitpad.cli.main import main
 
 SEVEN = {"strokes": [[[100, 60], [200, 60], [300, 62]], [[300, 62], [260, 150], [220, 250], [190, 340]]]}
 ONE = {"strokes": [[[200, 50], [196, 150], [192, 250], [190, 330]]]}
@@ -100,7 +100,7 @@ def test_out_refuses_what_is_not_a_regular_file_before_any_work(capsys, seven_fi
 
 @pytest.mark.slow
 def test_the_new_commands_import_no_torch_until_they_run():
-    probe = ("import sys, digitpad.sweep, digitpad.explain_pictures; "
+    probe = ("import sys, digitpad.explain.sweep, digitpad.explain.pictures; "
              "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

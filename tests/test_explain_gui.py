@@ -14,7 +14,7 @@ from mouse import mouse_stroke
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, QRectF, Qt
 
-from digitpad import explain
+from digitpad.explain import attribution as explain
 from digitpad.gui.main_window import MainWindow
 
 # A 7 in two strokes (top bar, then the diagonal), in canvas pixels.

@@ -9,12 +9,12 @@ import onnxruntime
 import pytest
 import torch
 
-from digitpad import cli
-from digitpad.datasets import mnist_dataset
-from digitpad.export import ExportError, export_onnx
-from digitpad.model import LeNet5
-from digitpad.samples import SampleStore
-from digitpad.weights import load_checkpoint, save_checkpoint
+from digitpad.cli import main as cli
+from digitpad.training.datasets import mnist_dataset
+from digitpad.storage.onnx_export import ExportError, export_onnx
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.samples import SampleStore
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
 

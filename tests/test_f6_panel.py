@@ -10,8 +10,8 @@ import torch
 from drawings import draw
 from PySide6.QtCore import Qt
 
-from digitpad.gui.f6_panel import closeness
-from digitpad.weights import load_model
+from digitpad.gui.panels.f6_panel import closeness
+from digitpad.storage.checkpoints import load_model
 
 
 def test_closeness_is_one_for_the_winner_and_the_penalty_ratio_for_the_others():

@@ -22,14 +22,14 @@ from PIL import Image  # noqa: E402
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QImage  # noqa: E402
 
-from digitpad.data import load_mnist  # noqa: E402
+from digitpad.storage.mnist import load_mnist  # noqa: E402
 from digitpad.gui import settings as keys  # noqa: E402
 from digitpad.gui.app import ExceptionHook, log_file  # noqa: E402
 from digitpad.gui.main_window import MainWindow  # noqa: E402
 from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
-from digitpad.prototypes import load_prototypes  # noqa: E402
-from digitpad.recognition import Recognizer  # noqa: E402
-from digitpad.weights import load_model  # noqa: E402
+from digitpad.network.prototypes import load_prototypes  # noqa: E402
+from digitpad.reading.recognition import Recognizer  # noqa: E402
+from digitpad.storage.checkpoints import load_model  # noqa: E402
 
 # ---- fixtures -------------------------------------------------------------------------------
 
@@ -400,7 +400,7 @@ def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtb
 def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_data):
     from PySide6.QtCore import QStandardPaths
 
-    from digitpad.paths import user_data_dir
+    from digitpad.storage.paths import user_data_dir
 
     qt_location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     assert Path(qt_location) == user_data_dir()
@@ -409,7 +409,7 @@ def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_
 
 def test_feature_maps_are_painted_unit_by_unit_and_answer_the_pointer(qtbot, window):
     """The internals draw each layer as one picture: every unit in its colour, at its place."""
-    from digitpad.gui.colormap import diverging_rgb
+    from digitpad.gui.widgets.colormap import diverging_rgb
 
     window.internals_dock.show()
     window.internals_dock.raise_()

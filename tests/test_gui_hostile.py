@@ -13,14 +13,14 @@ pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
 
-from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH  # noqa: E402
+from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH  # noqa: E402
 from digitpad.gui import settings as keys  # noqa: E402
-from digitpad.gui import weights_history  # noqa: E402
+from digitpad.gui.windows import weights_history  # noqa: E402
 from digitpad.gui.main_window import MainWindow  # noqa: E402
 from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
-from digitpad.gui.weights_history import WeightsHistoryDialog  # noqa: E402
-from digitpad.model import LeNet5  # noqa: E402
-from digitpad.weights import save_checkpoint  # noqa: E402
+from digitpad.gui.windows.weights_history import WeightsHistoryDialog  # noqa: E402
+from digitpad.network.lenet5 import LeNet5  # noqa: E402
+from digitpad.storage.checkpoints import save_checkpoint  # noqa: E402
 
 
 def _hostile_checkpoint(path, **changes):

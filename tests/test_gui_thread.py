@@ -20,11 +20,11 @@ pytest.importorskip("pytestqt")
 import torch  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 
-from digitpad.gui import weights_history  # noqa: E402
-from digitpad.gui.background import BackgroundJob  # noqa: E402
-from digitpad.gui.weights_history import WeightsHistoryDialog  # noqa: E402
-from digitpad.model import LeNet5  # noqa: E402
-from digitpad.weights import save_checkpoint  # noqa: E402
+from digitpad.gui.windows import weights_history  # noqa: E402
+from digitpad.gui.jobs.background import BackgroundJob  # noqa: E402
+from digitpad.gui.windows.weights_history import WeightsHistoryDialog  # noqa: E402
+from digitpad.network.lenet5 import LeNet5  # noqa: E402
+from digitpad.storage.checkpoints import save_checkpoint  # noqa: E402
 
 #: How long a held call waits for the GUI thread before giving up (only when the GUI is blocked).
 HOLD_SECONDS = 2.0
@@ -136,7 +136,7 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
 
 
 def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, window, monkeypatch):
-    from digitpad.gui.retrain_dialog import weights_dir
+    from digitpad.gui.windows.retrain_dialog import weights_dir
 
     paths = adopted_checkpoints(weights_dir(), 2)
     held = hold_one_file(monkeypatch, paths[0])
@@ -153,7 +153,7 @@ def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, w
 
 def hold_weights_file(monkeypatch, path) -> HeldCall:
     """Reading `path` to use it (Load Weights…, Weights History's Use) is held."""
-    from digitpad import model_session
+    from digitpad.app import model_session
 
     real = model_session.load_checkpoint
     held = HeldCall(real)
@@ -213,8 +213,8 @@ ONE = [(50, 0), (50, 100)]
 def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
     """The real lock of the samples file in the test's data folder, held (as another digitpad
     process would) until `release` is set, or HOLD_SECONDS have passed."""
-    from digitpad.files import locked
-    from digitpad.samples import default_samples_path
+    from digitpad.storage.safe_files import locked
+    from digitpad.storage.samples import default_samples_path
 
     held = HeldCall(lambda: None)
 
@@ -233,7 +233,7 @@ def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
 
 
 def labels() -> list[int]:
-    from digitpad.samples import SampleStore
+    from digitpad.storage.samples import SampleStore
 
     return [sample.label for sample in SampleStore().samples()]
 
@@ -286,7 +286,7 @@ def test_closing_the_window_while_teach_waits_for_the_lock_does_not_wait_for_it(
 def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_with_teach(qtbot, window):
     from PySide6.QtCore import Qt
 
-    from digitpad.samples import SampleStore
+    from digitpad.storage.samples import SampleStore
 
     SampleStore().add([SEVEN], 1)
     browser = window.teach_menu.open_samples()
@@ -313,7 +313,7 @@ def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_wi
 
 
 def test_export_as_onnx_runs_off_the_gui_thread_on_a_copy_of_the_model(qtbot, window, tmp_path, monkeypatch):
-    from digitpad import export
+    from digitpad.storage import onnx_export as export
 
     held = HeldCall(export.export_onnx)
     exported_models = []
@@ -339,8 +339,8 @@ def test_a_failed_export_says_why_in_one_line(qtbot, window, tmp_path, message_b
 
 
 def test_the_samples_browser_reads_the_file_off_the_gui_thread(qtbot, window, monkeypatch):
-    from digitpad import samples
-    from digitpad.samples import SampleStore
+    from digitpad.storage import samples
+    from digitpad.storage.samples import SampleStore
 
     SampleStore().add([SEVEN], 7)
     held = HeldCall(samples.read_capped)  # a large samples file, or a slow disk
@@ -356,8 +356,8 @@ def test_the_samples_browser_reads_the_file_off_the_gui_thread(qtbot, window, mo
 
 
 def test_the_retrain_dialog_counts_my_samples_off_the_gui_thread(qtbot, window, monkeypatch):
-    from digitpad import samples
-    from digitpad.samples import SampleStore
+    from digitpad.storage import samples
+    from digitpad.storage.samples import SampleStore
 
     for drawing in ([SEVEN], [ONE]):
         SampleStore().add(drawing, 7)

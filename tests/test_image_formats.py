@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.preprocess import ImageError, image_to_array
+from digitpad.ink.preprocess import ImageError, image_to_array
 
 POSTSCRIPT = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n{ } loop\n"
 

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from digitpad.architecture import NEGATIVE_LABEL
-from digitpad.model import (C3_TABLE, LeNet5, count_parameters, map_loss, mse_loss, pick_device,
+from digitpad.network.architecture import NEGATIVE_LABEL
+from digitpad.network.lenet5 import (C3_TABLE, LeNet5, count_parameters, map_loss, mse_loss, pick_device,
                             rbf_penalties, rubbish_posterior, squash)
 
 

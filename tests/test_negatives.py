@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from digitpad import negatives
-from digitpad.negatives import DIGIT_LIKE, GLYPHS, KINDS, SHAPE_KINDS, available_fonts, generate_negatives
-from digitpad.preprocess import BACKGROUND, INK
+from digitpad.training import negatives
+from digitpad.training.negatives import DIGIT_LIKE, GLYPHS, KINDS, SHAPE_KINDS, available_fonts, generate_negatives
+from digitpad.ink.preprocess import BACKGROUND, INK
 
 needs_fonts = pytest.mark.skipif(not available_fonts(),
                                  reason="needs the DejaVu fonts (apt-get install fonts-dejavu-core)")
@@ -71,7 +71,7 @@ def test_without_fonts_only_drawn_shapes_are_made_and_the_log_says_why(monkeypat
     monkeypatch.setattr(negatives, "FONT_DIR", tmp_path)  # an empty folder: no fonts
     available_fonts.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="digitpad.negatives"):
+        with caplog.at_level(logging.WARNING, logger="digitpad.training.negatives"):
             made = generate_negatives(100, seed=2)
         assert set(made.kinds) <= set(SHAPE_KINDS)
         assert "fonts-dejavu-core" in caplog.text

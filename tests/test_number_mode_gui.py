@@ -12,7 +12,7 @@ from mouse import mouse_stroke
 from PySide6.QtCore import Qt
 
 from digitpad.gui.main_window import MainWindow
-from digitpad.samples import SampleStore, default_samples_path
+from digitpad.storage.samples import SampleStore, default_samples_path
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_an_opened_image_is_read_as_a_number_with_boxes_over_its_picture(qtbot, 
 
 
 def test_a_click_in_number_mode_is_too_small_and_shows_no_digit(qtbot, window):
-    from digitpad.verdict import TOO_SMALL_TEXT
+    from digitpad.reading.verdict import TOO_SMALL_TEXT
 
     mode = window.number_mode
     mode.action.trigger()

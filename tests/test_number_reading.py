@@ -10,12 +10,12 @@ import pytest
 from drawings import draw
 from PIL import Image, ImageDraw
 
-from digitpad.cli import main
-from digitpad.number_reading import NumberReader, cheapest_paths
-from digitpad.preprocess import render_strokes
-from digitpad.recognition import Recognizer
-from digitpad.segmentation import _seam, label_components, segment_strokes
-from digitpad.weights import load_model
+from digitpad.cli.main import main
+from digitpad.reading.number_reading import NumberReader, cheapest_paths
+from digitpad.ink.preprocess import render_strokes
+from digitpad.reading.recognition import Recognizer
+from digitpad.reading.segmentation import _seam, label_components, segment_strokes
+from digitpad.storage.checkpoints import load_model
 
 SIZE = 200.0
 
@@ -187,7 +187,7 @@ def test_recognize_string_prints_one_line_per_input(capsys, tmp_path):
 def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(model):
     import torch
 
-    from digitpad.space_displacement import slide, strokes_strip
+    from digitpad.reading.space_displacement import slide, strokes_strip
 
     strip = strokes_strip(written([2, 0, 4]))
     outputs = slide(model, strip)
@@ -200,8 +200,8 @@ def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(mode
 
 
 def test_the_strip_puts_a_window_centre_near_every_column_of_ink(model):
-    from digitpad.preprocess import BACKGROUND
-    from digitpad.space_displacement import slide, strokes_strip
+    from digitpad.ink.preprocess import BACKGROUND
+    from digitpad.reading.space_displacement import slide, strokes_strip
 
     for digits in ([1], [1, 7, 1], [4, 0]):  # thin digits first and last: the edge cases
         strip = strokes_strip(written(digits))
@@ -217,8 +217,8 @@ def _swept(windows, j=40.0):
     others) or None (every penalty 60: rubbish)."""
     import torch
 
-    from digitpad.model import rubbish_posterior
-    from digitpad.space_displacement import SlidingOutputs
+    from digitpad.network.lenet5 import rubbish_posterior
+    from digitpad.reading.space_displacement import SlidingOutputs
 
     penalties = np.full((len(windows), 10), 60.0)
     for t, digit in enumerate(windows):
@@ -239,7 +239,7 @@ def test_the_swept_reading_collapses_runs_and_drops_flickers():
 
 
 def test_the_swept_network_reads_a_plainly_written_number(model):
-    from digitpad.space_displacement import slide, strokes_strip
+    from digitpad.reading.space_displacement import slide, strokes_strip
 
     assert slide(model, strokes_strip(written([7, 9, 0, 1]))).reading() == "7901"
 
@@ -267,7 +267,7 @@ CANVAS = (900.0, 440.0)
 
 
 def test_a_click_a_tremor_or_a_tiny_number_is_too_small_to_read(reader):
-    from digitpad.verdict import TOO_SMALL, TOO_SMALL_TEXT
+    from digitpad.reading.verdict import TOO_SMALL, TOO_SMALL_TEXT
 
     tiny_number = [[(100 + x / 15, 100 + y / 15) for x, y in stroke] for stroke in written([4, 2])]
     for strokes in ([[(100.0, 100.0)]], [[(100.0, 100.0), (105.0, 103.0), (108.0, 101.0)]], tiny_number):
@@ -296,7 +296,7 @@ def test_a_stray_click_beside_a_number_is_not_a_digit(reader):
 
 
 def test_the_swept_view_leaves_a_stray_click_out_as_the_reader_does():
-    from digitpad.space_displacement import strokes_strip
+    from digitpad.reading.space_displacement import strokes_strip
 
     number = written([4, 2])
     np.testing.assert_array_equal(strokes_strip(number + [[(300.0, 400.0)]]), strokes_strip(number))
@@ -349,7 +349,7 @@ def zigzag(tooth, height, width=600.0):
 
 
 def test_a_gentle_wavy_line_or_a_scribble_is_not_a_number(reader):
-    from digitpad.verdict import NOT_A_NUMBER
+    from digitpad.reading.verdict import NOT_A_NUMBER
 
     for strokes in (wavy_line(30, 100), wavy_line(15, 60), scribble(4), scribble(11)):
         reading = reader.read_strokes(strokes, canvas_size=CANVAS)

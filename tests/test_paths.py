@@ -2,8 +2,8 @@
 
 import shutil
 
-from digitpad import paths
-from digitpad.data import load_mnist
+from digitpad.storage import paths
+from digitpad.storage.mnist import load_mnist
 
 
 def _fake_mnist(folder):

@@ -1,4 +1,4 @@
-"""Behaviour of digitpad.preprocess: strokes and images -> LeNet-5's normalised 32×32 input.
+"""Behaviour of digitpad.ink.preprocess: strokes and images -> LeNet-5's normalised 32×32 input.
 
 Centre-of-mass convention used throughout: pixel index coordinates (pixel i is centred on i).
 MNIST puts the centre of mass at (14, 14) of its 28×28 field (measured: every test digit has it
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageOps
 
-from digitpad.preprocess import (
+from digitpad.ink.preprocess import (
     BACKGROUND,
     INK,
     INPUT_SIZE,

@@ -6,11 +6,11 @@ import dataclasses
 import pytest
 import torch
 
-from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
-from digitpad.presets import PRESETS, get_preset
-from digitpad.train_cli import add_training_arguments, config_from_arguments, second_stage_from_arguments
-from digitpad.training import distort, evaluate, random_shift, train
-from digitpad.training_config import TrainingConfig
+from digitpad.training.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.training.presets import PRESETS, get_preset
+from digitpad.cli.train import add_training_arguments, config_from_arguments, second_stage_from_arguments
+from digitpad.training.loop import distort, evaluate, random_shift, train
+from digitpad.training.config import TrainingConfig
 
 CPU = torch.device("cpu")
 
@@ -70,7 +70,7 @@ def test_full_is_the_two_commands_that_made_the_shipped_weights():
 
 
 def test_full_refuses_starting_weights_in_one_line(capsys):
-    from digitpad.train_cli import main
+    from digitpad.cli.train import main
 
     assert main(["--preset", "full", "--init", "w.pt", "--out", "x.pt"]) == 2
     assert capsys.readouterr().err == ("error: --preset full trains a new network in two stages: "
@@ -90,7 +90,7 @@ def test_command_line_options_override_the_preset_and_without_one_the_defaults_h
 
 
 def test_fine_tune_preset_without_weights_is_refused_in_one_line(capsys):
-    from digitpad.train_cli import main
+    from digitpad.cli.train import main
 
     assert main(["--preset", "fine-tune", "--out", "x.pt"]) == 2
     err = capsys.readouterr().err
@@ -144,7 +144,7 @@ def test_a_tiny_run_of_each_from_scratch_preset_learns(small_mnist, name):
 
 @pytest.mark.slow
 def test_a_tiny_fine_tune_learns_new_samples_and_keeps_mnist(small_mnist):
-    from digitpad.weights import load_model
+    from digitpad.storage.checkpoints import load_model
 
     train_set, test_set = small_mnist
     shipped, _ = load_model()

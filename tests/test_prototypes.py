@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from digitpad.paths import resource_path
-from digitpad.prototypes import PrototypeError, load_prototypes, parse_prototypes
+from digitpad.storage.paths import resource_path
+from digitpad.network.prototypes import PrototypeError, load_prototypes, parse_prototypes
 
 
 def test_shipped_prototypes_are_ten_distinct_7_by_12_bitmaps():

@@ -5,9 +5,9 @@ import pytest
 import torch
 from drawings import draw
 
-from digitpad.model import LeNet5
-from digitpad.preprocess import EmptyDrawing, ImageError, render_strokes, to_tensor
-from digitpad.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.network.lenet5 import LeNet5
+from digitpad.ink.preprocess import EmptyDrawing, ImageError, render_strokes, to_tensor
+from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from digitpad.gui.background import BackgroundJob
+from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.retrain_dialog import weights_dir
-from digitpad.training_config import TrainingConfig
-from digitpad.training_estimate import SpeedProbe, estimate_seconds, probe_speed
-from digitpad.weights import load_checkpoint
+from digitpad.gui.windows.retrain_dialog import weights_dir
+from digitpad.training.config import TrainingConfig
+from digitpad.training.estimate import SpeedProbe, estimate_seconds, probe_speed
+from digitpad.storage.checkpoints import load_checkpoint
 
 TRAINING_TIMEOUT = 60_000
 
@@ -150,7 +150,7 @@ def test_the_probe_measures_this_recipe():
 
 
 def test_the_probe_times_batches_of_the_recipes_size_and_makes_no_negatives(monkeypatch):
-    import digitpad.training_estimate as estimate
+    import digitpad.training.estimate as estimate
 
     seen = []
     real_train = estimate.train

@@ -13,16 +13,16 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-import digitpad.training_config
-import digitpad.training_run
+import digitpad.training.config
+import digitpad.training.run
 from digitpad.gui import settings as keys
-from digitpad.gui.background import BackgroundJob
+from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.plot import LinePlot, nice_ticks
-from digitpad.gui.retrain_dialog import RetrainDialog, weights_dir
-from digitpad.model import LeNet5
-from digitpad.samples import SampleStore, default_samples_path
-from digitpad.weights import load_checkpoint, save_checkpoint
+from digitpad.gui.widgets.plot import LinePlot, nice_ticks
+from digitpad.gui.windows.retrain_dialog import RetrainDialog, weights_dir
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.samples import SampleStore, default_samples_path
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 SEVEN = [(10, 10), (90, 10), (40, 100)]
 TRAINING_TIMEOUT = 60_000
@@ -85,7 +85,7 @@ def train_to_the_end(qtbot, dialog) -> None:
 
 
 def test_the_dialog_offers_the_core_presets_quick_first(window):
-    # The dialog's choices are train.py's --preset recipes (digitpad.presets), not a copy of them.
+    # The dialog's choices are train.py's --preset recipes (digitpad.training.presets), not a copy of them.
     dialog = window.model_dialogs.open_retrain()
     assert [dialog.preset.itemData(i) for i in range(dialog.preset.count())] == ["quick", "fine-tune", "full"]
     quick = dialog.config()
@@ -180,7 +180,7 @@ def test_a_crash_in_the_worker_is_reported_and_the_thread_ends(qtbot, window, di
     def explode(*args, **kwargs):
         raise RuntimeError("simulated failure in the training loop")
 
-    monkeypatch.setattr(digitpad.training_run, "train", explode)
+    monkeypatch.setattr(digitpad.training.run, "train", explode)
     before = state_of(window)
     with qtbot.waitSignal(dialog.trainingFailed, timeout=TRAINING_TIMEOUT) as failure:
         dialog.start()
@@ -344,7 +344,7 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     """Rendering a few thousand samples takes seconds: not on the GUI thread, at Start."""
     import threading
 
-    import digitpad.samples
+    import digitpad.storage.samples
 
     store = SampleStore()
     for _ in range(3):
@@ -352,8 +352,8 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     window.model_dialogs.open_retrain()
     dialog.use_samples.setChecked(True)
     threads = []
-    real = digitpad.samples.samples_dataset
-    monkeypatch.setattr(digitpad.samples, "samples_dataset",
+    real = digitpad.storage.samples.samples_dataset
+    monkeypatch.setattr(digitpad.storage.samples, "samples_dataset",
                         lambda samples: threads.append(threading.current_thread()) or real(samples))
     train_to_the_end(qtbot, dialog)
     assert threads and threading.main_thread() not in threads

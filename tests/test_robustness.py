@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitpad.cli import main, parse_strokes_line
-from digitpad.model import LeNet5
-from digitpad.preprocess import BACKGROUND, INK, EmptyDrawing, render_strokes
-from digitpad.weights import WeightsError, load_checkpoint, save_checkpoint
+from digitpad.cli.main import main, parse_strokes_line
+from digitpad.network.lenet5 import LeNet5
+from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing, render_strokes
+from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
 
 # JSON values of every type, nested a little, to throw at the stroke parser.
 json_values = st.recursive(

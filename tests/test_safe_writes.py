@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from digitpad.files import NotARegularFileError, atomic_write_bytes, check_output_path
-from digitpad.samples import SampleError, SampleStore
+from digitpad.storage.safe_files import NotARegularFileError, atomic_write_bytes, check_output_path
+from digitpad.storage.samples import SampleError, SampleStore
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)]]
 
@@ -101,7 +101,7 @@ def test_check_output_path_finds_an_unwritable_place_before_any_work(tmp_path):
 
 
 def test_export_onnx_writes_through_a_symlink_and_refuses_a_device(tmp_path, capsys):
-    from digitpad.cli import main
+    from digitpad.cli.main import main
 
     target = tmp_path / "models" / "lenet5.onnx"
     target.parent.mkdir()

@@ -8,9 +8,9 @@ import random
 import pytest
 import torch
 
-from digitpad.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
-from digitpad.samples import SampleError, SampleStore, default_samples_path, make_sample, samples_dataset
-from digitpad.training import TrainingConfig, evaluate, train
+from digitpad.training.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.storage.samples import SampleError, SampleStore, default_samples_path, make_sample, samples_dataset
+from digitpad.training.loop import TrainingConfig, evaluate, train
 
 CPU = torch.device("cpu")
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
@@ -96,7 +96,7 @@ def test_a_failing_write_keeps_the_previous_file_and_says_why(tmp_path, monkeypa
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [s.label for s in store.samples()] == [7]
-    # no temporary file left behind (the lock file stays: see digitpad.files.locked)
+    # no temporary file left behind (the lock file stays: see digitpad.storage.safe_files.locked)
     assert sorted(p.name for p in path.parent.iterdir()) == [".s.jsonl.lock", "s.jsonl"]
 
 

@@ -4,11 +4,11 @@ import pytest
 import torch
 from drawings import VARIANTS, draw
 
-from digitpad.datasets import mnist_dataset, negatives_dataset
-from digitpad.recognition import REJECT_THRESHOLD, Recognizer
-from digitpad.training import evaluate
-from digitpad.training_config import TEST_NEGATIVES_SEED
-from digitpad.weights import load_model, shipped_weights_path
+from digitpad.training.datasets import mnist_dataset, negatives_dataset
+from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.training.loop import evaluate
+from digitpad.training.config import TEST_NEGATIVES_SEED
+from digitpad.storage.checkpoints import load_model, shipped_weights_path
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from drawings import draw
 from mouse import mouse_stroke
 from PIL import Image
 
-from digitpad import model_loading
-from digitpad.data import load_mnist
+from digitpad.app import model_loading
+from digitpad.storage.mnist import load_mnist
 from digitpad.gui.main_window import MainWindow
 from digitpad.gui.startup_probe import PREFIX
 

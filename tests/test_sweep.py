@@ -1,12 +1,12 @@
-"""Invariance sweeps: digitpad/sweep.py."""
+"""Invariance sweeps: digitpad/explain/sweep.py."""
 
 import numpy as np
 import pytest
 
-from digitpad.preprocess import BACKGROUND, INK, render_strokes
-from digitpad.recognition import Recognizer
-from digitpad.sweep import TRANSFORMS, run_sweep, sweep_values, transform_input
-from digitpad.weights import load_model
+from digitpad.ink.preprocess import BACKGROUND, INK, render_strokes
+from digitpad.reading.recognition import Recognizer
+from digitpad.explain.sweep import TRANSFORMS, run_sweep, sweep_values, transform_input
+from digitpad.storage.checkpoints import load_model
 from drawings import draw
 
 SEVEN = [[(100, 60), (200, 60), (300, 62)], [(300, 62), (260, 150), (220, 250), (190, 340)]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
-from digitpad.samples import SampleStore, default_samples_path, parse_sample
+from digitpad.storage.samples import SampleStore, default_samples_path, parse_sample
 
 SEVEN = [(10, 10), (90, 10), (40, 100)]
 

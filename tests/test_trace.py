@@ -1,12 +1,12 @@
-"""Tracing a unit to its inputs: digitpad/trace.py."""
+"""Tracing a unit to its inputs: digitpad/explain/trace.py."""
 
 import numpy as np
 import pytest
 
-from digitpad.architecture import SQUASH_A, SQUASH_S
-from digitpad.recognition import Recognizer
-from digitpad.trace import receptive_field, trace_unit
-from digitpad.weights import load_model
+from digitpad.network.architecture import SQUASH_A, SQUASH_S
+from digitpad.reading.recognition import Recognizer
+from digitpad.explain.trace import receptive_field, trace_unit
+from digitpad.storage.checkpoints import load_model
 from drawings import draw
 
 # Table I of the paper, written out again here (not taken from the code under test).

@@ -6,13 +6,13 @@ import pytest
 import torch
 from torch.func import functional_call, jacrev
 
-from digitpad.architecture import NEGATIVE_LABEL
-from digitpad.datasets import TensorDataset, mnist_dataset, negatives_dataset
-from digitpad.model import LeNet5, squash
-from digitpad.sdlm import SDLM, diagonal_hessian
-from digitpad.training import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
+from digitpad.network.architecture import NEGATIVE_LABEL
+from digitpad.training.datasets import TensorDataset, mnist_dataset, negatives_dataset
+from digitpad.network.lenet5 import LeNet5, squash
+from digitpad.network.sdlm import SDLM, diagonal_hessian
+from digitpad.training.loop import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
                                warmup_cosine)
-from digitpad.training_config import VALIDATION_NEGATIVES_SEED
+from digitpad.training.config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")
 

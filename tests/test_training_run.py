@@ -3,16 +3,16 @@
 import pytest
 import torch
 
-from digitpad.datasets import TensorDataset
-from digitpad.architecture import NEGATIVE_LABEL
-from digitpad.training_config import TrainingConfig
-from digitpad.training_run import (
+from digitpad.training.datasets import TensorDataset
+from digitpad.network.architecture import NEGATIVE_LABEL
+from digitpad.training.config import TrainingConfig
+from digitpad.training.run import (
     RetrainRequest,
     load_run_data,
     one_class_warning,
     run_training,
 )
-from digitpad.weights import load_checkpoint, save_checkpoint
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 METRIC_NAMES = {"test_error", "test_errors", "test_total", "train_loss", "epochs", "seconds", "history",
                 "train_images", "fine_tuned"}
@@ -44,7 +44,7 @@ def test_bad_cuts_come_after_the_limited_mnist_images_as_rubbish(mnist_dir):
 
 
 def test_a_fine_tune_keeps_the_models_rubbish_constant(mnist_dir):
-    from digitpad.model import LeNet5
+    from digitpad.network.lenet5 import LeNet5
 
     j40 = LeNet5(rubbish_j=40.0).state_dict()
     config = TrainingConfig(epochs=1, train_limit=64, test_limit=32, min_steps=2, distort=False)
@@ -59,8 +59,8 @@ def test_a_fine_tune_keeps_the_models_rubbish_constant(mnist_dir):
 
 @pytest.mark.slow
 def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_dir):
-    from digitpad.model import LeNet5
-    from digitpad.training_run import run_two_stages
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.training.run import run_two_stages
 
     current = LeNet5().state_dict()  # the model in use: untrained, so "before" is near chance
     first = TrainingConfig(epochs=2, train_limit=300, test_limit=100, min_steps=60, distort=False, seed=3)
@@ -80,8 +80,8 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
 
 
 def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_dir):
-    from digitpad.training_config import VALIDATION_NEGATIVES_SEED
-    from digitpad.training_run import run_two_stages
+    from digitpad.training.config import VALIDATION_NEGATIVES_SEED
+    from digitpad.training.run import run_two_stages
 
     first = TrainingConfig(epochs=1, train_limit=64, test_limit=32, distort=False)
     second = TrainingConfig(epochs=1, negatives=10, seed=VALIDATION_NEGATIVES_SEED)
@@ -112,7 +112,7 @@ def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
 
 
 def test_an_old_checkpoints_metric_names_are_read_under_todays(tmp_path):
-    from digitpad.model import LeNet5
+    from digitpad.network.lenet5 import LeNet5
 
     path = tmp_path / "old-gui.pt"
     save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01, "test_errors": 100, "test_total": 10_000,

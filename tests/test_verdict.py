@@ -1,4 +1,4 @@
-"""The answer in words: a digit, "not sure", "not a digit" or "too small" (digitpad.verdict, Recognition)."""
+"""The answer in words: a digit, "not sure", "not a digit" or "too small" (digitpad.reading.verdict, Recognition)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from digitpad.verdict import (REJECT_THRESHOLD, UNSURE_LEVEL, best_posterior, explanation, is_unsure,
+from digitpad.reading.verdict import (REJECT_THRESHOLD, UNSURE_LEVEL, best_posterior, explanation, is_unsure,
                               rejection_reason)
 
 CLEAR_SEVEN = [40.0, 35.0, 30.0, 28.0, 50.0, 33.0, 45.0, 2.5, 31.0, 29.0]
@@ -48,8 +48,8 @@ def test_rejections_explain_themselves():
 def recognition():
     import torch
 
-    from digitpad.model import LeNet5
-    from digitpad.recognition import Recognizer
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.reading.recognition import Recognizer
     from drawings import draw
 
     torch.manual_seed(0)
@@ -74,8 +74,8 @@ def test_recognition_json_keeps_its_fields_and_adds_unsure_runner_up_and_reason(
 def test_the_recognizer_judges_size_against_the_canvas(recognition):
     import torch
 
-    from digitpad.model import LeNet5
-    from digitpad.recognition import Recognizer
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.reading.recognition import Recognizer
     from drawings import draw
 
     torch.manual_seed(0)

@@ -6,8 +6,8 @@ import pickle
 import pytest
 import torch
 
-from digitpad.model import LeNet5
-from digitpad.weights import (
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.checkpoints import (
     FORMAT_VERSION,
     WeightsError,
     atomic_write_bytes,
@@ -160,7 +160,7 @@ def test_killed_writer_leaves_the_previous_file_loadable(tmp_path, saved):
 
     script = textwrap.dedent(f"""
         import os, sys, time
-        import digitpad.weights as w
+        import digitpad.storage.checkpoints as w
         real_fsync = os.fsync
         def slow_fsync(fd):
             print("writing", flush=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from digitpad.export import export_onnx
-from digitpad.model import LeNet5
-from digitpad.weights import WeightsError, load_checkpoint
+from digitpad.storage.onnx_export import export_onnx
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.checkpoints import WeightsError, load_checkpoint
 
 
 @pytest.mark.parametrize("name, content, says", [

@@ -17,9 +17,9 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from digitpad import __version__
-from digitpad.gui.background import stop_all_jobs
+from digitpad.gui.jobs.background import stop_all_jobs
 from digitpad.gui.settings import APPLICATION
-from digitpad.paths import user_data_dir
+from digitpad.storage.paths import user_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance()
     if app is None:
         # No organisation name: Qt's AppDataLocation is then <data>/digitpad, the very folder
-        # digitpad.paths.user_data_dir() names without Qt (the settings file is set explicitly).
+        # digitpad.storage.paths.user_data_dir() names without Qt (the settings file is set explicitly).
         QCoreApplication.setApplicationName(APPLICATION)
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(list(argv))

@@ -18,10 +18,10 @@ from PySide6.QtCore import (QBuffer, QByteArray, QIODevice, QMimeData, QObject, 
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from digitpad.drawing import Drawing, OpenedImage
-from digitpad.files import atomic_write_bytes
-from digitpad.gui.background import BackgroundJob, Worker
-from digitpad.preprocess import EmptyDrawing, ImageError, ImageSource, Placement, prepare_image
+from digitpad.app.drawing import Drawing, OpenedImage
+from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.ink.preprocess import EmptyDrawing, ImageError, ImageSource, Placement, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
@@ -66,7 +66,7 @@ def mime_image(mime: QMimeData) -> QImage | None:
 
 
 def save_png(image: QImage, path: Path) -> None:
-    """Write `image` as a PNG file the way digitpad writes every file (digitpad.files: atomic,
+    """Write `image` as a PNG file the way digitpad writes every file (digitpad.storage.safe_files: atomic,
     through a symlink, never over a device or folder). Raises OSError with a readable message."""
     data = qimage_to_png(image)
     if not data:

@@ -1,6 +1,6 @@
 """The main window: canvas and answer on the left, input, F6 and internals in docks on the right.
 
-Data flows one way. The canvas feeds the pen into a `digitpad.drawing.Drawing` (plain data, no
+Data flows one way. The canvas feeds the pen into a `digitpad.app.drawing.Drawing` (plain data, no
 Qt); the window observes that drawing, hands its strokes (or opened image) to the `Recognizer`,
 and gives the `Recognition` that comes back to every panel to draw. Recognition takes a few ms,
 so it runs on the GUI thread, throttled by a timer while the pen moves.
@@ -30,30 +30,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
+from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
-from digitpad.gui.canvas import DrawingCanvas
-from digitpad.gui.dialogs import HowItWorksDialog, about_html
-from digitpad.gui.explain_views import Explanations
-from digitpad.gui.f6_panel import F6Panel
+from digitpad.gui.widgets.canvas import DrawingCanvas
+from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
+from digitpad.gui.explanations import Explanations
+from digitpad.gui.panels.f6_panel import F6Panel
 from digitpad.gui.image_io import ImageFiles
-from digitpad.gui.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
-from digitpad.gui.internals_panel import InternalsPanel
+from digitpad.gui.panels.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
+from digitpad.gui.panels.internals_panel import InternalsPanel
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
-from digitpad.gui.model_dialogs import ModelDialogs
-from digitpad.gui.number_mode import NumberMode, piece_by_piece_note
-from digitpad.gui.prediction_view import PredictionView
+from digitpad.gui.windows.model_dialogs import ModelDialogs
+from digitpad.gui.panels.number_mode import NumberMode, piece_by_piece_note
+from digitpad.gui.panels.prediction_view import PredictionView
 from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import build_canvas_toolbar, build_status_labels, create_actions
 from digitpad.gui.window_layout import WindowLayout
-from digitpad.preprocess import EmptyDrawing, render_strokes
+from digitpad.ink.preprocess import EmptyDrawing, render_strokes
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from digitpad.model_session import ModelSession
-    from digitpad.recognition import Recognition, Recognizer
+    from digitpad.app.model_session import ModelSession
+    from digitpad.reading.recognition import Recognition, Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,11 @@ class MainWindow(QMainWindow):
         self._connect_actions()
         self.model_dialogs = ModelDialogs(self.model_control, self)  # Retrain…, Weights History…, Export…
         self.teach_menu = TeachMenu(self.drawing, self.show_status, self)
-        # Number mode (gui/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
+        # Number mode (gui/panels/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
         self.number_mode = NumberMode(self)
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
-        # Why it decided (gui/explain_views.py): attribution dock and overlay, explorer, unit trace.
+        # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
         self.explanations = Explanations(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
         self._build_menus()

@@ -1,8 +1,8 @@
 """Which network the window uses, for the GUI: loading it, switching weights and devices.
 
-`ModelControl` owns the `ModelSession` (digitpad/model_session.py) once it is loaded, the
+`ModelControl` owns the `ModelSession` (digitpad/app/model_session.py) once it is loaded, the
 background load at start-up and the background reading of other weights (`BackgroundJob`s,
-gui/background.py: the model in use changes only once they are read and checked), the Device menu, the
+gui/jobs/background.py: the model in use changes only once they are read and checked), the Device menu, the
 device and weights labels of the status bar, and the saved choice of weights and device. It
 says what happened through signals; the window recognises again on `changed`.
 
@@ -20,20 +20,20 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
-from digitpad import model_loading
+from digitpad.app import model_loading
 from digitpad.gui import settings as keys
 from digitpad.gui.settings import read_text
-from digitpad.gui.background import BackgroundJob
-from digitpad.gui.model_loader import ModelLoadWorker, WeightsReadWorker
+from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.jobs.model_loader import ModelLoadWorker, WeightsReadWorker
 from digitpad.gui.window_actions import StatusLabels, ask_weights_to_load
 
 if TYPE_CHECKING:
     import torch
 
-    from digitpad.model import LeNet5
-    from digitpad.model_session import ModelSession, ReadWeights
-    from digitpad.recognition import Recognizer
-    from digitpad.weights import Checkpoint
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.app.model_session import ModelSession, ReadWeights
+    from digitpad.reading.recognition import Recognizer
+    from digitpad.storage.checkpoints import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class ModelControl(QObject):
         if not self._is_current_read():
             return
         self._weights_job = None
-        from digitpad.weights import WeightsError  # torch is loaded: the weights were just read
+        from digitpad.storage.checkpoints import WeightsError  # torch is loaded: the weights were just read
 
         try:
             self.session.use(weights)  # tried again only if the device changed meanwhile
@@ -232,9 +232,9 @@ class ModelControl(QObject):
                   weights_file: Path | None = None) -> bool:
         """Adopt a model built elsewhere (e.g. by the retraining dialog). `weights_file`, if
         given, is remembered for the next start; otherwise the next start uses the saved setting."""
-        if not self.require_model():  # first: importing digitpad.weights imports torch
+        if not self.require_model():  # first: importing digitpad.storage.checkpoints imports torch
             return False
-        from digitpad.weights import WeightsError
+        from digitpad.storage.checkpoints import WeightsError
 
         self._weights_job = None  # a file still being read would replace this model: no longer wanted
         try:

@@ -3,7 +3,7 @@
 
 Keeping a sample takes the samples file's lock, which another digitpad window or process may
 hold for a while, so Teach and Undo Teach are made off the GUI thread by the window's
-`SampleChanges` (gui/sample_changes.py), one at a time in the order asked: a Teach pressed again
+`SampleChanges` (gui/jobs/sample_changes.py), one at a time in the order asked: a Teach pressed again
 before the first is saved finds that sample ("already kept") instead of adding it twice.
 """
 
@@ -16,14 +16,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
-from digitpad.drawing import Drawing
-from digitpad.gui.model_dialogs import make_action
-from digitpad.gui.sample_changes import SampleChanges
-from digitpad.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
+from digitpad.app.drawing import Drawing
+from digitpad.gui.windows.model_dialogs import make_action
+from digitpad.gui.jobs.sample_changes import SampleChanges
+from digitpad.storage.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
                               readable_date)
 
 if TYPE_CHECKING:
-    from digitpad.gui.samples_browser import SamplesBrowser
+    from digitpad.gui.windows.samples_browser import SamplesBrowser
 
 RETRAIN_HINT = ("Model → Retrain… with “Fine-tune on my samples” teaches them to the network. "
                 "Teach → Undo Teach takes it back.")
@@ -145,7 +145,7 @@ class TeachMenu(QMenu):
             self.samples_browser.refresh()
 
     def open_samples(self) -> SamplesBrowser:
-        from digitpad.gui.samples_browser import SamplesBrowser
+        from digitpad.gui.windows.samples_browser import SamplesBrowser
 
         if self.samples_browser is None:
             self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())

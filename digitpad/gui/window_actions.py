@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QSpinBox, QStatusBar, QToolBar, QWidget
 
-from digitpad.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
+from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
 
 WEIGHTS_FILTER = "LeNet-5 weights (*.pt *.pth);;All files (*)"
 

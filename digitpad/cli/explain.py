@@ -1,0 +1,216 @@
+"""`digitpad explain` and `digitpad sweep`: attribution and invariance sweeps from the command line.
+
+Importing this module imports no torch (so `digitpad --help` stays fast); the handlers import
+the core modules when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+
+
+def add_explain_commands(commands) -> None:
+    """Register `explain` and `sweep` on the `digitpad` command's subparsers."""
+    explain = commands.add_parser(
+        "explain", help="which ink pushed the answer: integrated gradients and per-stroke effects",
+        description="Integrated gradients of a class's RBF penalty with respect to the 32×32 input, with the "
+                    "blank input as baseline: paper pixels get 0, and the attributions add up to the penalty "
+                    "minus the blank input's penalty. Negative = the ink supports the class. For drawings, "
+                    "also what each stroke does.")
+    explain.add_argument("images", nargs="*", metavar="IMAGE", help="image files")
+    explain.add_argument("--strokes", type=Path, metavar="FILE",
+                         help="JSON Lines of drawings, as for `recognize` ('-' reads standard input)")
+    explain.add_argument("--digit", type=int, choices=range(10), metavar="D",
+                         help="the class to explain (default: the winner)")
+    explain.add_argument("--json", action="store_true",
+                         help='one object per input: {"digit", "attribution": 32×32, "penalty", "baseline_penalty"}'
+                              ' (and "strokes" for drawings)')
+    explain.add_argument("--out", type=Path, metavar="PNG", help="write the overlay picture (one input only)")
+    explain.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
+    explain.add_argument("--device", help="cpu, cuda or cuda:N")
+    explain.set_defaults(run=cmd_explain)
+
+    sweep = commands.add_parser(
+        "sweep", help="how far the invariance goes: recognise one input under a growing transform",
+        description="Transform one image or drawing step by step and recognise every step; the breaking point "
+                    "is the first value, going out from 0, where the answer changes. Value 0 is the "
+                    "untransformed input. Defaults per transform: "
+                    + "; ".join(f"{t.name}: {t.unit}, {t.start:g} to {t.stop:g}, {t.default_stage} stage"
+                               for t in TRANSFORMS.values()) + ".")
+    sweep.add_argument("image", nargs="?", metavar="IMAGE", help="an image file")
+    sweep.add_argument("--strokes", type=Path, metavar="FILE", help="a JSON Lines file with one drawing")
+    sweep.add_argument("--transform", required=True, choices=list(TRANSFORMS))
+    sweep.add_argument("--from", dest="start", type=float, metavar="A", help="first value")
+    sweep.add_argument("--to", dest="stop", type=float, metavar="B", help="last value")
+    sweep.add_argument("--steps", type=int, metavar="N", help="number of values (0 is added inside the range)")
+    sweep.add_argument("--stage", choices=(DRAWING, INPUT),
+                       help="'drawing': transform the drawing before normalisation (a shift or a change of "
+                            "size then disappears); 'input': transform the 32×32 input, as the paper's demos")
+    sweep.add_argument("--json", action="store_true",
+                       help='one object per step: {"value", "digit", "penalties", "rejected", …}')
+    sweep.add_argument("--out", type=Path, metavar="PNG", help="write the plot of the ten penalties")
+    sweep.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
+    sweep.add_argument("--device", help="cpu, cuda or cuda:N")
+    sweep.set_defaults(run=cmd_sweep)
+
+
+def _read_lines(path: Path) -> list[str]:
+    from digitpad.cli.main import CliError
+
+    try:
+        if str(path) == "-":
+            return sys.stdin.readlines()
+        with open(path, encoding="utf-8") as handle:
+            return handle.readlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def _inputs(images: list[str], strokes_file: Path | None) -> list[tuple[str, str, object]]:
+    """(label, kind, payload) per input: kind "image" with a path, or "strokes" with the line's text."""
+    inputs = [(image, "image", Path(image)) for image in images]
+    if strokes_file is not None:
+        for number, line in enumerate(_read_lines(strokes_file), start=1):
+            if line.strip():
+                inputs.append((f"{strokes_file}:{number}", "strokes", line))
+    return inputs
+
+
+def _check_out(path: Path | None) -> None:
+    """Refuse an unwritable --out before any work (a folder, a device, a read-only place)."""
+    from digitpad.cli.main import CliError
+    from digitpad.storage.safe_files import check_output_path
+
+    if path is not None:
+        try:
+            check_output_path(path)
+        except OSError as exc:
+            raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _write_png(image, path: Path) -> None:
+    from digitpad.cli.main import CliError
+    from digitpad.storage.safe_files import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:
+        raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _prepare(kind: str, payload):
+    """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
+    preprocessing errors) with a message for people."""
+    from digitpad.cli.main import parse_strokes_line
+    from digitpad.ink.preprocess import EmptyDrawing, image_to_array, render_strokes
+
+    try:
+        if kind == "image":
+            return image_to_array(payload), None
+        strokes = parse_strokes_line(payload)
+        return render_strokes(strokes), strokes
+    except EmptyDrawing:
+        raise ValueError("blank image: nothing to explain" if kind == "image"
+                         else "empty drawing: no strokes with finite points") from None
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from digitpad.cli.main import EXIT_FAILURE, EXIT_USAGE, CliError, _load_recognizer, _print_failure
+
+    if not args.images and not args.strokes:
+        raise CliError("explain: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    inputs = _inputs(args.images, args.strokes)
+    if args.out is not None and len(inputs) != 1:
+        raise CliError(f"explain: --out draws one input, but there are {len(inputs)}", EXIT_USAGE)
+    _check_out(args.out)
+    recognizer = _load_recognizer(args.weights, args.device)
+    from digitpad.explain.attribution import integrated_gradients, stroke_effects
+    from digitpad.explain.pictures import attribution_picture
+
+    failures = 0
+    for label, kind, payload in inputs:
+        try:
+            array32, strokes = _prepare(kind, payload)
+        except ValueError as exc:
+            failures += 1
+            _print_failure(label, str(exc), args.json)
+            continue
+        attribution = integrated_gradients(recognizer.model, array32, args.digit)
+        full = recognizer.recognize_array(array32)
+        effects = stroke_effects(recognizer, strokes) if strokes and len(strokes) > 1 else []
+        if args.json:
+            record = attribution.to_json()
+            if strokes is not None:
+                record["strokes"] = [effect.to_json(full) for effect in effects]
+            print(json.dumps(record), flush=True)
+        else:
+            a = attribution.attribution
+            print(f"{label}: {'not a digit' if full.rejected else full.digit}; attribution for "
+                  f"{attribution.digit}: penalty {attribution.penalty:.2f}, blank input "
+                  f"{attribution.baseline_penalty:.2f}; ink that lowered it {a[a < 0].sum():+.2f}, "
+                  f"ink that raised it {a[a > 0].sum():+.2f}", flush=True)
+            for effect in effects:
+                print(f"  {effect.describe(full)}", flush=True)
+        if args.out is not None:
+            _write_png(attribution_picture(array32, attribution.attribution, attribution.digit), args.out)
+    return EXIT_FAILURE if failures else 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from digitpad.cli.main import EXIT_USAGE, CliError, _load_recognizer
+
+    if (args.image is None) == (args.strokes is None):
+        raise CliError("sweep: give one IMAGE or --strokes FILE", EXIT_USAGE)
+    inputs = _inputs([args.image] if args.image else [], args.strokes)
+    if len(inputs) != 1:
+        raise CliError(f"sweep: {args.strokes} must hold exactly one drawing, it has {len(inputs)}", EXIT_USAGE)
+    from digitpad.explain.sweep import run_sweep, sweep_values
+
+    transform = TRANSFORMS[args.transform]
+    stage = args.stage or transform.default_stage
+    try:
+        values = sweep_values(transform, args.start, args.stop, args.steps)
+        if stage not in transform.stages:
+            raise ValueError(f"{transform.name} applies to the 32×32 input only (--stage input)")
+    except ValueError as exc:
+        raise CliError(f"sweep: {exc}", EXIT_USAGE) from exc
+    _check_out(args.out)
+    label, kind, payload = inputs[0]
+    try:
+        array32, strokes = _prepare(kind, payload)
+    except ValueError as exc:
+        raise CliError(f"{label}: {exc}") from exc
+    recognizer = _load_recognizer(args.weights, args.device)
+    source = {"strokes": strokes} if strokes is not None else {"array32": array32}
+    sweep = run_sweep(recognizer, transform, values, stage=stage, **source)
+    if sweep.note:
+        print(f"note: {sweep.note}", file=sys.stderr)
+    below, above = sweep.breaking_points
+    if args.json:
+        for step in sweep.steps:
+            print(json.dumps(step.to_json()), flush=True)
+    else:
+        print(f"{label}: {transform.name} ({transform.unit}, {stage} stage), answer at 0: "
+              f"{'not a digit' if sweep.answer is None else sweep.answer}")
+        print(f"{'value':>9}  answer  " + "".join(f"{d:>8}" for d in range(10)))
+        for step in sweep.steps:
+            answer = "-" if step.answer is None else str(step.answer)
+            print(f"{step.value:>9g}  {answer:>6}  " + "".join(f"{p:>8.2f}" for p in step.recognition.penalties))
+        print("breaking point: " + (", ".join(f"{v:g}" for v in (below, above) if v is not None)
+                                    or "none in this range (the answer holds throughout)"))
+    if args.out is not None:
+        from digitpad.explain.pictures import sweep_plot
+
+        title = f"{label}: {transform.name}, {stage} stage ({transform.description})"
+        plot = sweep_plot([s.value for s in sweep.steps], sweep.penalties(), [s.answer for s in sweep.steps],
+                          title, f"{transform.name} ({transform.unit})", sweep.breaking_points)
+        _write_png(plot, args.out)
+    return 0

@@ -1,0 +1,252 @@
+"""`python train.py` / `digitpad train`: train LeNet-5 on MNIST and write a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from digitpad.training.presets import PRESETS, get_preset
+from digitpad.training.config import TrainingConfig
+
+DEFAULTS = TrainingConfig()
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    # Options that set the config default to None: given, they override the preset (or the defaults).
+    parser.add_argument("--preset", choices=tuple(PRESETS), default=None,
+                        help="a named recipe; options given with it override its settings: "
+                             + "; ".join(f"{p.name}: {p.description.rstrip('.')} ({p.duration_text()} on 2 CPU cores)"
+                                         for p in PRESETS.values()).replace("%", "%%"))
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder with the four MNIST IDX files (.gz or raw); default: $DIGITPAD_MNIST, "
+                             "../shared/data/mnist, the user data directory, or the slice shipped in resources/mnist")
+    parser.add_argument("--epochs", type=int, default=None, help=f"passes over the training set "
+                        f"(default {DEFAULTS.epochs}, or the preset's)")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint file to write (atomically)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
+    parser.add_argument("--optimizer", choices=("adam", "sdlm"), default=None,
+                        help="adam (default), or sdlm: the paper's stochastic diagonal Levenberg-Marquardt")
+    parser.add_argument("--lr", type=float, default=None, help=f"Adam's peak learning rate (default "
+                        f"{DEFAULTS.learning_rate})")
+    parser.add_argument("--eta-scale", type=float, default=None,
+                        help=f"SDLM: multiply the paper's η schedule by this (default {DEFAULTS.sdlm_eta_scale})")
+    parser.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: 64 for Adam, "
+                        f"{DEFAULTS.sdlm_batch_size} for SDLM)")
+    parser.add_argument("--loss", choices=("map", "mse"), default=None,
+                        help="map: eq. 9 with the rubbish class (default); mse: eq. 8")
+    parser.add_argument("--rubbish-j", type=float, default=None, help=f"eq. 9's constant j (default "
+                        f"{DEFAULTS.rubbish_j:g})")
+    parser.add_argument("--distort", action=argparse.BooleanOptionalAction, default=None,
+                        help="random affine distortions of the training images (default: on)")
+    parser.add_argument("--no-averaging", action="store_true", help="Adam: do not average the weights")
+    parser.add_argument("--seed", type=int, default=None, help=f"(default {DEFAULTS.seed})")
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    parser.add_argument("--init", type=Path, default=None, metavar="WEIGHTS",
+                        help="fine-tune: start from this checkpoint instead of random weights "
+                             "(needed by --preset fine-tune)")
+    parser.add_argument("--extra", type=Path, default=None, metavar="SAMPLES",
+                        help="mix in a samples.jsonl of your own labelled drawings (repeated to be "
+                             "~7%% of each epoch)")
+    parser.add_argument("--negatives", type=int, default=None, metavar="N",
+                        help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
+                             "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
+                             f"(default {DEFAULTS.negatives})")
+    parser.add_argument("--bad-cuts", type=int, default=None, metavar="N",
+                        help="mix in N pieces of composed numbers that are not one digit (half a digit, two "
+                             "digits squeezed together), cut from the training images by digitpad's own "
+                             f"segmenter, trained toward the rubbish class (default {DEFAULTS.bad_cuts})")
+
+
+#: Command-line options that set a TrainingConfig field of the same meaning.
+_CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
+                   "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
+                   "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
+                   "negatives": "negatives", "bad_cuts": "bad_cuts"}
+
+
+def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
+    """The preset's config (or the defaults), with every option given on the command line on top."""
+    overrides = _overrides(args)
+    preset = getattr(args, "preset", None)
+    return get_preset(preset).config(**overrides) if preset else replace(DEFAULTS, **overrides)
+
+
+def second_stage_from_arguments(args: argparse.Namespace, first: TrainingConfig) -> TrainingConfig | None:
+    """A two-stage preset's second stage (presets.Preset.then), with the options on top; else None."""
+    preset = getattr(args, "preset", None)
+    return get_preset(preset).second_stage(first, **_overrides(args)) if preset else None
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    """The TrainingConfig fields the command line sets."""
+    overrides = {field: getattr(args, option) for option, field in _CONFIG_OPTIONS.items()
+                 if getattr(args, option, None) is not None}
+    if getattr(args, "no_averaging", False):
+        overrides["weight_averaging"] = False
+    if getattr(args, "batch_size", None) is not None:  # 0 and -1 are refused by validate(), not silently the default
+        sdlm = overrides.get("optimizer", DEFAULTS.optimizer) == "sdlm"
+        overrides["sdlm_batch_size" if sdlm else "batch_size"] = args.batch_size
+    return overrides
+
+
+class ProgressBar:
+    """A one-line text progress bar with loss and rate, redrawn in place."""
+
+    def __init__(self, stream=None, width: int = 30):
+        # sys.stderr looked up now, not at import: it may have been replaced since (tests, IDEs).
+        self.stream, self.width = stream or sys.stderr, width
+
+    def batch(self, p) -> None:
+        filled = int(self.width * p.batch / p.batches)
+        bar = "█" * filled + "·" * (self.width - filled)
+        self.stream.write(f"\repoch {p.epoch}/{p.epochs} {bar} {p.batch}/{p.batches} "
+                          f"loss {p.loss:.4f} {p.samples_per_second:,.0f} img/s ")
+        self.stream.flush()
+
+    def epoch(self, e) -> None:
+        self.stream.write("\n")
+        rejection = ("" if e.negatives_rejected is None else
+                     f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
+                     f"test digits rejected {100 * e.digits_rejected:.2f}%")
+        print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}, {e.seconds:.1f} s",
+              flush=True)
+
+
+#: More threads than this is a typing mistake, not a machine.
+MAX_THREADS = 1024
+
+
+def run_training(args: argparse.Namespace) -> int:
+    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing and exits 130."""
+    try:
+        return _run_training(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written", file=sys.stderr)
+        return 130
+
+
+def _run_training(args: argparse.Namespace) -> int:
+    config = config_from_arguments(args)
+    second = second_stage_from_arguments(args, config)
+    try:
+        config.validate()  # before torch is imported: a bad argument is answered at once
+        if second is not None:
+            second.validate()
+            if args.init is not None:
+                raise ValueError(f"--preset {args.preset} trains a new network in two stages: --init does not apply")
+        if args.preset and get_preset(args.preset).fine_tune and args.init is None:
+            raise ValueError(f"--preset {args.preset} starts from existing weights: give them with --init WEIGHTS")
+        if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+            raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from digitpad.storage.safe_files import check_output_path
+
+    try:  # now, not after an hour of training
+        check_output_path(args.out)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the checkpoint there: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
+    from digitpad.network.lenet5 import pick_device
+    from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
+    from digitpad.training.run import RetrainRequest, load_run_data, run_training, run_two_stages
+    from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+
+    try:
+        device = pick_device(config.device)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data_dir = args.data or default_mnist_dir()
+    try:
+        initial = load_checkpoint(args.init) if args.init else None
+        request = RetrainRequest(
+            config, data_dir, initial.state if initial else None,
+            _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
+            extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
+            initial_weights=str(args.init) if args.init else None,
+            extra_file=str(args.extra) if args.extra else None)
+        data = load_run_data(request)
+    except (DataError, WeightsError, SampleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    batch_size = config.step_batch_size(len(data.train_set))
+    print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
+          f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
+          f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {batch_size}"
+          f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
+    if second is not None:
+        print(f"then stage 2: {second.epochs} epochs from stage 1's weights with {second.negatives:,} non-digits, "
+              f"j = {second.rubbish_j:g}, peak rate {second.learning_rate:g}", flush=True)
+    if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
+        print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
+              "`digitpad fetch-data` downloads all 60,000 images", flush=True)
+    bar = ProgressBar()
+    started = time.perf_counter()
+    try:
+        if second is None:
+            outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+        else:
+            outcome = run_two_stages(request, second, data, on_stage=lambda text: print(text, flush=True),
+                                     on_batch=bar.batch, on_epoch=bar.epoch)
+    except (TrainingCancelled, FloatingPointError) as exc:
+        print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
+        return 1
+    _print_comparison(outcome)
+    if outcome.warning:
+        print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
+    try:
+        save_checkpoint(args.out, outcome.result.model, (second or request.config).to_dict(), outcome.metrics,
+                        data_checksum=outcome.data_checksum)
+    except WeightsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    epochs = config.epochs + (second.epochs if second else 0)
+    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
+          f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
+    return 0
+
+
+def _rubbish_j(config: dict) -> float | None:
+    value = config.get("rubbish_j")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _print_comparison(outcome) -> None:
+    """The test error and the user's samples before (when there is a before) and after."""
+    total, metrics = outcome.test_total, outcome.metrics
+    if outcome.old_test_error is not None:
+        print(f"MNIST test error before: {100 * outcome.old_test_error:.2f}% "
+              f"({metrics['test_errors_before']}/{total})")
+        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics['test_errors']}/{total})")
+    for when, errors in (("before", outcome.old_extra_errors), ("after", outcome.new_extra_errors)):
+        if outcome.extra_total and errors is not None:
+            print(f"your samples {when}: {outcome.extra_total - errors}/{outcome.extra_total} right")
+
+
+def _load_extra(path: Path):
+    """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
+    from digitpad.storage.samples import SampleError, SampleStore
+
+    if not path.exists():
+        raise SampleError(f"{path}: file not found")
+    store = SampleStore(path)
+    for problem in store.problems:
+        print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
+    if not len(store):
+        raise SampleError(f"{path}: no usable samples to train on")
+    return store.to_dataset()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="train.py", description="Train digitpad's LeNet-5 on MNIST.")
+    add_training_arguments(parser)
+    return run_training(parser.parse_args(argv))

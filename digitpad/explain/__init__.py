@@ -1,0 +1,1 @@
+"""Looking inside: attribution, invariance sweeps, unit traces, and their pictures."""

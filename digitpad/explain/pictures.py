@@ -1,0 +1,161 @@
+"""Pictures of the explanations, drawn with Pillow (no Qt, no torch): the attribution overlay
+and the invariance sweep's plot, for `digitpad explain/sweep --out`. The colour maps live here
+once; the GUI paints with the same ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from digitpad.ink.preprocess import BACKGROUND, INK
+
+# ColorBrewer PuOr, colour-blind safe: purple = the ink lowered the penalty (supports the
+# class), white = no effect, orange = it raised the penalty (opposes). Not the activations'
+# blue/red, so the two are not confused.
+ATTRIBUTION_ANCHORS = np.array([
+    (0x2D, 0x00, 0x4B), (0x54, 0x27, 0x88), (0x80, 0x73, 0xAC), (0xB2, 0xAB, 0xD2), (0xD8, 0xDA, 0xEB),
+    (0xF7, 0xF7, 0xF7),
+    (0xFE, 0xE0, 0xB6), (0xFD, 0xB8, 0x63), (0xE0, 0x82, 0x14), (0xB3, 0x58, 0x06), (0x7F, 0x3B, 0x08),
+], dtype=np.float64)
+_LUT_SIZE = 256
+_LUT = np.stack([np.interp(np.linspace(0, 1, _LUT_SIZE), np.linspace(0, 1, len(ATTRIBUTION_ANCHORS)),
+                           ATTRIBUTION_ANCHORS[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
+
+#: One colour per class for the sweep's lines (Paul Tol's muted set and black, told apart by
+#: colour-blind readers too; each line is also labelled with its digit).
+CLASS_COLOURS = ((0x33, 0x22, 0x88), (0x88, 0xCC, 0xEE), (0x44, 0xAA, 0x99), (0x11, 0x77, 0x33),
+                 (0x99, 0x99, 0x33), (0xDD, 0xCC, 0x77), (0xCC, 0x66, 0x77), (0x88, 0x22, 0x55),
+                 (0xAA, 0x44, 0x99), (0x00, 0x00, 0x00))
+
+
+def attribution_limit(attribution: np.ndarray) -> float:
+    """The symmetric colour scale for one attribution map: its largest magnitude."""
+    return max(float(np.abs(attribution).max()), 1e-12)
+
+
+def attribution_rgba(attribution: np.ndarray, limit: float | None = None) -> np.ndarray:
+    """(…) attributions -> (…, 4) uint8: the colour says supports/opposes, the opacity how much."""
+    limit = attribution_limit(attribution) if limit is None else limit
+    t = np.clip(np.nan_to_num(np.asarray(attribution, np.float64)) / limit, -1.0, 1.0)
+    rgb = _LUT[np.rint((t + 1) / 2 * (_LUT_SIZE - 1)).astype(np.intp)]
+    alpha = np.rint(255 * np.sqrt(np.abs(t))).astype(np.uint8)  # √: weak evidence stays visible
+    return np.concatenate([rgb, alpha[..., None]], axis=-1)
+
+
+def input_greys(array32: np.ndarray) -> np.ndarray:
+    """The network input as 8-bit greys: paper white, ink black."""
+    ink = np.clip((np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND), 0, 1)
+    return np.rint(255 * (1 - ink)).astype(np.uint8)
+
+
+def _font() -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=14)
+    except TypeError:  # Pillow < 10.1 has one fixed-size default font
+        return ImageFont.load_default()
+
+
+def attribution_overlay_rgb(array32: np.ndarray, attribution: np.ndarray) -> np.ndarray:
+    """(32, 32, 3) uint8: the input in faint greys (paper white, ink light grey) with the
+    attribution's colours over it."""
+    greys = (192 + input_greys(array32) // 4).astype(np.float64)[..., None]  # faint: the colours on top
+    rgba = attribution_rgba(attribution).astype(np.float64)
+    alpha = rgba[..., 3:] / 255
+    return np.rint(rgba[..., :3] * alpha + greys * (1 - alpha)).astype(np.uint8)
+
+
+def attribution_picture(array32: np.ndarray, attribution: np.ndarray, digit: int, cell: int = 12) -> Image.Image:
+    """The 32×32 input in faint greys with the attribution over it, and a legend underneath."""
+    side = array32.shape[0] * cell
+    picture = Image.fromarray(attribution_overlay_rgb(array32, attribution), "RGB").resize(
+        (side, side), Image.Resampling.NEAREST)
+    legend_height = 46
+    sheet = Image.new("RGB", (side, side + legend_height), "white")
+    sheet.paste(picture, (0, 0))
+    draw = ImageDraw.Draw(sheet)
+    bar = np.linspace(-1, 1, side - 20)[None, :].repeat(12, axis=0)
+    rgb = attribution_rgba(bar, 1.0)[..., :3]
+    sheet.paste(Image.fromarray(np.ascontiguousarray(rgb), "RGB"), (10, side + 6))
+    font = _font()
+    limit = attribution_limit(attribution)
+    draw.text((10, side + 22), f"supports {digit} (-{limit:.2g})", fill="black", font=font)
+    text = f"opposes {digit} (+{limit:.2g})"
+    draw.text((side - 10 - draw.textlength(text, font=font), side + 22), text, fill="black", font=font)
+    return sheet
+
+
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values covering [low, high] (1, 2 or 5 times a power of ten apart)."""
+    span = (high - low) or abs(high) or 1.0
+    raw = span / max(count - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | None], title: str, x_label: str,
+               breaking_points: tuple[float | None, float | None] = (None, None),
+               size: tuple[int, int] = (900, 520)) -> Image.Image:
+    """All ten penalties against the transform's value: a line per class, a dot on the winner at
+    each step (a cross where it is "not a digit"), dashed lines at the breaking points."""
+    width, height = size
+    left, right, top, bottom = 70, 40, 60, 60
+    sheet = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(sheet)
+    font = _font()
+    x_low, x_high = min(values), max(values)
+    if x_high == x_low:
+        x_high = x_low + 1
+    y_high = max(float(np.nanmax(penalties)), 1.0)
+    y_ticks = nice_ticks(0.0, y_high)
+    y_high = max(y_high, y_ticks[-1])
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return (left + (x - x_low) / (x_high - x_low) * (width - left - right),
+                height - bottom - y / y_high * (height - top - bottom))
+
+    for tick in y_ticks:
+        _, y = px(x_low, tick)
+        draw.line([(left, y), (width - right, y)], fill=(230, 230, 230))
+        label = f"{tick:g}"
+        draw.text((left - 8 - draw.textlength(label, font=font), y - 7), label, fill="black", font=font)
+    for tick in nice_ticks(x_low, x_high, 9):
+        x, _ = px(tick, 0)
+        draw.line([(x, height - bottom), (x, height - bottom + 5)], fill="black")
+        label = f"{tick:g}"
+        draw.text((x - draw.textlength(label, font=font) / 2, height - bottom + 8), label, fill="black", font=font)
+    draw.rectangle([left, top, width - right, height - bottom], outline="black")
+    draw.text((8, 6), title, fill="black", font=font)
+    for digit in range(10):  # the legend, top right
+        x = width - right - (10 - digit) * 34
+        draw.line([(x, top - 14), (x + 14, top - 14)], fill=CLASS_COLOURS[digit], width=3)
+        draw.text((x + 17, top - 22), str(digit), fill="black", font=font)
+    draw.text(((left + width - right - draw.textlength(x_label, font=font)) / 2, height - 24), x_label,
+              fill="black", font=font)
+    draw.text((8, top - 22), "penalty (lower = more like the class)", fill="black", font=font)
+    for point in breaking_points:
+        if point is not None:
+            x, _ = px(point, 0)
+            for y in range(top, height - bottom, 10):
+                draw.line([(x, y), (x, min(y + 5, height - bottom))], fill=(200, 0, 0), width=2)
+            text = f"breaks at {point:g}"
+            shift = 4 if x < width / 2 else -4 - draw.textlength(text, font=font)
+            draw.text((x + shift, top + 4), text, fill=(200, 0, 0), font=font)
+    for digit in range(10):
+        points = [px(v, float(p)) for v, p in zip(values, penalties[:, digit])]
+        draw.line(points, fill=CLASS_COLOURS[digit], width=2)
+        x, y = points[-1]
+        draw.text((x + 5, y - 8), str(digit), fill=CLASS_COLOURS[digit], font=font)
+    for value, row, answer in zip(values, penalties, answers):
+        winner = int(np.argmin(row))
+        x, y = px(value, float(row[winner]))
+        if answer is None:
+            draw.line([(x - 5, y - 5), (x + 5, y + 5)], fill="black", width=2)
+            draw.line([(x - 5, y + 5), (x + 5, y - 5)], fill="black", width=2)
+        else:
+            draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill=CLASS_COLOURS[winner], outline="black")
+    return sheet

@@ -1,0 +1,392 @@
+"""Why it decided, in the window: the attribution dock, its overlay on the canvas, and the menu
+entries that open the Invariance Explorer and the unit trace.
+
+`Explanations` watches the drawing and the model; while the dock is shown it asks the core
+(`digitpad.explain.attribution.explain_input`: integrated gradients, 30–300 ms, and the per-stroke
+effects) in a background job, and hands the `Explanation` that comes back to two views:
+
+- `AttributionPanel`, in a dock: the 32×32 input with the attribution over it, for the answer or
+  a class picked here or in the F6 panel; what each stroke does;
+- `AttributionOverlay`, on the canvas: the same colours mapped back onto the strokes.
+
+Colours: ColorBrewer PuOr (colour-blind safe), purple = the ink supports the class, orange = it
+opposes it. No torch at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QImage, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, QLabel, QListWidget, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from digitpad.app.drawing import Change
+from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
+from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.gui.widgets.colormap import rgb_to_qimage
+from digitpad.gui.widgets.pixel_view import PixelView
+from digitpad.ink.preprocess import INPUT_SIZE, Placement
+
+if TYPE_CHECKING:
+    from digitpad.explain.attribution import Explanation
+    from digitpad.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+CANVAS_OPACITY = 0.8
+
+
+class CallWorker(Worker):
+    """Runs one call of a core function off the GUI thread; returns (key, result)."""
+
+    def __init__(self, key: object, function: Callable[[], object]):
+        super().__init__()
+        self.key, self.function = key, function
+
+    def work(self) -> tuple[object, object]:
+        return self.key, self.function()
+
+
+class LatestOnly(QObject):
+    """One background job at a time; a request made meanwhile waits, and only the newest one
+    (a person drawing fast makes many) runs when the current job ends."""
+
+    finished = Signal(object, object)  # the request's key, the result
+    failed = Signal(object, str)       # the request's key, why
+
+    def __init__(self, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.name = name
+        self._job: BackgroundJob | None = None
+        self._key: object = None
+        self._waiting: tuple[object, Callable[[], object]] | None = None
+
+    def busy(self) -> bool:
+        return self._waiting is not None or (self._job is not None and self._job.is_running())
+
+    def submit(self, key: object, function: Callable[[], object]) -> None:
+        if self._job is not None and self._job.is_running():
+            self._waiting = (key, function)
+            return
+        worker = CallWorker(key, function)
+        self._key = key
+        # Bound methods of this object (which lives on the GUI thread): the queued calls run there.
+        worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._job = BackgroundJob(worker, self.name)
+        self._job.done.connect(self._next, Qt.ConnectionType.QueuedConnection)
+        self._job.start()
+
+    def _on_finished(self, keyed: tuple[object, object]) -> None:
+        self.finished.emit(*keyed)
+
+    def _on_failed(self, message: str) -> None:
+        self.failed.emit(self._key, message)
+
+    def _next(self) -> None:
+        if self._waiting is not None and not (self._job is not None and self._job.is_running()):
+            key, function = self._waiting
+            self._waiting = None
+            self.submit(key, function)
+
+    def shutdown(self) -> None:
+        self._waiting = None
+        if self._job is not None:
+            self._job.stop()
+
+
+def drawing_key(window: MainWindow) -> tuple:
+    """What an explanation depends on, to tell a fresh result from a stale one."""
+    drawing = window.drawing
+    strokes = tuple(tuple(s) for s in drawing.strokes())
+    return (strokes, id(drawing.image) if drawing.image is not None else None, drawing.pen_width,
+            id(window.recognizer))
+
+
+def current_source(window: MainWindow) -> dict | None:
+    """The drawing (strokes and pen) or the opened image's input, as keyword arguments for the
+    core; None when the canvas is empty."""
+    drawing = window.drawing
+    if drawing.image is not None:
+        return {"array32": drawing.image.input, "placement": drawing.image.placement}
+    if drawing.is_empty():
+        return None
+    return {"strokes": drawing.strokes(), "pen_width": drawing.pen_width}
+
+
+class AttributionScale(QWidget):
+    """The legend: purple (supports) … white … orange (opposes)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 12)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = QRectF(self.rect())
+        gradient = QLinearGradient(rect.topLeft(), rect.topRight())
+        for i, (r, g, b) in enumerate(ATTRIBUTION_ANCHORS):
+            gradient.setColorAt(i / (len(ATTRIBUTION_ANCHORS) - 1), QColor(int(r), int(g), int(b)))
+        painter.fillRect(rect, gradient)
+
+
+class AttributionOverlay(QWidget):
+    """Over the canvas, transparent to the pen: the attribution mapped back onto the strokes or
+    the opened image."""
+
+    def __init__(self, canvas: QWidget):
+        super().__init__(canvas)
+        self._image = None
+        self._placement: Placement | None = None
+        self._on_image = False
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setGeometry(canvas.rect())
+        canvas.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def show_attribution(self, explanation: Explanation | None) -> None:
+        placement = explanation.placement if explanation is not None else None
+        if placement is None:
+            self._image, self._placement = None, None
+            self.hide()
+            return
+        rgba = np.ascontiguousarray(attribution_rgba(explanation.attribution.attribution))
+        self._image = QImage(rgba.data, INPUT_SIZE, INPUT_SIZE, 4 * INPUT_SIZE,
+                             QImage.Format.Format_RGBA8888).copy()
+        self._placement = placement
+        # Only the current drawing's explanation is shown, so this says what its placement is in.
+        self._on_image = self.parentWidget().drawing.image is not None
+        self.show()
+        self.raise_()
+        self.update()
+
+    def canvas_rect(self) -> QRectF | None:
+        """Where the 32×32 input lies on the canvas (for tests and the curious); None when it
+        cannot be shown (no attribution, or an image without a picture on the canvas)."""
+        if self._placement is None:
+            return None
+        left, top = self._placement.to_source(0.0, 0.0)
+        side = INPUT_SIZE / self._placement.scale
+        if not self._on_image:  # the placement is in canvas pixels
+            return QRectF(left, top, side, side)
+        # The placement is in the image's pixels: map them to where the canvas paints its picture
+        # (worked out here, as the canvas may have been resized since).
+        canvas = self.parentWidget()
+        target = canvas.image_rect()
+        picture = canvas.drawing.image.preview if canvas.drawing.image is not None else None
+        if target is None or not isinstance(picture, QImage) or picture.width() == 0:
+            return None
+        k = target.width() / picture.width()
+        return QRectF(target.x() + left * k, target.y() + top * k, side * k, side * k)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        rect = self.canvas_rect()
+        if self._image is None or rect is None:
+            return
+        painter = QPainter(self)
+        painter.setOpacity(CANVAS_OPACITY)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(rect, self._image)
+
+
+class AttributionPanel(QWidget):
+    """The attribution on the 32×32 input, the class it is for, and what each stroke does."""
+
+    digitChosen = Signal(object)  # None for "the answer", else 0 … 9
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.choice = QComboBox(self)
+        self.choice.addItem("the answer", None)
+        for digit in range(10):
+            self.choice.addItem(str(digit), digit)
+        self.choice.setToolTip("The class whose penalty is explained (picking a row in the F6 panel picks it "
+                               "too)")
+        self.choice.currentIndexChanged.connect(lambda _: self.digitChosen.emit(self.choice.currentData()))
+        self.on_canvas = QCheckBox("Show on the canvas", self)
+        self.on_canvas.setChecked(True)
+        self.view = PixelView(QSize(INPUT_SIZE, INPUT_SIZE), 6, self)
+        self.view.setToolTip("Integrated gradients: how much each input pixel's ink lowered (purple) or raised "
+                             "(orange) the class's penalty, from a blank page to the drawing")
+        self.view.set_unit_description(lambda r, c, v: f"pixel ({r}, {c}): {v:+.3f} of the penalty")
+        self.summary = QLabel("Draw something to see which ink made the answer.", self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.strokes = QListWidget(self)
+        self.strokes.setAccessibleName("What each stroke does")
+        self.strokes.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.strokes.setMinimumHeight(60)
+        legend = QHBoxLayout()
+        legend.addWidget(QLabel("supports", self))
+        legend.addWidget(AttributionScale(self), 1)
+        legend.addWidget(QLabel("opposes", self))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Explain:", self))
+        top.addWidget(self.choice)
+        top.addStretch(1)
+        top.addWidget(self.on_canvas)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(legend)
+        layout.addWidget(self.summary)
+        layout.addWidget(QLabel("Without each stroke:", self))
+        layout.addWidget(self.strokes, 1)
+
+    def chosen_digit(self) -> int | None:
+        return self.choice.currentData()
+
+    def choose(self, digit: int | None) -> None:
+        self.choice.setCurrentIndex(0 if digit is None else digit + 1)
+
+    def show_message(self, text: str) -> None:
+        self.view.set_image(None)
+        self.summary.setText(text)
+        self.strokes.clear()
+
+    def show_explanation(self, explanation: Explanation) -> None:
+        a = explanation.attribution
+        values = a.attribution
+        self.view.set_image(rgb_to_qimage(attribution_overlay_rgb(explanation.recognition.input, values)), values)
+        recognition = explanation.recognition
+        answer = "not a digit" if recognition.rejected else str(recognition.digit)
+        self.summary.setText(
+            f"Answer: <b>{answer}</b>. Penalty of <b>{a.digit}</b>: {a.penalty:.1f}, against {a.baseline_penalty:.1f} "
+            f"for a blank page. The ink in purple lowered it by {-values[values < 0].sum():.1f}, the ink in "
+            f"orange raised it by {values[values > 0].sum():.1f}.")
+        self.strokes.clear()
+        for effect in explanation.stroke_effects:
+            text = effect.describe(recognition)
+            changes = effect.penalty_changes(recognition)
+            if changes is not None:
+                text += f"  (penalty of {a.digit}: {changes[a.digit]:+.1f})"
+            self.strokes.addItem(text[0].upper() + text[1:])
+        if not explanation.stroke_effects:
+            self.strokes.addItem("(only for drawings of two or more strokes)")
+
+    def image(self):
+        return self.view.image()
+
+
+class Explanations(QObject):
+    """The attribution dock and overlay, the Invariance Explorer and the unit trace for `window`."""
+
+    explanationShown = Signal(object)  # the Explanation shown, or None
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.panel = AttributionPanel()
+        self.dock = QDockWidget("Why · attribution", window)
+        self.dock.setObjectName("attributionDock")
+        self.dock.setWidget(self.panel)
+        self.dock.toggleViewAction().setText("&Why? Attribution Panel")
+        self.dock.toggleViewAction().setShortcut("Ctrl+Shift+W")
+        self.dock.hide()
+        self.overlay = AttributionOverlay(window.canvas)
+        self.explanation: Explanation | None = None
+        self.jobs = LatestOnly("digitpad-attribution", self)
+        self.jobs.finished.connect(self._on_explained)
+        self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not explain: {message}"))
+        self.explorer_action = QAction("Invariance &Explorer…", window)
+        self.explorer_action.setStatusTip("Sweep a shift, scale, rotation, squeeze, shear, stroke width or noise "
+                                          "over the drawing and see where the answer breaks")
+        self.explorer_action.triggered.connect(self.open_explorer)
+        self.trace_action = QAction("&Trace a Unit…", window)
+        self.trace_action.setStatusTip("Where a unit's signal comes from (or click a unit in a feature map)")
+        self.trace_action.triggered.connect(lambda: self.open_trace())
+        self.explorer = None
+        self.trace = None
+        window.drawing.subscribe(self._on_drawing_changed)
+        window.modelChanged.connect(self.refresh)
+        self.dock.visibilityChanged.connect(lambda _: self.refresh())
+        self.panel.digitChosen.connect(lambda _: self.refresh())
+        self.panel.on_canvas.toggled.connect(lambda _: self._show_overlay())
+        window.f6_panel.pinned.connect(self.pick_class)
+        window.f6_panel.unitClicked.connect(lambda unit: self.open_trace("f6", unit))
+        window.internals_panel.unitClicked.connect(self.open_trace)
+
+    def actions(self) -> list[QAction]:
+        return [self.dock.toggleViewAction(), self.explorer_action, self.trace_action]
+
+    def pick_class(self, digit: int | None) -> None:
+        """Explain `digit` (None: the answer), as picked in the F6 panel."""
+        self.panel.choose(digit)
+
+    # ---- the attribution -------------------------------------------------------------------
+    def _on_drawing_changed(self, change: Change) -> None:
+        if change is Change.EDITED or change is Change.PEN:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Explain the drawing again if the dock is shown (in the background), else drop the views."""
+        if not self.dock.isVisible():
+            self._show(None, "")
+            return
+        source = current_source(self.window)
+        recognizer = self.window.recognizer
+        if source is None:
+            self._show(None, "Draw something to see which ink made the answer.")
+            return
+        if recognizer is None:
+            self._show(None, "Waiting for the neural network…")
+            return
+        from digitpad.explain.attribution import explain_input  # torch: only once the network is loaded
+
+        digit = self.panel.chosen_digit()
+        self.panel.summary.setText("Working out the attribution…")
+        self.jobs.submit((drawing_key(self.window), digit), lambda: explain_input(recognizer, digit, **source))
+
+    def busy(self) -> bool:
+        return self.jobs.busy()
+
+    def _on_explained(self, key: object, explanation: Explanation) -> None:
+        if self.dock.isVisible() and key == (drawing_key(self.window), self.panel.chosen_digit()):
+            self._show(explanation)
+
+    def _show(self, explanation: Explanation | None, message: str = "") -> None:
+        self.explanation = explanation
+        if explanation is None:
+            self.panel.show_message(message)
+        else:
+            self.panel.show_explanation(explanation)
+        self._show_overlay()
+        self.explanationShown.emit(explanation)
+
+    def _show_overlay(self) -> None:
+        shown = self.explanation if self.panel.on_canvas.isChecked() and self.dock.isVisible() else None
+        self.overlay.show_attribution(shown)
+
+    # ---- the other windows -----------------------------------------------------------------
+    def open_explorer(self) -> None:
+        from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
+
+        if self.explorer is None:
+            self.explorer = InvarianceExplorer(self.window)
+        self.explorer.show()  # its showEvent sweeps the current drawing
+        self.explorer.raise_()
+
+    def open_trace(self, layer: str = "c1", map_index: int = 0, row: int = 0, col: int = 0) -> None:
+        from digitpad.gui.windows.unit_trace import UnitTraceWindow
+
+        if self.trace is None:
+            self.trace = UnitTraceWindow(self.window)
+        self.trace.show_unit(layer, map_index, row, col)
+        self.trace.show()
+        self.trace.raise_()
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+        if self.explorer is not None:
+            self.explorer.shutdown()

@@ -1,0 +1,70 @@
+"""Retraining off the GUI thread: a `Worker` run by a `BackgroundJob` (gui/jobs/background.py).
+
+The run itself is core code without Qt (digitpad/training/run.py, the same as `train.py`); this
+worker relays its progress as signals. The model the window is using is never touched: the
+worker gets a *copy* of its weights and returns a new model, which the dialog adopts only if
+the user says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+
+from digitpad.errors import DataError, TrainingCancelled
+from digitpad.gui.jobs.background import Worker
+from digitpad.training.config import TrainingConfig
+from digitpad.training.run import RetrainOutcome, RetrainRequest, load_run_data, run_training, run_two_stages
+
+__all__ = ["RetrainOutcome", "RetrainRequest", "TrainingWorker"]  # the dialog imports the first two here
+
+#: The loss curve gets a point about every this many training images.
+LOSS_POINT_IMAGES = 320
+
+log = logging.getLogger(__name__)
+
+
+class TrainingWorker(Worker):
+    """Runs one retraining request; `finished` carries the RetrainOutcome."""
+
+    stage = Signal(str)                 # "Loading MNIST…", "Evaluating the current model…"
+    batchProgress = Signal(object)      # training.BatchProgress
+    epochFinished = Signal(object)      # training.EpochResult
+
+    failure_log = "retraining failed"
+
+    def __init__(self, request: RetrainRequest, second: TrainingConfig | None = None):
+        super().__init__()
+        self.request, self.second = request, second   # second: a two-stage preset's fine-tune
+
+    def is_cancellation(self, exc: BaseException) -> bool:
+        return isinstance(exc, TrainingCancelled) or super().is_cancellation(exc)
+
+    def describe_failure(self, exc: BaseException) -> str:
+        return _describe_failure(exc)
+
+    def work(self) -> RetrainOutcome:
+        # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
+        # training gets all cores but one (the canvas keeps up); the run restores the app's count.
+        request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
+        self.stage.emit("Loading MNIST…")
+        data = load_run_data(request, should_cancel=self.is_cancelled)
+        config = request.config
+        batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
+        progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
+                        should_cancel=self.is_cancelled, progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+        if self.second is not None:
+            return run_two_stages(request, self.second, data, **progress)
+        return run_training(request, data, **progress)
+
+
+def _describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, DataError):
+        return str(exc)
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return f"not enough memory to train ({exc}); try the CPU or fewer images"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Dialogs and feature windows opened from the menus."""

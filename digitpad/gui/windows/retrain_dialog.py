@@ -1,0 +1,488 @@
+"""Model → Retrain…: choose data and recipe, train in a worker thread, compare, adopt or discard.
+
+The dialog is modeless, so the main window keeps recognising with its current model while a
+run is going. The run trains a copy; the window's model changes only through `adopted`, after
+the new weights are safely on disk. Close, Escape and the window's ✕ work in every state: a
+running job or an unadopted model is asked about first.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.windows.data_source import MnistSourceBox
+from digitpad.gui.widgets.plot import LinePlot
+from digitpad.gui.jobs.sample_changes import SampleCountWorker
+from digitpad.gui.windows.recipe_box import (
+    MNIST_TEST_IMAGES,
+    MNIST_TRAIN_IMAGES,
+    RecipeBox,
+    format_duration,
+    training_devices,  # noqa: F401  (kept importable from here)
+)
+from digitpad.gui.jobs.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.paths import user_data_dir
+from digitpad.training.presets import Preset
+from digitpad.storage.samples import SampleStore
+from digitpad.training.loop import extra_repeat
+from digitpad.training.config import TrainingConfig
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = TrainingConfig()
+
+
+def weights_dir() -> Path:
+    """Where adopted checkpoints live: <user data>/weights/<timestamp>[_<name>].pt."""
+    return user_data_dir() / "weights"
+
+
+def slug(name: str) -> str:
+    """A file-name-safe short form of a model's name: 'Quick, 2 epochs' -> 'quick-2-epochs'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
+
+
+def new_weights_stem(name: str = "") -> str:
+    """The adopted file's name without `.pt`: when it was adopted, then its name, so sorted by
+    file name is sorted by date and the name is readable (save_new_checkpoint adds `_2`, `_3`, …
+    if another file, perhaps of another window at the same moment, has it)."""
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return f"{stamp}_{slug(name)}" if slug(name) else stamp
+
+
+def _render_samples(sample_store: Callable[[], SampleStore | None]):
+    """The personal samples as a dataset (None: no store); called in the training thread."""
+    store = sample_store()
+    return store.to_dataset() if store is not None else None
+
+
+class RetrainDialog(QDialog):
+    """`current_model()` gives the window's model (or None); `sample_store()` the personal samples
+    SampleStore (or None); `current_description()` names the model in use, for people.
+    `adopted(Path)` is emitted once new weights are saved."""
+
+    adopted = Signal(object)           # Path of the saved checkpoint
+    trainingStarted = Signal()
+    batchProgressed = Signal(object)   # training.BatchProgress, relayed from the worker
+    epochFinished = Signal(object)     # training.EpochResult
+    trainingFinished = Signal(object)  # RetrainOutcome, waiting for Adopt or Discard
+    trainingFailed = Signal(str)
+    trainingCancelled = Signal()
+    discarded = Signal()
+
+    def __init__(self, current_model: Callable[[], LeNet5 | None],
+                 sample_store: Callable[[], SampleStore | None] | None = None, parent: QWidget | None = None,
+                 current_description: Callable[[], str] | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Retrain LeNet-5")
+        self._current_model, self._sample_store = current_model, sample_store or (lambda: None)
+        self._current_description = current_description or (lambda: "")
+        self.train_limit: int | None = None  # for tests and quick experiments
+        self.test_limit: int | None = None
+        self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
+        self.job: BackgroundJob | None = None
+        self.outcome: RetrainOutcome | None = None
+        self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
+        self._count_job: BackgroundJob | None = None
+        self._count_again = False         # the file may have changed while it was being counted
+        self._started = 0.0
+        self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
+        self._build()
+        self._set_state("idle")
+
+    # ---- layout --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.current_label = QLabel(self)
+        self.current_label.setTextFormat(Qt.TextFormat.RichText)
+        self.source = MnistSourceBox(self)
+        self.source.changed.connect(self._refresh_data_status)
+        self.use_samples = QCheckBox(self.source)
+        self.use_samples.toggled.connect(lambda *_: self._refresh_estimate())
+        self.fine_tune = QCheckBox("Fine-tune from the current weights", self.source)
+        self.fine_tune.setToolTip("Start from the model in use instead of random weights; a few epochs suffice")
+        self.source.box.addWidget(self.use_samples)
+        self.source.box.addWidget(self.fine_tune)
+
+        self.recipe = RecipeBox(self)
+        self.recipe.presetApplied.connect(self._preset_applied)
+        # The recipe's fields, under the names the rest of the app and the tests use.
+        self.preset, self.epochs, self.optimizer = self.recipe.preset, self.recipe.epochs, self.recipe.optimizer
+        self.distort, self.device, self.seed = self.recipe.distort, self.recipe.device, self.recipe.seed
+        self.estimate = self.recipe.estimate
+
+        self.stage = QLabel(self)
+        self.stage.setWordWrap(True)
+        self.overall = QProgressBar(self)
+        self.overall.setFormat("overall %p%")
+        self.epoch_bar = QProgressBar(self)
+        self.epoch_bar.setFormat("epoch %p%")
+        self.timing = QLabel(self)
+        self.loss_plot = LinePlot("Training loss (every few hundred images)", "epoch", "loss", self)
+        self.loss_plot.add_series("loss", "#1f77b4")
+        self.error_plot = LinePlot("Test error after each epoch", "epoch", "error (%)", self)
+        self.error_plot.add_series("test error", "#d62728")
+        for plot in (self.loss_plot, self.error_plot):
+            plot.x_start = 0.0
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.error_plot)
+        self.comparison = QLabel(self)
+        self.comparison.setTextFormat(Qt.TextFormat.RichText)
+        self.name_label = QLabel("&Name of the new model:", self)
+        self.model_name = QLineEdit(self)
+        self.model_name.setToolTip("Shown in the status bar and in Weights History; also part of the file name")
+        self.name_label.setBuddy(self.model_name)
+        name_row = QHBoxLayout()
+        name_row.addWidget(self.name_label)
+        name_row.addWidget(self.model_name, 1)
+
+        self.start_button = QPushButton("&Start Training", self)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("&Cancel Training", self)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.adopt_button = QPushButton("&Adopt", self)
+        self.adopt_button.setToolTip("Save the new weights and use them from now on")
+        self.adopt_button.clicked.connect(self.adopt)
+        self.discard_button = QPushButton("&Discard", self)
+        self.discard_button.clicked.connect(self.discard)
+        self.close_button = QPushButton("Close", self)
+        self.close_button.setToolTip("Close (Escape); asks first if a run is going or a new model waits")
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.cancel_button, self.adopt_button, self.discard_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.current_label)
+        top = QHBoxLayout()
+        top.addWidget(self.source, 3)
+        top.addWidget(self.recipe, 2)
+        layout.addLayout(top)
+        for widget in (self.stage, self.overall, self.epoch_bar, self.timing):
+            layout.addWidget(widget)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.comparison)
+        layout.addLayout(name_row)
+        layout.addLayout(buttons)
+        self.resize(900, 660)
+
+    # ---- data and samples ----------------------------------------------------------------------
+    def data_dir(self) -> Path:
+        return self.source.data_dir()
+
+    def refresh(self) -> None:
+        """Look again for MNIST, count the personal samples and name the model in use (they may
+        have changed since the dialog was last shown)."""
+        self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
+        if self.job is None and self.outcome is None:
+            self.source.refresh()
+        self._count_samples()
+
+    def _count_samples(self) -> None:
+        """Count the personal samples in the background; the dialog says so when done."""
+        if self._count_job is not None:
+            self._count_again = True
+            return
+        job = BackgroundJob(SampleCountWorker(self._sample_store), "digitpad-sample-count")
+        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
+        job.worker.finished.connect(self._samples_counted, Qt.ConnectionType.QueuedConnection)
+        job.worker.failed.connect(self._samples_not_counted, Qt.ConnectionType.QueuedConnection)
+        self._count_job = job
+        job.start()
+
+    def _samples_not_counted(self, _message: str) -> None:
+        """An unreadable file counts 0: retraining on MNIST still works (the log says why)."""
+        self._samples_counted(0)
+
+    def _samples_counted(self, count: int) -> None:
+        if self._count_job is None:  # the dialog was shut down meanwhile
+            return
+        first_count = self._samples is None
+        self._count_job, self._samples = None, count
+        if first_count and count and self.recipe.current_preset().uses_samples and self.job is None:
+            self.use_samples.setEnabled(True)  # the preset chosen while counting wants them
+            self.use_samples.setChecked(True)
+        if self._count_again:
+            self._count_again = False
+            self._count_samples()
+        self._refresh_data_status()
+
+    def _refresh_data_status(self) -> None:
+        count = self._sample_count()
+        self.use_samples.setText(f"Include my own samples ({count if self._samples is not None else 'counting…'})")
+        self.use_samples.setEnabled(count > 0 and self.job is None and self.outcome is None)
+        if self._samples == 0:
+            self.use_samples.setChecked(False)
+        if self.job is None and self.outcome is None:
+            self.start_button.setEnabled(self.source.is_ready())
+        self._refresh_estimate()
+
+    def _sample_count(self) -> int:
+        return self._samples or 0
+
+    def _preset_applied(self, preset: Preset) -> None:
+        self.fine_tune.setChecked(preset.fine_tune)
+        self.fine_tune.setEnabled(preset.then is None)  # a two-stage recipe trains a new network
+        self.use_samples.setChecked(preset.uses_samples and self.use_samples.isEnabled())
+
+    def _refresh_estimate(self) -> None:
+        # the dialog's limit, else the preset's (fine-tune: 24,000)
+        train = min(self.config().train_limit or MNIST_TRAIN_IMAGES, MNIST_TRAIN_IMAGES)
+        extra = self._sample_count() if self.use_samples.isChecked() else 0
+        self.recipe.train_images = train + (extra * extra_repeat(train, extra) if extra else 0)
+        self.recipe.test_images = self.test_limit or MNIST_TEST_IMAGES
+        self.recipe.threads = self.threads
+        self.recipe.refresh_estimate()
+
+    # ---- running -------------------------------------------------------------------------------
+    def config(self) -> TrainingConfig:
+        """The recipe as chosen in the dialog (the preset's values for everything else)."""
+        return self.recipe.config(self.train_limit, self.test_limit)
+
+    def is_training(self) -> bool:
+        return self.job is not None
+
+    def start(self) -> None:
+        if self.job is not None:
+            return
+        self.recipe.shutdown()  # a running speed probe would compete for the cores
+        current = self._current_model()
+        state = {k: v.detach().cpu().clone() for k, v in current.state_dict().items()} if current else None
+        second = self.recipe.second_stage(self.train_limit, self.test_limit)
+        try:
+            if second is not None:
+                second.validate()  # before the first stage's minutes, not after
+        except ValueError as exc:
+            self.stage.setText(f"Cannot start: {exc}")
+            return
+        fine_tune = self.fine_tune.isChecked() and state is not None and second is None
+        request = RetrainRequest(self.config(), self.data_dir(), state,
+                                 getattr(current, "rubbish_j", None), fine_tune,
+                                 threads=self.threads,
+                                 extra_source=partial(_render_samples, self._sample_store)
+                                 if self.use_samples.isChecked() else None)
+        worker = TrainingWorker(request, second)
+        worker.stage.connect(self.stage.setText)
+        worker.batchProgress.connect(self._on_batch)
+        worker.epochFinished.connect(self._on_epoch)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self.job = BackgroundJob(worker, "retraining")
+        self.outcome = None
+        epochs = request.config.epochs + (second.epochs if second is not None else 0)
+        self.loss_plot.clear(epochs)
+        self.error_plot.clear(epochs)
+        self._reset_progress()
+        self.comparison.clear()
+        self._started = time.monotonic()
+        self._set_state("training")
+        self.job.start()
+        self.trainingStarted.emit()
+
+    def cancel(self) -> None:
+        """Ask the worker to stop; it does so at the next batch and the dialog reports it."""
+        if self.job is not None:
+            self.stage.setText("Cancelling…")
+            self.timing.clear()
+            self.job.cancel()
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Stop any training, probe or download and wait for the threads (the dialog or app is closing)."""
+        if self.job is not None:
+            self.job.stop(timeout_ms)
+        count_job, self._count_job = self._count_job, None
+        if count_job is not None:
+            count_job.stop(timeout_ms)
+        self.recipe.shutdown(timeout_ms)
+        self.source.shutdown(timeout_ms)
+
+    def _reset_progress(self) -> None:
+        self.overall.setValue(0)
+        self.epoch_bar.setValue(0)
+        self.timing.clear()
+        self._loss_mark = (0, 0.0)
+
+    def _on_batch(self, p) -> None:
+        if self.job is None or not self.job.is_running():
+            return
+        self.epoch_bar.setValue(int(100 * p.batch / p.batches))
+        fraction = ((p.epoch - 1) + p.batch / p.batches) / p.epochs
+        self.overall.setValue(int(100 * fraction))
+        elapsed = time.monotonic() - self._started
+        remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
+        self.stage.setText(f"Epoch {p.epoch} of {p.epochs}: batch {p.batch:,} of {p.batches:,}, "
+                           f"loss {p.loss:.4f}, {p.samples_per_second:,.0f} images/s")
+        self.timing.setText(f"Elapsed {format_duration(elapsed)}, about {format_duration(remaining)} remaining")
+        # p.loss is the epoch's running mean: the mean since the last point is what the curve shows.
+        mark_batch, mark_sum = self._loss_mark if self._loss_mark[0] < p.batch else (0, 0.0)
+        total = p.loss * p.batch
+        self.loss_plot.append(0, (p.epoch - 1) + p.batch / p.batches, (total - mark_sum) / (p.batch - mark_batch))
+        self._loss_mark = (p.batch, total) if p.batch < p.batches else (0, 0.0)
+        self.batchProgressed.emit(p)
+
+    def _on_epoch(self, e) -> None:
+        if self.job is None:
+            return
+        self.error_plot.append(0, e.epoch, 100 * e.test_error)
+        self.error_plot.setToolTip("\n".join(f"epoch {x:g}: {y:.2f} %" for x, y in self.error_plot.series[0].points))
+        self.epochFinished.emit(e)
+
+    def _on_finished(self, outcome: RetrainOutcome) -> None:
+        self.job = None
+        self.outcome = outcome
+        self.overall.setValue(100)
+        self.epoch_bar.setValue(100)
+        self.stage.setText("Finished: adopt the new model or discard it")
+        self.timing.setText(f"Took {format_duration(time.monotonic() - self._started)}")
+        self.comparison.setText(self._comparison_html(outcome))
+        self.model_name.setText(self._suggested_name(outcome))
+        self._set_state("finished")
+        self.trainingFinished.emit(outcome)
+
+    def _on_failed(self, message: str) -> None:
+        self.job = None
+        self._reset_progress()
+        self.stage.setText(f"Training failed: {message}. The model in use is unchanged.")
+        self._set_state("idle")
+        self.trainingFailed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self.job = None
+        self._reset_progress()
+        self.stage.setText("Training cancelled. The model in use is unchanged.")
+        self._set_state("idle")
+        self.trainingCancelled.emit()
+
+    def _suggested_name(self, outcome: RetrainOutcome) -> str:
+        label = self.recipe.current_preset().title
+        epochs = outcome.result.config.epochs + outcome.metrics.get("first_stage", {}).get("epochs", 0)
+        return f"{label}, {epochs} epoch{'s' * (epochs != 1)}, {_dt.datetime.now():%d %b %H:%M}"
+
+    def _comparison_html(self, o: RetrainOutcome) -> str:
+        def pct(value):
+            return "–" if value is None else f"{100 * value:.2f}%"
+
+        def right(errors):
+            return "–" if errors is None else f"{o.extra_total - errors} of {o.extra_total} right"
+
+        rows = [("", "model in use", "new model"),
+                (f"MNIST test error ({o.test_total:,} images)", pct(o.old_test_error), pct(o.new_test_error))]
+        if o.extra_total:
+            rows.append(("Your samples", right(o.old_extra_errors), right(o.new_extra_errors)))
+        cells = "".join("<tr>" + "".join(f"<td style='padding: 0 12px'>{'<b>' + c + '</b>' if i == 0 else c}</td>"
+                                         for c in row) + "</tr>" for i, row in enumerate(rows))
+        warning = f"<p><b>Warning:</b> {o.warning}.</p>" if o.warning else ""
+        return f"<table>{cells}</table>{warning}"
+
+    # ---- the result ----------------------------------------------------------------------------
+    def adopt(self) -> Path | None:
+        """Save the new weights atomically (with their name) and announce them; None if saving
+        failed (reported)."""
+        from digitpad.storage.checkpoints import WeightsError, save_new_checkpoint
+
+        if self.outcome is None:
+            return None
+        outcome = self.outcome
+        name = self.model_name.text().strip()
+        metrics = {**outcome.metrics, **({"name": name} if name else {})}
+        try:
+            path = save_new_checkpoint(weights_dir(), new_weights_stem(name), outcome.result.model,
+                                       outcome.result.config.to_dict(), metrics,
+                                       data_checksum=outcome.data_checksum).path
+        except WeightsError as exc:
+            QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe model in use is unchanged.")
+            return None
+        self.outcome = None
+        self.stage.setText(f"Adopted “{name or path.stem}”: it is the model in use now (saved as {path.name}).")
+        self.comparison.clear()
+        self._set_state("idle")
+        self.adopted.emit(path)
+        self.refresh()
+        return path
+
+    def discard(self) -> None:
+        if self.outcome is None:
+            return
+        self.outcome = None
+        self.stage.setText("Discarded the new model; the model in use is unchanged")
+        self.comparison.clear()
+        self._reset_progress()
+        self._set_state("idle")
+        self.discarded.emit()
+
+    def _set_state(self, state: str) -> None:
+        training, finished = state == "training", state == "finished"
+        self.start_button.setVisible(not training and not finished)
+        self.start_button.setEnabled(self.source.is_ready())
+        self.source.set_locked(training or finished)
+        self.cancel_button.setVisible(training)
+        self.adopt_button.setVisible(finished)
+        self.discard_button.setVisible(finished)
+        self.name_label.setVisible(finished)
+        self.model_name.setVisible(finished)
+        self.recipe.set_locked(training or finished)
+        self.use_samples.setEnabled(not training and not finished)
+        self.fine_tune.setEnabled(not training and not finished and self.recipe.current_preset().then is None)
+        if finished:
+            self.adopt_button.setDefault(True)
+        elif not training:
+            self.start_button.setDefault(True)
+            self._refresh_data_status()
+
+    # ---- closing: Close, Escape and the window's ✕ ----------------------------------------------
+    def may_close(self) -> bool:
+        """Ask about a running job or an unadopted model; True when the dialog may close."""
+        buttons = QMessageBox.StandardButton
+        if self.job is not None:
+            answer = QMessageBox.question(self, "Stop training?",
+                                          "A training run is going. Stop it and close? What it has learnt so far "
+                                          "is lost; the model in use stays.", buttons.Yes | buttons.No, buttons.No)
+            return answer == buttons.Yes
+        if self.outcome is not None:
+            answer = QMessageBox.question(
+                self, "Keep the new model?", "The new model has not been adopted. Adopt it before closing?",
+                buttons.Yes | buttons.Discard | buttons.Cancel)
+            if answer == buttons.Cancel or (answer == buttons.Yes and self.adopt() is None):
+                return False
+            self.discard()
+        return True
+
+    def reject(self) -> None:  # Escape and the Close button
+        if self.may_close():
+            self.shutdown()
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # the window manager's ✕, or close()
+        # Not QDialog.closeEvent: it calls reject(), which would ask a second time.
+        if self.may_close():
+            self.shutdown()
+            event.accept()
+        else:
+            event.ignore()

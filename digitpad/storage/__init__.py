@@ -1,0 +1,1 @@
+"""Files: where things live, safe writes, JSON Lines, MNIST, checkpoints, personal samples, ONNX."""

@@ -1,0 +1,292 @@
+"""One retraining run, the same for `train.py`, `digitpad train` and the GUI's Retrain dialog.
+
+Load MNIST (limited as the config says), mix in the user's own samples, evaluate the model in
+use before, train, evaluate the new model after, and record what happened under one set of
+metric names. No Qt here: the GUI runs `load_run_data` and `run_training` in a worker thread
+and relays the callbacks as signals; the CLI prints them.
+
+Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
+
+| name | meaning |
+|---|---|
+| `test_error`, `test_errors`, `test_total` | the new model on the test set: fraction, count, images |
+| `train_loss`, `epochs`, `seconds`, `history` | the run: last epoch's loss, epochs, time, per-epoch |
+| `train_images` | MNIST training images used (after `train_limit`), without the user's samples |
+| `test_errors_before` | the model compared against (the one in use, or `--init`), same test set |
+| `fine_tuned`, `initial_weights` | started from existing weights; their file when known |
+| `extra_samples`, `extra_repeat`, `extra_checksum`, `extra_file` | the user's samples mixed in |
+| `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
+| `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
+| | held-out ones (validation seed) and of test digits rejected as "not a digit" |
+| `bad_cuts` | bad segmentation cuts of the training images mixed in (digitpad.training.bad_cuts) |
+| `first_stage` | a two-stage recipe's first stage: its config, test error, epochs and images |
+
+Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
+`weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from digitpad.training.datasets import TensorDataset, bad_cuts_dataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.errors import TrainingCancelled
+from digitpad.network.lenet5 import LeNet5, pick_device
+from digitpad.training.loop import (
+    BatchProgress,
+    EpochResult,
+    TrainingResult,
+    evaluate,
+    train,
+)
+from digitpad.training.config import TrainingConfig
+
+log = logging.getLogger(__name__)
+
+#: A model that gives one answer for more than this share of the test set has not learned digits.
+ONE_CLASS_SHARE = 0.5
+
+
+@dataclass
+class RetrainRequest:
+    """Everything a run needs, all of it copied: nothing is shared with the caller's model."""
+
+    config: TrainingConfig
+    data_dir: Path
+    current_state: dict[str, torch.Tensor] | None = None   # the model in use, compared "before"
+    current_rubbish_j: float | None = None
+    fine_tune: bool = False                                 # start from current_state
+    extra: TensorDataset | None = None                      # the user's samples, rendered
+    threads: int | None = None                              # torch threads for the run (None: as is)
+    initial_weights: str | None = None                      # file current_state came from, if any
+    extra_file: str | None = None                           # file the samples came from, if any
+    #: Or: gives the user's samples, rendered, when the run loads its data (in the run's thread:
+    #: reading and rendering thousands of drawings takes seconds, too long for a GUI thread).
+    extra_source: Callable[[], TensorDataset | None] | None = None
+    #: Evaluate current_state first, for the before/after comparison (a two-stage recipe's second
+    #: stage starts from the first's weights, which are not "the model in use").
+    evaluate_before: bool = True
+
+    def __post_init__(self) -> None:
+        # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
+        # the rubbish posterior the thresholds were chosen for (a preset's default j of 20 would
+        # retrain a j = 40 model toward other penalties and lose both).
+        if self.fine_tune and self.current_rubbish_j is not None:
+            self.config = replace(self.config, rubbish_j=self.current_rubbish_j)
+
+
+@dataclass
+class RunData:
+    """The data of one run, loaded and mixed: what `run_training` trains and tests on."""
+
+    train_set: TensorDataset      # MNIST (limited), any bad cuts, then the repeated samples
+    test_set: TensorDataset
+    mnist_images: int             # MNIST images in train_set
+    extra: TensorDataset | None
+    extra_repeat: int = 0
+    bad_cuts: int = 0             # bad segmentation cuts in train_set (digitpad.training.bad_cuts)
+
+    def describe(self) -> str:
+        """'2,000 MNIST images + 5 of your samples (×26)', for people."""
+        text = f"{self.mnist_images:,} MNIST images"
+        if self.bad_cuts:
+            text += f" + {self.bad_cuts:,} bad cuts"
+        if self.extra is not None:
+            text += f" + {len(self.extra)} of your samples (×{self.extra_repeat})"
+        return text
+
+
+@dataclass
+class RetrainOutcome:
+    """A finished run: the new model, the before/after comparison, the checkpoint's metrics."""
+
+    result: TrainingResult
+    data_checksum: str
+    old_test_error: float | None
+    new_test_error: float
+    test_total: int
+    extra_total: int = 0
+    old_extra_errors: int | None = None
+    new_extra_errors: int | None = None
+    metrics: dict = field(default_factory=dict)
+    warning: str | None = None     # said plainly when the new model is useless (one class)
+
+
+def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | None = None) -> RunData:
+    """MNIST's test and training sets, each cut to the config's limit (the one place a limit is
+    applied), and the user's samples repeated to ~7 % of each epoch after them."""
+    config = request.config
+    config.validate()
+    test_set = mnist_dataset(request.data_dir, "test", config.test_limit)
+    _check(should_cancel)
+    train_set = mnist_dataset(request.data_dir, "train", config.train_limit)
+    _check(should_cancel)
+    mnist_images = len(train_set)
+    if config.bad_cuts:
+        train_set = mix_datasets(train_set, bad_cuts_dataset(request.data_dir, config, should_cancel), 1)
+    extra = request.extra
+    if extra is None and request.extra_source is not None:
+        extra = request.extra_source()
+        _check(should_cancel)
+    extra = extra if extra is not None and len(extra) else None
+    repeat = 0
+    if extra is not None:
+        repeat = extra_repeat(mnist_images, len(extra))
+        train_set = mix_datasets(train_set, extra, repeat)
+    return RunData(train_set, test_set, mnist_images, extra, repeat, bad_cuts=config.bad_cuts)
+
+
+def run_training(request: RetrainRequest, data: RunData,
+                 on_stage: Callable[[str], None] | None = None,
+                 on_batch: Callable[[BatchProgress], None] | None = None,
+                 on_epoch: Callable[[EpochResult], None] | None = None,
+                 should_cancel: Callable[[], bool] | None = None,
+                 progress_every: int = 20) -> RetrainOutcome:
+    """Evaluate the model in use, train a new one, evaluate it; the new model ends on the CPU.
+    `on_batch` is called every `progress_every` batches.
+
+    Raises TrainingCancelled when `should_cancel` says so (checked between stages and batches),
+    ValueError for a config or device no run can use, DataError for unusable data.
+    """
+    config = request.config
+    device = pick_device(config.device)
+    stage = on_stage or (lambda text: None)
+    with _torch_threads(request.threads):
+        test_set = data.test_set.to(device)
+        extra = data.extra.to(device) if data.extra is not None else None
+        old_test_errors = old_extra_errors = None
+        if request.current_state is not None and request.evaluate_before:
+            stage("Evaluating the current model…")
+            old = _model_from_state(request.current_state, request.current_rubbish_j, device)
+            old_test_errors = evaluate(old, test_set)[0]
+            old_extra_errors = evaluate(old, extra)[0] if extra is not None else None
+            del old
+        _check(should_cancel)
+        stage(f"Training on {data.describe()}…")
+        initial = request.current_state if request.fine_tune else None
+        result = train(config, data.train_set, data.test_set, device, initial_state=initial,
+                       on_batch=on_batch, on_epoch=on_epoch, should_cancel=should_cancel,
+                       progress_every=progress_every)
+        _, predictions = evaluate(result.model, test_set)
+        new_extra_errors = evaluate(result.model, extra)[0] if extra is not None else None
+    result.model.to("cpu")
+    test_total = len(data.test_set)
+    metrics = _metrics(request, data, result, old_test_errors, old_extra_errors, new_extra_errors)
+    return RetrainOutcome(
+        result, data.train_set.checksum,
+        old_test_errors / test_total if old_test_errors is not None and test_total else None,
+        result.test_error, test_total, len(data.extra) if data.extra is not None else 0,
+        old_extra_errors, new_extra_errors, metrics, one_class_warning(predictions))
+
+
+def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunData | None = None,
+                   on_stage: Callable[[str], None] | None = None,
+                   on_batch: Callable[[BatchProgress], None] | None = None,
+                   on_epoch: Callable[[EpochResult], None] | None = None,
+                   should_cancel: Callable[[], bool] | None = None,
+                   progress_every: int = 20) -> RetrainOutcome:
+    """A two-stage recipe (presets.Preset.then): `request` as run_training runs it, then a
+    fine-tune of its result with the config `second` (with its own data and its own j). Progress
+    is numbered over both stages' epochs; the outcome compares the model in use (if any) with
+    the second stage's model, and its metrics say what the first stage reached."""
+    second.validate()  # now, not after the first stage's minutes of training
+    total = request.config.epochs + second.epochs
+    stage = on_stage or (lambda text: None)
+
+    def numbered(callback, offset):
+        if callback is None:
+            return None
+        return lambda progress: callback(replace(progress, epoch=progress.epoch + offset, epochs=total))
+
+    data = data if data is not None else load_run_data(request, should_cancel)
+    first = run_training(request, data, on_stage, numbered(on_batch, 0), numbered(on_epoch, 0),
+                         should_cancel, progress_every)
+    # current_rubbish_j stays None: the second stage sets its own j (that is its point).
+    follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
+                            extra=data.extra, threads=request.threads, evaluate_before=False)
+    stage("Stage 2: loading…")
+    second_data = load_run_data(follow, should_cancel)
+    outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),
+                           numbered(on_batch, request.config.epochs), numbered(on_epoch, request.config.epochs),
+                           should_cancel, progress_every)
+    outcome.old_test_error, outcome.old_extra_errors = first.old_test_error, first.old_extra_errors
+    metrics = dict(outcome.metrics, fine_tuned=request.fine_tune, epochs=total,
+                   first_stage={"config": request.config.to_dict(), "test_error": first.new_test_error,
+                                "epochs": request.config.epochs, "train_images": first.metrics["train_images"]})
+    metrics.pop("initial_weights", None)
+    for before in ("test_errors_before", "extra_errors_before"):  # "before" is the model in use
+        metrics.pop(before, None)
+        if before in first.metrics:
+            metrics[before] = first.metrics[before]
+    outcome.metrics = metrics
+    return outcome
+
+
+def one_class_warning(predictions: torch.Tensor) -> str | None:
+    """A plain sentence when one digit is the answer for more than half of the test images."""
+    if len(predictions) == 0:
+        return None
+    counts = torch.bincount(predictions.cpu(), minlength=10)
+    digit = int(counts.argmax())
+    share = int(counts[digit]) / len(predictions)
+    if share <= ONE_CLASS_SHARE:
+        return None
+    return (f"the new model answers {digit} for {100 * share:.0f}% of the test images: it has not "
+            "learned to tell the digits apart (train for more epochs or on more images)")
+
+
+def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, test_errors_before: int | None,
+             extra_errors_before: int | None, extra_errors_after: int | None) -> dict:
+    """The checkpoint's metrics, under the names in the module docstring (plain types only)."""
+    last = result.history[-1]
+    metrics = {"test_error": last.test_error, "test_errors": last.test_errors, "test_total": last.test_total,
+               "train_loss": last.train_loss, "epochs": len(result.history), "seconds": round(result.seconds, 1),
+               "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
+                           for e in result.history],
+               "train_images": data.mnist_images, "fine_tuned": request.fine_tune}
+    if data.bad_cuts:
+        metrics["bad_cuts"] = data.bad_cuts
+    if last.negatives_rejected is not None:
+        metrics.update(negatives=request.config.negatives, negatives_rejected=last.negatives_rejected,
+                       digits_rejected=last.digits_rejected)
+    if request.fine_tune and request.initial_weights:
+        metrics["initial_weights"] = request.initial_weights
+    if test_errors_before is not None:
+        metrics["test_errors_before"] = test_errors_before
+    if data.extra is not None:
+        metrics.update(extra_samples=len(data.extra), extra_repeat=data.extra_repeat,
+                       extra_checksum=data.extra.checksum, extra_errors_after=extra_errors_after)
+        if extra_errors_before is not None:
+            metrics["extra_errors_before"] = extra_errors_before
+        if request.extra_file:
+            metrics["extra_file"] = request.extra_file
+    return metrics
+
+
+def _check(should_cancel: Callable[[], bool] | None) -> None:
+    if should_cancel is not None and should_cancel():
+        raise TrainingCancelled()
+
+
+def _model_from_state(state: dict, rubbish_j: float | None, device: torch.device) -> LeNet5:
+    model = LeNet5(**({"rubbish_j": rubbish_j} if rubbish_j is not None else {}))
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """torch's thread count for the run, restored after (it is process-wide)."""
+    previous = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
