@@ -38,3 +38,21 @@ def test_export_without_onnx_says_how_to_get_it_without_a_traceback(window, mess
     assert message_boxes and "pip install onnx" in message_boxes[-1][2]
     assert "pip install onnx" in window.model_dialogs.export_action.text()
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+# ---- 10. Help describes what the screen shows ----------------------------------------------------
+
+
+def test_how_it_works_says_the_answers_bar_is_the_longest_as_the_f6_panel_draws_it(window, qtbot):
+    import numpy as np
+
+    from digitpad.gui.panels.f6_panel import closeness
+    from digitpad.gui.windows.help_dialogs import HOW_IT_WORKS_HTML
+    from drawings import draw
+
+    window.drawing.set_strokes(draw(7))
+    recognition = window.recognize_now()
+    bars = closeness(recognition.penalties)
+    assert recognition.digit == 7 and int(np.argmax(bars)) == 7  # the F6 panel's longest bar is the answer
+    text = " ".join(HOW_IT_WORKS_HTML.split())
+    assert "shortest bar" not in text and "the answer's bar is full, the longest" in text
