@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.storage.jsonlines import LineTooLong, StreamError
+from digitpad.storage.stroke_records import drawing_lines, parse_drawing
 
 
 def add_explain_commands(commands) -> None:
@@ -60,25 +62,21 @@ def add_explain_commands(commands) -> None:
     sweep.set_defaults(run=cmd_sweep)
 
 
-def _read_lines(path: Path) -> list[str]:
-    from digitpad.cli.main import CliError
-
-    try:
-        if str(path) == "-":
-            return sys.stdin.readlines()
-        with open(path, encoding="utf-8") as handle:
-            return handle.readlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-
-
 def _inputs(images: list[str], strokes_file: Path | None) -> list[tuple[str, str, object]]:
-    """(label, kind, payload) per input: kind "image" with a path, or "strokes" with the line's text."""
-    inputs = [(image, "image", Path(image)) for image in images]
+    """(label, kind, payload) per input: kind "image" with a path, "strokes" with the line's bytes,
+    or "unreadable" with why the reading of the strokes file stopped there (a line over the cap)."""
+    from digitpad.cli.main import CliError, shown
+
+    inputs = [(shown(image), "image", Path(image)) for image in images]
     if strokes_file is not None:
-        for number, line in enumerate(_read_lines(strokes_file), start=1):
-            if line.strip():
-                inputs.append((f"{strokes_file}:{number}", "strokes", line))
+        source = shown(strokes_file)
+        try:
+            for number, raw in drawing_lines(strokes_file):
+                inputs.append((f"{source}:{number}", "strokes", raw))
+        except LineTooLong as exc:
+            inputs.append((source, "unreadable", str(exc)))
+        except StreamError as exc:
+            raise CliError(f"{source}: {exc}") from exc
     return inputs
 
 
@@ -109,13 +107,14 @@ def _write_png(image, path: Path) -> None:
 def _prepare(kind: str, payload):
     """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
     preprocessing errors) with a message for people."""
-    from digitpad.cli.main import parse_strokes_line
     from digitpad.ink.preprocess import EmptyDrawing, image_to_array, render_strokes
 
+    if kind == "unreadable":
+        raise ValueError(payload)
     try:
         if kind == "image":
             return image_to_array(payload), None
-        strokes = parse_strokes_line(payload)
+        strokes = parse_drawing(payload)[0]
         return render_strokes(strokes), strokes
     except EmptyDrawing:
         raise ValueError("blank image: nothing to explain" if kind == "image"

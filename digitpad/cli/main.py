@@ -8,13 +8,14 @@ traceback. Heavy imports (torch, Qt) happen inside the subcommands that need the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
 from pathlib import Path
 
 from digitpad import __version__
+from digitpad.storage.jsonlines import LineTooLong, StreamError
+from digitpad.storage.stroke_records import drawing_lines, parse_drawing
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -80,82 +81,9 @@ def _print_failure(label: str, message: str, as_json: bool) -> None:
     print(f"error: {label}: {message}" if not message.startswith(label) else f"error: {message}", file=sys.stderr)
 
 
-def parse_strokes_record(record) -> list[list[tuple[float, float]]]:
-    """A decoded JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
-    if not isinstance(record, dict) or "strokes" not in record:
-        raise ValueError('expected an object like {"strokes": [[[x, y], ...], ...]}')
-    strokes = record["strokes"]
-    if not isinstance(strokes, list):
-        raise ValueError('"strokes" must be a list of strokes')
-    parsed = []
-    for s, stroke in enumerate(strokes):
-        if not isinstance(stroke, list):
-            raise ValueError(f"stroke {s} must be a list of [x, y] points")
-        points = []
-        for p, point in enumerate(stroke):
-            try:
-                if (not isinstance(point, list) or len(point) != 2
-                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
-                    raise ValueError
-                points.append((float(point[0]), float(point[1])))
-            except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
-                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers, got "
-                                 f"{_preview(point)}") from None
-        parsed.append(points)
-    return parsed
-
-
-def parse_canvas(record) -> tuple[float, float] | None:
-    """A record's optional "canvas": [width, height] (how big the canvas was, for "too small")."""
-    canvas = record.get("canvas") if isinstance(record, dict) else None
-    if canvas is None:
-        return None
-    try:
-        if (not isinstance(canvas, list) or len(canvas) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in canvas)):
-            raise ValueError
-        width, height = float(canvas[0]), float(canvas[1])
-    except (ValueError, OverflowError):
-        raise ValueError('"canvas" must be [width, height], two positive numbers') from None
-    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
-        raise ValueError('"canvas" must be [width, height], two positive numbers')
-    return width, height
-
-
-def _preview(value) -> str:
-    try:
-        return json.dumps(value)[:40]
-    except (ValueError, RecursionError):
-        return type(value).__name__
-
-
-def parse_strokes_line(line: str | bytes) -> list[list[tuple[float, float]]]:
-    """One JSON Lines record → a list of strokes, each a list of (x, y) floats; ValueError if malformed."""
-    return parse_drawing_line(line)[0]
-
-
-def parse_drawing_line(line: str | bytes) -> tuple[list[list[tuple[float, float]]], tuple[float, float] | None]:
-    """One JSON Lines record → (its strokes, its "canvas" size or None); ValueError if malformed."""
-    from digitpad.storage.jsonlines import decode_line
-
-    record = decode_line(line.encode("utf-8", "surrogateescape") if isinstance(line, str) else line)
-    return parse_strokes_record(record), parse_canvas(record)
-
-
-def _strokes_source(path: Path):
-    """The binary stream to read drawings from ('-': standard input)."""
-    if str(path) == "-":
-        return contextlib.nullcontext(sys.stdin.buffer)
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise CliError(f"{shown(path)}: cannot read: {exc.strerror or exc}") from exc
-
-
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
-    from digitpad.storage.jsonlines import LineTooLong, StreamError, is_blank, iter_lines
     from digitpad.ink.preprocess import EmptyDrawing, ImageError
 
     recognizer = _load_recognizer(args.weights, args.device)
@@ -177,27 +105,25 @@ def cmd_recognize(args: argparse.Namespace) -> int:
             failures += 1
             _print_failure(label, shown(str(exc)) if isinstance(exc, ImageError) else str(exc), args.json)
     if args.strokes:
-        with _strokes_source(args.strokes) as stream:
-            try:
-                for number, raw in iter_lines(stream):
-                    if is_blank(raw):
-                        continue
-                    label = f"{shown(args.strokes)}:{number}"
-                    try:
-                        strokes, canvas = parse_drawing_line(raw)
-                        show(reader.read_strokes(strokes, canvas_size=canvas) if reader else
-                             recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
-                    except EmptyDrawing:
-                        failures += 1
-                        _print_failure(label, "empty drawing: no strokes with finite points", args.json)
-                    except ValueError as exc:
-                        failures += 1
-                        _print_failure(label, str(exc), args.json)
-            except LineTooLong as exc:
-                failures += 1
-                _print_failure(shown(args.strokes), str(exc), args.json)
-            except StreamError as exc:
-                raise CliError(f"{shown(args.strokes)}: {exc}") from exc
+        source = shown(args.strokes)
+        try:
+            for number, raw in drawing_lines(args.strokes):
+                label = f"{source}:{number}"
+                try:
+                    strokes, canvas = parse_drawing(raw)
+                    show(reader.read_strokes(strokes, canvas_size=canvas) if reader else
+                         recognizer.recognize_strokes(strokes, canvas_size=canvas), label, args.json)
+                except EmptyDrawing:
+                    failures += 1
+                    _print_failure(label, "empty drawing: no strokes with finite points", args.json)
+                except ValueError as exc:
+                    failures += 1
+                    _print_failure(label, str(exc), args.json)
+        except LineTooLong as exc:
+            failures += 1
+            _print_failure(source, str(exc), args.json)
+        except StreamError as exc:
+            raise CliError(f"{source}: {exc}") from exc
     return EXIT_FAILURE if failures else 0
 
 
