@@ -154,3 +154,43 @@ def test_a_two_stage_run_counts_epochs_per_stage_as_its_epochs_box_does(qtbot, r
     assert texts[1].startswith("Stage 2 of 2") and "epoch 3 of 12" in texts[1]
     # eq. 9's loss can be negative: the plot says so
     assert "below 0" in dialog.loss_plot.title
+
+
+# ---- 14. Opening Retrain… does no importing on the GUI thread -------------------------------------
+
+
+def test_the_retrain_dialogs_code_and_trainings_imports_load_off_the_gui_thread(qtbot, use_weights, message_boxes,
+                                                                             monkeypatch):
+    import importlib
+    import threading
+    import types
+
+    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.windows import model_dialogs, recipe_box
+
+    for name in model_dialogs.DIALOG_MODULES:  # as in a fresh app (restored after the test)
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    imported_on: dict[str, str] = {}
+
+    def import_module(name):
+        imported_on[name] = threading.current_thread().name
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(model_dialogs, "importlib", types.SimpleNamespace(import_module=import_module))
+    stack_imported_on = []
+    monkeypatch.setattr(recipe_box, "import_training_stack",
+                        lambda: stack_imported_on.append(threading.current_thread().name))
+    window = MainWindow(load_model_in_background=True)  # as the app starts
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: set(imported_on) == set(model_dialogs.DIALOG_MODULES), timeout=30_000)
+    main = threading.main_thread().name
+    assert main not in imported_on.values()
+    dialog = window.model_dialogs.open_retrain()
+    dialog.source.folder.setText(str(Path(dialog.data_dir())))
+    qtbot.waitUntil(lambda: "about" in dialog.estimate.text() or "No estimate" in dialog.estimate.text(),
+                    timeout=60_000)
+    assert stack_imported_on and main not in stack_imported_on  # torch.optim's imports, by the probe's thread
+    dialog.shutdown()
+    window.close()
