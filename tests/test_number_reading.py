@@ -445,3 +445,26 @@ def recorded_numbers():
 def test_digits_in_several_retraced_or_delayed_strokes_are_read(reader, record):
     reading = reader.read_strokes(record["strokes"])
     assert reading.text == record["text"], f"{record['why']}: {reading.describe()}"
+
+
+def test_a_correction_reads_the_number_again_with_that_digit_fixed(reader):
+    reading = reader.read_strokes(written([2, 0, 4, 8]))
+    assert reading.text == "2048"
+    as_three = reading.corrected(0, 3)
+    assert as_three.text == "3048" and as_three.pieces[0].fixed and not as_three.pieces[1].fixed
+    assert reading.text == "2048"  # the reading corrected is left as it was
+    both = as_three.corrected(3, 9)  # a second correction keeps the first
+    assert both.text == "3049" and both.scored.fixed == {(0, 1): 3, (4, 5): 9}
+    with pytest.raises(ValueError):
+        reading.corrected(7, 3)
+
+
+def test_a_correction_can_change_where_the_number_is_cut(reader):
+    one, seven = draw(1, size=SIZE, origin=(20, 20)), draw(7, size=SIZE, origin=(100, 20))
+    reading = reader.read_strokes([one[0] + seven[0]])  # "17" in one stroke, cut inside it
+    assert reading.text == "17" and len(reading.pieces) == 2
+    # A person says the first piece is a 4: it stays that piece, and no other piece takes its ink.
+    fixed = reading.corrected(0, 4)
+    assert fixed.pieces[0].digit == 4 and (fixed.pieces[0].first, fixed.pieces[0].stop) == (
+        reading.pieces[0].first, reading.pieces[0].stop)
+    assert all(p.first >= reading.pieces[0].stop for p in fixed.pieces[1:])

@@ -109,6 +109,7 @@ class PieceReading:
     input: np.ndarray  # the 32×32 the network saw
     box: Box  # in input coordinates
     strokes: tuple[int, ...] = ()
+    fixed: bool = False  # a person said which digit it is (NumberReading.corrected)
 
     @property
     def penalty(self) -> float:
@@ -116,7 +117,7 @@ class PieceReading:
 
     @property
     def rejected(self) -> bool:
-        return self.rubbish > REJECT_THRESHOLD
+        return not self.fixed and self.rubbish > REJECT_THRESHOLD
 
     def to_json(self, with_strokes: bool) -> dict:
         entry = {"digit": self.digit, "penalty": round(self.penalty, 4),
@@ -124,6 +125,20 @@ class PieceReading:
         if with_strokes:
             entry["strokes"] = list(self.strokes)
         return entry
+
+
+@dataclass
+class ScoredPieces:
+    """Every candidate piece as scored, kept with a reading so that a correction can choose the
+    path again at once, without the network (NumberReading.corrected)."""
+
+    spans: list[tuple[int, int]]
+    inputs: np.ndarray
+    penalties: np.ndarray
+    rubbish: np.ndarray
+    rubbish_j: float
+    config: ReadingConfig
+    fixed: dict[tuple[int, int], int]
 
 
 @dataclass
@@ -144,12 +159,25 @@ class NumberReading:
     digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
     max_digit_cost: float = float("inf")  # above it, not a number (choose_reading: j × ReadingConfig's)
     one_stroke_slivers: bool = False  # many pieces, all cut out of one stroke or ink component
+    scored: ScoredPieces | None = None  # what the path was chosen from (None for a speck)
 
     @classmethod
     def of_a_speck(cls, segmentation: Segmentation, from_strokes: bool, started: float) -> NumberReading:
         """The answer for a drawing or image too small to read (a click, a dot): no pieces."""
         return cls([], 0.0, None, None, segmentation, from_strokes,
                    seconds=time.perf_counter() - started, too_small=True)
+
+    def corrected(self, index: int, digit: int) -> NumberReading:
+        """The reading again with piece `index` fixed as `digit` (and earlier corrections kept):
+        the cheapest path that reads it so, which may cut its neighbours differently. No network
+        pass: the pieces' scores are reused (a few ms)."""
+        if self.scored is None or not 0 <= index < len(self.pieces) or not 0 <= digit <= 9:
+            raise ValueError(f"no piece {index} to read as {digit}")
+        piece, scored = self.pieces[index], self.scored
+        reading = choose_reading(self.segmentation, scored.spans, scored.inputs, scored.penalties, scored.rubbish,
+                                 scored.rubbish_j, scored.config, {**scored.fixed, (piece.first, piece.stop): digit})
+        reading.from_strokes, reading.seconds = self.from_strokes, self.seconds
+        return reading
 
     @property
     def not_a_number(self) -> bool:
@@ -258,8 +286,12 @@ class NumberReader:
 
 def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inputs: np.ndarray,
                    penalties: np.ndarray, rubbish: np.ndarray, rubbish_j: float,
-                   config: ReadingConfig) -> NumberReading:
-    """The cheapest path through the scored pieces, and the runner-up reading."""
+                   config: ReadingConfig, fixed: dict[tuple[int, int], int] | None = None) -> NumberReading:
+    """The cheapest path through the scored pieces, and the runner-up reading.
+
+    `fixed` maps pieces (first, stop) a person said are digits to those digits: every path then
+    reads each of them as its digit, and no other piece may hold part of it."""
+    fixed = dict(fixed or {})
     boxes = [segmentation.box(first, stop) for first, stop in spans]
     height = segmentation.height
     widths = np.array([(b[2] - b[0]) / height for b in boxes])
@@ -268,6 +300,13 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     shape = j * (config.width_weight * np.maximum(0.0, widths - WIDE_PIECE) - config.piece_bonus
                  + config.apart_weight * apart)
     costs = piece_costs(penalties, rubbish_j) + shape[:, None]
+    cheapest = costs.min(axis=1)  # before any correction: what the network thinks of the ink
+    for index, (first, stop) in enumerate(spans):
+        for (fixed_first, fixed_stop), digit in fixed.items():
+            if (first, stop) == (fixed_first, fixed_stop):
+                costs[index, np.arange(10) != digit] = np.inf
+            elif first < fixed_stop and fixed_first < stop:  # holds part of a fixed piece
+                costs[index] = np.inf
 
     def overlap_cost(before: int, after: int) -> float:
         a, b = boxes[before], boxes[after]
@@ -285,15 +324,20 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
         first, stop = spans[index]
         pieces.append(PieceReading(first, stop, digit, penalties[index], float(rubbish[index]),
                                    float(costs[index, digit]), inputs[index], boxes[index],
-                                   segmentation.strokes(first, stop)))
+                                   segmentation.strokes(first, stop), fixed=(first, stop) in fixed))
     runner_up = paths[1] if len(paths) > 1 else None
+    # The "not a number" gate judges the ink: a piece a person fixed counts at its cheapest digit's
+    # cost, not at the dearer one they chose.
+    overruled = sum(float(costs[index, digit] - cheapest[index]) for index, digit in best
+                    if spans[index] in fixed)
     boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
     sources = {segment.source for piece in pieces for segment in segmentation.segments[piece.first:piece.stop]}
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
                          pieces_scored=len(spans), candidate_cuts=boundaries,
+                         scored=ScoredPieces(spans, inputs, penalties, rubbish, rubbish_j, config, fixed),
                          unsure_margin=j * config.unsure_margin,
-                         digit_cost=best_cost / len(pieces) + j * config.piece_bonus,
+                         digit_cost=(best_cost - overruled) / len(pieces) + j * config.piece_bonus,
                          max_digit_cost=j * config.max_digit_cost,
                          one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1)
 
@@ -340,6 +384,8 @@ def cheapest_paths(segments: int, spans: list[tuple[int, int]], costs: np.ndarra
                 if transition is not None and path:
                     cost += transition(path[-1][0], index)
                 for digit in np.argsort(costs[index])[:3].tolist():  # worse digits never make a top reading
+                    if not np.isfinite(costs[index, digit]):  # ruled out (a person fixed the digit)
+                        continue
                     total, reading = cost + float(costs[index, digit]), text + str(digit)
                     if reading not in readings or total < readings[reading][0]:
                         readings[reading] = (total, reading, path + [(index, digit)])
