@@ -125,7 +125,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     if os.environ.get(STARTUP_PROBE_ENV):
         from digitpad.gui.startup_probe import StartupProbe  # benchmarks/startup.py
 
-        probe = StartupProbe(window, os.environ[STARTUP_PROBE_ENV])
+        probe = StartupProbe(window.context, os.environ[STARTUP_PROBE_ENV])
     try:
         window.show()
         if probe is not None:

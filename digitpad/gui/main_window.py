@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
+from digitpad.gui.context import WindowContext
 from digitpad.gui.widgets.canvas import DrawingCanvas
 from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
 from digitpad.gui.explanations import Explanations
@@ -41,7 +42,8 @@ from digitpad.gui.panels.input_view import DEFAULT_ZOOM, ZOOM_LEVELS, InputView
 from digitpad.gui.panels.internals_panel import InternalsPanel
 from digitpad.gui.model_control import NOT_LOADED_TEXT, ModelControl
 from digitpad.gui.windows.model_dialogs import ModelDialogs
-from digitpad.gui.panels.number_mode import NumberMode, piece_by_piece_note
+from digitpad.gui.panels.number_mode import NumberMode
+from digitpad.gui.panels.number_views import piece_by_piece_note
 from digitpad.gui.panels.prediction_view import PredictionView
 from digitpad.gui.settings import open_vetted_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
@@ -134,12 +136,26 @@ class MainWindow(QMainWindow):
         self._connect_actions()
         self.model_dialogs = ModelDialogs(self.model_control, self)  # Retrain…, Weights History…, Export…
         self.teach_menu = TeachMenu(self.drawing, self.show_status, self)
+        # What the features below get of the window (gui/context.py); they never write its panels.
+        self.context = WindowContext(self.drawing, self.canvas, recognizer=lambda: self.recognizer,
+                                     last_recognition=lambda: self._recognition, show_status=self.show_status,
+                                     sample_changes=self.teach_menu.changes, parent=self)
+        for signal, relay in ((self.modelChanged, self.context.modelChanged),
+                              (self.modelReady, self.context.modelReady),
+                              (self.modelFailed, self.context.modelFailed),
+                              (self.recognized, self.context.recognized)):
+            signal.connect(relay)
         # Number mode (gui/panels/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
-        self.number_mode = NumberMode(self)
+        self.number_mode = NumberMode(self.context, self)
+        self.number_mode.readingShown.connect(lambda _: self._show_prediction())
+        self.number_mode.pieceShown.connect(self._show_piece)
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
-        self.explanations = Explanations(self)
+        self.explanations = Explanations(self.context, self)
+        self.f6_panel.pinned.connect(self.explanations.pick_class)
+        self.f6_panel.unitClicked.connect(lambda unit: self.explanations.open_trace("f6", unit))
+        self.internals_panel.unitClicked.connect(self.explanations.open_trace)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
@@ -302,12 +318,10 @@ class MainWindow(QMainWindow):
         """Recognise the drawing (or the opened image) and show it everywhere. Without a network
         yet, say that the drawing waits for it (it is recognised when it arrives)."""
         if self.session is None:
-            self._show(None)
+            self._show(None)  # the prediction view says it waits for the network
             waiting_input = self._input_without_model()
             self.input_view.set_array(waiting_input)
             self.window_actions.export_input.setEnabled(waiting_input is not None)
-            if self.drawing.image is not None or not self.drawing.is_empty():
-                self.prediction_view.show_waiting(self.model_control.waiting_text())
             return None
         recognition = None
         try:
@@ -335,14 +349,10 @@ class MainWindow(QMainWindow):
             return None
 
     def _show(self, recognition: Recognition | None) -> None:
+        """Show the whole drawing's recognition in every panel (the only place they are written,
+        with `_show_piece`)."""
         self._recognition = recognition
-        number_mode = getattr(self, "number_mode", None)
-        if number_mode is not None and number_mode.active and recognition is not None:
-            # The drawing is read piece by piece: its single-digit verdict ("Not a digit") would
-            # contradict the number beside it. Number mode says what it read when it is done.
-            self.prediction_view.show_note(piece_by_piece_note(number_mode.reading))
-        else:
-            self.prediction_view.show_recognition(recognition)
+        self._show_prediction()
         self.input_view.set_array(None if recognition is None else recognition.input)
         self.f6_panel.show_recognition(recognition)
         self.internals_panel.show_recognition(recognition)
@@ -350,6 +360,25 @@ class MainWindow(QMainWindow):
                                    else f"Recognition: {1000 * recognition.seconds:.1f} ms")
         self.window_actions.export_input.setEnabled(recognition is not None)
         self.recognized.emit(recognition)
+
+    def _show_prediction(self) -> None:
+        """The prediction view: the drawing's verdict, or in number mode a note on the number."""
+        number_mode, recognition = self.number_mode, self._recognition
+        if number_mode.active and (recognition is not None or number_mode.reading is not None):
+            # The drawing is read piece by piece: its single-digit verdict ("Not a digit") would
+            # contradict the number beside it. Number mode says what it read when it is done.
+            self.prediction_view.show_note(piece_by_piece_note(number_mode.reading))
+        elif self.session is None and (self.drawing.image is not None or not self.drawing.is_empty()):
+            self.prediction_view.show_waiting(self.model_control.waiting_text())
+        else:
+            self.prediction_view.show_recognition(recognition)
+
+    def _show_piece(self, recognition: Recognition) -> None:
+        """Number mode's chosen piece, in the panels that show one 32×32 input."""
+        self.prediction_view.show_recognition(recognition)
+        self.input_view.set_array(recognition.input)
+        self.f6_panel.show_recognition(recognition)
+        self.internals_panel.show_recognition(recognition)
 
     @property
     def last_recognition(self) -> Recognition | None:

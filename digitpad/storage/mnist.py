@@ -193,6 +193,26 @@ def find_mnist_file(data_dir: Path | str, name: str) -> Path | None:
     return None
 
 
+def count_images(data_dir: Path | str, split: Literal["train", "test"]) -> int | None:
+    """How many images the split's file in `data_dir` says it holds (its IDX header, the first
+    8 bytes: cheap enough for a dialog to ask), or None when there is no readable file. Not a
+    check of the data: `load_mnist` does that when the images are used."""
+    path = find_mnist_file(data_dir, SPLITS[split][0])
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw
+            header = stream.read(8)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if len(header) < 8 or header[:4] != b"\x00\x00\x08\x03":
+        return None
+    return struct.unpack(">I", header[4:])[0]
+
+
 def load_mnist(data_dir: Path | str, split: Literal["train", "test"],
                verify: bool = True) -> MnistSplit:
     """Load one MNIST split, checking structure, labels and (if `verify`) the known md5s."""
