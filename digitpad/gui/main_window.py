@@ -46,7 +46,7 @@ from digitpad.gui.windows.model_dialogs import ModelDialogs
 from digitpad.gui.panels.number_mode import NumberMode
 from digitpad.gui.panels.number_views import piece_by_piece_note
 from digitpad.gui.panels.prediction_view import PredictionView
-from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
+from digitpad.gui.settings import open_vetted_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import (build_canvas_toolbar, build_status_labels, build_zoom_actions, create_actions,
                                          fill_file_and_edit_menus)
@@ -85,7 +85,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("digitpad")
         self.setObjectName("digitpadMainWindow")
         self.setAcceptDrops(True)
-        self.settings = settings if settings is not None else open_settings()
+        settings_note = None
+        if settings is None:
+            settings, settings_note = open_vetted_settings()
+        self.settings = settings
         self._recognition: Recognition | None = None
 
         self.drawing = Drawing()
@@ -118,6 +121,8 @@ class MainWindow(QMainWindow):
                                       self.show_status, self,
                                       settings=self.settings, current_digit=self._shown_digit)
         self.model_control = ModelControl(self.settings, labels, self.show_status, self)
+        if settings_note:
+            self.model_control.startup_notes.append(settings_note)
         self.model_control.changed.connect(self._on_model_changed)
         self.model_control.ready.connect(self.modelReady)
         self.model_control.failed.connect(self._on_model_failed)

@@ -64,6 +64,8 @@ class ModelControl(QObject):
         self._weights_job: BackgroundJob | None = None  # the weights asked for last, being read
         self.error = ""
         self.startup_message = ""
+        #: Said with the start-up's own problems once the network is there (the settings file moved aside).
+        self.startup_notes: list[str] = []
         self.device_menu = QMenu("&Device", parent)  # filled when the network is loaded
         self.device_group = QActionGroup(self)
         self.device_group.setExclusive(True)
@@ -138,7 +140,7 @@ class ModelControl(QObject):
             self.device_actions[str(device)] = action
         if self.settings.value(keys.WEIGHTS_FILE, "") and self.session.weights_file is None:
             self.settings.remove(keys.WEIGHTS_FILE)  # it failed: the shipped weights are in use now
-        self.startup_message = " ".join(loaded.problems)
+        self.startup_message = " ".join([*self.startup_notes, *loaded.problems])
         if loaded.problems:
             log.warning("%s", self.startup_message)
         self.show_status(self.startup_message, 0)  # or clears "Loading…"
@@ -149,7 +151,7 @@ class ModelControl(QObject):
 
     def _fail(self, message: str) -> None:
         self.error = message
-        self.show_status(f"{NOT_LOADED_TEXT}: {message}", 0)
+        self.show_status(" ".join([*self.startup_notes, f"{NOT_LOADED_TEXT}: {message}"]), 0)
         self.labels.device.setText("Device: —")
         self.labels.weights.setText("Weights: none")
         self.failed.emit(message)

@@ -121,6 +121,7 @@ class ModelDialogs(QObject):
 
     def _weights_loaded(self, _path: Path | None, _error: str) -> None:
         """Other weights are in use, or a file could not be read: the dialogs name the model in use."""
+        self._say_what_export_needs()
         if self.history_dialog is not None and self.history_dialog.isVisible():  # else: refreshed when opened
             self.history_dialog.refresh()
         if self.retrain_dialog is not None:
@@ -142,6 +143,19 @@ class ModelDialogs(QObject):
         return self.history_dialog
 
     # ---- export ----------------------------------------------------------------------------------
+    def _say_what_export_needs(self) -> str:
+        """The menu item names what to install when torch's exporter lacks a piece ("" if none)."""
+        from digitpad.storage.onnx_export import missing_exporter
+
+        missing = missing_exporter()
+        self.export_action.setText(f"E&xport as ONNX… ({missing.split(': ')[-1]} first)" if missing
+                                   else "E&xport as ONNX…")
+        tip = (missing[:1].upper() + missing[1:] if missing
+               else "Save the current model as an ONNX file for other programs")
+        self.export_action.setStatusTip(tip)
+        self.export_action.setToolTip(tip)
+        return missing
+
     def export_model(self, path: str | Path | None = None) -> bool:
         """Start exporting the model in use to `path` (asked for if None), in the background;
         `exportEnded` when written or refused. False if nothing was started."""
@@ -149,6 +163,9 @@ class ModelDialogs(QObject):
             return False
         if self.export_job is not None:
             self.model_control.show_status("Still exporting the model: try again when it is done", 5000)
+            return False
+        if missing := self._say_what_export_needs():  # said before a file is asked for, and no traceback
+            QMessageBox.information(self.parent_widget, "Export as ONNX", missing[:1].upper() + missing[1:] + ".")
             return False
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export as ONNX",
