@@ -46,7 +46,7 @@ def test_a_failed_device_switch_leaves_the_model_in_use_untouched():
     session = ModelSession("cpu")
     session.load_shipped()
     recognizer, weights = session.recognizer, session.model.prototypes.detach().clone()
-    with pytest.raises(Exception):
+    with pytest.raises((RuntimeError, AssertionError)):  # torch without CUDA asserts; with it, raises
         session.set_device("cuda:99")  # no such GPU (or no CUDA at all)
     assert session.recognizer is recognizer and session.device == torch.device("cpu")
     assert session.model.prototypes.device.type == "cpu" and torch.equal(session.model.prototypes, weights)
