@@ -20,6 +20,9 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
 
+_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.storage.paths
+
+
 class CliError(Exception):
     """An error to print as one line and exit with `code`."""
 
@@ -202,6 +205,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.strokes_data is not None:
+        return _evaluate_pen_strokes(args)
     import torch
 
     from digitpad.storage.mnist import DataError
@@ -228,6 +233,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for d in range(10):
         print(f"{d:>6}" + "".join(f"{int(v):>6}" for v in confusion[d]))
     print(f"test error: {100 * errors / total:.2f}% ({errors}/{total})")
+    return 0
+
+
+def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
+    """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
+    from digitpad.errors import DataError
+    from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+    from digitpad.storage.pendigits import read_pendigits
+    from digitpad.training.pen_evaluation import format_report, score_pen_digits
+    from digitpad.training.pen_split import split_by_writer
+
+    path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()
+    if path is None:
+        raise CliError(f"no pen-digits file: give --strokes-data FILE or set {PENDIGITS_ENV}", EXIT_USAGE)
+    recognizer = _load_recognizer(args.weights, args.device)
+    try:
+        digits = read_pendigits(path)
+    except DataError as exc:
+        raise CliError(shown(str(exc))) from exc
+    training, held_out = split_by_writer(digits)
+    chosen = {"held-out": held_out, "training": training, "all": digits}[args.writers]
+    report = score_pen_digits(recognizer.model, chosen, recognizer.device)
+    if args.json:
+        print(json.dumps({"file": str(path), "writers_group": args.writers, **report.to_json()}))
+        return 0
+    title = f"{shown(path)}: {len(chosen):,} digits by the {args.writers} writers, read as drawings"
+    print("\n".join(format_report(report, title)))
     return 0
 
 
@@ -377,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--weights", type=Path, help="checkpoint to evaluate (default: the shipped weights)")
     evaluate.add_argument("--device", help="cpu, cuda or cuda:N")
     evaluate.add_argument("--json", action="store_true", help='print {"errors", "total", "error_rate"}')
+    evaluate.add_argument("--strokes-data", nargs="?", const=_DEFAULT_PEN, type=Path, metavar="FILE",
+                          help="evaluate on real pen strokes instead (the pen-digits file; without FILE: "
+                               "$DIGITPAD_PENDIGITS or ../shared/data/pendigits), writer by writer")
+    evaluate.add_argument("--writers", choices=("held-out", "training", "all"), default="held-out",
+                          help="with --strokes-data: which writers (default: those held out from training)")
     evaluate.set_defaults(run=cmd_evaluate)
 
     train = commands.add_parser("train", help="train LeNet-5 on MNIST (same as train.py)")
