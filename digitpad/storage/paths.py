@@ -68,6 +68,11 @@ def shipped_mnist_dir() -> Path:
     return resource_path("mnist")
 
 
+def downloaded_mnist_dir() -> Path:
+    """Where `digitpad fetch-data` and the GUI's download put MNIST: <user data>/mnist."""
+    return user_data_dir() / "mnist"
+
+
 def has_mnist(folder: Path) -> bool:
     """Whether `folder` holds the four MNIST files (`.gz` or raw; their content is checked on load)."""
     return all((folder / f"{name}.gz").is_file() or (folder / name).is_file() for name in MNIST_FILES)
@@ -83,7 +88,7 @@ def default_mnist_dir() -> Path:
     shared = _REPO_ROOT.parent / "shared" / "data" / "mnist"
     if shared.is_dir():
         return shared
-    downloaded = user_data_dir() / "mnist"
+    downloaded = downloaded_mnist_dir()
     if has_mnist(downloaded) or not has_mnist(shipped_mnist_dir()):
         return downloaded
     return shipped_mnist_dir()
