@@ -118,7 +118,11 @@ class ModelDialogs(QObject):
         return [self.retrain_action, self.history_action, self.export_action]
 
     def prepare_dialogs(self) -> None:
-        """Import the dialogs' code in the background (the network is ready, torch is there)."""
+        """Import the dialogs' code in the background (the network is ready, torch is there).
+        Only in the app, which loads the network in the background and joins every job at exit;
+        a window that loaded it here and now (tests, scripts) imports on opening, as before."""
+        if self.model_control.loader is None:
+            return
         missing = tuple(name for name in DIALOG_MODULES if name not in sys.modules)
         if missing and self.import_job is None:
             self.import_job = BackgroundJob(ModuleImportWorker(missing), "digitpad-dialog-imports")
