@@ -212,6 +212,16 @@ def _run_training(args: argparse.Namespace) -> int:
     epochs = config.epochs + (second.epochs if second else 0)
     print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
+    if outcome.snapshots is not None:
+        from digitpad.storage.snapshots import save_snapshots
+
+        try:  # the checkpoint is written: a time-lapse that cannot be is a warning, not a failure
+            path = save_snapshots(args.out, outcome.snapshots)
+        except WeightsError as exc:
+            print(f"warning: {exc}", file=sys.stderr)
+        else:
+            print(f"wrote {path}: {len(outcome.snapshots)} snapshots of the weights for the training "
+                  f"time-lapse ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
