@@ -10,7 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class DataError(Exception):
+class DigitpadError(Exception):
+    """Any of the errors below: the command line prints it as one line and exits with 1."""
+
+
+class DataError(DigitpadError):
     """A data file is missing, malformed, or not the expected content. `path` names the file."""
 
     def __init__(self, message: str, path: Path | str | None = None) -> None:
@@ -22,15 +26,15 @@ class DownloadCancelled(DataError):
     """`fetch_mnist` was stopped by its `cancel` callable; nothing half-written is left behind."""
 
 
-class WeightsError(Exception):
+class WeightsError(DigitpadError):
     """A weights file that cannot be used; the message names the file and the reason."""
 
 
-class SampleError(Exception):
+class SampleError(DigitpadError):
     """A samples file cannot be read or written; the message names the file and the reason."""
 
 
-class ExportError(Exception):
+class ExportError(DigitpadError):
     """The model could not be exported or written; the message says why and names the file."""
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.cli.main import main, parse_drawing_line, parse_strokes_line
+from digitpad.cli.main import main
+from digitpad.storage.stroke_records import parse_drawing
 from digitpad.storage.mnist import load_mnist
 from digitpad.storage.checkpoints import load_checkpoint
 from digitpad.storage.snapshots import load_snapshots
@@ -112,8 +113,8 @@ def test_a_click_is_too_small_in_json_and_in_words(capsys, tmp_path):
 
 def test_a_bad_canvas_is_reported_on_its_line():
     with pytest.raises(ValueError, match="canvas"):
-        parse_drawing_line('{"strokes": [[[1, 2]]], "canvas": [0, 100]}')
-    assert parse_drawing_line('{"strokes": [[[1, 2]]], "canvas": [300, 200]}')[1] == (300.0, 200.0)
+        parse_drawing('{"strokes": [[[1, 2]]], "canvas": [0, 100]}')
+    assert parse_drawing('{"strokes": [[[1, 2]]], "canvas": [300, 200]}')[1] == (300.0, 200.0)
 
 
 @pytest.mark.parametrize("line, phrase", [
@@ -125,7 +126,7 @@ def test_a_bad_canvas_is_reported_on_its_line():
 ])
 def test_stroke_parser_explains_wrong_types(line, phrase):
     with pytest.raises(ValueError) as info:
-        parse_strokes_line(line)
+        parse_drawing(line)[0]
     assert phrase in str(info.value)
 
 

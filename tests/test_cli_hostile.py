@@ -182,3 +182,21 @@ def test_output_to_a_full_device_is_one_line(tmp_path):
                               stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert "No space left on device" in _one_error_line(done.stderr)
+
+
+def _limit_memory():
+    """The child may use 3 GB of address space: a reader without a line cap meets MemoryError
+    in seconds instead of filling the machine's memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+@pytest.mark.parametrize("command", [["explain"], ["sweep", "--transform", "rotate"]])
+def test_explain_and_sweep_on_dev_zero_end_in_one_line(command):
+    """Every command reads --strokes through one reader with the line cap (they once ended in a
+    MemoryError traceback while `recognize` stopped at the cap)."""
+    done = subprocess.run([sys.executable, "-m", "digitpad", *command, "--strokes", "/dev/zero"],
+                          capture_output=True, text=True, timeout=120, check=False, preexec_fn=_limit_memory)
+    assert done.returncode == 1
+    assert "far too long for a drawing; stopped reading" in _one_error_line(done.stderr)

@@ -87,7 +87,7 @@ def test_one_bad_adopted_file_does_not_break_the_weights_history(qtbot, tmp_path
     assert dialog.table.rowCount() == 3
     qtbot.waitUntil(lambda: not dialog.is_loading())  # read in the background
     good, negative_j, broken = dialog.entries
-    assert good.checkpoint is not None and good.cells()[3] == "SDLM" and "lots" in good.cells()[4]
+    assert good.checkpoint is not None and good.cells()[4] == "SDLM" and "lots" in good.cells()[5]
     assert negative_j.checkpoint is None and "rubbish_j" in negative_j.problem
     assert broken.checkpoint is None and "RecursionError" in broken.problem
 

@@ -106,7 +106,7 @@ def test_weights_history_lists_its_files_at_once_and_reads_them_off_the_gui_thre
     assert held.released == [True], "the GUI thread was blocked while the history was read"
     assert rows_while_pending[0][0] == LOADING  # the held file's row said so meanwhile
     assert [entry.path for entry in dialog.entries] == paths
-    assert [dialog.table.item(row, 1).text() for row in range(3)] == ["3.00%", "2.00%", "1.00%"]
+    assert [dialog.table.item(row, 2).text() for row in range(3)] == ["3.00%", "2.00%", "1.00%"]
     dialog.select_path(paths[0])
     assert dialog.use_button.isEnabled()
 
@@ -128,7 +128,7 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
         dialog.refresh()
     assert reads == [newer.name]
     assert [entry.path for entry in dialog.entries] == [newer, paths[1]]
-    assert [dialog.table.item(row, 1).text() for row in range(2)] == ["50.00%", "1.00%"]
+    assert [dialog.table.item(row, 2).text() for row in range(2)] == ["50.00%", "1.00%"]
     reads.clear()
     with qtbot.waitSignal(dialog.loaded, timeout=DONE_MS):
         dialog.refresh()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
@@ -167,3 +168,31 @@ def test_a_stray_click_below_a_number_leaves_number_mode_on(qtbot, window):
         mouse_stroke(qtbot, window.canvas, [(60.0, 380.0)])  # far below: the drawing is now as tall as wide
     qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
     assert mode.active and mode.reading.text == "42"
+
+
+def test_a_click_on_a_piece_is_emitted_and_the_window_shows_it_in_its_panels(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    pieces = mode.panel.pieces
+    whole_c1 = window.internals_panel.grid("c1").packed().copy()
+    centre = pieces.visualItemRect(pieces.item(2)).center()
+    with qtbot.waitSignal(mode.pieceShown, timeout=5_000) as shown:
+        qtbot.mouseClick(pieces.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    piece = shown.args[0]
+    assert (piece.input == mode.reading.pieces[2].input).all()  # the piece's recognition, not the drawing's
+    assert window.prediction_view.recognition() is piece
+    assert (window.f6_panel.f6_values().ravel() == np.asarray(piece.f6).ravel()).all()
+    assert not (window.internals_panel.grid("c1").packed() == whole_c1).all()  # the piece's maps now
+    assert (window.input_view.array() == piece.input).all()
+
+
+def test_switching_number_mode_off_brings_back_the_drawings_verdict(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert window.prediction_view.verdict_text().startswith("Number: 518")
+    mode.action.trigger()  # off by hand
+    assert not mode.active
+    assert window.prediction_view.recognition() is window.last_recognition  # its single-digit verdict again
+    assert not window.prediction_view.verdict_text().startswith("Number")

@@ -251,8 +251,8 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(lambda: not history.is_loading())  # read in the background
     assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name]
-    assert history.table.item(1, 1).text() == "4.00%" and history.table.item(1, 3).text() == "SDLM"
-    assert history.entries[0].checkpoint is None and history.table.item(0, 1).text() == "unusable"
+    assert history.table.item(1, 2).text() == "4.00%" and history.table.item(1, 4).text() == "SDLM"
+    assert history.entries[0].checkpoint is None and history.table.item(0, 2).text() == "unusable"
 
     history.select_path(paths[0])
     with qtbot.waitSignal(window.modelChanged):

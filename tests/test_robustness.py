@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitpad.cli.main import main, parse_strokes_line
+from digitpad.cli.main import main
+from digitpad.storage.stroke_records import parse_drawing
 from digitpad.network.lenet5 import LeNet5
 from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing, render_strokes
 from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
@@ -28,7 +29,7 @@ point_lists = st.lists(st.lists(st.lists(coordinates, min_size=2, max_size=2), m
 def test_stroke_parser_and_renderer_give_a_result_or_a_clean_error(record):
     line = json.dumps(record)  # json.dumps writes NaN/Infinity, which json.loads (and we) accept
     try:
-        strokes = parse_strokes_line(line)
+        strokes = parse_drawing(line)[0]
     except ValueError:
         return
     try:

@@ -71,7 +71,7 @@ def test_a_corrupt_line_is_reported_and_the_others_load_and_survive_a_rewrite(tm
     store = SampleStore(path)
     assert len(store) == 2
     assert [p.split(":")[0] for p in store.problems] == ["line 2", "line 4", "line 6", "line 7"]
-    assert "not JSON" in store.problems[0] and "0-9" in store.problems[1] and "UTF-8" in store.problems[3]
+    assert "bad JSON" in store.problems[0] and "0-9" in store.problems[1] and "UTF-8" in store.problems[3]
     store.add(SEVEN, 1)
     data = path.read_bytes()
     assert b"\n{not json\n" in data and b"\n\xff\xfe\n" in data  # kept verbatim, to repair by hand

@@ -23,7 +23,7 @@ GOOD = json.dumps(make_sample(SEVEN, 7, created="2024-01-01T00:00:00+00:00").to_
     ("[" * 100_000 + "]" * 100_000, "nested"),
     ('{"label": 7, "strokes": [[[' + "9" * 400 + ", 1]]]}", "expected [x, y] finite numbers"),
     ('{"label": ' + "9" * 400 + ', "strokes": [[[1, 1]]]}', "0-9"),
-    ('{"label": 7, "strokes": [[[' + "9" * 5000 + ", 1]]]}", "not a drawing"),
+    ('{"label": 7, "strokes": [[[' + "9" * 5000 + ", 1]]]}", "bad JSON"),
     ('{"label": 7, "strokes": [[[1e400, 1]]]}', "finite"),
 ], ids=["100000-deep", "400-digit-x", "400-digit-label", "5000-digit-x", "1e400"])
 def test_a_deep_or_huge_line_is_one_problem_and_the_next_line_loads(tmp_path, bad, phrase):

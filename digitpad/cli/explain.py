@@ -1,18 +1,21 @@
 """`digitpad explain` and `digitpad sweep`: attribution and invariance sweeps from the command line.
 
 Importing this module imports no torch (so `digitpad --help` stays fast); the handlers import
-the core modules when they run.
+the torch modules when they run.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
 
+from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
+from digitpad.cli.inputs import drawing_inputs, load_recognizer
+from digitpad.cli.output import check_output, print_failure, write_png
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.storage.stroke_records import parse_drawing
 
 
 def add_explain_commands(commands) -> None:
@@ -60,62 +63,26 @@ def add_explain_commands(commands) -> None:
     sweep.set_defaults(run=cmd_sweep)
 
 
-def _read_lines(path: Path) -> list[str]:
-    from digitpad.cli.main import CliError
-
-    try:
-        if str(path) == "-":
-            return sys.stdin.readlines()
-        with open(path, encoding="utf-8") as handle:
-            return handle.readlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-
-
 def _inputs(images: list[str], strokes_file: Path | None) -> list[tuple[str, str, object]]:
-    """(label, kind, payload) per input: kind "image" with a path, or "strokes" with the line's text."""
-    inputs = [(image, "image", Path(image)) for image in images]
+    """(label, kind, payload) per input: kind "image" with a path, or "strokes" with the line's
+    bytes (or the LineTooLong that ended the reading of the file: one more input that failed)."""
+    inputs = [(shown(image), "image", Path(image)) for image in images]
     if strokes_file is not None:
-        for number, line in enumerate(_read_lines(strokes_file), start=1):
-            if line.strip():
-                inputs.append((f"{strokes_file}:{number}", "strokes", line))
+        inputs += [(label, "strokes", line) for label, line in drawing_inputs(strokes_file)]
     return inputs
-
-
-def _check_out(path: Path | None) -> None:
-    """Refuse an unwritable --out before any work (a folder, a device, a read-only place)."""
-    from digitpad.cli.main import CliError
-    from digitpad.storage.safe_files import check_output_path
-
-    if path is not None:
-        try:
-            check_output_path(path)
-        except OSError as exc:
-            raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-
-
-def _write_png(image, path: Path) -> None:
-    from digitpad.cli.main import CliError
-    from digitpad.storage.safe_files import atomic_write_bytes
-
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    try:
-        atomic_write_bytes(path, buffer.getvalue())
-    except OSError as exc:
-        raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def _prepare(kind: str, payload):
     """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
     preprocessing errors) with a message for people."""
-    from digitpad.cli.main import parse_strokes_line
     from digitpad.ink.preprocess import EmptyDrawing, image_to_array, render_strokes
 
+    if isinstance(payload, Exception):
+        raise payload
     try:
         if kind == "image":
             return image_to_array(payload), None
-        strokes = parse_strokes_line(payload)
+        strokes = parse_drawing(payload)[0]
         return render_strokes(strokes), strokes
     except EmptyDrawing:
         raise ValueError("blank image: nothing to explain" if kind == "image"
@@ -123,15 +90,13 @@ def _prepare(kind: str, payload):
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from digitpad.cli.main import EXIT_FAILURE, EXIT_USAGE, CliError, _load_recognizer, _print_failure
-
     if not args.images and not args.strokes:
         raise CliError("explain: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
     inputs = _inputs(args.images, args.strokes)
     if args.out is not None and len(inputs) != 1:
         raise CliError(f"explain: --out draws one input, but there are {len(inputs)}", EXIT_USAGE)
-    _check_out(args.out)
-    recognizer = _load_recognizer(args.weights, args.device)
+    check_output(args.out)
+    recognizer = load_recognizer(args.weights, args.device)
     from digitpad.explain.attribution import integrated_gradients, stroke_effects
     from digitpad.explain.pictures import attribution_picture
 
@@ -141,7 +106,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             array32, strokes = _prepare(kind, payload)
         except ValueError as exc:
             failures += 1
-            _print_failure(label, str(exc), args.json)
+            print_failure(label, str(exc), args.json)
             continue
         attribution = integrated_gradients(recognizer.model, array32, args.digit)
         full = recognizer.recognize_array(array32)
@@ -160,13 +125,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
             for effect in effects:
                 print(f"  {effect.describe(full)}", flush=True)
         if args.out is not None:
-            _write_png(attribution_picture(array32, attribution.attribution, attribution.digit), args.out)
-    return EXIT_FAILURE if failures else 0
+            write_png(attribution_picture(array32, attribution.attribution, attribution.digit), args.out)
+    return EXIT_FAILURE if failures else EXIT_OK
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from digitpad.cli.main import EXIT_USAGE, CliError, _load_recognizer
-
     if (args.image is None) == (args.strokes is None):
         raise CliError("sweep: give one IMAGE or --strokes FILE", EXIT_USAGE)
     inputs = _inputs([args.image] if args.image else [], args.strokes)
@@ -182,13 +145,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise ValueError(f"{transform.name} applies to the 32×32 input only (--stage input)")
     except ValueError as exc:
         raise CliError(f"sweep: {exc}", EXIT_USAGE) from exc
-    _check_out(args.out)
+    check_output(args.out)
     label, kind, payload = inputs[0]
     try:
         array32, strokes = _prepare(kind, payload)
     except ValueError as exc:
         raise CliError(f"{label}: {exc}") from exc
-    recognizer = _load_recognizer(args.weights, args.device)
+    recognizer = load_recognizer(args.weights, args.device)
     source = {"strokes": strokes} if strokes is not None else {"array32": array32}
     sweep = run_sweep(recognizer, transform, values, stage=stage, **source)
     if sweep.note:
@@ -212,5 +175,5 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         title = f"{label}: {transform.name}, {stage} stage ({transform.description})"
         plot = sweep_plot([s.value for s in sweep.steps], sweep.penalties(), [s.answer for s in sweep.steps],
                           title, f"{transform.name} ({transform.unit})", sweep.breaking_points)
-        _write_png(plot, args.out)
-    return 0
+        write_png(plot, args.out)
+    return EXIT_OK

@@ -8,8 +8,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from digitpad.training.presets import PRESETS, get_preset
+from digitpad.cli.failures import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, run_command
+from digitpad.cli.output import check_output
+from digitpad.errors import SampleError, TrainingCancelled
+from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
+from digitpad.training.presets import PRESETS, get_preset
 
 DEFAULTS = TrainingConfig()
 
@@ -99,6 +103,25 @@ class ProgressBar:
     def __init__(self, stream=None, width: int = 30):
         # sys.stderr looked up now, not at import: it may have been replaced since (tests, IDEs).
         self.stream, self.width = stream or sys.stderr, width
+        self._mid_line = False  # a bar is drawn and its line not ended
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """End the bar's line, so what comes next (an error, Ctrl-C) starts on its own."""
+        self._end_line()
+
+    def _end_line(self) -> None:
+        if self._mid_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._mid_line = False
+
+    def line(self, text: str) -> None:
+        """A line of its own on standard output (a two-stage run's stage)."""
+        self._end_line()
+        print(text, flush=True)
 
     def batch(self, p) -> None:
         filled = int(self.width * p.batch / p.batches)
@@ -106,9 +129,10 @@ class ProgressBar:
         self.stream.write(f"\repoch {p.epoch}/{p.epochs} {bar} {p.batch}/{p.batches} "
                           f"loss {p.loss:.4f} {p.samples_per_second:,.0f} img/s ")
         self.stream.flush()
+        self._mid_line = True
 
     def epoch(self, e) -> None:
-        self.stream.write("\n")
+        self._end_line()
         rejection = ("" if e.negatives_rejected is None else
                      f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
                      f"test digits rejected {100 * e.digits_rejected:.2f}%")
@@ -121,20 +145,25 @@ class ProgressBar:
 MAX_THREADS = 1024
 
 
-def run_training(args: argparse.Namespace) -> int:
-    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing and exits 130."""
+def add_train_command(commands) -> None:
+    """Register `train` on the `digitpad` command's subparsers."""
+    train = commands.add_parser("train", help="train LeNet-5 on MNIST (same as train.py)")
+    add_training_arguments(train)
+    train.set_defaults(run=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train as the arguments say; the exit code. Ctrl-C at any moment writes nothing."""
     try:
-        return _run_training(args)
+        return _train(args)
     except KeyboardInterrupt:
-        print("\ninterrupted: nothing written", file=sys.stderr)
-        return 130
+        raise CliError("interrupted: nothing written", EXIT_INTERRUPTED) from None
 
 
-def _run_training(args: argparse.Namespace) -> int:
-    config = config_from_arguments(args)
-    second = second_stage_from_arguments(args, config)
+def _check_arguments(args: argparse.Namespace, config: TrainingConfig, second: TrainingConfig | None) -> None:
+    """Every argument checked before torch is imported: a bad one is answered at once."""
     try:
-        config.validate()  # before torch is imported: a bad argument is answered at once
+        config.validate()
         if second is not None:
             second.validate()
             if args.init is not None:
@@ -144,42 +173,83 @@ def _run_training(args: argparse.Namespace) -> int:
         if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
             raise ValueError(f"--threads must be from 1 to {MAX_THREADS}")
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    from digitpad.storage.safe_files import check_output_path
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    check_output(args.out, "cannot write the checkpoint there")  # now, not after an hour of training
 
-    try:  # now, not after an hour of training
-        check_output_path(args.out)
-    except OSError as exc:
-        print(f"error: {args.out}: cannot write the checkpoint there: {exc.strerror or exc}", file=sys.stderr)
-        return 1
 
-    from digitpad.errors import DataError, SampleError, TrainingCancelled, WeightsError
+def _request(args: argparse.Namespace, config: TrainingConfig, data_dir: Path):
+    """The run's RetrainRequest: the config, the data, and the weights to start from (--init)."""
+    from digitpad.storage.checkpoints import load_checkpoint
+    from digitpad.training.run import RetrainRequest
+
+    initial = load_checkpoint(args.init) if args.init else None
+    return RetrainRequest(
+        config, data_dir, initial.state if initial else None,
+        _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
+        extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
+        initial_weights=str(args.init) if args.init else None,
+        extra_file=str(args.extra) if args.extra else None)
+
+
+def _train(args: argparse.Namespace) -> int:
+    config = config_from_arguments(args)
+    second = second_stage_from_arguments(args, config)
+    _check_arguments(args, config, second)
     from digitpad.network.lenet5 import pick_device
-    from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
-    from digitpad.training.run import RetrainRequest, load_run_data, run_training, run_two_stages
-    from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+    from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.training.run import load_run_data, run_training, run_two_stages
 
     try:
         device = pick_device(config.device)
     except (ValueError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(str(exc), EXIT_USAGE) from exc
     data_dir = args.data or default_mnist_dir()
+    request = _request(args, config, data_dir)
+    data = load_run_data(request)
+    _print_plan(args, request, second, data, data_dir, device)
+    started = time.perf_counter()
+    with ProgressBar() as bar:
+        try:
+            if second is None:
+                outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+            else:
+                outcome = run_two_stages(request, second, data, on_stage=bar.line, on_batch=bar.batch,
+                                         on_epoch=bar.epoch)
+        except (TrainingCancelled, FloatingPointError) as exc:
+            raise CliError(f"{exc or 'cancelled'}: nothing written") from exc
+    _print_comparison(outcome)
+    if outcome.warning:
+        print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
+    save_checkpoint(args.out, outcome.result.model, (second or request.config).to_dict(), outcome.metrics,
+                    data_checksum=outcome.data_checksum)
+    epochs = config.epochs + (second.epochs if second else 0)
+    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
+          f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
+    if outcome.snapshots is not None:
+        _save_snapshots(args.out, outcome.snapshots)
+    return EXIT_OK
+
+
+def _save_snapshots(checkpoint: Path, snapshots) -> None:
+    """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
+    that cannot be is a warning, not a failure."""
+    from digitpad.errors import WeightsError
+    from digitpad.storage.snapshots import save_snapshots
+
     try:
-        initial = load_checkpoint(args.init) if args.init else None
-        request = RetrainRequest(
-            config, data_dir, initial.state if initial else None,
-            _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
-            extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
-            initial_weights=str(args.init) if args.init else None,
-            extra_file=str(args.extra) if args.extra else None)
-        data = load_run_data(request)
-    except (DataError, WeightsError, SampleError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        path = save_snapshots(checkpoint, snapshots)
+    except WeightsError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return
+    print(f"wrote {path}: {len(snapshots)} snapshots of the weights for the training time-lapse "
+          f"({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def _print_plan(args, request, second: TrainingConfig | None, data, data_dir: Path, device) -> None:
+    """What is about to be trained, on what, and where the data comes from."""
+    config = request.config
     batch_size = config.step_batch_size(len(data.train_set))
-    print(f"{'fine-tuning' if initial else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
+    print(f"{'fine-tuning' if request.fine_tune else 'training'} LeNet-5 on {data.describe()} from {data_dir} "
           f"({device}){f', preset {args.preset}' if args.preset else ''}, optimizer {config.optimizer}, "
           f"{config.epochs} epoch{'s' * (config.epochs != 1)} in batches of {batch_size}"
           f"{', distorted' if config.distort else ''}; testing on {len(data.test_set):,} images", flush=True)
@@ -189,40 +259,6 @@ def _run_training(args: argparse.Namespace) -> int:
     if Path(data_dir).resolve() == shipped_mnist_dir().resolve():
         print("note: this is the 5,000-image training slice shipped with digitpad, for tests and quick tries; "
               "`digitpad fetch-data` downloads all 60,000 images", flush=True)
-    bar = ProgressBar()
-    started = time.perf_counter()
-    try:
-        if second is None:
-            outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
-        else:
-            outcome = run_two_stages(request, second, data, on_stage=lambda text: print(text, flush=True),
-                                     on_batch=bar.batch, on_epoch=bar.epoch)
-    except (TrainingCancelled, FloatingPointError) as exc:
-        print(f"\nerror: {exc or 'cancelled'}: nothing written", file=sys.stderr)
-        return 1
-    _print_comparison(outcome)
-    if outcome.warning:
-        print(f"warning: {outcome.warning}", file=sys.stderr, flush=True)
-    try:
-        save_checkpoint(args.out, outcome.result.model, (second or request.config).to_dict(), outcome.metrics,
-                        data_checksum=outcome.data_checksum)
-    except WeightsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    epochs = config.epochs + (second.epochs if second else 0)
-    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
-          f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
-    if outcome.snapshots is not None:
-        from digitpad.storage.snapshots import save_snapshots
-
-        try:  # the checkpoint is written: a time-lapse that cannot be is a warning, not a failure
-            path = save_snapshots(args.out, outcome.snapshots)
-        except WeightsError as exc:
-            print(f"warning: {exc}", file=sys.stderr)
-        else:
-            print(f"wrote {path}: {len(outcome.snapshots)} snapshots of the weights for the training "
-                  f"time-lapse ({path.stat().st_size / 1e6:.1f} MB)")
-    return 0
 
 
 def _rubbish_j(config: dict) -> float | None:
@@ -244,7 +280,7 @@ def _print_comparison(outcome) -> None:
 
 def _load_extra(path: Path):
     """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
-    from digitpad.storage.samples import SampleError, SampleStore
+    from digitpad.storage.samples import SampleStore  # numpy
 
     if not path.exists():
         raise SampleError(f"{path}: file not found")
@@ -259,4 +295,4 @@ def _load_extra(path: Path):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="train.py", description="Train digitpad's LeNet-5 on MNIST.")
     add_training_arguments(parser)
-    return run_training(parser.parse_args(argv))
+    return run_command(cmd_train, parser.parse_args(argv))

@@ -16,7 +16,6 @@ opposes it. No torch at import.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,91 +26,33 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, Q
 
 from digitpad.app.drawing import Change
 from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
-from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.ink.preprocess import INPUT_SIZE, Placement
 
 if TYPE_CHECKING:
+    from digitpad.app.drawing import Drawing
     from digitpad.explain.attribution import Explanation
-    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.context import WindowContext
 
 log = logging.getLogger(__name__)
 
 CANVAS_OPACITY = 0.8
 
 
-class CallWorker(Worker):
-    """Runs one call of a core function off the GUI thread; returns (key, result)."""
-
-    def __init__(self, key: object, function: Callable[[], object]):
-        super().__init__()
-        self.key, self.function = key, function
-
-    def work(self) -> tuple[object, object]:
-        return self.key, self.function()
-
-
-class LatestOnly(QObject):
-    """One background job at a time; a request made meanwhile waits, and only the newest one
-    (a person drawing fast makes many) runs when the current job ends."""
-
-    finished = Signal(object, object)  # the request's key, the result
-    failed = Signal(object, str)       # the request's key, why
-
-    def __init__(self, name: str, parent: QObject | None = None):
-        super().__init__(parent)
-        self.name = name
-        self._job: BackgroundJob | None = None
-        self._key: object = None
-        self._waiting: tuple[object, Callable[[], object]] | None = None
-
-    def busy(self) -> bool:
-        return self._waiting is not None or (self._job is not None and self._job.is_running())
-
-    def submit(self, key: object, function: Callable[[], object]) -> None:
-        if self._job is not None and self._job.is_running():
-            self._waiting = (key, function)
-            return
-        worker = CallWorker(key, function)
-        self._key = key
-        # Bound methods of this object (which lives on the GUI thread): the queued calls run there.
-        worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
-        worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
-        self._job = BackgroundJob(worker, self.name)
-        self._job.done.connect(self._next, Qt.ConnectionType.QueuedConnection)
-        self._job.start()
-
-    def _on_finished(self, keyed: tuple[object, object]) -> None:
-        self.finished.emit(*keyed)
-
-    def _on_failed(self, message: str) -> None:
-        self.failed.emit(self._key, message)
-
-    def _next(self) -> None:
-        if self._waiting is not None and not (self._job is not None and self._job.is_running()):
-            key, function = self._waiting
-            self._waiting = None
-            self.submit(key, function)
-
-    def shutdown(self) -> None:
-        self._waiting = None
-        if self._job is not None:
-            self._job.stop()
-
-
-def drawing_key(window: MainWindow) -> tuple:
-    """What an explanation depends on, to tell a fresh result from a stale one."""
-    drawing = window.drawing
+def drawing_key(context: WindowContext) -> tuple:
+    """What an explanation depends on, to tell a fresh result from a stale one (a new device or
+    new weights make a new recognizer)."""
+    drawing = context.drawing
     strokes = tuple(tuple(s) for s in drawing.strokes())
     return (strokes, id(drawing.image) if drawing.image is not None else None, drawing.pen_width,
-            id(window.recognizer))
+            id(context.recognizer))
 
 
-def current_source(window: MainWindow) -> dict | None:
+def current_source(drawing: Drawing) -> dict | None:
     """The drawing (strokes and pen) or the opened image's input, as keyword arguments for the
     core; None when the canvas is empty."""
-    drawing = window.drawing
     if drawing.image is not None:
         return {"array32": drawing.image.input, "placement": drawing.image.placement}
     if drawing.is_empty():
@@ -280,42 +221,41 @@ class AttributionPanel(QWidget):
 
 
 class Explanations(QObject):
-    """The attribution dock and overlay, the Invariance Explorer and the unit trace for `window`."""
+    """The attribution dock and overlay, the Invariance Explorer and the unit trace, for the
+    window whose `context` they are given (`parent` owns the windows they open)."""
 
     explanationShown = Signal(object)  # the Explanation shown, or None
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: WindowContext, parent: QWidget):
+        super().__init__(parent)
+        self.context = context
+        self.parent_widget = parent
         self.panel = AttributionPanel()
-        self.dock = QDockWidget("Why · attribution", window)
+        self.dock = QDockWidget("Why · attribution", parent)
         self.dock.setObjectName("attributionDock")
         self.dock.setWidget(self.panel)
         self.dock.toggleViewAction().setText("&Why? Attribution Panel")
         self.dock.toggleViewAction().setShortcut("Ctrl+Shift+W")
         self.dock.hide()
-        self.overlay = AttributionOverlay(window.canvas)
+        self.overlay = AttributionOverlay(context.canvas)
         self.explanation: Explanation | None = None
         self.jobs = LatestOnly("digitpad-attribution", self)
         self.jobs.finished.connect(self._on_explained)
         self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not explain: {message}"))
-        self.explorer_action = QAction("Invariance &Explorer…", window)
+        self.explorer_action = QAction("Invariance &Explorer…", parent)
         self.explorer_action.setStatusTip("Sweep a shift, scale, rotation, squeeze, shear, stroke width or noise "
                                           "over the drawing and see where the answer breaks")
         self.explorer_action.triggered.connect(self.open_explorer)
-        self.trace_action = QAction("&Trace a Unit…", window)
+        self.trace_action = QAction("&Trace a Unit…", parent)
         self.trace_action.setStatusTip("Where a unit's signal comes from (or click a unit in a feature map)")
         self.trace_action.triggered.connect(lambda: self.open_trace())
         self.explorer = None
         self.trace = None
-        window.drawing.subscribe(self._on_drawing_changed)
-        window.modelChanged.connect(self.refresh)
+        context.drawing.subscribe(self._on_drawing_changed)
+        context.modelChanged.connect(self.refresh)
         self.dock.visibilityChanged.connect(lambda _: self.refresh())
         self.panel.digitChosen.connect(lambda _: self.refresh())
         self.panel.on_canvas.toggled.connect(lambda _: self._show_overlay())
-        window.f6_panel.pinned.connect(self.pick_class)
-        window.f6_panel.unitClicked.connect(lambda unit: self.open_trace("f6", unit))
-        window.internals_panel.unitClicked.connect(self.open_trace)
 
     def actions(self) -> list[QAction]:
         return [self.dock.toggleViewAction(), self.explorer_action, self.trace_action]
@@ -334,8 +274,8 @@ class Explanations(QObject):
         if not self.dock.isVisible():
             self._show(None, "")
             return
-        source = current_source(self.window)
-        recognizer = self.window.recognizer
+        source = current_source(self.context.drawing)
+        recognizer = self.context.recognizer
         if source is None:
             self._show(None, "Draw something to see which ink made the answer.")
             return
@@ -346,13 +286,13 @@ class Explanations(QObject):
 
         digit = self.panel.chosen_digit()
         self.panel.summary.setText("Working out the attribution…")
-        self.jobs.submit((drawing_key(self.window), digit), lambda: explain_input(recognizer, digit, **source))
+        self.jobs.submit((drawing_key(self.context), digit), lambda: explain_input(recognizer, digit, **source))
 
     def busy(self) -> bool:
         return self.jobs.busy()
 
     def _on_explained(self, key: object, explanation: Explanation) -> None:
-        if self.dock.isVisible() and key == (drawing_key(self.window), self.panel.chosen_digit()):
+        if self.dock.isVisible() and key == (drawing_key(self.context), self.panel.chosen_digit()):
             self._show(explanation)
 
     def _show(self, explanation: Explanation | None, message: str = "") -> None:
@@ -373,7 +313,7 @@ class Explanations(QObject):
         from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
 
         if self.explorer is None:
-            self.explorer = InvarianceExplorer(self.window)
+            self.explorer = InvarianceExplorer(self.context, self.parent_widget)
         self.explorer.show()  # its showEvent sweeps the current drawing
         self.explorer.raise_()
 
@@ -381,7 +321,7 @@ class Explanations(QObject):
         from digitpad.gui.windows.unit_trace import UnitTraceWindow
 
         if self.trace is None:
-            self.trace = UnitTraceWindow(self.window)
+            self.trace = UnitTraceWindow(self.context, self.parent_widget)
         self.trace.show_unit(layer, map_index, row, col)
         self.trace.show()
         self.trace.raise_()

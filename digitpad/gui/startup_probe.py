@@ -25,20 +25,19 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 
 if TYPE_CHECKING:
-    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.context import WindowContext
 
 PREFIX = "digitpad-startup-probe "
 TICK_MS = 5
 
 
 class StartupProbe(QObject):
-    def __init__(self, window: MainWindow, launched: str):
-        super().__init__(window)
+    def __init__(self, context: WindowContext, launched: str):
+        super().__init__(context)
         try:
             self.launched, self.launch_known = float(launched), True
         except ValueError:
             self.launched, self.launch_known = time.time(), False
-        self.window = window
         self.usable: float | None = None
         self.max_stall = 0.0
         self.stall_at: float | None = None
@@ -49,8 +48,8 @@ class StartupProbe(QObject):
         self._ticker.setTimerType(Qt.TimerType.PreciseTimer)
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
-        window.modelReady.connect(lambda: self._settled(None))
-        window.modelFailed.connect(self._settled)
+        context.modelReady.connect(lambda: self._settled(None))
+        context.modelFailed.connect(self._settled)
 
     def _now(self) -> float:
         return time.time() - self.launched

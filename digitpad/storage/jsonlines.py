@@ -10,6 +10,7 @@ whatever endless stream produced it (``--strokes /dev/zero``). No torch, no Qt.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -17,6 +18,7 @@ from typing import BinaryIO
 MAX_LINE_BYTES = 2_000_000
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class LineTooLong(ValueError):
@@ -60,6 +62,12 @@ def iter_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES) -> Iterat
                               "stopped reading")
     if buffer:
         yield number + 1, buffer
+
+
+def split_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) for every line of bytes already in memory, with `iter_lines`' line
+    ends and numbering; no length cap (the caller capped the whole)."""
+    return enumerate(_LINE_END.split(data), start=1)
 
 
 def decode_line(raw: bytes):

@@ -22,6 +22,7 @@ The contract of the exported file
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import warnings
@@ -38,6 +39,18 @@ log = logging.getLogger(__name__)
 OPSET = 17
 INPUT_NAME = "input"
 OUTPUT_NAME = "penalties"
+
+
+#: What a person types to get the piece torch's exporter needs (an install without digitpad's
+#: dependencies, e.g. a checkout run with PYTHONPATH).
+ONNX_INSTALL_HINT = "pip install onnx"
+
+
+def missing_exporter() -> str:
+    """Why exporting cannot work here, in one line with what to install ("" when it can)."""
+    if importlib.util.find_spec("onnx") is None:
+        return f"exporting to ONNX needs the onnx package, which is not installed: {ONNX_INSTALL_HINT}"
+    return ""
 
 
 def onnx_bytes(model: LeNet5) -> bytes:
@@ -57,6 +70,8 @@ def onnx_bytes(model: LeNet5) -> bytes:
 def export_onnx(model: LeNet5, path: Path | str) -> Path:
     """Write the model to `path` as ONNX, atomically; raises ExportError (one clear line)."""
     path = Path(path)
+    if missing := missing_exporter():
+        raise ExportError(f"{path}: {missing}")
     try:
         data = onnx_bytes(model)
     except Exception as exc:  # the exporter raises many kinds; a user only needs the reason

@@ -68,6 +68,11 @@ def shipped_mnist_dir() -> Path:
     return resource_path("mnist")
 
 
+def downloaded_mnist_dir() -> Path:
+    """Where `digitpad fetch-data` and the GUI's download put MNIST: <user data>/mnist."""
+    return user_data_dir() / "mnist"
+
+
 def has_mnist(folder: Path) -> bool:
     """Whether `folder` holds the four MNIST files (`.gz` or raw; their content is checked on load)."""
     return all((folder / f"{name}.gz").is_file() or (folder / name).is_file() for name in MNIST_FILES)
@@ -83,7 +88,27 @@ def default_mnist_dir() -> Path:
     shared = _REPO_ROOT.parent / "shared" / "data" / "mnist"
     if shared.is_dir():
         return shared
-    downloaded = user_data_dir() / "mnist"
+    downloaded = downloaded_mnist_dir()
     if has_mnist(downloaded) or not has_mnist(shipped_mnist_dir()):
         return downloaded
     return shipped_mnist_dir()
+
+
+#: Environment variable naming the pen-digits file (real pen strokes by 30 writers, for training
+#: and for measuring how well real handwriting is read).
+PENDIGITS_ENV = "DIGITPAD_PENDIGITS"
+#: Its name in the shared data folder beside a checkout (gzip-compressed UNIPEN-style text).
+PENDIGITS_FILE = "pendigits-orig-train.gz"
+
+
+def default_pendigits_file() -> Path | None:
+    """Where the pen-digits file is looked for, first match wins: $DIGITPAD_PENDIGITS, the
+    checkout's ../shared/data/pendigits/pendigits-orig-train.gz; None when neither names it (the
+    data set is not shipped: training then uses MNIST alone and the pen figures cannot be made)."""
+    override = os.environ.get(PENDIGITS_ENV)
+    if override:  # made absolute now, so a later change of working directory cannot break it
+        return Path(override).expanduser().resolve()
+    shared = _REPO_ROOT.parent / "shared" / "data" / "pendigits" / PENDIGITS_FILE
+    if shared.is_file():
+        return shared
+    return None

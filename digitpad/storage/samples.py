@@ -35,7 +35,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,19 +43,17 @@ import numpy as np
 
 from digitpad.errors import SampleError
 from digitpad.storage.safe_files import atomic_write_bytes, locked
+from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
 from digitpad.storage.paths import user_data_dir
+from digitpad.storage.stroke_records import decode_record, parse_strokes
 from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, render_strokes
 
 log = logging.getLogger(__name__)
 
 SAMPLES_FILE = "samples.jsonl"
-#: Lines longer than this are not a hand-drawn digit (a drawing is a few KB).
-MAX_LINE_BYTES = 2_000_000
 #: A samples file larger than this is refused (tens of thousands of drawings; a personal set is
 #: a few hundred). Also bounds what reading a device or a pipe by mistake can cost.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -121,66 +118,43 @@ def _is_number(value) -> bool:
         return False
 
 
-def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, created: str | None = None) -> Sample:
-    """A validated Sample from canvas strokes; ValueError says what is wrong."""
+def _checked_label(label) -> int:
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
         raise ValueError(f"label must be a digit 0-9, got {label!r}")
-    parsed = []
-    for s, stroke in enumerate(strokes):
-        points = []
-        for p, point in enumerate(stroke):
-            try:
-                if len(point) != 2 or any(isinstance(v, (bool, str, bytes)) for v in point):
-                    raise ValueError
-                x, y = float(point[0]), float(point[1])
-            except (TypeError, ValueError, OverflowError):
-                raise ValueError(f"stroke {s}, point {p}: expected [x, y] numbers") from None
-            if not (math.isfinite(x) and math.isfinite(y)):
-                raise ValueError(f"stroke {s}, point {p}: coordinates must be finite")
-            points.append((x, y))
-        if points:
-            parsed.append(tuple(points))
+    return int(label)
+
+
+def make_sample(strokes: Iterable[Sequence[Sequence[float]]], label: int, created: str | None = None) -> Sample:
+    """A validated Sample from canvas strokes; ValueError says what is wrong."""
+    label = _checked_label(label)
+    parsed = tuple(tuple(stroke) for stroke in parse_strokes(list(strokes), finite=True) if stroke)
     if not parsed:
         raise ValueError("the drawing has no points")
-    return Sample(int(label), tuple(parsed), _now() if created is None else created)
+    return Sample(label, parsed, _now() if created is None else created)
 
 
 def make_image_sample(array32: np.ndarray, label: int, created: str | None = None) -> Sample:
     """A validated Sample from a 32×32 network input (an opened or pasted image)."""
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
-        raise ValueError(f"label must be a digit 0-9, got {label!r}")
+    label = _checked_label(label)
     array = np.asarray(array32, np.float64)
     if array.shape != (INPUT_SIZE, INPUT_SIZE) or not np.isfinite(array).all():
         raise ValueError(f"an image sample must be {INPUT_SIZE}×{INPUT_SIZE} finite numbers")
     pixels = tuple(tuple(round(float(v), 4) for v in row) for row in np.clip(array, BACKGROUND, INK))
-    return Sample(int(label), (), _now() if created is None else created, pixels)
+    return Sample(label, (), _now() if created is None else created, pixels)
 
 
-def parse_sample(text: str) -> Sample:
+def parse_sample(line: str | bytes) -> Sample:
     """One line of the file → Sample; ValueError with a short reason when it is not one."""
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
-    except RecursionError:
-        raise ValueError("not a drawing: nested far too deep") from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise ValueError(f"not a drawing: {exc}") from None
+    record = decode_record(line)
     if not isinstance(record, dict):
         raise ValueError('expected an object like {"label": 7, "strokes": [[[x, y], ...]]}')
     for key in ("label", "strokes"):
         if key not in record:
             raise ValueError(f'missing "{key}"')
-    label, strokes, created = record["label"], record["strokes"], record.get("created", "")
+    label, created = record["label"], record.get("created", "")
     if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
         raise ValueError(f'"label" must be an integer 0-9, got {json.dumps(label)[:20]}')
-    if not isinstance(strokes, list) or not all(isinstance(s, list) for s in strokes):
-        raise ValueError('"strokes" must be a list of strokes, each a list of [x, y] points')
-    for s, stroke in enumerate(strokes):
-        for p, point in enumerate(stroke):
-            if not isinstance(point, list) or len(point) != 2 or not all(_is_number(v) for v in point):
-                raise ValueError(f"stroke {s}, point {p}: expected [x, y] finite numbers, "
-                                 f"got {json.dumps(point)[:30]}")
+    strokes = parse_strokes(record["strokes"], finite=True)
     if not isinstance(created, str):
         raise ValueError('"created" must be a string (ISO 8601 date)')
     if "input" in record:
@@ -253,22 +227,15 @@ class SampleStore:
         if data is None:
             return [], []
         lines, problems = [], []
-        for number, raw in enumerate(_LINE_END.split(data), start=1):
-            # a byte order mark starts the file, or each part of files joined with `cat`
-            if not raw.removeprefix(_BOM).strip():
+        for number, raw in split_lines(data):
+            if is_blank(raw):
                 continue
             try:
                 if len(raw) > MAX_LINE_BYTES:
                     raise ValueError(f"line is {len(raw):,} bytes, far too long for a drawing")
-                try:
-                    text = raw.removeprefix(_BOM).decode("utf-8")
-                except UnicodeDecodeError:
-                    raise ValueError("not UTF-8 text") from None
-                lines.append(_Line(parse_sample(text), raw))
-            except (ValueError, RecursionError, OverflowError) as exc:
-                reason = (str(exc) if isinstance(exc, ValueError)
-                          else "not a drawing: nested too deep or a number too large")
-                problems.append(f"line {number}: {reason}")
+                lines.append(_Line(parse_sample(raw), raw))
+            except ValueError as exc:
+                problems.append(f"line {number}: {exc}")
                 lines.append(_Line(None, raw))
         for problem in problems:  # the callers show them (CLI, GUI): logged once, quietly
             log.debug("%s: %s", path, problem)

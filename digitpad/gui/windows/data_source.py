@@ -52,6 +52,9 @@ class MnistSourceBox(QGroupBox):
         super().__init__("Training data", parent)
         self.mirror: str | None = None  # download URL (None: data.DEFAULT_MIRROR); tests use a local one
         self.download: BackgroundJob | None = None
+        #: The training and test images the folder's files hold (their headers), None when unknown.
+        self.train_images: int | None = None
+        self.test_images: int | None = None
         self.folder = QLineEdit(str(initial_mnist_dir()), self)
         self.folder.textChanged.connect(self.refresh)
         self.choose_button = QPushButton("Choose…", self)
@@ -84,13 +87,19 @@ class MnistSourceBox(QGroupBox):
             widget.setEnabled(not locked)
 
     def refresh(self) -> None:
-        if not mnist_present(self.data_dir()):
+        from digitpad.storage.mnist import count_images
+
+        present = mnist_present(self.data_dir())
+        self.train_images = count_images(self.data_dir(), "train") if present else None
+        self.test_images = count_images(self.data_dir(), "test") if present else None
+        if not present:
             text = "MNIST not found in this folder: choose another or download it"
         elif self.data_dir().resolve() == shipped_mnist_dir().resolve():
-            text = ("The sample shipped with digitpad: only 5,000 training images. "
+            text = (f"The sample shipped with digitpad: only {self.train_images or 0:,} training images. "
                     "Download MNIST for all 60,000.")
         else:
-            text = "MNIST files found (checksums are verified when training starts)"
+            text = (f"MNIST files found: {self.train_images or 0:,} training and {self.test_images or 0:,} "
+                    "test images (checksums are verified when training starts)")
         self.status.setText(text)
         self.changed.emit()
 

@@ -51,7 +51,9 @@ it is imitating.</p>
 <p>The output layer compares F6's picture with each prototype and adds up the squared
 differences: the <b>penalty</b> y<sub>i</sub> = Σ<sub>j</sub> (x<sub>j</sub> − w<sub>ij</sub>)².
 The smaller the penalty, the closer the match; the digit with the smallest penalty wins.
-The bars in the F6 panel show the ten penalties side by side — the shortest bar is the answer.</p>
+In the F6 panel each digit's row shows its penalty as a number and a bar for how <i>close</i>
+F6 is to that prototype (the smallest penalty divided by the row's): the answer's bar is full,
+the longest; a digit twice as far away gets half a bar, and a near tie shows as two long bars.</p>
 <p>When even the best penalty is large, the paper's "rubbish" class takes over and digitpad
 says <i>Not a digit</i> instead of guessing (the network was trained on letters, symbols and
 scribbles to make it so). When the two best penalties are close it says <i>Not sure: 0 or 8?</i>,

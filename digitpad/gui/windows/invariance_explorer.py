@@ -20,14 +20,15 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from digitpad.app.drawing import Change
 from digitpad.explain.pictures import CLASS_COLOURS
 from digitpad.gui.widgets.colormap import input_image
-from digitpad.gui.explanations import LatestOnly, current_source, drawing_key
+from digitpad.gui.explanations import current_source, drawing_key
+from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.widgets.plot import format_tick, nice_ticks
 from digitpad.ink.preprocess import INPUT_SIZE
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
 
 if TYPE_CHECKING:
-    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.context import WindowContext
     from digitpad.explain.sweep import Sweep
 
 STAGE_TEXT = {DRAWING: "to the drawing, before normalisation", INPUT: "to the 32×32 input, after normalisation"}
@@ -132,9 +133,9 @@ class InvarianceExplorer(QWidget):
 
     sweepShown = Signal(object)  # the Sweep shown, or None
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window, Qt.WindowType.Window)
-        self.main_window = window
+    def __init__(self, context: WindowContext, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.context = context
         self.setWindowTitle("digitpad · Invariance Explorer")
         self.sweep: Sweep | None = None
         self.transform = QComboBox(self)
@@ -197,8 +198,8 @@ class InvarianceExplorer(QWidget):
                        self.steps.valueChanged):
             signal.connect(lambda *_: self._debounce.start())
         self.slider.valueChanged.connect(self._show_step)
-        window.drawing.subscribe(self._on_drawing_changed)
-        window.modelChanged.connect(self.refresh)
+        context.drawing.subscribe(self._on_drawing_changed)
+        context.modelChanged.connect(self.refresh)
         self._on_transform_chosen()
         self.resize(900, 560)
 
@@ -240,7 +241,7 @@ class InvarianceExplorer(QWidget):
             self.refresh()
 
     def _request(self) -> tuple:
-        return (drawing_key(self.main_window), self.transform.currentData(), self.stage.currentData(),
+        return (drawing_key(self.context), self.transform.currentData(), self.stage.currentData(),
                 self.start.value(), self.stop.value(), self.steps.value())
 
     def refresh(self) -> None:
@@ -248,7 +249,7 @@ class InvarianceExplorer(QWidget):
         self._debounce.stop()
         if not self.isVisible():
             return
-        source, recognizer = current_source(self.main_window), self.main_window.recognizer
+        source, recognizer = current_source(self.context.drawing), self.context.recognizer
         if source is None or recognizer is None:
             self._show(None, "Draw a digit first." if source is None else "Waiting for the neural network…")
             return

@@ -112,6 +112,7 @@ class RetrainDialog(QDialog):
         self._count_again = False         # the file may have changed while it was being counted
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
+        self._stage_epochs: tuple[int, int] | None = None  # a two-stage run's epochs per stage
         self._build()
         self._set_state("idle")
 
@@ -142,7 +143,12 @@ class RetrainDialog(QDialog):
         self.epoch_bar = QProgressBar(self)
         self.epoch_bar.setFormat("epoch %p%")
         self.timing = QLabel(self)
-        self.loss_plot = LinePlot("Training loss (every few hundred images)", "epoch", "loss", self)
+        # Eq. 9 adds log(e^-j + Σ e^-penalty) to the right class's penalty: once F6 is close to a
+        # prototype that log is below zero, and so is the loss (fine-tuning good weights starts there).
+        self.loss_plot = LinePlot("Training loss, eq. 9 (below 0 once answers are close)", "epoch", "loss", self)
+        self.loss_plot.setToolTip("The paper's eq. 9: the right digit's penalty plus log(e^−j + Σ e^−penalty). "
+                                  "The log is negative when F6 is close to a prototype, so a good network's "
+                                  "loss goes below zero; lower is better.")
         self.loss_plot.add_series("loss", "#1f77b4")
         self.error_plot = LinePlot("Test error after each epoch", "epoch", "error (%)", self)
         self.error_plot.add_series("test error", "#d62728")
@@ -254,11 +260,14 @@ class RetrainDialog(QDialog):
         self.use_samples.setChecked(preset.uses_samples and self.use_samples.isEnabled())
 
     def _refresh_estimate(self) -> None:
-        # the dialog's limit, else the preset's (fine-tune: 24,000)
-        train = min(self.config().train_limit or MNIST_TRAIN_IMAGES, MNIST_TRAIN_IMAGES)
+        # The images the folder holds (the shipped slice: 5,000), cut by the dialog's limit or the
+        # preset's (fine-tune: 24,000): what the run will really train and test on.
+        available_train = self.source.train_images or MNIST_TRAIN_IMAGES
+        available_test = self.source.test_images or MNIST_TEST_IMAGES
+        train = min(self.config().train_limit or available_train, available_train)
         extra = self._sample_count() if self.use_samples.isChecked() else 0
         self.recipe.train_images = train + (extra * extra_repeat(train, extra) if extra else 0)
-        self.recipe.test_images = self.test_limit or MNIST_TEST_IMAGES
+        self.recipe.test_images = min(self.test_limit or available_test, available_test)
         self.recipe.threads = self.threads
         self.recipe.refresh_estimate()
 
@@ -298,6 +307,8 @@ class RetrainDialog(QDialog):
         worker.cancelled.connect(self._on_cancelled)
         self.job = BackgroundJob(worker, "retraining")
         self.outcome = None
+        # A two-stage run is numbered over both stages' epochs; the text says which stage.
+        self._stage_epochs = (request.config.epochs, second.epochs) if second is not None else None
         epochs = request.config.epochs + (second.epochs if second is not None else 0)
         self.loss_plot.clear(epochs)
         self.error_plot.clear(epochs)
@@ -341,7 +352,7 @@ class RetrainDialog(QDialog):
         self.overall.setValue(int(100 * fraction))
         elapsed = time.monotonic() - self._started
         remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
-        self.stage.setText(f"Epoch {p.epoch} of {p.epochs}: batch {p.batch:,} of {p.batches:,}, "
+        self.stage.setText(f"{self._epoch_text(p.epoch, p.epochs)}: batch {p.batch:,} of {p.batches:,}, "
                            f"loss {p.loss:.4f}, {p.samples_per_second:,.0f} images/s")
         self.timing.setText(f"Elapsed {format_duration(elapsed)}, about {format_duration(remaining)} remaining")
         # p.loss is the epoch's running mean: the mean since the last point is what the curve shows.
@@ -350,6 +361,15 @@ class RetrainDialog(QDialog):
         self.loss_plot.append(0, (p.epoch - 1) + p.batch / p.batches, (total - mark_sum) / (p.batch - mark_batch))
         self._loss_mark = (p.batch, total) if p.batch < p.batches else (0, 0.0)
         self.batchProgressed.emit(p)
+
+    def _epoch_text(self, epoch: int, epochs: int) -> str:
+        """'Epoch 3 of 8', or in a two-stage run 'Stage 2 of 2: epoch 3 of 12' (as the Epochs box counts)."""
+        if self._stage_epochs is None:
+            return f"Epoch {epoch} of {epochs}"
+        first, second = self._stage_epochs
+        if epoch <= first:
+            return f"Stage 1 of 2: epoch {epoch} of {first}"
+        return f"Stage 2 of 2 (non-digits): epoch {epoch - first} of {second}"
 
     def _on_epoch(self, e) -> None:
         if self.job is None:

@@ -21,7 +21,7 @@ from digitpad.explain.pictures import input_greys
 from digitpad.ink.preprocess import INPUT_SIZE
 
 if TYPE_CHECKING:
-    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.context import WindowContext
     from digitpad.reading.recognition import Recognition
     from digitpad.explain.trace import Box, UnitTrace
 
@@ -50,9 +50,9 @@ def source_maps(recognition: Recognition, layer: str) -> np.ndarray:
 class UnitTraceWindow(QWidget):
     """The trace of one unit, kept up to date with the drawing."""
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window, Qt.WindowType.Window)
-        self.main_window = window
+    def __init__(self, context: WindowContext, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.context = context
         self.setWindowTitle("digitpad · Trace a unit")
         self.trace: UnitTrace | None = None
         self.layer = QComboBox(self)
@@ -97,8 +97,8 @@ class UnitTraceWindow(QWidget):
         self.layer.currentIndexChanged.connect(self._on_picker)
         for box in (self.map_index, self.row, self.col):
             box.valueChanged.connect(self._on_picker)
-        window.recognized.connect(lambda _: self.refresh())
-        window.modelChanged.connect(self.refresh)
+        context.recognized.connect(lambda _: self.refresh())
+        context.modelChanged.connect(self.refresh)
         self.resize(720, 480)
 
     def show_unit(self, layer: str, map_index: int, row: int = 0, col: int = 0) -> None:
@@ -127,14 +127,14 @@ class UnitTraceWindow(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        session = self.main_window.session
-        if session is None:
+        recognizer = self.context.recognizer
+        if recognizer is None:
             self.header.setText("Waiting for the neural network…")
             return
         from digitpad.explain.trace import trace_unit  # torch: there once the network is loaded
 
-        recognition = self.main_window.last_recognition
-        self.trace = trace_unit(session.model, self.layer.currentData(), self.map_index.value(), self.row.value(),
+        recognition = self.context.last_recognition
+        self.trace = trace_unit(recognizer.model, self.layer.currentData(), self.map_index.value(), self.row.value(),
                                 self.col.value(), recognition)
         self._show(self.trace, recognition)
 

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.gui.window_layout import screen_area
 from digitpad.storage.checkpoints import Checkpoint, WeightsError, load_checkpoint
 from digitpad.storage.snapshots import snapshots_path
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Date", "Test error", "Epochs", "Optimizer", "Training data", "File")
+COLUMNS = ("Date", "Name", "Test error", "Epochs", "Optimizer", "Training data", "File")
 LOADING_TEXT = "Loading…"
 
 
@@ -51,9 +52,9 @@ class HistoryEntry:
 
     def cells(self) -> list[str]:
         if self.loading:
-            return [LOADING_TEXT, "", "", "", "", self.path.name]
+            return [LOADING_TEXT, "", "", "", "", "", self.path.name]
         if self.checkpoint is None:
-            return ["?", "unusable", "", "", self.problem, self.path.name]
+            return ["?", "", "unusable", "", "", self.problem, self.path.name]
         c = self.checkpoint
         error = c.test_error
         metrics, config = c.metrics, c.config
@@ -62,11 +63,17 @@ class HistoryEntry:
             data = "fine-tuned on MNIST"
         if metrics.get("extra_samples"):
             data += f" + {_count(metrics['extra_samples'])} of my samples"
-        if config.get("train_limit"):
+        # The images the run actually had (a limit of 24,000 on the 5,000 shipped ones used 5,000).
+        used = metrics.get("train_images")
+        if isinstance(used, int) and not isinstance(used, bool):
+            data += f" ({_count(used)} images)"
+        elif config.get("train_limit"):
             data += f" (first {_count(config['train_limit'])})"
         tested = f" (of {_count(config['test_limit'])})" if config.get("test_limit") else ""
         optimizer = config.get("optimizer")
-        return [local_time(c.created), "–" if error is None else f"{100 * error:.2f}%{tested}",
+        name = metrics.get("name")
+        return [local_time(c.created), name[:80] if isinstance(name, str) else "",
+                "–" if error is None else f"{100 * error:.2f}%{tested}",
                 _count(metrics.get("epochs", config.get("epochs", "?"))),
                 {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
                 data, self.path.name]
@@ -158,7 +165,9 @@ class WeightsHistoryDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Every column as wide as its text (the file's name was elided by a stretched last column);
+        # the dialog widens to show them all, as far as the screen allows (`_fit_width`).
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.use_selected())
         self.use_button = QPushButton("Use These Weights", self)
@@ -205,6 +214,7 @@ class WeightsHistoryDialog(QDialog):
                            "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
         self._update_buttons()
         if not to_read:
+            self._fit_width()
             self.loaded.emit()
             return
         job = BackgroundJob(HistoryLoadWorker(self._refresh_count, to_read), "digitpad-weights-history")
@@ -230,7 +240,20 @@ class WeightsHistoryDialog(QDialog):
     def _all_loaded(self, refresh: int) -> None:
         if refresh == self._refresh_count:
             self._job = None
+            self._fit_width()
             self.loaded.emit()
+
+    def _fit_width(self) -> None:
+        """Widen the dialog until every column shows whole, within the screen's available width."""
+        header = self.table.horizontalHeader()
+        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        needed = header.length() + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        missing = needed - self.table.viewport().width()
+        if missing > 0:
+            area = screen_area(self)
+            self.resize(min(self.width() + missing, area.width()), self.height())
+            if self.frameGeometry().right() > area.right():
+                self.move(max(area.left(), area.right() - self.frameGeometry().width()), self.y())
 
     def _show_row(self, row: int) -> None:
         entry = self.entries[row]

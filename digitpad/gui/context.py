@@ -1,0 +1,61 @@
+"""What the window's features may use of it: `WindowContext`.
+
+Number mode, the explanations (attribution, Invariance Explorer, unit trace) and the start-up
+probe are handed this small object, not the `MainWindow`: the drawing and the canvas it is drawn
+on (features lay overlays over it), the current recognizer and the last recognition, the status
+bar, the queue of changes to the samples file, and signals for "the model changed / is ready /
+failed" and "recognised". Nothing here writes the window's panels: a feature that wants
+something shown there emits it, and the window shows it (see `MainWindow`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from digitpad.app.drawing import Drawing
+    from digitpad.gui.jobs.sample_changes import SampleChanges
+    from digitpad.gui.widgets.canvas import DrawingCanvas
+    from digitpad.reading.recognition import Recognition, Recognizer
+
+
+class WindowContext(QObject):
+    """The window's drawing, model and status bar, as its features see them. The window emits
+    the signals; `recognizer` and `last_recognition` are read afresh on every call."""
+
+    modelChanged = Signal()        # a network arrived, or its weights or device changed
+    modelReady = Signal()          # the network is loaded (after the first modelChanged)
+    modelFailed = Signal(str)      # no network at all: why, in words
+    recognized = Signal(object)    # the drawing's new Recognition, or None when there is nothing
+
+    def __init__(self, drawing: Drawing, canvas: DrawingCanvas, *,
+                 recognizer: Callable[[], Recognizer | None],
+                 last_recognition: Callable[[], Recognition | None],
+                 show_status: Callable[[str, int], None],
+                 sample_changes: SampleChanges,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.drawing = drawing
+        self.canvas = canvas
+        self._recognizer = recognizer
+        self._last_recognition = last_recognition
+        self._show_status = show_status
+        self.sample_changes = sample_changes
+
+    @property
+    def recognizer(self) -> Recognizer | None:
+        """The current model's Recognizer; None while the network loads. A new one replaces it
+        when the weights or the device change: a job keeps the one it was given."""
+        return self._recognizer()
+
+    @property
+    def last_recognition(self) -> Recognition | None:
+        """What the window shows for the whole drawing (None when there is nothing)."""
+        return self._last_recognition()
+
+    def show_status(self, message: str, timeout_ms: int = 0) -> None:
+        """A message in the window's status bar (0: until the next one)."""
+        self._show_status(message, timeout_ms)

@@ -1,0 +1,86 @@
+"""The one owner in the GUI of "only the latest request".
+
+A person drawing fast asks for many explanations, sweeps or number readings; each takes tens to
+hundreds of milliseconds in a background job (gui/jobs/background.py). `LatestOnly` runs one
+at a time; a request made meanwhile waits, and a newer one replaces it, so only the newest runs
+when the current job ends. Results carry the request's key, so the caller can drop a result
+that is no longer what it shows. No torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from digitpad.gui.jobs.background import BackgroundJob, Worker
+
+
+class CallWorker(Worker):
+    """Runs one call off the GUI thread; returns (key, result)."""
+
+    def __init__(self, key: object, function: Callable[[], object]):
+        super().__init__()
+        self.key, self.function = key, function
+
+    def work(self) -> tuple[object, object]:
+        return self.key, self.function()
+
+
+class LatestOnly(QObject):
+    """One background job at a time; while it runs, only the newest request waits for it."""
+
+    finished = Signal(object, object)  # the request's key, the result
+    failed = Signal(object, str)       # the request's key, why
+
+    def __init__(self, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.name = name
+        self._job: BackgroundJob | None = None
+        self._key: object = None
+        self._waiting: tuple[object, Callable[[], object]] | None = None
+        self._shut_down = False
+
+    def busy(self) -> bool:
+        """A request is running or waiting to run."""
+        return self._waiting is not None or self._running()
+
+    def _running(self) -> bool:
+        return self._job is not None and self._job.is_running()
+
+    def submit(self, key: object, function: Callable[[], object]) -> None:
+        """Run `function()` off the GUI thread now, or after the job running now (replacing any
+        request that was waiting for it)."""
+        self._shut_down = False
+        if self._running():
+            self._waiting = (key, function)
+            return
+        worker = CallWorker(key, function)
+        self._key = key
+        # Bound methods of this object (which lives on the GUI thread): the queued calls run there.
+        worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._job = BackgroundJob(worker, self.name)
+        self._job.done.connect(self._next, Qt.ConnectionType.QueuedConnection)
+        self._job.start()
+
+    def _on_finished(self, keyed: tuple[object, object]) -> None:
+        if not self._shut_down:
+            self.finished.emit(*keyed)
+
+    def _on_failed(self, message: str) -> None:
+        if not self._shut_down:
+            self.failed.emit(self._key, message)
+
+    def _next(self) -> None:
+        if self._waiting is not None and not self._running():
+            key, function = self._waiting
+            self._waiting = None
+            self.submit(key, function)
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Drop the waiting request, stop and join the running job; no result is reported after."""
+        self._waiting = None
+        self._shut_down = True
+        if self._job is not None:
+            self._job.stop(timeout_ms)
