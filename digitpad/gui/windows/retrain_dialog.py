@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.jobs.background import BackgroundJob
-from digitpad.gui.explanations import CallWorker
+from digitpad.gui.jobs.latest_only import CallWorker
 from digitpad.gui.windows.data_source import MnistSourceBox
 from digitpad.gui.widgets.plot import LinePlot
 from digitpad.gui.jobs.sample_changes import SampleCountWorker
