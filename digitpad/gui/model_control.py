@@ -58,7 +58,7 @@ class ModelControl(QObject):
         self.settings = settings
         self.labels = labels
         self.show_status = show_status
-        self._parent = parent
+        self.parent_widget = parent
         self.session: ModelSession | None = None
         self.loader: BackgroundJob | None = None  # the background load, while the app starts
         self._weights_job: BackgroundJob | None = None  # the weights asked for last, being read
@@ -160,7 +160,7 @@ class ModelControl(QObject):
     def ask_load_weights(self) -> None:
         if not self.require_model():
             return
-        path = ask_weights_to_load(self._parent, self.session.weights_file)
+        path = ask_weights_to_load(self.parent_widget, self.session.weights_file)
         if path is not None:
             self.load_weights_file(path)
 
@@ -227,7 +227,7 @@ class ModelControl(QObject):
         """Say why, in one line; the model in use stays."""
         self.show_status("", 0)  # no longer "Loading …"
         title = "Cannot load weights" if path is not None else "Cannot load the shipped weights"
-        QMessageBox.critical(self._parent, title, message)
+        QMessageBox.critical(self.parent_widget, title, message)
         self.weightsLoaded.emit(path, message)
 
     def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
@@ -242,7 +242,7 @@ class ModelControl(QObject):
         try:
             self.session.set_model(model, checkpoint, source_label, weights_file)
         except WeightsError as exc:
-            QMessageBox.critical(self._parent, "Cannot use this model", str(exc))
+            QMessageBox.critical(self.parent_widget, "Cannot use this model", str(exc))
             return False
         if weights_file is not None:
             self.settings.setValue(keys.WEIGHTS_FILE, str(Path(weights_file).resolve()))
@@ -259,7 +259,7 @@ class ModelControl(QObject):
         try:
             self.session.set_device(device)
         except Exception as exc:
-            QMessageBox.warning(self._parent, "Cannot use this device",
+            QMessageBox.warning(self.parent_widget, "Cannot use this device",
                                 f"{device}: {exc}\n\nStaying on {self.session.device_text()}.")
             self._sync_device_actions()
             return False
