@@ -417,6 +417,11 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A training run or a new model waiting for Adopt is asked about first; Cancel (or No)
+        # keeps the window and the model (closing used to quit whatever was answered).
+        if not self.model_dialogs.may_close():
+            event.ignore()
+            return
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
         self.model_control.shutdown()  # and any weights still being read

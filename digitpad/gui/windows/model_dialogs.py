@@ -241,6 +241,20 @@ class ModelDialogs(QObject):
         self.exportEnded.emit(path, message)
 
     # ---- closing ---------------------------------------------------------------------------------
+    def may_close(self) -> bool:
+        """The window is closing: ask about a training run or an unadopted model (the Retrain
+        dialog's questions); True when it may close. Weights adopted in answer are remembered for
+        the next start now (reading them in, which would remember them, is stopped by closing)."""
+        dialog = self.retrain_dialog
+        if dialog is None:
+            return True
+        adopted_before = dialog.last_adopted
+        if not dialog.may_close():
+            return False
+        if dialog.last_adopted is not None and dialog.last_adopted != adopted_before:
+            self.model_control.remember_weights_file(dialog.last_adopted)
+        return True
+
     def shutdown(self) -> None:
         """Stop and join any training, download or reading of the history (the window is closing)."""
         if self.retrain_dialog is not None:
