@@ -194,3 +194,83 @@ def test_the_retrain_dialogs_code_and_trainings_imports_load_off_the_gui_thread(
     assert stack_imported_on and main not in stack_imported_on  # torch.optim's imports, by the probe's thread
     dialog.shutdown()
     window.close()
+
+
+# ---- 12. Invariance Explorer and the Why? panel's words ---------------------------------------------
+
+BAR = [(120 + 8 * i, 80) for i in range(21)]            # a 7 in two strokes, in canvas pixels
+DIAGONAL = [(280 - 3 * i, 80 + 11 * i) for i in range(26)]
+
+
+def _lab(rgb):
+    def linear(v):
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = map(linear, rgb)
+    x, y, z = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_the_ten_lines_differ_in_colour_and_the_closest_pairs_in_dashes_too():
+    import itertools
+    import math
+
+    from digitpad.explain.pictures import CLASS_COLOURS, CLASS_LINE_STYLES
+
+    for (a, ca), (b, cb) in itertools.combinations(enumerate(CLASS_COLOURS), 2):
+        distance = math.dist(_lab(ca), _lab(cb))  # CIE76: about 2.3 is just noticeable
+        assert distance >= 25, (a, b, distance)
+        if distance < 35:
+            assert CLASS_LINE_STYLES[a] != CLASS_LINE_STYLES[b], (a, b, distance)
+
+
+def test_the_explorer_labels_do_not_overlap_it_has_a_legend_and_esc_or_close_closes_it(qtbot, window):
+    from mouse import mouse_stroke
+    from PySide6.QtCore import Qt
+
+    from digitpad.gui.windows.invariance_explorer import spread_labels
+
+    spread = spread_labels([50.0, 51.0, 52.0, 300.0], 14.0, 0.0, 400.0)
+    assert all(abs(a - b) >= 14.0 for i, a in enumerate(spread) for b in spread[i + 1:])
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("scale", "input", -50, 50, 9)
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy(), timeout=15_000)
+    explorer.plot.grab()  # paints it
+    rects = explorer.plot.label_rects
+    assert len(rects) == 10
+    assert not [(a, b) for a in range(10) for b in range(a + 1, 10) if rects[a].intersects(rects[b])]
+    assert all(explorer.plot.rect().contains(r.toRect()) for r in rects)
+    legend = explorer.legend.text()
+    assert "answer" in legend and "not a digit" in legend and "breaking point" in legend
+    qtbot.keyClick(explorer, Qt.Key.Key_Escape)
+    assert not explorer.isVisible()
+    window.explanations.open_explorer()
+    qtbot.waitExposed(explorer)
+    qtbot.mouseClick(explorer.close_button, Qt.MouseButton.LeftButton)
+    assert not explorer.isVisible()
+    window.explanations.shutdown()
+
+
+def test_the_why_panel_says_each_strokes_effect_once_as_a_change(qtbot, window):
+    from mouse import mouse_stroke
+
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
+    explanations = window.explanations
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    panel = explanations.dock.widget()
+    lines = [panel.strokes.item(i).text() for i in range(panel.strokes.count())]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.count("penalty") <= 1, line
+        assert "+" not in line and "(" not in line, line  # "+39.0" read like a penalty, not a change
+    assert any("higher" in line or "lower" in line for line in lines), lines
+    explanations.shutdown()

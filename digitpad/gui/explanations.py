@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
+from digitpad.reading.verdict import penalty_change_text
 from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.colormap import rgb_to_qimage
@@ -210,8 +211,10 @@ class AttributionPanel(QWidget):
         for effect in explanation.stroke_effects:
             text = effect.describe(recognition)
             changes = effect.penalty_changes(recognition)
-            if changes is not None:
-                text += f"  (penalty of {a.digit}: {changes[a.digit]:+.1f})"
+            said = effect.recognition is not None and not effect.recognition.rejected and \
+                effect.digit == recognition.digit == a.digit  # describe() gave this very change
+            if changes is not None and not said:  # the explained class's, when it is another
+                text += f"; {penalty_change_text(float(changes[a.digit])).replace('its', f'the {a.digit}’s', 1)}"
             self.strokes.addItem(text[0].upper() + text[1:])
         if not explanation.stroke_effects:
             self.strokes.addItem("(only for drawings of two or more strokes)")
