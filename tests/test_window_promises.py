@@ -274,3 +274,73 @@ def test_the_why_panel_says_each_strokes_effect_once_as_a_change(qtbot, window):
         assert "+" not in line and "(" not in line, line  # "+39.0" read like a penalty, not a change
     assert any("higher" in line or "lower" in line for line in lines), lines
     explanations.shutdown()
+
+
+# ---- 15. Smaller edges ------------------------------------------------------------------------------
+
+
+def test_a_status_message_is_not_cut_off_at_1024_pixels(qtbot, window):
+    from drawings import draw
+
+    window.resize(1024, 700)
+    window.drawing.set_strokes(draw(7))
+    window.teach_menu.teach(7)
+    qtbot.waitUntil(lambda: "Kept as a sample" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.wait(20)
+    bar = window.statusBar()
+    message = bar.currentMessage()
+    beside = sum(w.width() + 12 for w in bar.findChildren(type(window.model_control.labels.weights))
+                 if w.isVisible() and w.parent() is bar)
+    assert bar.fontMetrics().horizontalAdvance(message) + 24 <= bar.width() - beside, message
+    assert bar.toolTip() == message
+
+
+def test_typing_80_in_the_pen_width_gives_the_most_not_8(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    spin = window.pen_width_spin
+    assert f"{spin.minimum()}–{spin.maximum()} px" in spin.toolTip()  # the range is said
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "80")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == spin.maximum() == 60 and window.drawing.pen_width == 60
+
+
+def test_file_dialogs_start_in_a_folder_that_exists_with_no_folder_name_as_file_name(window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from drawings import draw
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda parent, title, start, *a, **k: asked.append(start)
+                        or ("", ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, *a, **k: asked.append(start)
+                        or ("", ""))
+    assert not (Path.home() / "Pictures").exists()  # a fresh account, as on a bare system
+    window.image_files.ask_open_image()
+    window.drawing.set_strokes(draw(3))
+    window.image_files.ask_save_drawing()
+    opened, saved = Path(asked[0]), Path(asked[1])
+    assert opened.is_dir()  # a folder that exists: Qt put "Pictures" in the name box for a missing one
+    assert saved.parent.is_dir() and saved.name.startswith("drawing")
+
+
+def test_too_small_shows_no_runner_up_of_nothing(window):
+    window.drawing.set_strokes([[(200.0, 200.0), (201.0, 200.0)]])  # a speck
+    recognition = window.recognize_now()
+    assert recognition.too_small
+    detail = window.prediction_view.detail.text()
+    assert "Runner-up" not in detail
+
+
+def test_a_second_undo_teach_says_there_is_nothing_to_undo(qtbot, window):
+    from drawings import draw
+
+    window.drawing.set_strokes(draw(7))
+    window.teach_menu.teach(7)
+    qtbot.waitUntil(lambda: "Kept as a sample" in window.statusBar().currentMessage(), timeout=10_000)
+    window.teach_menu.undo_action.trigger()
+    qtbot.waitUntil(lambda: "Took back" in window.statusBar().currentMessage(), timeout=10_000)
+    window.teach_menu.undo_action.trigger()
+    assert "Nothing to undo" in window.statusBar().currentMessage()
