@@ -327,6 +327,7 @@ class Explanations(QObject):
             self.trace = UnitTraceWindow(self.context, self.parent_widget)
         self.trace.show_unit(layer, map_index, row, col)
         self.trace.show()
+        self.trace.keep_on_screen()
         self.trace.raise_()
 
     def shutdown(self) -> None:

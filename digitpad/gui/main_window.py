@@ -150,6 +150,8 @@ class MainWindow(QMainWindow):
         self.f6_panel.unitClicked.connect(lambda unit: self.explanations.open_trace("f6", unit))
         self.internals_panel.unitClicked.connect(self.explanations.open_trace)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
+        self.window_layout.add_side_panels([(self.explanations.dock, lambda: False),
+                                            (self.number_mode.dock, lambda: self.number_mode.active)])
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()

@@ -108,6 +108,8 @@ class NumberMode(QObject):
         self.dock.setWidget(self.panel)
         self.dock.toggleViewAction().setText("Number &Pieces Panel")
         self.dock.hide()
+        # The pieces are number mode's: they go when it ends (the panel stayed, empty).
+        self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)

@@ -174,7 +174,7 @@ class InvarianceExplorer(QWidget):
     def __init__(self, context: WindowContext, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.context = context
-        self.setWindowTitle("digitpad · Invariance Explorer")
+        self.setWindowTitle("Invariance Explorer")  # the system adds " — digitpad" (the app's display name)
         self.sweep: Sweep | None = None
         self.transform = QComboBox(self)
         for t in TRANSFORMS.values():
