@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,7 @@ from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.context import WindowContext
 from digitpad.gui.widgets.canvas import DrawingCanvas
+from digitpad.gui.widgets.focus_ring import with_focus_ring
 from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
 from digitpad.gui.explanations import Explanations
 from digitpad.gui.panels.f6_panel import F6Panel
@@ -97,6 +99,11 @@ class MainWindow(QMainWindow):
         self.input_view = InputView(self)
         self.f6_panel = F6Panel(parent=self)
         self.internals_panel = InternalsPanel(self)
+        # Every panel is reached by Tab (in this order) and shows a ring while its keys are
+        # live: digits go to the panel with the focus (F6: compare; pieces: correct), never to
+        # a box the person left (they landed in the pen width).
+        for panel in (self.canvas, self.prediction_view, self.input_view.pixels, self.f6_panel, self.internals_panel):
+            with_focus_ring(panel)
 
         self._recognition_timer = QTimer(self)
         self._recognition_timer.setSingleShot(True)
@@ -109,6 +116,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(8, 4, 8, 8)
         column.setSpacing(6)
         toolbar, self.pen_width_spin = build_canvas_toolbar(self.window_actions, self.drawing.pen_width, central)
+        self.canvas_toolbar = toolbar
         self.pen_width_spin.valueChanged.connect(self.set_pen_width)
         column.addWidget(toolbar)
         column.addWidget(self.canvas, 1)
@@ -157,6 +165,9 @@ class MainWindow(QMainWindow):
         self._update_edit_actions()
 
         self._restore_settings()
+        for button in self.canvas_toolbar.findChildren(QToolButton):  # Undo, Redo, Clear, Number: by Tab too
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.canvas.setFocus()  # the keys start at the canvas, not in the first box of the toolbar
         # Saved when the person toggles a panel, not only on close (a crash must not forget it).
         # `triggered`, not `toggled`: Qt also unchecks these actions when the window hides.
         self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
