@@ -344,3 +344,26 @@ def test_a_second_undo_teach_says_there_is_nothing_to_undo(qtbot, window):
     qtbot.waitUntil(lambda: "Took back" in window.statusBar().currentMessage(), timeout=10_000)
     window.teach_menu.undo_action.trigger()
     assert "Nothing to undo" in window.statusBar().currentMessage()
+
+
+# ---- 17. README: Qt's X11 libraries, the menu item's name, start-up figures with their machine ------
+
+
+def test_the_readme_names_every_x11_library_qts_plugin_links_and_the_menu_as_it_is():
+    import re
+    import shutil
+    import subprocess
+
+    import PySide6
+
+    readme = (ROOT / "README.md").read_text()
+    assert "libxcb-icccm4" in readme and "libxcb-keysyms1" in readme and "QT_DEBUG_PLUGINS=1" in readme
+    assert "Export as ONNX…" in readme and "Model → Export…" not in readme
+    assert 'python -c "import torch"' in readme.split("## Performance")[1].split("##")[0]  # figures as a ratio
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists() or shutil.which("ldd") is None:
+        return  # not Linux with the X11 plugin: the names above are what can be checked
+    linked = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=False).stdout
+    for name, version in re.findall(r"\b(libxcb[\w-]*|libxkbcommon[\w-]*|libX11-xcb)\.so\.(\d+)", linked):
+        package = name.lower() + ("-" if name[-1].isdigit() else "") + version  # Debian's naming
+        assert package in readme, f"{name}.so.{version}: the README does not name {package}"
