@@ -58,6 +58,8 @@ def test_the_why_panel_never_makes_the_window_larger_than_the_screen(qtbot, wind
     settle(qtbot)
     assert window.explanations.dock.isVisible()
     assert within(screen, window) and window.size() == size
+    pixels = window.input_view.pixels  # the 32×32 input is whole, not a scrolled strip
+    assert pixels.visibleRegion().boundingRect() == pixels.rect()
     window.explanations.dock.toggleViewAction().trigger()
     settle(qtbot)
     assert window.size() == size

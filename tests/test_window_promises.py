@@ -266,7 +266,7 @@ def test_the_why_panel_says_each_strokes_effect_once_as_a_change(qtbot, window):
     explanations = window.explanations
     explanations.dock.show()
     qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
-    panel = explanations.dock.widget()
+    panel = explanations.panel
     lines = [panel.strokes.item(i).text() for i in range(panel.strokes.count())]
     assert len(lines) == 2
     for line in lines:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
+from digitpad.gui.window_layout import scrollable
 from digitpad.reading.verdict import penalty_change_text
 from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
@@ -236,7 +237,9 @@ class Explanations(QObject):
         self.panel = AttributionPanel()
         self.dock = QDockWidget("Why · attribution", parent)
         self.dock.setObjectName("attributionDock")
-        self.dock.setWidget(self.panel)
+        # Scrolled, not squeezing: as a tab beside F6 its full height pushed the input above it into
+        # a scrolled strip at 1024×700.
+        self.dock.setWidget(scrollable(self.panel))
         self.dock.toggleViewAction().setText("&Why? Attribution Panel")
         self.dock.toggleViewAction().setShortcut("Ctrl+Shift+W")
         self.dock.hide()
