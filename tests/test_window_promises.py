@@ -367,3 +367,26 @@ def test_the_readme_names_every_x11_library_qts_plugin_links_and_the_menu_as_it_
     for name, version in re.findall(r"\b(libxcb[\w-]*|libxkbcommon[\w-]*|libX11-xcb)\.so\.(\d+)", linked):
         package = name.lower() + ("-" if name[-1].isdigit() else "") + version  # Debian's naming
         assert package in readme, f"{name}.so.{version}: the README does not name {package}"
+
+
+def test_number_mode_piece_captions_are_not_clipped(qtbot, use_weights, message_boxes, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from digitpad.gui import window_layout
+    from digitpad.gui.main_window import MainWindow
+    from drawings import draw
+
+    monkeypatch.setattr(window_layout, "screen_area", lambda widget: QRect(0, 0, 1024, 700))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    strokes = draw(4, size=200, origin=(40.0, 60.0)) + draw(7, size=200, origin=(220.0, 60.0))
+    window.number_mode.set_active(True)
+    window.drawing.set_strokes(strokes)
+    qtbot.waitUntil(lambda: window.number_mode.panel.pieces.count() >= 2, timeout=15_000)
+    pieces = window.number_mode.panel.pieces
+    viewport = pieces.viewport().rect()
+    for row in range(pieces.count()):
+        assert viewport.contains(pieces.visualItemRect(pieces.item(row))), "a piece's caption is clipped"
+    window.number_mode.shutdown()
