@@ -198,6 +198,8 @@ class UnitTraceWindow(QWidget):
                 images.append((highlight_box(diverging_rgb(maps[m]), trace.source_box), maps[m]))
         self._fill(self.sources, self._source_views, images, 8, 56)
         self._show_weights(trace)
+        if self.isVisible():  # once the new maps are laid out (F6's weights made it taller than the screen)
+            QTimer.singleShot(0, self.keep_on_screen)
 
     def _show_weights(self, trace: UnitTrace) -> None:
         w = trace.weights
