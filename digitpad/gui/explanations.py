@@ -328,6 +328,7 @@ class Explanations(QObject):
 
         if self.trace is None:
             self.trace = UnitTraceWindow(self.context, self.parent_widget)
+            self.trace.place_on_screen()  # before it is shown: a window manager keeps a given place
         self.trace.show_unit(layer, map_index, row, col)
         self.trace.show()
         self.trace.keep_on_screen()

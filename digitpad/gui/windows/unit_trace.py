@@ -122,6 +122,13 @@ class UnitTraceWindow(QWidget):
         room = self.width() - self.input_view.width() - 80  # margins and the gap between the columns
         return max(base / 2, min(base * 3, room / per_row - 16))  # and between the maps
 
+    def place_on_screen(self) -> None:
+        """A first place: the right of the screen's available area, below its top (left to the
+        window manager, it went under the mouse and ran off the bottom at 1024×700)."""
+        area = screen_area(self)
+        self.resize(min(self.width(), area.width() - 16), min(self.height(), area.height() - 48))
+        self.move(max(area.left(), area.right() + 1 - self.width() - 12), area.top() + 36)
+
     def keep_on_screen(self) -> None:
         """Within the screen's available area: narrower if need be, moved left or up if it runs off."""
         area, frame = screen_area(self), self.frameGeometry()
