@@ -120,7 +120,7 @@ class UnitTraceWindow(QWidget):
         receptive field, from about half to three times `base` (fixed sizes made F6's trace 821 px
         wide, off a 1024 screen, and left half of a maximised window empty)."""
         room = self.width() - self.input_view.width() - 80  # margins and the gap between the columns
-        return max(base / 2, min(base * 3, room / per_row - 16))  # and between the maps
+        return max(base / 2, min(base * 4, room / per_row - 16))  # and between the maps
 
     def place_on_screen(self) -> None:
         """A first place: the right of the screen's available area, below its top (left to the
@@ -184,6 +184,8 @@ class UnitTraceWindow(QWidget):
                 else "f(Σ w·x + b)")
         self.header.setText(f"<b>{trace.describe()}</b><br>{value}The unit computes {kind}, bias b = "
                             f"{trace.bias:+.3f}; f(a) = 1.7159·tanh(⅔·a).")
+        # The receptive field grows with the window too: 5 to 12 screen pixels per input pixel.
+        self.input_view.set_cell(max(5, min(12, (self.height() - 220) // 64, (self.width() - 200) // 160)))
         greys = input_greys(recognition.input if recognition is not None else np.full((32, 32), -0.1))
         rgb = highlight_box(np.repeat(greys[..., None], 3, axis=2), trace.receptive_field)
         self.input_view.set_image(rgb_to_qimage(rgb))
@@ -225,6 +227,7 @@ class UnitTraceWindow(QWidget):
 
     def _fill(self, grid: QGridLayout, views: list[PixelView], images: list, per_row: int, side: int) -> None:
         """Show `images` ((rgb, values) pairs) in `grid`, reusing its views."""
+        grid.setColumnStretch(per_row, 1)  # the maps side by side at the left, the spare width after them
         while len(views) < len(images):
             view = PixelView(QSize(1, 1), 1, self)
             view.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.4f}")
