@@ -15,7 +15,6 @@ from PySide6.QtCore import QRect  # noqa: E402
 
 from digitpad.gui import window_layout  # noqa: E402
 from digitpad.gui.main_window import MainWindow  # noqa: E402
-from digitpad.gui.windows import unit_trace  # noqa: E402
 
 SCREENS = [(1024, 700), (1280, 800)]
 
@@ -25,7 +24,6 @@ def screen(monkeypatch, request):
     width, height = request.param
     area = QRect(0, 0, width, height)
     monkeypatch.setattr(window_layout, "screen_area", lambda widget: area)
-    monkeypatch.setattr(unit_trace, "screen_area", lambda widget: area, raising=False)
     return area
 
 
@@ -96,12 +94,12 @@ def test_trace_a_unit_stays_on_the_screen_and_its_maps_grow_with_the_window(qtbo
     assert screen.contains(frame), (frame, screen)
     trace.move(300, 190)  # and after the maps were laid out anew (F6's weights made it taller)
     trace.show_unit("f6", 38)
-    settle(qtbot)
-    assert screen.contains(trace.frameGeometry()), (trace.frameGeometry(), screen)
+    qtbot.waitUntil(lambda: screen.contains(trace.frameGeometry()), timeout=5000)
+    window.explanations.open_explorer()  # placed on the screen too (it went under the mouse)
+    assert screen.contains(window.explanations.explorer.frameGeometry())
     small = trace._source_views[0].width()
     trace.resize(1000, 640)
-    settle(qtbot)
-    assert trace._source_views[0].width() > small  # the maps grow with the space
+    qtbot.waitUntil(lambda: trace._source_views[0].width() > small, timeout=5000)  # the maps grow with the space
 
 
 def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
-from digitpad.gui.window_layout import scrollable
+from digitpad.gui.window_layout import place_on_screen, scrollable
 from digitpad.reading.verdict import penalty_change_text
 from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
@@ -320,6 +320,7 @@ class Explanations(QObject):
 
         if self.explorer is None:
             self.explorer = InvarianceExplorer(self.context, self.parent_widget)
+            place_on_screen(self.explorer)
         self.explorer.show()  # its showEvent sweeps the current drawing
         self.explorer.raise_()
 

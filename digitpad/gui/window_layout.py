@@ -36,6 +36,28 @@ def screen_area(widget: QWidget) -> QRect:
     return screen.availableGeometry()
 
 
+def place_on_screen(window: QWidget) -> None:
+    """A first place for a tool window, before it is shown (a window manager keeps a given place):
+    at the right of the screen's available area, below its top, no larger than the area. Left to
+    the window manager, Trace a Unit went under the mouse and ran off the bottom at 1024×700."""
+    area = screen_area(window)
+    window.resize(min(window.width(), area.width() - 16), min(window.height(), area.height() - 48))
+    window.move(max(area.left(), area.right() + 1 - window.width() - 12), area.top() + 36)
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Within the screen's available area: narrower if need be, moved left or up if it runs off."""
+    area, frame = screen_area(window), window.frameGeometry()
+    if frame.width() > area.width() or frame.height() > area.height():
+        window.resize(min(window.width(), area.width() - (frame.width() - window.width())),
+                      min(window.height(), area.height() - (frame.height() - window.height())))
+        frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
 def scrollable(widget: QWidget) -> QScrollArea:
     """`widget` in a frameless scroll area: on a small screen a panel scrolls instead of clipping."""
     area = QScrollArea()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSiz
 
 from digitpad.gui.widgets.colormap import diverging_rgb, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.gui.window_layout import screen_area
+from digitpad.gui.window_layout import keep_on_screen, place_on_screen
 from digitpad.explain.pictures import input_greys
 from digitpad.ink.preprocess import INPUT_SIZE
 
@@ -123,23 +123,10 @@ class UnitTraceWindow(QWidget):
         return max(base / 2, min(base * 4, room / per_row - 16))  # and between the maps
 
     def place_on_screen(self) -> None:
-        """A first place: the right of the screen's available area, below its top (left to the
-        window manager, it went under the mouse and ran off the bottom at 1024×700)."""
-        area = screen_area(self)
-        self.resize(min(self.width(), area.width() - 16), min(self.height(), area.height() - 48))
-        self.move(max(area.left(), area.right() + 1 - self.width() - 12), area.top() + 36)
+        place_on_screen(self)
 
     def keep_on_screen(self) -> None:
-        """Within the screen's available area: narrower if need be, moved left or up if it runs off."""
-        area, frame = screen_area(self), self.frameGeometry()
-        if frame.width() > area.width() or frame.height() > area.height():
-            self.resize(min(self.width(), area.width() - (frame.width() - self.width())),
-                        min(self.height(), area.height() - (frame.height() - self.height())))
-            frame = self.frameGeometry()
-        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
-        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
-        if (x, y) != (frame.x(), frame.y()):
-            self.move(x, y)
+        keep_on_screen(self)
 
     def show_unit(self, layer: str, map_index: int, row: int = 0, col: int = 0) -> None:
         """Trace this unit (as a click on it would)."""
