@@ -110,3 +110,10 @@ def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_b
     for title in (window.explanations.trace.windowTitle(), window.explanations.explorer.windowTitle()):
         assert "digitpad" not in title  # the system adds " — digitpad" itself
     window.explanations.shutdown()
+
+
+@pytest.mark.parametrize("screen", [(1280, 800)], indirect=True)
+def test_the_internals_column_shows_the_feature_maps_without_a_horizontal_scroll_bar(qtbot, window, screen):
+    panel = window.internals_panel
+    qtbot.waitUntil(lambda: panel.viewport().width() >= panel.widget().sizeHint().width(), timeout=5000)
+    assert not panel.horizontalScrollBar().isVisible()

@@ -249,6 +249,14 @@ class WindowLayout(QObject):
         """Fit once the event loop has laid out what just changed (e.g. the input's zoom)."""
         self._fit_timer.start()
 
+    def _internals_need(self) -> int:
+        """The internals dock's width at which its scrolled content needs no horizontal scroll bar."""
+        area = self.internals_dock.widget()
+        if not isinstance(area, QScrollArea) or area.widget() is None:
+            return 0
+        chrome = self.internals_dock.width() - area.viewport().width()
+        return area.widget().sizeHint().width() + max(chrome, area.verticalScrollBar().sizeHint().width() + 12)
+
     def fit(self) -> None:
         """Apply the fractions to the window's width, and give F6 all the height the input does
         not need (at least its minimum: all ten rows)."""
@@ -256,7 +264,9 @@ class WindowLayout(QObject):
         width = w.width()
         middle = max(int(width * self.fractions.middle), self.f6_panel.minimumSizeHint().width() + 16)
         if self._separate_internals():
-            internals = int(width * self.fractions.internals)
+            # At least what the feature maps need side by side where there is room (at 1280×800
+            # the fraction left them 5 px short, behind a horizontal scroll bar).
+            internals = max(int(width * self.fractions.internals), self._internals_need())
             spare = width - MIN_CANVAS_WIDTH - middle - 24
             internals = max(120, min(internals, spare))
             w.resizeDocks([self.input_dock, self.internals_dock], [middle, internals], Qt.Orientation.Horizontal)
