@@ -8,6 +8,7 @@ import json
 import os
 import stat
 
+import numpy as np
 import pytest
 from limited import one_error_line, run_digitpad
 
@@ -88,7 +89,7 @@ def test_explain_of_a_thousand_strokes_skips_the_per_stroke_effects_and_says_so(
     strokes = [[[x, 10 + (x * 7) % 80], [x + 3, 20 + (x * 7) % 70]] for x in range(1000)]
     path = tmp_path / "many.jsonl"
     path.write_text(json.dumps({"strokes": strokes}) + "\n")
-    done = run_digitpad("explain", "--strokes", path, timeout=40)
+    done = run_digitpad("explain", "--strokes", path, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "per-stroke effects not computed: 1,000 strokes (at most 100, each left out in turn)" in done.stdout
 
@@ -125,3 +126,69 @@ def test_a_device_that_cannot_run_here_is_a_usage_error(tmp_path, capsys, argume
     err = one_error_line(capsys.readouterr().err)
     assert "use cpu, cuda or cuda:N" in err or "CUDA" in err
     assert not (tmp_path / "w.pt").exists()
+
+
+@pytest.mark.slow
+def test_reading_a_number_from_one_huge_zigzag_stroke_is_refused_at_once(tmp_path):
+    """Item 11: a 2 MB zigzag stroke took 60 s and 3.3 GB under `recognize --string`."""
+    zigzag = [[i // 10, 90 * (i % 2)] for i in range(150_000)]
+    path = tmp_path / "zigzag.jsonl"
+    path.write_text(json.dumps({"strokes": [zigzag]}, separators=(",", ":")) + "\n")
+    assert path.stat().st_size < 2_000_000
+    done = run_digitpad("recognize", "--string", "--strokes", path, timeout=120)
+    assert done.returncode == 1
+    assert "150,000 points: too many to read as one number (at most 50,000)" in one_error_line(done.stderr)
+
+
+def test_reading_a_number_from_an_image_of_32768_dots_is_refused_at_once(tmp_path):
+    """Item 11: 43 s before "too many marks" (every mark's pixels were looked for in the whole
+    image). In a thread, so that the old behaviour fails the test at a bound 100 times the work."""
+    import threading
+
+    from PIL import Image
+
+    from digitpad.ink.preprocess import ImageError, image_ink
+    from digitpad.reading.segmentation import segment_image
+
+    dots = np.full((126, 1024), 255, np.uint8)  # under 2 × 64 rows and 1024 columns: not box-reduced
+    dots[::2, ::2] = 0  # 32,256 separate one-pixel dots
+    path = tmp_path / "dots.png"
+    Image.fromarray(dots).save(path)
+    errors: list[Exception] = []
+
+    def segment():
+        try:
+            segment_image(image_ink(path))
+        except ImageError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=segment, daemon=True)
+    worker.start()
+    worker.join(15)
+    assert not worker.is_alive(), "still segmenting 15 s later"
+    (error,) = errors
+    assert "32,256 separate marks: too many to read as one number" in str(error)
+
+
+def test_reading_faint_noise_as_a_number_is_a_blank_image_not_an_internal_message(tmp_path, capsys):
+    """Item 11: noise gave "max() arg is an empty sequence"."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    noise = np.where(rng.random((800, 800)) < 0.002, 200, 255).astype(np.uint8)  # sparse faint specks
+    path = tmp_path / "noise.png"
+    Image.fromarray(noise).save(path)
+    assert main(["recognize", "--string", str(path)]) == 1
+    err = one_error_line(capsys.readouterr().err)
+    assert "max() arg" not in err and "blank image" in err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_coordinates_near_the_float_limit_are_refused_on_their_line(tmp_path, capsys, as_json):
+    """Item 11: ±1.7e308 gave "cost nan", or with --json an internal "Out of range float values"."""
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps({"strokes": [[[-1.7e308, 0], [1.7e308, 90]], [[0, 0], [5, 90]]]}) + "\n")
+    assert main(["recognize", "--string", "--strokes", str(path), *(["--json"] if as_json else [])]) == 1
+    captured = capsys.readouterr()
+    assert "coordinates beyond ±1,000,000 pixels" in one_error_line(captured.err)
+    assert "nan" not in captured.out.lower()
