@@ -123,7 +123,8 @@ def test_fine_tuning_on_a_file_of_too_many_drawings_is_refused_before_reading_th
     out = tmp_path / "w.pt"
     assert main(["train", "--extra", str(extra), "--epochs", "1", "--limit", "64", "--out", str(out)]) == 1
     assert not out.exists() and not parsed
-    assert "2,001 lines, more than the 2,000 drawings a samples file may hold" in one_error_line(capsys.readouterr().err)
+    err = one_error_line(capsys.readouterr().err)
+    assert "2,001 lines, more than the 2,000 drawings a samples file may hold" in err
 
 
 def test_importing_a_binary_file_is_one_line_not_a_warning_per_line(tmp_path, capsys):
