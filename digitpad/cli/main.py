@@ -20,7 +20,7 @@ import sys
 
 from digitpad import __version__
 from digitpad.cli.explain import add_explain_commands
-from digitpad.cli.failures import CliError, run_command
+from digitpad.cli.failures import EXIT_FAILURE, CliError, run_command
 from digitpad.cli.files import add_file_commands
 from digitpad.cli.recognize import add_recognize_commands
 from digitpad.cli.train import add_train_command
@@ -71,4 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
             args.run = cmd_gui
+    if sys.stdout is None and args.run is not cmd_gui:  # `digitpad … >&-`: Python's stdout is then None
+        print("error: standard output is closed: nowhere to print the results", file=sys.stderr)
+        return EXIT_FAILURE
     return run_command(args.run, args)
