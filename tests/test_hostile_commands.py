@@ -192,5 +192,5 @@ def test_coordinates_near_the_float_limit_are_refused_on_their_line(tmp_path, ca
     path.write_text(json.dumps({"strokes": [[[-1.7e308, 0], [1.7e308, 90]], [[0, 0], [5, 90]]]}) + "\n")
     assert main(["recognize", "--string", "--strokes", str(path), *(["--json"] if as_json else [])]) == 1
     captured = capsys.readouterr()
-    assert "coordinates beyond ±1,000,000 pixels" in one_error_line(captured.err)
+    assert "coordinates beyond ±1,000,000 pixels: too far out to read as a number" in one_error_line(captured.err)
     assert "nan" not in captured.out.lower()

@@ -66,6 +66,7 @@ MAX_SEGMENTS = 60
 #: Points of a drawing read as a number (a drawn digit has some hundreds) and separate marks of
 #: an image (specks included, before they are dropped): bounds on the work, checked first.
 MAX_POINTS = 50_000
+MAX_COORDINATE = 1e6  # canvas pixels (±1.7e308 made the sizes overflow: "cost nan", then invalid JSON)
 MAX_MARKS = 5_000
 #: Images: analysed with the number about this tall (bigger ones are box-reduced).
 ANALYSIS_HEIGHT = 64
@@ -165,6 +166,8 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
         raise EmptyDrawing("no strokes with finite points")
     cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
+    if np.abs(points).max() > MAX_COORDINATE:  # a number's arithmetic (sizes, cuts, costs) must stay finite
+        raise ValueError(f"coordinates beyond ±{MAX_COORDINATE:,.0f} pixels: too far out to read as a number")
     extent = points.max(axis=0) - points.min(axis=0)
     height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
     segments: list[Segment] = []

@@ -171,6 +171,17 @@ def parse_sample(line: str | bytes) -> Sample:
     return make_sample(strokes, label, created)
 
 
+def require_file(path: Path) -> None:
+    """SampleError unless something is at `path`: "file not found", or why it cannot be looked at
+    (a symlink loop is not "file not found", as Path.exists() would have it)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise SampleError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_capped(path: Path, limit: int | None = None) -> bytes | None:
     """The bytes of `path` (None if it does not exist); SampleError if it cannot be read or is
     over `limit` bytes. Reads at most limit + 1 bytes, so a device or an endless pipe costs
@@ -388,8 +399,7 @@ class SampleStore:
 
         Returns (number added, that file's problems). SampleError if it cannot be read at all."""
         path = Path(path)
-        if not path.exists():
-            raise SampleError(f"{path}: file not found")
+        require_file(path)
         incoming, problems = self._read(path)
         new = [line.sample for line in incoming if line.sample is not None]
         if not new and problems:  # a binary file, or another kind of JSON: one sentence, not a line each

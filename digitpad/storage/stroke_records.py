@@ -35,11 +35,6 @@ def _preview(value) -> str:
         return type(value).__name__
 
 
-#: Canvas pixels: the largest screen is some thousands wide. Beyond this a coordinate is no
-#: drawing's, and sizes computed from it overflow (±1.7e308 gave a NaN cost, then invalid JSON).
-MAX_COORDINATE = 1e6
-
-
 def parse_strokes(value, *, finite: bool = False) -> Strokes:
     """A record's "strokes" → a list of strokes, each a list of (x, y) floats; ValueError says
     what is wrong. `finite`: refuse NaN and infinite coordinates too (the samples file keeps only
@@ -61,9 +56,6 @@ def parse_strokes(value, *, finite: bool = False) -> Strokes:
                     raise ValueError
             except (ValueError, OverflowError):
                 raise ValueError(f"stroke {s}, point {p}: expected [x, y] {wanted}, got {_preview(point)}") from None
-            if any(math.isfinite(v) and abs(v) > MAX_COORDINATE for v in (x, y)):
-                raise ValueError(f"stroke {s}, point {p}: coordinates beyond ±{MAX_COORDINATE:,.0f} pixels, "
-                                     f"got {_preview(point)}")
             points.append((x, y))
         parsed.append(points)
     return parsed
