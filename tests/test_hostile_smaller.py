@@ -78,3 +78,15 @@ def test_a_symlink_loop_is_not_file_not_found(tmp_path, capsys, arguments):
     assert main([replace.get(a, a) for a in arguments]) == 1
     err = one_error_line(capsys.readouterr().err)
     assert "Too many levels of symbolic links" in err and "not found" not in err
+
+
+@pytest.mark.slow
+def test_huge_coordinates_print_no_numpy_warning(tmp_path):
+    """Numpy's overflow warnings leaked to stderr beside the one error line."""
+    from limited import run_digitpad
+
+    path = tmp_path / "huge.jsonl"
+    path.write_text('{"strokes": [[[-1.7e308, 0], [1.7e308, 90]], [[0, 0], [5, 90]]]}\n')
+    done = run_digitpad("recognize", "--string", "--strokes", path, timeout=120)
+    assert done.returncode == 1
+    assert "too far out to read as a number" in one_error_line(done.stderr)

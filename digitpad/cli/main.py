@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from digitpad import __version__
 from digitpad.cli.explain import add_explain_commands
@@ -74,4 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None and args.run is not cmd_gui:  # `digitpad … >&-`: Python's stdout is then None
         print("error: standard output is closed: nowhere to print the results", file=sys.stderr)
         return EXIT_FAILURE
-    return run_command(args.run, args)
+    with warnings.catch_warnings():
+        # numpy's floating-point warnings (an overflow on coordinates near 1e308, which the
+        # checks then refuse or normalise away) are no line for people reading the output.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run_command(args.run, args)

@@ -164,10 +164,10 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
+    if max(float(np.abs(pts).max()) for _, pts in cleaned) > MAX_COORDINATE:  # sizes, cuts, costs stay finite
+        raise ValueError(f"coordinates beyond ±{MAX_COORDINATE:,.0f} pixels: too far out to read as a number")
     cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
-    if np.abs(points).max() > MAX_COORDINATE:  # a number's arithmetic (sizes, cuts, costs) must stay finite
-        raise ValueError(f"coordinates beyond ±{MAX_COORDINATE:,.0f} pixels: too far out to read as a number")
     extent = points.max(axis=0) - points.min(axis=0)
     height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
     segments: list[Segment] = []
