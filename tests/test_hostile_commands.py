@@ -194,3 +194,13 @@ def test_coordinates_near_the_float_limit_are_refused_on_their_line(tmp_path, ca
     captured = capsys.readouterr()
     assert "coordinates beyond ±1,000,000 pixels: too far out to read as a number" in one_error_line(captured.err)
     assert "nan" not in captured.out.lower()
+
+
+def test_one_bad_utf8_line_is_that_lines_error_only(tmp_path, capsys):
+    """Item 7: one bad UTF-8 line refused the whole --strokes file of `explain`."""
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(ONE.encode() + b"\n" + b'{"strokes": [[[1, 2]]], "note": "caf\xe9"}\n' + ONE.encode() + b"\n")
+    assert main(["explain", "--strokes", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2
+    assert "mixed.jsonl:2" in one_error_line(captured.err) and "not UTF-8" in captured.err
