@@ -4,11 +4,13 @@ when unbounded run in a limited subprocess (tests/limited.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import stat
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -38,10 +40,21 @@ def test_explain_of_an_endless_device_stops_at_the_line_cap(zeros):
     assert "far too long for a drawing; stopped reading" in one_error_line(done.stderr)
 
 
-def test_sweep_of_an_endless_device_stops_at_the_line_cap(zeros, capsys):
-    """Item 7, `sweep --strokes /dev/zero`: in-process, as the same reader (drawing_inputs) now
-    serves every command and the subprocess above bounds it."""
-    assert main(["sweep", "--strokes", str(zeros), "--transform", "rotate"]) == 1
+def test_sweep_of_a_stream_of_zeros_stops_at_the_line_cap(tmp_path, capsys):
+    """Item 7, `sweep --strokes /dev/zero`, in-process: a pipe fed 64 MB of zeros and then closed,
+    so that a reader without the cap costs the test process that much, not all it can get."""
+    fifo = tmp_path / "zeros"
+    os.mkfifo(fifo)
+
+    def feed():
+        with contextlib.suppress(OSError), open(fifo, "wb") as out:
+            for _ in range(1024):
+                out.write(bytes(65536))
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    assert main(["sweep", "--strokes", str(fifo), "--transform", "rotate"]) == 1
+    feeder.join(30)
     assert "far too long for a drawing; stopped reading" in one_error_line(capsys.readouterr().err)
 
 
