@@ -89,6 +89,8 @@ class RetrainDialog(QDialog):
     trainingStarted = Signal()
     batchProgressed = Signal(object)   # training.BatchProgress, relayed from the worker
     epochFinished = Signal(object)     # training.EpochResult
+    snapshotTaken = Signal(object)     # training.snapshot_recorder.SnapshotPoint: the time-lapse, live
+    timelapseRequested = Signal()      # "Time-lapse…": show the run's snapshots as they come
     trainingFinished = Signal(object)  # RetrainOutcome, waiting for Adopt or Discard
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
@@ -177,6 +179,9 @@ class RetrainDialog(QDialog):
         self.adopt_button.clicked.connect(self.adopt)
         self.discard_button = QPushButton("&Discard", self)
         self.discard_button.clicked.connect(self.discard)
+        self.timelapse_button = QPushButton("&Time-lapse…", self)
+        self.timelapse_button.setToolTip("Watch the network learn: its kernels and answers, snapshot by snapshot")
+        self.timelapse_button.clicked.connect(self.timelapseRequested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close (Escape); asks first if a run is going or a new model waits")
         self.close_button.clicked.connect(self.reject)
@@ -184,6 +189,7 @@ class RetrainDialog(QDialog):
         for button in (self.start_button, self.cancel_button, self.adopt_button, self.discard_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.timelapse_button)
         buttons.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -302,6 +308,7 @@ class RetrainDialog(QDialog):
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
         worker.epochFinished.connect(self._on_epoch)
+        worker.snapshotTaken.connect(self.snapshotTaken)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
