@@ -9,6 +9,7 @@ running job or an unadopted model is asked about first.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import logging
 import re
 import time
@@ -143,6 +144,7 @@ class RetrainDialog(QDialog):
 
         self.stage = QLabel(self)
         self.stage.setWordWrap(True)
+        self.stage.setTextFormat(Qt.TextFormat.PlainText)  # it repeats the name typed at Adopt
         self.overall = QProgressBar(self)
         self.overall.setFormat("overall %p%")
         self.epoch_bar = QProgressBar(self)
@@ -216,7 +218,8 @@ class RetrainDialog(QDialog):
     def refresh(self) -> None:
         """Look again for MNIST, count the personal samples and name the model in use (they may
         have changed since the dialog was last shown)."""
-        self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
+        # Rich text for the bold; the description can hold a name typed at Adopt, so it is escaped.
+        self.current_label.setText(f"Model in use: <b>{html.escape(self._current_description() or 'none')}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
         self._count_samples()
