@@ -235,14 +235,14 @@ class NumberMode(QObject):
         had_pieces = self.reading is not None and bool(self.reading.pieces)
         self.reading = reading
         self.overlay.show_reading(reading)
-        self.panel.show_reading(reading, message, sliding)
-        self.readingShown.emit(reading)  # the window words its prediction view from it
-        if reading is None or not reading.pieces:
-            if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
-                self.pieceShown.emit(None, False)
-            return
-        self._selected_by_program = True
+        self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
+            self.panel.show_reading(reading, message, sliding)
+            self.readingShown.emit(reading)  # the window words its prediction view from it
+            if reading is None or not reading.pieces:
+                if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
+                    self.pieceShown.emit(None, False)
+                return
             self.panel.pieces.setCurrentRow(self.least_certain(reading) if selected is None else selected)
         finally:
             self._selected_by_program = False
