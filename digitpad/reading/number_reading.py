@@ -371,7 +371,7 @@ def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
     """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
     MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
 
-    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    A wide component is cut finely (image_segmentation.IMAGE_CUTS: one candidate per tenth of the height),
     so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
     uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
     "0" → "12", noise → "88")."""
