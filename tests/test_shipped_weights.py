@@ -72,3 +72,25 @@ def test_a_scribble_is_not_confidently_a_digit(shipped):
     plain_one = recognizer.recognize_strokes(draw(1))
     assert result.rubbish > plain_one.rubbish
     assert result.penalties.min() > plain_one.penalties.min()
+
+
+def test_the_default_weights_read_the_held_out_writers(shipped):
+    # Issue 20's figures on real pen strokes by writers never trained on (benchmarks/real_strokes.py).
+    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.storage.pendigits import read_pendigits
+    from digitpad.training.pen_evaluation import score_pen_digits
+    from digitpad.training.pen_split import split_by_writer
+
+    path = default_pendigits_file()
+    if path is None or not path.is_file():
+        pytest.skip("the pen-digits file is not here (set DIGITPAD_PENDIGITS or keep ../shared beside the "
+                    "checkout): the held-out writers' figures cannot be measured without it")
+    model, checkpoint = shipped
+    assert checkpoint.metrics.get("pen_digits", 0) > 0, "the default weights were trained on pen strokes"
+    _, held_out = split_by_writer(read_pendigits(path))
+    report = score_pen_digits(model, held_out)
+    total = report.overall
+    assert total.share(total.right) >= 0.985
+    assert total.share(total.confidently_wrong) <= 0.005
+    assert total.share(total.refused) <= 0.01
+    assert report.worst_writer()[1] >= 0.96
