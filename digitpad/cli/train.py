@@ -63,6 +63,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of the training set made of real pen strokes: the training writers' "
                              "digits of the pen-digits file, rendered with stroke-level distortions "
                              f"(default {DEFAULTS.pen_share}, or the preset's; 0: MNIST alone)")
+    parser.add_argument("--pen-augment", type=float, default=None, metavar="X",
+                        help="strength of the pen strokes' stroke-level distortions, 0 (none) to 3 "
+                             f"(default {DEFAULTS.pen_augment})")
     parser.add_argument("--pen-data", type=Path, default=None, metavar="FILE",
                         help="the pen-digits file (default: $DIGITPAD_PENDIGITS, else "
                              "../shared/data/pendigits/pendigits-orig-train.gz beside the checkout)")
@@ -76,7 +79,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
                    "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
-                   "negatives": "negatives", "bad_cuts": "bad_cuts", "pen_share": "pen_share"}
+                   "negatives": "negatives", "bad_cuts": "bad_cuts", "pen_share": "pen_share",
+                   "pen_augment": "pen_augment"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:

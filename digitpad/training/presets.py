@@ -53,8 +53,10 @@ class Preset:
 QUICK = Preset(
     name="quick",
     title="Quick",
-    description="A new network from scratch in about a minute, to about 1 % test error.",
-    expected_seconds=60,
+    description="A new network from scratch in a minute or two, to about 1 % test error.",
+    # 58 s on two quiet cores before pen strokes (benchmarks/README.md); with them an epoch has
+    # 35 % more images and 10,500 pen digits are rendered first (about 20 s): estimated ~90 s.
+    expected_seconds=90,
     settings={
         "epochs": 8, "batch_size": 128,
         # One cycle: a high peak reached over the first 15 % of the steps, then annealed to zero.
@@ -74,7 +76,10 @@ FULL = Preset(
     title="Full",
     description="The recipe of the shipped weights: MNIST and real pen strokes, then non-digits for "
                 "\"not a digit\" (about 0.65 % test error).",
-    expected_seconds=480,
+    # Estimated, not measured: the 8 min of the run without pen strokes (benchmarks/README.md),
+    # scaled by the images per epoch (×1.5 in stage 1, ×1.4 in stage 2) plus about a minute of
+    # rendering the pen digits. The Retrain dialog measures this machine before it says.
+    expected_seconds=780,
     # Stage 1 is TrainingConfig's defaults: 40 epochs of Adam (peak 0.002, cosine), batches of
     # 64, the paper's affine distortions, weight averaging, eq. 9 with j = 20; plus the training
     # writers' pen strokes, six renders of each (the first as written, five through the
