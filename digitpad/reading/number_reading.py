@@ -68,9 +68,10 @@ class ReadingConfig:
     #: segmentation.HOSTED of the narrower's width): a stem, a bar, a retraced pass split off the
     #: body it was written on, which overlap_weight alone prices like neighbours that overlap.
     hosted_weight: float = 0.0
-    #: Unsure when the runner-up reading costs less than this more than the best one. The largest
-    #: margin that flags at most 5 % of right readings of the held-out writers' numbers
-    #: (validation seed: 16 of 346 right, 55 of 104 wrong flagged; 0.1 j flags 37 right).
+    #: Unsure when the runner-up reading costs less than this more than the best one. For strokes,
+    #: the largest margin that flags at most 5 % of right readings of the held-out writers'
+    #: numbers (validation seed, 450 numbers: 0.045 j flags 18 of 359 right and, with the rejected
+    #: pieces, 35 of 91 wrong; 0.05 j flags 19 right, 0.1 j 44); for images, on MNIST's validation half.
     unsure_margin: float = 0.05
     #: Not a number when the cheapest path costs more than this per digit, the bonus not counted
     #: (its pieces' y_d − log(1 − P_rubbish), shape cues and cut costs, averaged): the pieces of a
@@ -79,6 +80,11 @@ class ReadingConfig:
     #: mostly 1.2–2 j; benchmarks/README.md). The held-out writers' numbers (validation seed, 600)
     #: cost 0.71 j per digit at the median, 0.95 j at the 99.5th percentile: at most 1 in 600 refused.
     max_digit_cost: float = 1.15
+    #: A piece is rejected ('?') when its rubbish posterior is above this (for a single drawing,
+    #: verdict.REJECT_THRESHOLD). For strokes chosen on the held-out writers' numbers (validation
+    #: seed): their plain 1s are often over 0.85 (a third of the wrong readings were a '?' in a
+    #: right path); 0.99 reads 3 points more of them exactly, and a drawn triangle is still '?'.
+    reject_level: float = REJECT_THRESHOLD
     #: Unsure when more pieces than this are all cut out of one stroke (or one ink component):
     #: people lift the pen between digits, and digits that touch do so in twos and threes, but a
     #: zigzag cut into teeth reads "111111" at a fair cost per digit.
@@ -90,7 +96,7 @@ class ReadingConfig:
 #: best sum of numbers read exactly (benchmarks/README.md); images: on the MNIST validation half.
 #: Strokes rarely need cutting, so a larger bonus and stronger shape cues; image components often do.
 STROKE_READING = ReadingConfig(piece_bonus=0.75, width_weight=1.5, overlap_weight=0.5, cut_weight=0.3,
-                               apart_weight=1.0, hosted_weight=1.0)
+                               apart_weight=1.0, hosted_weight=1.0, reject_level=0.99, unsure_margin=0.045)
 IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
 
 #: Why a reading of slivers is unsure, in plain words.
@@ -113,6 +119,7 @@ class PieceReading:
     box: Box  # in input coordinates
     strokes: tuple[int, ...] = ()
     fixed: bool = False  # a person said which digit it is (NumberReading.corrected)
+    reject_level: float = REJECT_THRESHOLD  # rejected ('?') above this rubbish posterior (ReadingConfig)
 
     @property
     def penalty(self) -> float:
@@ -120,7 +127,7 @@ class PieceReading:
 
     @property
     def rejected(self) -> bool:
-        return not self.fixed and self.rubbish > REJECT_THRESHOLD
+        return not self.fixed and self.rubbish > self.reject_level
 
     def to_json(self, with_strokes: bool) -> dict:
         entry = {"digit": self.digit, "penalty": round(self.penalty, 4),
@@ -327,7 +334,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
         first, stop = spans[index]
         pieces.append(PieceReading(first, stop, digit, penalties[index], float(rubbish[index]),
                                    float(costs[index, digit]), inputs[index], boxes[index],
-                                   segmentation.strokes(first, stop), fixed=(first, stop) in fixed))
+                                   segmentation.strokes(first, stop), fixed=(first, stop) in fixed,
+                                   reject_level=config.reject_level))
     runner_up = paths[1] if len(paths) > 1 else None
     # The "not a number" gate judges the ink: a piece a person fixed counts at its cheapest digit's
     # cost, not at the dearer one they chose.
@@ -346,7 +354,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
-    """(first, stop) of every run of 1–4 consecutive segments that could be one digit."""
+    """(first, stop) of every run of 1–4 consecutive segments that could be one digit, and of
+    every longer run that holds whole strokes or ink components only (`whole_runs`)."""
     n = len(segmentation.segments)
     spans = []
     for first in range(n):
@@ -354,7 +363,39 @@ def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
             x0, _, x1, _ = segmentation.box(first, stop)
             if stop - first == 1 or x1 - x0 <= MAX_PIECE_WIDTH * segmentation.height:
                 spans.append((first, stop))
-    return spans
+    return spans + whole_runs(segmentation)
+
+
+def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
+    """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
+    MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
+
+    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
+    uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
+    "0" → "12", noise → "88")."""
+    segments = segmentation.segments
+    first_of: dict[int, int] = {}
+    last_of: dict[int, int] = {}
+    for index, segment in enumerate(segments):
+        first_of.setdefault(segment.source, index)
+        last_of[segment.source] = index
+    runs = []
+    for first in range(len(segments)):
+        if first_of[segments[first].source] != first:
+            continue
+        reach = first  # the last segment the run must hold so far
+        for stop in range(first + 1, len(segments) + 1):
+            x0, _, x1, _ = segmentation.box(first, stop)
+            if x1 - x0 > MAX_PIECE_WIDTH * segmentation.height:
+                break
+            source = segments[stop - 1].source
+            if first_of[source] < first:  # part of a component that started before the run
+                break
+            reach = max(reach, last_of[source])
+            if stop - 1 == reach and stop - first > MAX_SEGMENTS_PER_PIECE:
+                runs.append((first, stop))
+    return runs
 
 
 def piece_costs(penalties: np.ndarray, rubbish_j: float) -> np.ndarray:

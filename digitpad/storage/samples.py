@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.errors import SampleError
-from digitpad.storage.safe_files import atomic_write_bytes, locked
+from digitpad.storage.safe_files import NotARegularFileError, atomic_write_bytes, locked, open_regular_file
 from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
 from digitpad.storage.paths import user_data_dir
 from digitpad.storage.stroke_records import decode_record, parse_strokes
@@ -54,6 +55,9 @@ SAMPLES_FILE = "samples.jsonl"
 #: A samples file larger than this is refused (tens of thousands of drawings; a personal set is
 #: a few hundred). Also bounds what reading a device or a pipe by mistake can cost.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Drawings one file may hold: 64 MB of one-point drawings would be 1.9 million, a gigabyte as
+#: objects and 7 GB rendered for training. Counted before any line is parsed.
+MAX_SAMPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -167,23 +171,38 @@ def parse_sample(line: str | bytes) -> Sample:
     return make_sample(strokes, label, created)
 
 
+def require_file(path: Path) -> None:
+    """SampleError unless something is at `path`: "file not found", or why it cannot be looked at
+    (a symlink loop is not "file not found", as Path.exists() would have it)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise SampleError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_capped(path: Path, limit: int | None = None) -> bytes | None:
     """The bytes of `path` (None if it does not exist); SampleError if it cannot be read or is
     over `limit` bytes. Reads at most limit + 1 bytes, so a device or an endless pipe costs
     no more than a file of the limit's size. `limit` defaults to MAX_FILE_BYTES."""
     limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path) as handle:  # a named pipe would block until a writer came
             data = handle.read(limit + 1)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise SampleError(f"{path}: is a folder, not a samples file") from None
+    except NotARegularFileError as exc:
+        raise SampleError(f"{path}: is {exc.kind}, not a samples file") from None
     except OSError as exc:
         raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise SampleError(f"{path}: more than {limit // (1024 * 1024)} MB, far too large for a samples file")
+        raise SampleError(f"{path}: more than {_megabytes(limit)}, far too large for a samples file")
     return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.3g} MB"
 
 
 def _encode(sample: Sample) -> str:
@@ -227,9 +246,11 @@ class SampleStore:
         if data is None:
             return [], []
         lines, problems = [], []
-        for number, raw in split_lines(data):
-            if is_blank(raw):
-                continue
+        numbered = [(number, raw) for number, raw in split_lines(data) if not is_blank(raw)]
+        if len(numbered) > MAX_SAMPLES:
+            raise SampleError(f"{path}: {len(numbered):,} lines, more than the {MAX_SAMPLES:,} drawings a samples "
+                              "file may hold")
+        for number, raw in numbered:
             try:
                 if len(raw) > MAX_LINE_BYTES:
                     raise ValueError(f"line is {len(raw):,} bytes, far too long for a drawing")
@@ -257,8 +278,15 @@ class SampleStore:
     # -- changing -------------------------------------------------------------------------------
 
     def _write(self, lines: list[_Line]) -> None:
+        data = b"".join(line.raw + b"\n" for line in lines)
+        if len(lines) > MAX_SAMPLES:
+            raise SampleError(f"{self.path}: the samples file would hold {len(lines):,} drawings, more than the "
+                              f"{MAX_SAMPLES:,} it may have; nothing was changed")
+        if len(data) > MAX_FILE_BYTES:  # every later read would refuse the file: refuse the change instead
+            raise SampleError(f"{self.path}: the samples file would grow to {_megabytes(len(data))}, over the "
+                              f"{_megabytes(MAX_FILE_BYTES)} a samples file may have; nothing was changed")
         try:
-            atomic_write_bytes(self.path, b"".join(line.raw + b"\n" for line in lines))
+            atomic_write_bytes(self.path, data)
         except OSError as exc:
             raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
                               "the previous file is unchanged") from exc
@@ -371,10 +399,12 @@ class SampleStore:
 
         Returns (number added, that file's problems). SampleError if it cannot be read at all."""
         path = Path(path)
-        if not path.exists():
-            raise SampleError(f"{path}: file not found")
+        require_file(path)
         incoming, problems = self._read(path)
         new = [line.sample for line in incoming if line.sample is not None]
+        if not new and problems:  # a binary file, or another kind of JSON: one sentence, not a line each
+            raise SampleError(f"{path}: not a samples file: none of its {len(problems):,} lines is a drawing "
+                              f"({problems[0]})")
         added = 0
 
         def extend(lines: list[_Line]) -> None:
@@ -391,7 +421,10 @@ class SampleStore:
         return added, problems
 
     def export_file(self, path: Path | str) -> int:
-        """Write the readable samples to `path` (atomically, same format); returns how many."""
+        """Write the readable samples to `path` (atomically, same format); returns how many.
+        SampleError for the store's own file: that would drop its unreadable lines."""
+        if _same_file(Path(path), self.path):
+            raise SampleError(f"{path}: is the samples file being exported; export to another file")
         samples = self.samples()
         try:
             atomic_write_bytes(Path(path), "".join(_encode(s) + "\n" for s in samples).encode("utf-8"))
@@ -405,6 +438,14 @@ class SampleStore:
         """The samples as a training.TensorDataset (N×1×32×32 inputs, N labels); the checksum
         identifies the exact drawings and labels."""
         return samples_dataset(self.samples())
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file (a symlink or a hard link included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def samples_dataset(samples: Sequence[Sample]):

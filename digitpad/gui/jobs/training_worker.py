@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
+from digitpad.app.model_loading import import_training_stack
 from digitpad.errors import DataError, TrainingCancelled
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
@@ -33,6 +34,7 @@ class TrainingWorker(Worker):
     stage = Signal(str)                 # "Loading MNIST…", "Evaluating the current model…"
     batchProgress = Signal(object)      # training.BatchProgress
     epochFinished = Signal(object)      # training.EpochResult
+    snapshotTaken = Signal(object)      # training.snapshot_recorder.SnapshotPoint (the time-lapse, live)
 
     failure_log = "retraining failed"
 
@@ -49,13 +51,15 @@ class TrainingWorker(Worker):
     def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets all cores but one (the canvas keeps up); the run restores the app's count.
+        import_training_stack()
         request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
         config = request.config
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
         progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                        should_cancel=self.is_cancelled, progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+                        on_snapshot=self.snapshotTaken.emit, should_cancel=self.is_cancelled,
+                        progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
         if self.second is not None:
             return run_two_stages(request, self.second, data, **progress)
         return run_training(request, data, **progress)

@@ -9,6 +9,7 @@ running job or an unadopted model is asked about first.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import logging
 import re
 import time
@@ -32,9 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.jobs.latest_only import CallWorker, LatestOnly
 from digitpad.gui.windows.data_source import MnistSourceBox
 from digitpad.gui.widgets.plot import LinePlot
-from digitpad.gui.jobs.sample_changes import SampleCountWorker
+from digitpad.gui.jobs.sample_changes import count_samples
 from digitpad.gui.windows.recipe_box import (
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
@@ -88,6 +90,8 @@ class RetrainDialog(QDialog):
     trainingStarted = Signal()
     batchProgressed = Signal(object)   # training.BatchProgress, relayed from the worker
     epochFinished = Signal(object)     # training.EpochResult
+    snapshotTaken = Signal(object)     # training.snapshot_recorder.SnapshotPoint: the time-lapse, live
+    timelapseRequested = Signal()      # "Time-lapse…": show the run's snapshots as they come
     trainingFinished = Signal(object)  # RetrainOutcome, waiting for Adopt or Discard
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
@@ -105,9 +109,14 @@ class RetrainDialog(QDialog):
         self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
         self.job: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
+        self.last_adopted: Path | None = None  # the file of the model adopted last
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
-        self._count_job: BackgroundJob | None = None
-        self._count_again = False         # the file may have changed while it was being counted
+        # Counted again whenever the dialog is shown: the file may change while it is counted.
+        self._counts = LatestOnly("digitpad-sample-count", self)
+        self._counts.finished.connect(lambda _key, count: self._samples_counted(count))
+        # An unreadable file counts 0: retraining on MNIST still works (the log says why).
+        self._counts.failed.connect(lambda _key, _message: self._samples_counted(0))
+        self._snapshots_job: BackgroundJob | None = None   # writing an adopted run's time-lapse
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
         self._stage_epochs: tuple[int, int] | None = None  # a two-stage run's epochs per stage
@@ -136,6 +145,7 @@ class RetrainDialog(QDialog):
 
         self.stage = QLabel(self)
         self.stage.setWordWrap(True)
+        self.stage.setTextFormat(Qt.TextFormat.PlainText)  # it repeats the name typed at Adopt
         self.overall = QProgressBar(self)
         self.overall.setFormat("overall %p%")
         self.epoch_bar = QProgressBar(self)
@@ -175,6 +185,9 @@ class RetrainDialog(QDialog):
         self.adopt_button.clicked.connect(self.adopt)
         self.discard_button = QPushButton("&Discard", self)
         self.discard_button.clicked.connect(self.discard)
+        self.timelapse_button = QPushButton("&Time-lapse…", self)
+        self.timelapse_button.setToolTip("Watch the network learn: its kernels and answers, snapshot by snapshot")
+        self.timelapse_button.clicked.connect(self.timelapseRequested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close (Escape); asks first if a run is going or a new model waits")
         self.close_button.clicked.connect(self.reject)
@@ -182,6 +195,7 @@ class RetrainDialog(QDialog):
         for button in (self.start_button, self.cancel_button, self.adopt_button, self.discard_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.timelapse_button)
         buttons.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -205,38 +219,22 @@ class RetrainDialog(QDialog):
     def refresh(self) -> None:
         """Look again for MNIST, count the personal samples and name the model in use (they may
         have changed since the dialog was last shown)."""
-        self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
+        # Rich text for the bold; the description can hold a name typed at Adopt, so it is escaped.
+        self.current_label.setText(f"Model in use: <b>{html.escape(self._current_description() or 'none')}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
         self._count_samples()
 
     def _count_samples(self) -> None:
         """Count the personal samples in the background; the dialog says so when done."""
-        if self._count_job is not None:
-            self._count_again = True
-            return
-        job = BackgroundJob(SampleCountWorker(self._sample_store), "digitpad-sample-count")
-        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
-        job.worker.finished.connect(self._samples_counted, Qt.ConnectionType.QueuedConnection)
-        job.worker.failed.connect(self._samples_not_counted, Qt.ConnectionType.QueuedConnection)
-        self._count_job = job
-        job.start()
-
-    def _samples_not_counted(self, _message: str) -> None:
-        """An unreadable file counts 0: retraining on MNIST still works (the log says why)."""
-        self._samples_counted(0)
+        self._counts.submit(None, partial(count_samples, self._sample_store))
 
     def _samples_counted(self, count: int) -> None:
-        if self._count_job is None:  # the dialog was shut down meanwhile
-            return
         first_count = self._samples is None
-        self._count_job, self._samples = None, count
+        self._samples = count
         if first_count and count and self.recipe.current_preset().uses_samples and self.job is None:
             self.use_samples.setEnabled(True)  # the preset chosen while counting wants them
             self.use_samples.setChecked(True)
-        if self._count_again:
-            self._count_again = False
-            self._count_samples()
         self._refresh_data_status()
 
     def _refresh_data_status(self) -> None:
@@ -300,6 +298,7 @@ class RetrainDialog(QDialog):
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
         worker.epochFinished.connect(self._on_epoch)
+        worker.snapshotTaken.connect(self.snapshotTaken)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
@@ -328,9 +327,9 @@ class RetrainDialog(QDialog):
         """Stop any training, probe or download and wait for the threads (the dialog or app is closing)."""
         if self.job is not None:
             self.job.stop(timeout_ms)
-        count_job, self._count_job = self._count_job, None
-        if count_job is not None:
-            count_job.stop(timeout_ms)
+        self._counts.shutdown(timeout_ms)
+        if self._snapshots_job is not None:  # a write is never cancelled halfway: it finishes
+            self._snapshots_job.stop(timeout_ms)
         self.recipe.shutdown(timeout_ms)
         self.source.shutdown(timeout_ms)
 
@@ -439,13 +438,26 @@ class RetrainDialog(QDialog):
         except WeightsError as exc:
             QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe model in use is unchanged.")
             return None
-        self.outcome = None
+        self.outcome, self.last_adopted = None, path
         self.stage.setText(f"Adopted “{name or path.stem}”: it is the model in use now (saved as {path.name}).")
+        if outcome.snapshots is not None:
+            self._save_snapshots(path, outcome.snapshots)
         self.comparison.clear()
         self._set_state("idle")
         self.adopted.emit(path)
         self.refresh()
         return path
+
+    def _save_snapshots(self, checkpoint_path: Path, snapshots) -> None:
+        """Write the run's time-lapse beside the adopted checkpoint, off the GUI thread (~5 MB)."""
+        from digitpad.storage.snapshots import save_snapshots
+
+        job = BackgroundJob(CallWorker(checkpoint_path, lambda: save_snapshots(checkpoint_path, snapshots)),
+                            "save-snapshots")
+        job.worker.failed.connect(lambda why: self.stage.setText(
+            f"{self.stage.text()} Its training time-lapse could not be saved: {why}"))
+        self._snapshots_job = job
+        job.start()
 
     def discard(self) -> None:
         if self.outcome is None:
