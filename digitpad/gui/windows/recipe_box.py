@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.app.model_loading import import_training_stack
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.training.presets import PRESETS, Preset
 from digitpad.training.config import TrainingConfig
@@ -66,6 +67,7 @@ class SpeedProbeWorker(Worker):
 
     def work(self) -> SpeedProbe:
         # Not cancellable midway: it takes well under a second once torch is warm, joining suffices.
+        import_training_stack()
         previous = torch.get_num_threads()
         torch.set_num_threads(self.threads or max(1, (os.cpu_count() or 2) - 1))
         try:
