@@ -28,11 +28,12 @@ import torch
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
 from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
 from digitpad.reading.recognition import REJECT_THRESHOLD
-from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_image, segment_strokes
+from digitpad.reading.image_segmentation import segment_image
+from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 
 #: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
-#: images are cut finely, segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
+#: images are cut finely, image_segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
 MAX_SEGMENTS_PER_PIECE = 4
 #: Runs of 2–4 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
