@@ -28,11 +28,12 @@ import torch
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
 from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
 from digitpad.reading.recognition import REJECT_THRESHOLD
-from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_image, segment_strokes
+from digitpad.reading.image_segmentation import segment_image
+from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT, UNSURE_LEVEL, best_posterior
 
 #: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
-#: images are cut finely, segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
+#: images are cut finely, image_segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
 MAX_SEGMENTS_PER_PIECE = 4
 #: Runs of 2–4 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
@@ -384,7 +385,7 @@ def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
     """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
     MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
 
-    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    A wide component is cut finely (image_segmentation.IMAGE_CUTS: one candidate per tenth of the height),
     so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
     uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
     "0" → "12", noise → "88")."""

@@ -91,7 +91,7 @@ def generate_bad_cuts(images: np.ndarray, count: int, seed: int,
     """`count` bad cuts, (count, 32, 32) float32 network inputs, from MNIST-style digit images
     (N, 28, 28) uint8 (ink 255 on 0). Raises TrainingCancelled when `should_cancel` says so."""
     from digitpad.reading.number_reading import candidate_pieces
-    from digitpad.reading.segmentation import segment_image
+    from digitpad.reading.image_segmentation import segment_image
 
     if count <= 0:
         return np.zeros((0, 32, 32), np.float32)

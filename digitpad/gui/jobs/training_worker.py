@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
+from digitpad.app.model_loading import import_training_stack
 from digitpad.errors import DataError, TrainingCancelled
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
@@ -50,6 +51,7 @@ class TrainingWorker(Worker):
     def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets all cores but one (the canvas keeps up); the run restores the app's count.
+        import_training_stack()
         request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)

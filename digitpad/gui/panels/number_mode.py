@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 from digitpad.app.drawing import Change
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
+from digitpad.gui.window_layout import scrollable
 from digitpad.storage.samples import SampleStore, make_sample
 
 if TYPE_CHECKING:
@@ -105,9 +106,11 @@ class NumberMode(QObject):
         self.panel = NumberPanel()
         self.dock = QDockWidget("Number · pieces", parent)
         self.dock.setObjectName("numberDock")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrollable(self.panel))  # a tab beside F6: it scrolls, never squeezes
         self.dock.toggleViewAction().setText("Number &Pieces Panel")
         self.dock.hide()
+        # The pieces are number mode's: they go when it ends (the panel stayed, empty).
+        self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
