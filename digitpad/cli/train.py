@@ -10,7 +10,7 @@ from pathlib import Path
 
 from digitpad.cli.failures import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, run_command
 from digitpad.cli.output import check_output
-from digitpad.errors import SampleError, TrainingCancelled
+from digitpad.errors import SampleError, TrainingCancelled, WeightsError
 from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
 from digitpad.training.presets import PRESETS, get_preset
@@ -244,7 +244,6 @@ def _train(args: argparse.Namespace) -> int:
 def _save_snapshots(checkpoint: Path, snapshots) -> None:
     """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
     that cannot be is a warning, not a failure."""
-    from digitpad.errors import WeightsError
     from digitpad.storage.snapshots import save_snapshots
 
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitpad.app import model_loading
+from digitpad.errors import WeightsError
 from digitpad.gui.jobs.background import Worker
 
 if TYPE_CHECKING:
@@ -60,8 +61,6 @@ class WeightsReadWorker(Worker):
         return model_session.read_weights(self.path, self.device)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.storage.checkpoints import WeightsError
-
         if isinstance(exc, WeightsError):
             return str(exc)  # it names the file
         return f"{self.path or 'the shipped weights'}: {super().describe_failure(exc)}"

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.app.model_loading import no_gc_pauses
+from digitpad.errors import ExportError
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.storage.samples import SampleStore, default_samples_path
 
@@ -63,8 +64,6 @@ class OnnxExportWorker(Worker):
         return export.export_onnx(self.model, self.path)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import ExportError
-
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"
 
 
