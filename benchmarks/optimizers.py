@@ -21,8 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.training.datasets import mnist_dataset  # noqa: E402
-from digitpad.storage.paths import default_mnist_dir  # noqa: E402
-from digitpad.training.loop import TrainingConfig, train  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.config import TrainingConfig
+from digitpad.training.loop import train
 
 
 def main() -> int:

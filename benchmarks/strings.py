@@ -52,7 +52,7 @@ from digitpad.reading.number_reading import (
     NumberReader,
     ReadingConfig,
 )
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 from digitpad.ink.preprocess import image_ink
 from digitpad.reading.recognition import Recognizer
 from digitpad.reading.space_displacement import image_strip, slide, strokes_strip

@@ -14,7 +14,8 @@ import pytest
 
 from digitpad.storage import mnist as data
 from digitpad.cli.main import main
-from digitpad.storage.mnist import DataError, fetch_mnist, read_idx
+from digitpad.errors import DataError
+from digitpad.storage.mnist import fetch_mnist, read_idx
 
 MB = 1024 * 1024
 

@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture

@@ -18,16 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitpad.storage import mnist as data
-from digitpad.storage.mnist import (
-    KNOWN_MD5,
-    MNIST_FILES,
-    DataError,
-    DownloadCancelled,
-    fetch_mnist,
-    load_labelled_arrays,
-    load_mnist,
-    read_idx,
-)
+from digitpad.storage.mnist import KNOWN_MD5, fetch_mnist, load_labelled_arrays, load_mnist, read_idx
+from digitpad.paths import MNIST_FILES
+from digitpad.errors import DataError, DownloadCancelled
 
 
 def idx_bytes(shape: tuple[int, ...], payload: bytes, type_code: int = 0x08) -> bytes:

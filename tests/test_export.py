@@ -11,7 +11,8 @@ import torch
 
 from digitpad.cli import main as cli
 from digitpad.training.datasets import mnist_dataset
-from digitpad.storage.onnx_export import ExportError, export_onnx
+from digitpad.errors import ExportError
+from digitpad.storage.onnx_export import export_onnx
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint

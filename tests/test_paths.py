@@ -2,7 +2,7 @@
 
 import shutil
 
-from digitpad.storage import paths
+from digitpad import paths
 from digitpad.storage.mnist import load_mnist
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from digitpad.errors import DataError
 from digitpad.ink.preprocess import render_strokes
-from digitpad.storage import paths
+from digitpad import paths
 from digitpad.storage.pendigits import TABLET_SIZE, parse_pendigits, read_pendigits, strokes_as_records
 from digitpad.training.pen_split import HELD_OUT_WRITERS, split_by_writer
 

@@ -7,7 +7,8 @@ from drawings import draw
 
 from digitpad.network.lenet5 import LeNet5
 from digitpad.ink.preprocess import EmptyDrawing, ImageError, render_strokes, to_tensor
-from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.reading.recognition import Recognizer
 
 
 @pytest.fixture

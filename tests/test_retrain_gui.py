@@ -344,7 +344,7 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     """Rendering a few thousand samples takes seconds: not on the GUI thread, at Start."""
     import threading
 
-    import digitpad.storage.samples
+    from digitpad.gui.windows import retrain_dialog
 
     store = SampleStore()
     for _ in range(3):
@@ -352,8 +352,8 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     window.model_dialogs.open_retrain()
     dialog.use_samples.setChecked(True)
     threads = []
-    real = digitpad.storage.samples.samples_dataset
-    monkeypatch.setattr(digitpad.storage.samples, "samples_dataset",
+    real = retrain_dialog.samples_dataset
+    monkeypatch.setattr(retrain_dialog, "samples_dataset",
                         lambda samples: threads.append(threading.current_thread()) or real(samples))
     train_to_the_end(qtbot, dialog)
     assert threads and threading.main_thread() not in threads

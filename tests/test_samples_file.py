@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitpad.storage import samples as samples_module
-from digitpad.storage.samples import SampleError, SampleStore, make_sample
+from digitpad.errors import SampleError
+from digitpad.storage.samples import SampleStore, make_sample
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)]]
 GOOD = json.dumps(make_sample(SEVEN, 7, created="2024-01-01T00:00:00+00:00").to_json())

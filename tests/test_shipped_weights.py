@@ -5,7 +5,8 @@ import torch
 from drawings import VARIANTS, draw
 
 from digitpad.training.datasets import mnist_dataset, negatives_dataset
-from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.reading.recognition import Recognizer
 from digitpad.training.loop import evaluate
 from digitpad.training.config import TEST_NEGATIVES_SEED
 from digitpad.storage.checkpoints import load_model, shipped_weights_path

@@ -10,8 +10,9 @@ from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.training.datasets import TensorDataset, mnist_dataset, negatives_dataset
 from digitpad.network.lenet5 import LeNet5, squash
 from digitpad.network.sdlm import SDLM, diagonal_hessian
-from digitpad.training.loop import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
-                               warmup_cosine)
+from digitpad.errors import TrainingCancelled
+from digitpad.training.config import sdlm_eta, TrainingConfig
+from digitpad.training.loop import evaluate, random_affine, train, warmup_cosine
 from digitpad.training.config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")

@@ -16,8 +16,8 @@ import torch
 
 from digitpad.network.lenet5 import LeNet5, device_description, pick_device
 from digitpad.reading.recognition import Recognizer
-from digitpad.storage.checkpoints import (Checkpoint, WeightsError, load_checkpoint, model_from_checkpoint,
-                                         shipped_weights_path)
+from digitpad.storage.checkpoints import Checkpoint, load_checkpoint, model_from_checkpoint, shipped_weights_path
+from digitpad.errors import WeightsError
 
 log = logging.getLogger(__name__)
 

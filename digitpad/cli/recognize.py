@@ -10,7 +10,7 @@ from pathlib import Path
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
 from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from digitpad.cli.failures import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, run_command
 from digitpad.cli.output import check_output
 from digitpad.errors import SampleError, TrainingCancelled
-from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
+from digitpad.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
 from digitpad.training.presets import PRESETS, get_preset
 
@@ -264,6 +264,7 @@ def _print_comparison(outcome) -> None:
 def _load_extra(path: Path):
     """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
     from digitpad.storage.samples import SampleStore  # numpy
+    from digitpad.training.datasets import samples_dataset  # torch
 
     if not path.exists():
         raise SampleError(f"{path}: file not found")
@@ -272,7 +273,7 @@ def _load_extra(path: Path):
         print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
     if not len(store):
         raise SampleError(f"{path}: no usable samples to train on")
-    return store.to_dataset()
+    return samples_dataset(store.samples())
 
 
 def main(argv: list[str] | None = None) -> int:

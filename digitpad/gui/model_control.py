@@ -199,7 +199,7 @@ class ModelControl(QObject):
         if not self._is_current_read():
             return
         self._weights_job = None
-        from digitpad.storage.checkpoints import WeightsError  # torch is loaded: the weights were just read
+        from digitpad.errors import WeightsError  # torch is loaded: the weights were just read
 
         try:
             self.session.use(weights)  # tried again only if the device changed meanwhile
@@ -234,7 +234,7 @@ class ModelControl(QObject):
         given, is remembered for the next start; otherwise the next start uses the saved setting."""
         if not self.require_model():  # first: importing digitpad.storage.checkpoints imports torch
             return False
-        from digitpad.storage.checkpoints import WeightsError
+        from digitpad.errors import WeightsError
 
         self._weights_job = None  # a file still being read would replace this model: no longer wanted
         try:

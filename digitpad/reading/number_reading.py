@@ -27,7 +27,7 @@ import torch
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
 from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
-from digitpad.reading.recognition import REJECT_THRESHOLD
+from digitpad.reading.verdict import REJECT_THRESHOLD
 from digitpad.reading.segmentation import Box, Segmentation, segment_image, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 

@@ -15,8 +15,8 @@ import torch
 from digitpad.network.lenet5 import LeNet5
 from digitpad.ink.preprocess import (ImageSource, Stroke, drawing_too_small, prepare_image, render_strokes,
                                  to_tensor)
-from digitpad.reading.verdict import (  # noqa: F401 (the levels are importable from here too)
-    NOT_A_DIGIT, REJECT_THRESHOLD, TOO_SMALL, UNSURE_LEVEL, best_posterior, explanation, is_unsure,
+from digitpad.reading.verdict import (
+    best_posterior, explanation, is_unsure,
     rejection_reason)
 
 

@@ -24,14 +24,14 @@ beside it), re-reads the file, applies itself and writes the whole file atomical
 file, fsync, os.replace), so several windows and `digitpad samples import` runs at once lose
 nothing, and a crash or a full disk leaves the previous file intact.
 
-No Qt here, and torch only in `samples_dataset` (for training): the GUI's Teach menu and samples
-browser, the CLI and the tests share this code, and the GUI uses it before torch is loaded.
+No Qt and no torch here (training.datasets.samples_dataset makes the samples a data set): the
+GUI's Teach menu and samples browser, the CLI and the tests share this code, and the GUI uses it
+before torch is loaded.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import logging
 import math
@@ -44,9 +44,9 @@ import numpy as np
 from digitpad.errors import SampleError
 from digitpad.storage.safe_files import atomic_write_bytes, locked
 from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
-from digitpad.storage.paths import user_data_dir
+from digitpad.paths import user_data_dir
 from digitpad.storage.stroke_records import decode_record, parse_strokes
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, render_strokes
+from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, render_strokes
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class Sample:
         if self.pixels is not None:
             record["input"] = [list(row) for row in self.pixels]
         return record
+
+    def to_line(self) -> str:
+        """The sample as one line of the file (without the line end)."""
+        return json.dumps(self.to_json(), separators=(",", ":"))
 
     def render(self) -> np.ndarray:
         """LeNet-5's (32, 32) input for this drawing."""
@@ -186,10 +190,6 @@ def read_capped(path: Path, limit: int | None = None) -> bytes | None:
     return data
 
 
-def _encode(sample: Sample) -> str:
-    return json.dumps(sample.to_json(), separators=(",", ":"))
-
-
 @dataclass
 class _Line:
     """One non-blank line of the file: a sample, or the exact bytes of a line we could not read."""
@@ -199,7 +199,7 @@ class _Line:
 
 
 def _line(sample: Sample) -> _Line:
-    return _Line(sample, _encode(sample).encode("utf-8"))
+    return _Line(sample, sample.to_line().encode("utf-8"))
 
 
 class SampleStore:
@@ -394,32 +394,7 @@ class SampleStore:
         """Write the readable samples to `path` (atomically, same format); returns how many."""
         samples = self.samples()
         try:
-            atomic_write_bytes(Path(path), "".join(_encode(s) + "\n" for s in samples).encode("utf-8"))
+            atomic_write_bytes(Path(path), "".join(s.to_line() + "\n" for s in samples).encode("utf-8"))
         except OSError as exc:
             raise SampleError(f"{path}: could not write: {exc.strerror or exc}") from exc
         return len(samples)
-
-    # -- for training ---------------------------------------------------------------------------
-
-    def to_dataset(self):
-        """The samples as a training.TensorDataset (N×1×32×32 inputs, N labels); the checksum
-        identifies the exact drawings and labels."""
-        return samples_dataset(self.samples())
-
-
-def samples_dataset(samples: Sequence[Sample]):
-    import torch
-
-    from digitpad.training.datasets import TensorDataset
-
-    arrays, labels, digest = [], [], hashlib.md5()
-    for sample in samples:
-        try:
-            arrays.append(sample.render())
-        except EmptyDrawing:  # make_sample guarantees points; kept for safety with odd input
-            continue
-        labels.append(sample.label)
-        digest.update(_encode(sample).encode("utf-8") + b"\n")
-    inputs = (torch.from_numpy(np.stack(arrays)).unsqueeze(1) if arrays
-              else torch.empty(0, 1, 32, 32, dtype=torch.float32))
-    return TensorDataset(inputs, torch.tensor(labels, dtype=torch.int64), digest.hexdigest() if arrays else "")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from digitpad.training.loop import TensorDataset, evaluate, train
+from digitpad.training.datasets import TensorDataset
+from digitpad.training.loop import evaluate, train
 from digitpad.training.config import TrainingConfig
 
 #: Batches timed by the probe (after the first, which pays for warm-up).

@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-# Kept importable from here: the data sets, the config and the errors are part of what train() takes.
 from digitpad.network.architecture import NEGATIVE_LABEL
-from digitpad.training.datasets import (  # noqa: F401
-    TensorDataset, extra_repeat, mix_datasets, mnist_dataset, negatives_dataset)
+from digitpad.training.datasets import (
+    TensorDataset, mix_datasets, negatives_dataset)
 from digitpad.errors import TrainingCancelled
 from digitpad.network.lenet5 import LeNet5, map_loss, mse_loss
 from digitpad.ink.preprocess import BACKGROUND
 from digitpad.network.sdlm import SDLM, diagonal_hessian
-from digitpad.training.config import (  # noqa: F401
-    PAPER_ETA_SCHEDULE, VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
+from digitpad.training.config import (
+    VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
 from digitpad.reading.verdict import REJECT_THRESHOLD
 
 log = logging.getLogger(__name__)

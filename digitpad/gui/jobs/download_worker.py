@@ -36,11 +36,11 @@ class DownloadWorker(Worker):
         return str(self.dest)
 
     def is_cancellation(self, exc: BaseException) -> bool:
-        from digitpad.storage.mnist import DownloadCancelled
+        from digitpad.errors import DownloadCancelled
 
         return isinstance(exc, DownloadCancelled) or super().is_cancellation(exc)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.storage.mnist import DataError
+        from digitpad.errors import DataError
 
         return str(exc) if isinstance(exc, DataError) else super().describe_failure(exc)

@@ -60,7 +60,7 @@ class WeightsReadWorker(Worker):
         return model_session.read_weights(self.path, self.device)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.storage.checkpoints import WeightsError
+        from digitpad.errors import WeightsError
 
         if isinstance(exc, WeightsError):
             return str(exc)  # it names the file

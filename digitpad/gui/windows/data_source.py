@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.download_worker import DownloadWorker
-from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir, user_data_dir
+from digitpad.paths import default_mnist_dir, shipped_mnist_dir, user_data_dir
 
 
 def mnist_present(folder: Path) -> bool:
-    from digitpad.storage.mnist import MNIST_FILES, find_mnist_file
+    from digitpad.paths import MNIST_FILES
+    from digitpad.storage.mnist import find_mnist_file
 
     return all(find_mnist_file(folder, name) is not None for name in MNIST_FILES)
 

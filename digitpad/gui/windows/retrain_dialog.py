@@ -40,14 +40,14 @@ from digitpad.gui.windows.recipe_box import (
     MNIST_TRAIN_IMAGES,
     RecipeBox,
     format_duration,
-    training_devices,  # noqa: F401  (kept importable from here)
 )
-from digitpad.gui.jobs.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.training.run import RetrainOutcome, RetrainRequest
+from digitpad.gui.jobs.training_worker import TrainingWorker
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.paths import user_data_dir
+from digitpad.paths import user_data_dir
 from digitpad.training.presets import Preset
 from digitpad.storage.samples import SampleStore
-from digitpad.training.loop import extra_repeat
+from digitpad.training.datasets import extra_repeat, samples_dataset
 from digitpad.training.config import TrainingConfig
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def new_weights_stem(name: str = "") -> str:
 def _render_samples(sample_store: Callable[[], SampleStore | None]):
     """The personal samples as a dataset (None: no store); called in the training thread."""
     store = sample_store()
-    return store.to_dataset() if store is not None else None
+    return samples_dataset(store.samples()) if store is not None else None
 
 
 class RetrainDialog(QDialog):
@@ -425,7 +425,8 @@ class RetrainDialog(QDialog):
     def adopt(self) -> Path | None:
         """Save the new weights atomically (with their name) and announce them; None if saving
         failed (reported)."""
-        from digitpad.storage.checkpoints import WeightsError, save_new_checkpoint
+        from digitpad.errors import WeightsError
+        from digitpad.storage.checkpoints import save_new_checkpoint
 
         if self.outcome is None:
             return None

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLay
 
 from digitpad.gui.jobs.sample_changes import SampleChanges
 from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing
-from digitpad.storage.samples import Sample, SampleError, SampleStore, readable_date
+from digitpad.storage.samples import Sample, SampleStore, readable_date
+from digitpad.errors import SampleError
 
 log = logging.getLogger(__name__)
 

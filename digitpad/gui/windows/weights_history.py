@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.window_layout import screen_area
-from digitpad.storage.checkpoints import Checkpoint, WeightsError, load_checkpoint
+from digitpad.storage.checkpoints import Checkpoint, load_checkpoint
+from digitpad.errors import WeightsError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ MNIST_FILES = (
     "t10k-labels-idx1-ubyte",
 )
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def resource_path(name: str) -> Path:
