@@ -64,9 +64,11 @@ def _resample(stroke: Stroke, step: float) -> Stroke:
     return out
 
 
-def draw_digit(digit: int, rng: random.Random, size: float, origin: tuple[float, float]) -> list[Stroke]:
-    """One mouse-style drawing of `digit`, `size` px tall with its top-left near `origin`."""
-    style = rng.choice(STYLES[digit])
+def draw_digit(digit: int, rng: random.Random, size: float, origin: tuple[float, float],
+               style: int | None = None) -> list[Stroke]:
+    """One mouse-style drawing of `digit`, `size` px tall with its top-left near `origin`, in
+    STYLES[digit][style] (a style at random when None)."""
+    style = rng.choice(STYLES[digit]) if style is None else STYLES[digit][style]
     aspect = rng.uniform(0.55, 0.8)
     slant = rng.uniform(-0.08, 0.25)
     scale = size * rng.uniform(0.85, 1.1)
@@ -87,27 +89,70 @@ def draw_digit(digit: int, rng: random.Random, size: float, origin: tuple[float,
     return strokes
 
 
+#: How a number's digits may be written besides one style per digit in its own strokes
+#: (benchmarks/strings.py's "drawings, …" sets):
+#: - multi-stroke: the pen lifted inside digits — a stroke broken in two where it turns (a 0 in
+#:   two arcs, an 8's loops apart), and the separate-bar style of 4, 5 and 7 whenever there is one;
+#: - retraced: a digit's longest stroke gone over again, by a second stroke or by the pen turning
+#:   back along it, a few pixels off the first pass;
+#: - delayed: the bar or flag of a 4, 5 or 7 (and a 9's stem) drawn after the next digit, as
+#:   people add a 7's crossbar when the number is done.
+WRITING = ("plain", "multi-stroke", "retraced", "delayed")
+#: Digits with a style whose last stroke is a bar, flag or stem added to the body (STYLES' index).
+SEPARATE_BAR = {4: 0, 5: 1, 7: 1, 9: 0}
+
+
+def _broken(stroke: Stroke, rng: random.Random) -> list[Stroke]:
+    """The stroke in two, the pen lifted somewhere in its middle third (the second part starts
+    where the first ended, as a hand resumes)."""
+    if len(stroke) < 8:
+        return [stroke]
+    at = rng.randint(len(stroke) // 3, 2 * len(stroke) // 3)
+    return [stroke[: at + 1], stroke[at:]]
+
+
+def _retraced(stroke: Stroke, rng: random.Random, size: float) -> list[Stroke]:
+    """The stroke and a second pass over 60–100 % of it, 1–2.5 % of the size off the first: as a
+    separate stroke, or (half the time) as the pen turning back along it."""
+    keep = max(2, int(len(stroke) * rng.uniform(0.6, 1.0)))
+    dx, dy = (rng.uniform(-0.025, 0.025) * size for _ in range(2))
+    again = [(float(round(x + dx)), float(round(y + dy))) for x, y in stroke[-keep:][::-1]]
+    return [stroke, again] if rng.random() < 0.5 else [stroke + again]
+
+
 def draw_number(digits: list[int], rng: random.Random, gaps: list[float], join: list[bool] | None = None,
-                size: float = 160.0) -> list[list[tuple[float, float]]]:
+                size: float = 160.0, writing: str = "plain") -> list[list[tuple[float, float]]]:
     """A number's strokes: digit k+1 starts `gaps[k]`·size right of digit k's rightmost ink
-    (negative: overlapping); where `join[k]`, digit k's last stroke runs on into digit k+1's first."""
+    (negative: overlapping); where `join[k]`, digit k's last stroke runs on into digit k+1's first;
+    `writing` is one of WRITING."""
+    if writing not in WRITING:
+        raise ValueError(f"unknown way of writing {writing!r} (one of {', '.join(WRITING)})")
     join = join or [False] * (len(digits) - 1)
     strokes: list[Stroke] = []
+    delayed: list[Stroke] = []  # a bar to draw after the next digit
     x = 20.0
     joined_next = False
     for k, digit in enumerate(digits):
-        drawn = draw_digit(digit, rng, size, (x, 20.0))
+        style = SEPARATE_BAR.get(digit) if writing in ("multi-stroke", "delayed") else None
+        drawn = draw_digit(digit, rng, size, (x, 20.0), style)
+        if writing == "multi-stroke":
+            drawn = [part for stroke in drawn for part in (_broken(stroke, rng) if rng.random() < 0.6 else [stroke])]
+        elif writing == "retraced":
+            longest = max(range(len(drawn)), key=lambda i: len(drawn[i]))
+            drawn = drawn[:longest] + _retraced(drawn[longest], rng, size) + drawn[longest + 1:]
         left = min(px for s in drawn for px, _ in s)
         drawn = [[(px - left + x, py) for px, py in s] for s in drawn]
         if joined_next:
             strokes[-1] = strokes[-1] + drawn[0]
             drawn = drawn[1:]
-        strokes += drawn
+        bar = drawn.pop() if writing == "delayed" and style is not None and len(drawn) > 1 else None
+        strokes += drawn + delayed
+        delayed = [bar] if bar is not None else []
         right = max(px for s in strokes for px, _ in s)
         if k < len(digits) - 1:
             x = right + gaps[k] * size
             joined_next = join[k]
-    return strokes
+    return strokes + delayed
 
 
 #: Wide marks in one stroke that are not numbers (benchmarks/strings.py's "not numbers" set).

@@ -1,27 +1,38 @@
 #!/usr/bin/env python3
-"""Reading whole numbers: segmentation by recognition on composed numbers of 2–6 digits.
+"""Reading whole numbers: segmentation by recognition on composed numbers of 2–8 digits.
 
-Four sets of numbers, each digit drawn at random:
+Sets of numbers, each digit drawn at random:
+- real writers, apart / overlapping / touching: numbers of 2–8 digits composed from ONE writer's
+  stylus digits of the pen data's held-out writers (training.pen_split; benchmarks/pen_numbers.py:
+  a common baseline that wobbles, gaps of 8–40 % of the height, boxes overlapping by up to 15 %,
+  or ink slid until it touches); skipped, saying so, when the pen data is not found
+  ($DIGITPAD_PENDIGITS or ../shared/data/pendigits/);
 - MNIST, apart: MNIST digits (tight crops) side by side with 1–8 px between their ink;
 - MNIST, touching: at least one pair (each pair with probability ½) pushed together by 0–3 px
   (up to 15 % of the height, as for the drawings) so that their ink touches or overlaps (read
   from the image: one component to cut);
-- drawings, apart / touching: mouse-style drawings (benchmarks/mouse_digits.py); touching
-  pairs overlap by 0–15 % of the height, and a third of them are joined into one stroke.
+- drawings, apart / touching: mouse-style drawings of 2–6 digits (benchmarks/mouse_digits.py);
+  touching pairs overlap by 0–15 % of the height; joined: one pair written in one stroke;
+- drawings, multi-stroke / retraced / delayed (apart): the pen lifted inside digits and the
+  separate-bar styles, a stroke gone over twice, a 4's, 5's, 7's bar or 9's stem drawn after the
+  next digit (mouse_digits.WRITING).
 
 And wide marks made in one stroke that are not numbers (wavy lines, zigzags, scribbles, cursive
 loops, long lines; mouse_digits.draw_non_number), drawn and as scans: how many are read as a
 number with confidence (they should be refused as "not a number", or at least be unsure).
 
-Honest numbers: the network was trained on MNIST's training images, so both splits come from its
-test images: `--split validation` composes from test images 0–4999 and drawing seed 1000 (tune
-there); `--split test` (the default) from test images 5000–9999 and drawing seed 1.
+Honest numbers: the network was trained on MNIST's training images and (issue 20) the training
+writers' pen digits, so the sets come from MNIST's test images and the held-out writers; the
+seeds split them: `--split validation` composes from test images 0–4999 and seed 1000 (the
+reading settings are chosen there), `--split test` (the default) from test images 5000–9999 and
+seed 1.
 
-Prints, per set, the share of numbers read exactly and of digits right (1 − edit distance /
-length), how often a wrong reading was flagged unsure, and the median time per number with its
-ratio to one single-digit recognition measured in the same run; and, for comparison, how often
-the paper's space-displacement view (LeNet-5 swept along the number, digitpad.reading.space_displacement)
-reads the number exactly (runs of windows collapsed, SlidingOutputs.reading).
+Prints, per set, the share of numbers read exactly, of digits in place (the digit at each place
+read right) and right (1 − edit distance / length), how many were refused (not a number, too
+small), how often a wrong reading was flagged unsure, and the median time per number with its
+ratio to one single-digit recognition measured in the same run; the median time to read a
+6-digit real writer's number; and, for comparison, how often the paper's space-displacement view
+(LeNet-5 swept along the number, digitpad.reading.space_displacement) reads the number exactly.
 
     python benchmarks/strings.py [--split validation|test] [--numbers 200] [--weights FILE]
 """
@@ -44,6 +55,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import torch
 from mouse_digits import NON_NUMBERS, draw_non_number, draw_number
+from pen_numbers import by_writer, compose_number
 
 from digitpad.storage.mnist import MnistSplit, load_mnist
 from digitpad.reading.number_reading import (
@@ -52,7 +64,9 @@ from digitpad.reading.number_reading import (
     NumberReader,
     ReadingConfig,
 )
-from digitpad.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir, default_pendigits_file
+from digitpad.storage.pendigits import read_pendigits
+from digitpad.training.pen_split import split_by_writer
 from digitpad.ink.preprocess import image_ink
 from digitpad.reading.recognition import Recognizer
 from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
@@ -102,28 +116,58 @@ def mnist_number(digits: list[int], rng: random.Random, by_class: list[np.ndarra
 
 def drawn_number(digits: list[int], rng: random.Random, mode: str) -> list:
     """apart: gaps of 8–40 % of the height; touching: at least one pair overlapping by 0–15 %;
-    joined: one pair written in one stroke (the pen runs on from one digit into the next)."""
+    joined: one pair written in one stroke (the pen runs on from one digit into the next);
+    multi-stroke, retraced, delayed: apart, written that way (mouse_digits.WRITING)."""
     pairs = len(digits) - 1
     touch = touching_pairs(rng, pairs, mode == "touching")
     gaps = [-rng.uniform(0.0, 0.15) if t else rng.uniform(0.08, 0.4) for t in touch]
     join = [False] * pairs
     if mode == "joined":
         join[rng.randrange(pairs)] = True
-    return draw_number(digits, rng, gaps, join)
+    writing = mode if mode in ("multi-stroke", "retraced", "delayed") else "plain"
+    return draw_number(digits, rng, gaps, join, writing=writing)
 
 
 #: (name, source, mode) of the sets measured.
-SETS = (("MNIST, apart", "mnist", "apart"), ("MNIST, touching", "mnist", "touching"),
+SETS = (("real writers, apart", "pen", "apart"), ("real writers, overlapping", "pen", "overlapping"),
+        ("real writers, touching", "pen", "touching"),
+        ("MNIST, apart", "mnist", "apart"), ("MNIST, touching", "mnist", "touching"),
         ("drawings, apart", "drawings", "apart"), ("drawings, touching", "drawings", "touching"),
-        ("drawings, joined", "drawings", "joined"))
+        ("drawings, joined", "drawings", "joined"), ("drawings, multi-stroke", "drawings", "multi-stroke"),
+        ("drawings, retraced", "drawings", "retraced"), ("drawings, delayed", "drawings", "delayed"))
 
 
-def make_number(source: str, mode: str, digits: list[int], rng: random.Random, mnist) -> Image.Image | list:
-    """An image (MNIST) or strokes (drawings) of `digits`."""
+def held_out_writers() -> dict[int, list[list]] | None:
+    """The pen data's held-out writers' digits (pen_numbers.by_writer), None when not found."""
+    path = default_pendigits_file()
+    if path is None or not path.is_file():
+        return None
+    return by_writer(split_by_writer(read_pendigits(path))[1])
+
+
+def make_number(source: str, mode: str, rng: random.Random, mnist, writers) -> tuple[list[int], Image.Image | list]:
+    """The digits and an image (MNIST) or strokes (drawings, real writers) of a number."""
+    if source == "pen":
+        digits = [rng.randrange(10) for _ in range(rng.randint(2, 8))]
+        return digits, compose_number(digits, writers[rng.choice(sorted(writers))], rng, mode)[0]
+    digits = random_digits(rng)
     if source == "mnist":
         by_class = [np.flatnonzero(mnist.labels == d) for d in range(10)]
-        return mnist_number(digits, rng, by_class, mnist.images, mode == "touching")
-    return drawn_number(digits, rng, mode)
+        return digits, mnist_number(digits, rng, by_class, mnist.images, mode == "touching")
+    return digits, drawn_number(digits, rng, mode)
+
+
+def six_digit_time(reader: NumberReader, writers, seed: int, count: int = 60) -> float:
+    """Median seconds to read a 6-digit number by one real writer (overlapping boxes)."""
+    rng = random.Random(f"{seed}-six digits")
+    times = []
+    for _ in range(count):
+        digits = [rng.randrange(10) for _ in range(6)]
+        strokes = compose_number(digits, writers[rng.choice(sorted(writers))], rng, "overlapping")[0]
+        started = time.perf_counter()
+        reader.read_strokes(strokes)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def digits_right(truth: str, read: str) -> int:
@@ -207,16 +251,20 @@ def main() -> None:
     print(f"weights: {checkpoint.describe()}; split: {args.split} (MNIST test images {images}, "
           f"drawing seed {seed}); {args.numbers} numbers per set")
 
+    writers = held_out_writers()
+    if writers is None:
+        print("real writers' sets skipped: no pen data (set DIGITPAD_PENDIGITS to pendigits-orig-train.gz)")
     single_times = []
     for name, source, mode in SETS:
+        if source == "pen" and writers is None:
+            continue
         rng = random.Random(f"{seed}-{name}")
-        exact = right = total = unsure_wrong = wrong = unsure_right = swept = 0
+        exact = right = in_place = total = refused = unsure_wrong = wrong = unsure_right = swept = 0
         times = []
         shown = 0
         for _ in range(args.numbers):
-            digits = random_digits(rng)
+            digits, number = make_number(source, mode, rng, mnist, writers)
             truth = "".join(map(str, digits))
-            number = make_number(source, mode, digits, rng, mnist)
             started = time.perf_counter()
             reading = reader.read_image(number) if source == "mnist" else reader.read_strokes(number)
             times.append(time.perf_counter() - started)
@@ -228,24 +276,30 @@ def main() -> None:
                 single_times.append(time.perf_counter() - t)
             exact += reading.text == truth
             right += digits_right(truth, reading.text)
+            in_place += sum(t == r for t, r in zip(truth, reading.text))
             total += len(truth)
+            refused += reading.reason is not None
             flagged = reading.unsure or reading.reason is not None
             if reading.text != truth:
                 wrong += 1
                 unsure_wrong += flagged
                 if shown < args.show_errors:
                     shown += 1
-                    print(f"    {truth} read {reading.text or reading.reason} (runner-up {reading.runner_up}, "
-                          f"gap {(reading.runner_up_cost or 0) - reading.cost:.1f})")
+                    print(f"    {truth} read {reading.pieces_text} {reading.reason or ''}(runner-up "
+                          f"{reading.runner_up}, gap {(reading.runner_up_cost or 0) - reading.cost:.1f})")
             else:
                 unsure_right += flagged
         n = args.numbers
         if name == "drawings, apart":
             drawn_times = times
-        print(f"{name:<20} exact {100 * exact / n:5.1f} %   digits right {100 * right / total:5.1f} %   "
+        print(f"{name:<26} exact {100 * exact / n:5.1f} %   digits in place {100 * in_place / total:5.1f} %   "
+              f"right {100 * right / total:5.1f} %   refused {refused}   "
               f"unsure or refused: {unsure_wrong}/{wrong} wrong, {unsure_right}/{n - wrong} right   "
               f"median {1000 * statistics.median(times):.1f} ms/number   "
-              f"swept network (space displacement) exact {100 * swept / n:.1f} %")
+              f"swept network exact {100 * swept / n:.1f} %")
+    if writers is not None:
+        six = six_digit_time(reader, writers, seed)
+        print(f"a 6-digit real writer's number (overlapping): median {1000 * six:.1f} ms to read (one thread)")
     measure_non_numbers(reader, seed, args.non_numbers or max(1, args.numbers // 5))
     single = statistics.median(single_times)
     print(f"one single-digit recognition (baseline, same run): median {1000 * single:.2f} ms; "

@@ -93,6 +93,62 @@ def test_a_mirror_that_trickles_is_abandoned_at_the_deadline(tmp_path, monkeypat
     assert list(dest.iterdir()) == []
 
 
+class _Trickle(BaseHTTPRequestHandler):
+    """Sends one byte every 50 ms, never stopping by itself (`stop` ends it once the test is done):
+    in the headers (`headers_too`) or in the body. Each byte comes well within any socket timeout."""
+
+    stop = threading.Event()
+    headers_too = False
+
+    def do_GET(self):
+        head = b"HTTP/1.0 200 OK\r\nContent-Length: 10000000\r\n\r\n"
+        try:
+            if not self.headers_too:
+                self.wfile.write(head)
+                head = b""
+            while not self.stop.wait(0.05):
+                self.wfile.write(head[:1] or b"\0")
+                self.wfile.flush()
+                head = head[1:]
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("headers_too", [False, True])
+def test_a_mirror_sending_a_byte_at_a_time_is_abandoned_at_the_deadline(tmp_path, monkeypatch, headers_too):
+    """Issue 25, item 15: the deadline held only between 64 KB reads; a read (or the headers)
+    trickling in byte by byte held it indefinitely."""
+    monkeypatch.setattr(_Trickle, "headers_too", headers_too)
+    monkeypatch.setattr(_Trickle, "stop", threading.Event())
+    monkeypatch.setattr(data, "DOWNLOAD_DEADLINE_SECONDS", 1.0)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    outcome: list[BaseException] = []
+
+    def fetch():
+        try:
+            fetch_mnist(tmp_path / "mnist", base_url=f"http://127.0.0.1:{server.server_address[1]}/", timeout=10)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    fetcher = threading.Thread(target=fetch, daemon=True)
+    fetcher.start()
+    fetcher.join(30)  # a bound on a hang, thirty times the deadline: not a timing measurement
+    still_running = fetcher.is_alive()
+    _Trickle.stop.set()
+    fetcher.join(30)
+    server.shutdown()
+    server.server_close()
+    assert not still_running, "the download outlived its deadline"
+    (error,) = outcome
+    assert isinstance(error, DataError) and "took over 1 seconds; abandoned" in str(error)
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
 def test_fetch_data_into_a_file_is_one_clear_error(tmp_path, capsys):
     target = tmp_path / "not-a-folder"
     target.write_text("mine")

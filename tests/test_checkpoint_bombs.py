@@ -9,8 +9,11 @@ import sys
 import textwrap
 import zipfile
 
+import numpy as np
 import pytest
 import torch
+from limited import one_error_line, run_digitpad
+from PIL import Image
 
 from digitpad.network.lenet5 import LeNet5
 from digitpad.errors import WeightsError
@@ -55,8 +58,8 @@ def _with_deep_list(path, depth):
             archive.writestr(record, data)
 
 
-def test_a_list_nested_200000_deep_is_refused(saved):
-    _with_deep_list(saved, 200_000)
+def test_a_list_nested_90000_deep_is_refused(saved):
+    _with_deep_list(saved, 90_000)  # far past the recursion limit, within the pickle opcode cap
     with pytest.raises(WeightsError, match="nested more than") as info:
         load_checkpoint(saved)
     assert "good.pt" in str(info.value)
@@ -175,3 +178,39 @@ def test_odd_state_dict_keys_are_refused_without_comparing_them(saved):
     torch.save(raw, saved)
     with pytest.raises(WeightsError, match="odd names"):
         load_checkpoint(saved)
+
+
+def _with_many_dicts(path, count, compress=False):
+    """An extra top-level entry holding a list of `count` empty dicts: two opcodes each (EMPTY_DICT,
+    APPEND), about 100 bytes each once built. torch.load builds them all; nothing reads them."""
+    _rewrite(path, junk=PLACEHOLDER)
+    with zipfile.ZipFile(path) as archive:
+        records = {info.filename: archive.read(info) for info in archive.infolist()}
+    (name,) = [n for n in records if n.endswith("/data.pkl")]
+    text = PLACEHOLDER.encode()
+    pickled = b"X" + len(text).to_bytes(4, "little") + text  # BINUNICODE
+    records[name] = records[name].replace(pickled, b"]" + b"}a" * count)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as archive:
+        for record, data in records.items():
+            archive.writestr(record, data)
+
+
+def test_a_small_pickle_building_many_objects_is_refused_before_unpickling(saved):
+    """Issue 25, item 3: under the byte caps, but 300,000 objects (a LeNet-5 checkpoint has a few hundred)."""
+    _with_many_dicts(saved, 150_000)
+    with pytest.raises(WeightsError, match="would build over 200,000 objects"):
+        load_checkpoint(saved)
+
+
+@pytest.mark.slow
+def test_a_checkpoint_declaring_60_mb_of_dicts_is_refused_by_every_door(tmp_path, saved):
+    """Issue 25, item 3: a 413 KB file whose pickle builds 30 million dicts (4.5 GB and 92 s, then
+    accepted). The command line, in a process limited to 1.5 GB, refuses it in one line; Load
+    Weights and Weights History read it through the same load_checkpoint."""
+    _with_many_dicts(saved, 30_000_000, compress=True)
+    assert saved.stat().st_size < 1024 * 1024
+    image = tmp_path / "one.png"
+    Image.fromarray(np.where(np.add.outer(np.zeros(64), np.arange(64)) // 4 == 8, 0, 255).astype(np.uint8)).save(image)
+    done = run_digitpad("recognize", "--weights", saved, image, timeout=120)
+    assert done.returncode != 0
+    assert "its pickle record declares 60,00" in one_error_line(done.stderr)

@@ -398,3 +398,20 @@ def test_fetch_cancel_then_resume(server, synthetic, tmp_path):
     assert [gzip.decompress(p.read_bytes()) for p in paths] == list(synthetic.values())
     with pytest.raises(DownloadCancelled):  # an immediate cancel stops before any work
         fetch_mnist(tmp_path / "other", base_url=server.url, cancel=lambda: True)
+
+
+def test_fetch_never_writes_through_a_planted_part_symlink(server, synthetic, tmp_path):
+    """Issue 25, item 2: a `.part` symlink pointing outside --dest must not make the download
+    overwrite its target; the link is replaced by a fresh file of our own."""
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    outside = tmp_path / "precious.txt"
+    outside.write_text("mine")
+    for name in MNIST_FILES:
+        (dest / f"{name}.gz.part").symlink_to(outside)
+    fetch_mnist(dest, base_url=server.url)
+    assert outside.read_text() == "mine"
+    for name, content in synthetic.items():
+        final = dest / f"{name}.gz"
+        assert not final.is_symlink() and gzip.decompress(final.read_bytes()) == content
+    assert leftovers(dest) == []

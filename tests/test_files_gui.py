@@ -44,9 +44,9 @@ def test_the_save_dialog_suggests_a_name_in_the_last_folder_and_the_export_is_gr
 
 def test_copy_puts_the_drawing_and_the_input_on_the_clipboard(window):
     window.drawing.set_strokes(draw(4))
-    window.copy_drawing_action.trigger()
+    window.window_actions.copy_drawing.trigger()
     assert QGuiApplication.clipboard().image().size() == window.canvas.size()
-    window.copy_input_action.trigger()
+    window.window_actions.copy_input.trigger()
     copied = QGuiApplication.clipboard().image()
     assert copied.size().toTuple() == (32, 32) and copied.isGrayscale()
 

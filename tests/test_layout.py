@@ -80,7 +80,7 @@ def test_reset_layout_brings_back_the_default_arrangement(qtbot, window):
     window.f6_dock.setFloating(True)
     window.internals_dock.hide()
     window.resize(800, 560)
-    window.reset_layout_action.trigger()
+    window.window_actions.reset_layout.trigger()
     assert settled(qtbot, window) == start
     assert not window.f6_dock.isFloating() and window.internals_dock.isVisible() and f6_rows_visible(window)
 

@@ -4,6 +4,7 @@ import itertools
 import json
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -373,3 +374,97 @@ def test_slivers_cut_out_of_one_stroke_are_no_confident_number(reader):
 def test_numbers_in_separate_strokes_are_no_slivers(reader):
     reading = reader.read_strokes(written([1, 1, 1, 1]), canvas_size=CANVAS)
     assert reading.text == "1111" and reading.reason is None and not reading.one_stroke_slivers
+
+
+# Strokes that belong together (issue 21): a digit's strokes stay one piece whatever their order.
+
+def unit(points, size=SIZE, origin=(20.0, 20.0), aspect=0.7):
+    """A stroke given in a unit box (x right, y down), placed like drawings.draw places digits."""
+    ox, oy = origin
+    return [(ox + x * aspect * size, oy + y * size) for x, y in points]
+
+
+def line(*points, steps=20):
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        out += [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps + 1)]
+    return out
+
+
+def test_a_sevens_crossbar_drawn_after_the_next_digit_joins_the_seven(reader):
+    seven = unit(line((0.05, 0.02), (1.0, 0.02), (0.4, 1.0)))
+    bar = unit(line((0.35, 0.52), (0.95, 0.5)))
+    one = draw(1, size=SIZE, origin=(20 + 0.42 * SIZE, 20))  # within the 7's columns, left of its bar's middle
+    reading = reader.read_strokes([seven, *one, bar])  # the bar comes last, after the 1
+    assert reading.text == "71", reading.describe()
+    assert [p.strokes for p in reading.pieces] == [(0, 2), (1,)]
+
+
+def test_a_two_stroke_four_and_five_overlapping_are_two_digits(reader):
+    four = draw(4, size=SIZE, origin=(20, 20))  # its body, then its stem in its right part
+    body = unit(line((0.25, 0.02), (0.2, 0.45))) + unit([(0.48 + 0.35 * math.cos(math.radians(a)),
+                                                         0.7 + 0.3 * math.sin(math.radians(a)))
+                                                        for a in range(-140, 156, 5)])[1:]
+    flag = unit(line((0.22, 0.03), (0.85, 0.02)))
+    shift = 0.55 * SIZE  # the 5 begins left of the 4's stem
+    five = [[(x + shift, y) for x, y in stroke] for stroke in (body, flag)]
+    reading = reader.read_strokes([*four, *five])
+    assert reading.text == "45", reading.describe()
+    assert [p.strokes for p in reading.pieces] == [(0, 1), (2, 3)]
+
+
+def test_a_retraced_zero_stays_one_digit(reader):
+    zero = draw(0, size=SIZE, origin=(20, 20))[0]
+    again = [(x + 4.0, y - 3.0) for x, y in zero[::-1]]  # gone over again, a little off
+    three = draw(3, size=SIZE, origin=(20 + 0.7 * SIZE + 40, 20))
+    for strokes, pieces in (([zero, again, *three], [(0, 1), (2,)]), ([zero + again, *three], [(0,), (1,)])):
+        reading = reader.read_strokes(strokes)
+        assert reading.text == "03", reading.describe()
+        assert [p.strokes for p in reading.pieces] == pieces
+
+
+def test_two_tall_strokes_side_by_side_are_no_single_digit_but_a_zero_in_two_arcs_is():
+    from digitpad.reading.segmentation import segment_strokes
+
+    one, seven = draw(1, size=SIZE, origin=(20, 20)), draw(7, size=SIZE, origin=(20 + 0.4 * SIZE, 20))
+    segmentation = segment_strokes(one + seven)
+    assert segmentation.apart_strokes(0, 2) == 1
+    zero = draw(0, size=SIZE, origin=(20, 20))[0]
+    halves = segment_strokes([zero[:21], zero[20:]])  # the pen lifted at the bottom and put down again
+    assert halves.apart_strokes(0, 2) == 0
+
+
+def recorded_numbers():
+    """Drawings made by benchmarks/mouse_digits.py's multi-stroke, retraced and delayed styles that
+    were misread before strokes were grouped (each record says how)."""
+    path = Path(__file__).parent / "data" / "written_numbers.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("record", recorded_numbers(), ids=lambda r: r["writing"])
+def test_digits_in_several_retraced_or_delayed_strokes_are_read(reader, record):
+    reading = reader.read_strokes(record["strokes"])
+    assert reading.text == record["text"], f"{record['why']}: {reading.describe()}"
+
+
+def test_a_correction_reads_the_number_again_with_that_digit_fixed(reader):
+    reading = reader.read_strokes(written([2, 0, 4, 8]))
+    assert reading.text == "2048"
+    as_three = reading.corrected(0, 3)
+    assert as_three.text == "3048" and as_three.pieces[0].fixed and not as_three.pieces[1].fixed
+    assert reading.text == "2048"  # the reading corrected is left as it was
+    both = as_three.corrected(3, 9)  # a second correction keeps the first
+    assert both.text == "3049" and both.scored.fixed == {(0, 1): 3, (4, 5): 9}
+    with pytest.raises(ValueError):
+        reading.corrected(7, 3)
+
+
+def test_a_correction_can_change_where_the_number_is_cut(reader):
+    one, seven = draw(1, size=SIZE, origin=(20, 20)), draw(7, size=SIZE, origin=(100, 20))
+    reading = reader.read_strokes([one[0] + seven[0]])  # "17" in one stroke, cut inside it
+    assert reading.text == "17" and len(reading.pieces) == 2
+    # A person says the first piece is a 4: it stays that piece, and no other piece takes its ink.
+    fixed = reading.corrected(0, 4)
+    assert fixed.pieces[0].digit == 4 and (fixed.pieces[0].first, fixed.pieces[0].stop) == (
+        reading.pieces[0].first, reading.pieces[0].stop)
+    assert all(p.first >= reading.pieces[0].stop for p in fixed.pieces[1:])

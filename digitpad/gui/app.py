@@ -58,7 +58,7 @@ class ExceptionHook:
     """
 
     def __init__(self, parent: Callable[[], QWidget | None] = lambda: None):
-        self._parent = parent
+        self.parent_widget = parent
         self._previous: ExceptHook | None = None
         self._showing = False  # an exception while the box is open must not open a second one
 
@@ -84,7 +84,7 @@ class ExceptionHook:
         self._showing = True
         try:
             where = f"The details were written to {path}." if path else "The details could not be saved."
-            QMessageBox.critical(self._parent(), "digitpad: unexpected error",
+            QMessageBox.critical(self.parent_widget(), "digitpad: unexpected error",
                                  f"Something went wrong: {value}\n\n{where}\n\n"
                                  "digitpad keeps running, but you may want to save your work and restart it.")
         finally:

@@ -161,7 +161,7 @@ class ImageFiles(QObject):
         self.drawing = drawing
         self._render_drawing, self._input_image = render_drawing, input_image
         self._show_status = show_status
-        self._parent = parent
+        self.parent_widget = parent
         self.settings = settings
         self._current_digit = current_digit
         self._opening: Path | None = None  # the file being decoded, remembered when it opens
@@ -229,7 +229,7 @@ class ImageFiles(QObject):
 
     # ---- in ----------------------------------------------------------------------------------
     def ask_open_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._parent, "Open Image", self.folder(), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open Image", self.folder(), IMAGE_FILTER)
         if path:
             self.open_image(path)
 
@@ -238,7 +238,7 @@ class ImageFiles(QObject):
         change nothing. False at once if there is no such file."""
         path = Path(path)
         if not path.is_file():
-            QMessageBox.warning(self._parent, "Cannot open image", f"{path}: not a file")
+            QMessageBox.warning(self.parent_widget, "Cannot open image", f"{path}: not a file")
             self.opened.emit(False)
             return False
         started = self._open(path, path.name, None)
@@ -290,9 +290,9 @@ class ImageFiles(QObject):
         self._job = None
         self._show_status("", 0)
         if result.error:
-            QMessageBox.warning(self._parent, "Cannot open image", result.error)
+            QMessageBox.warning(self.parent_widget, "Cannot open image", result.error)
         elif result.blank or result.array is None:
-            QMessageBox.information(self._parent, "Nothing to recognise", f"{result.name}: the image is blank.")
+            QMessageBox.information(self.parent_widget, "Nothing to recognise", f"{result.name}: the image is blank.")
         else:
             self.drawing.open_image(OpenedImage(result.array, f"{result.name} — draw on the canvas to replace it",
                                                 result.preview, result.too_small, result.placement))
@@ -307,17 +307,17 @@ class ImageFiles(QObject):
     def _decode_failed(self, message: str) -> None:
         self._job = None
         self._show_status("", 0)
-        QMessageBox.warning(self._parent, "Cannot open image", message)
+        QMessageBox.warning(self.parent_widget, "Cannot open image", message)
         self.opened.emit(False)
 
     # ---- out ---------------------------------------------------------------------------------
     def ask_save_drawing(self) -> None:
-        path = ask_png_to_save(self._parent, "Save Drawing As", self._suggested_name("drawing"), self.folder())
+        path = ask_png_to_save(self.parent_widget, "Save Drawing As", self._suggested_name("drawing"), self.folder())
         if path is not None:
             self.save_drawing(path)
 
     def ask_export_input(self) -> None:
-        path = ask_png_to_save(self._parent, "Export Input", self._suggested_name("input-32x32"), self.folder())
+        path = ask_png_to_save(self.parent_widget, "Export Input", self._suggested_name("input-32x32"), self.folder())
         if path is not None:
             self.export_input(path)
 
@@ -340,7 +340,7 @@ class ImageFiles(QObject):
         try:
             save_png(image, path)
         except OSError as exc:
-            QMessageBox.critical(self._parent, failure_title, str(exc))
+            QMessageBox.critical(self.parent_widget, failure_title, str(exc))
             return False
         self._remember_folder(path)
         self._show_status(done_message, 5000)

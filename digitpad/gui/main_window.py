@@ -9,6 +9,10 @@ This module imports no torch (a test checks it): the app shows the window first 
 network in the background (`load_model_in_background=True`, see gui/model_control.py). Until it
 is ready the canvas works, the Model menu is disabled, and whatever is drawn or opened is
 recognised the moment the network arrives.
+
+The window is the only writer of its panels (input, F6, internals, prediction). Its features
+(number mode, explanations, the unit trace, the Invariance Explorer) get a `WindowContext`
+(gui/context.py), not the window, and emit what they want shown (number mode: `pieceShown`).
 """
 
 from __future__ import annotations
@@ -17,15 +21,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
-    QFrame,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -45,10 +46,11 @@ from digitpad.gui.windows.model_dialogs import ModelDialogs
 from digitpad.gui.panels.number_mode import NumberMode
 from digitpad.gui.panels.number_views import piece_by_piece_note
 from digitpad.gui.panels.prediction_view import PredictionView
-from digitpad.gui.settings import open_settings, read_bool, read_float, read_int
+from digitpad.gui.settings import open_vetted_settings, read_bool, read_float, read_int
 from digitpad.gui.teach_menu import TeachMenu
-from digitpad.gui.window_actions import build_canvas_toolbar, build_status_labels, create_actions
-from digitpad.gui.window_layout import WindowLayout
+from digitpad.gui.window_actions import (build_canvas_toolbar, build_status_labels, build_zoom_actions, create_actions,
+                                         fill_file_and_edit_menus)
+from digitpad.gui.window_layout import WindowLayout, make_dock, scrollable
 from digitpad.ink.preprocess import EmptyDrawing, render_strokes
 
 if TYPE_CHECKING:
@@ -61,15 +63,6 @@ log = logging.getLogger(__name__)
 
 #: While the pen moves, recognise at most this often (ms); on release, at once.
 RECOGNITION_INTERVAL_MS = 35
-
-
-def scrollable(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area: on a small screen a panel scrolls instead of clipping."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -92,7 +85,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("digitpad")
         self.setObjectName("digitpadMainWindow")
         self.setAcceptDrops(True)
-        self.settings = settings if settings is not None else open_settings()
+        settings_note = None
+        if settings is None:
+            settings, settings_note = open_vetted_settings()
+        self.settings = settings
         self._recognition: Recognition | None = None
 
         self.drawing = Drawing()
@@ -125,6 +121,8 @@ class MainWindow(QMainWindow):
                                       self.show_status, self,
                                       settings=self.settings, current_digit=self._shown_digit)
         self.model_control = ModelControl(self.settings, labels, self.show_status, self)
+        if settings_note:
+            self.model_control.startup_notes.append(settings_note)
         self.model_control.changed.connect(self._on_model_changed)
         self.model_control.ready.connect(self.modelReady)
         self.model_control.failed.connect(self._on_model_failed)
@@ -174,26 +172,20 @@ class MainWindow(QMainWindow):
                              (a.revert_weights, self.model_control.revert_to_shipped_weights),
                              (a.zoom_in, lambda: self.step_input_zoom(1)),
                              (a.zoom_out, lambda: self.step_input_zoom(-1)),
-                             (a.how_it_works, self.show_how_it_works), (a.about, self.show_about),
-                             (a.about_qt, QApplication.aboutQt)):
+                             (a.how_it_works, lambda: HowItWorksDialog(self).exec()),
+                             (a.about, lambda: QMessageBox.about(self, "About digitpad", about_html())),
+                             (a.about_qt, QApplication.aboutQt), (a.copy_drawing, files.copy_drawing),
+                             (a.copy_input, files.copy_input), (a.reset_layout, self.window_layout.reset)):
             action.triggered.connect(slot)
 
     # ---- layout ----------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget, action_text: str) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
-        dock.toggleViewAction().setText(action_text)
-        return dock
-
     def _build_docks(self) -> None:
         # The input scrolls when a big zoom does not fit; F6 never scrolls (gui/window_layout.py).
-        self.input_dock = self._dock("Network input · 32×32", "inputDock", scrollable(self.input_view),
-                                     "&Input 32×32")
-        self.f6_dock = self._dock("F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
-        self.internals_dock = self._dock("Internals · feature maps", "internalsDock", self.internals_panel,
-                                         "I&nternals Panel")
+        self.input_dock = make_dock(self, "Network input · 32×32", "inputDock", scrollable(self.input_view),
+                                    "&Input 32×32")
+        self.f6_dock = make_dock(self, "F6 and the RBF prototypes", "f6Dock", self.f6_panel, "&F6 Panel")
+        self.internals_dock = make_dock(self, "Internals · feature maps", "internalsDock", self.internals_panel,
+                                        "I&nternals Panel")
         self.window_layout = WindowLayout(self, self.input_dock, self.f6_dock, self.internals_dock,
                                           self.input_view, self.f6_panel)
         self.window_layout.arrange_default()
@@ -201,25 +193,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.window_actions
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(a.open_image)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu = fill_file_and_edit_menus(bar, a)
         self.recent_menu.aboutToShow.connect(lambda: self.image_files.fill_recent_menu(self.recent_menu))
-        file_menu.addAction(a.paste_image)
-        file_menu.addSeparator()
-        file_menu.addActions([a.save_drawing, a.export_input])
-        file_menu.addSeparator()
-        file_menu.addAction(a.quit)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([a.undo, a.redo, a.clear])
-        edit_menu.addSeparator()
-        self.copy_drawing_action = QAction("&Copy Drawing", self)
-        self.copy_drawing_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Copy))
-        self.copy_drawing_action.triggered.connect(self.image_files.copy_drawing)
-        self.copy_input_action = QAction("Copy &Input 32×32", self)
-        self.copy_input_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        self.copy_input_action.triggered.connect(self.image_files.copy_input)
-        edit_menu.addActions([self.copy_drawing_action, self.copy_input_action])
 
         # Everything in the Model menu needs the network: disabled until it is loaded.
         self.model_menu: QMenu = bar.addMenu("&Model")
@@ -234,23 +209,16 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.f6_dock.toggleViewAction(), self.internals_dock.toggleViewAction(),
                               self.input_dock.toggleViewAction()])
         view_menu.addActions([self.number_mode.action, self.number_mode.dock.toggleViewAction()])
-        self.reset_layout_action = QAction("&Reset Layout", self)
-        self.reset_layout_action.setStatusTip("Default window size and panel arrangement, every panel shown")
-        self.reset_layout_action.triggered.connect(self.window_layout.reset)
-        view_menu.addAction(self.reset_layout_action)
+        view_menu.addAction(a.reset_layout)
         view_menu.addSeparator()
         view_menu.addActions(self.explanations.actions())
         view_menu.addSeparator()
         view_menu.addActions([a.zoom_in, a.zoom_out])
         zoom_menu = view_menu.addMenu("Input &Zoom")
-        self.zoom_group = QActionGroup(self)
-        self.zoom_actions: dict[int, QAction] = {}
-        for level in ZOOM_LEVELS:
-            action = QAction(f"{level}× ({32 * level} px)", self, checkable=True)
+        self.zoom_group, self.zoom_actions = build_zoom_actions(ZOOM_LEVELS, self)
+        for level, action in self.zoom_actions.items():
             action.triggered.connect(lambda _=False, z=level: self.set_input_zoom(z))
-            self.zoom_group.addAction(action)
             zoom_menu.addAction(action)
-            self.zoom_actions[level] = action
 
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([a.how_it_works, a.about, a.about_qt])
@@ -403,12 +371,6 @@ class MainWindow(QMainWindow):
     def set_pen_width(self, width: float) -> None:
         self.drawing.set_pen_width(width)  # the spin box and the recognition follow the drawing
         self.settings.setValue(keys.PEN_WIDTH, self.drawing.pen_width)
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About digitpad", about_html())
-
-    def show_how_it_works(self) -> None:
-        HowItWorksDialog(self).exec()
 
     def _update_edit_actions(self) -> None:
         a = self.window_actions

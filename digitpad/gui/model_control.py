@@ -58,12 +58,14 @@ class ModelControl(QObject):
         self.settings = settings
         self.labels = labels
         self.show_status = show_status
-        self._parent = parent
+        self.parent_widget = parent
         self.session: ModelSession | None = None
         self.loader: BackgroundJob | None = None  # the background load, while the app starts
         self._weights_job: BackgroundJob | None = None  # the weights asked for last, being read
         self.error = ""
         self.startup_message = ""
+        #: Said with the start-up's own problems once the network is there (the settings file moved aside).
+        self.startup_notes: list[str] = []
         self.device_menu = QMenu("&Device", parent)  # filled when the network is loaded
         self.device_group = QActionGroup(self)
         self.device_group.setExclusive(True)
@@ -138,7 +140,7 @@ class ModelControl(QObject):
             self.device_actions[str(device)] = action
         if self.settings.value(keys.WEIGHTS_FILE, "") and self.session.weights_file is None:
             self.settings.remove(keys.WEIGHTS_FILE)  # it failed: the shipped weights are in use now
-        self.startup_message = " ".join(loaded.problems)
+        self.startup_message = " ".join([*self.startup_notes, *loaded.problems])
         if loaded.problems:
             log.warning("%s", self.startup_message)
         self.show_status(self.startup_message, 0)  # or clears "Loading…"
@@ -149,7 +151,7 @@ class ModelControl(QObject):
 
     def _fail(self, message: str) -> None:
         self.error = message
-        self.show_status(f"{NOT_LOADED_TEXT}: {message}", 0)
+        self.show_status(" ".join([*self.startup_notes, f"{NOT_LOADED_TEXT}: {message}"]), 0)
         self.labels.device.setText("Device: —")
         self.labels.weights.setText("Weights: none")
         self.failed.emit(message)
@@ -158,7 +160,7 @@ class ModelControl(QObject):
     def ask_load_weights(self) -> None:
         if not self.require_model():
             return
-        path = ask_weights_to_load(self._parent, self.session.weights_file)
+        path = ask_weights_to_load(self.parent_widget, self.session.weights_file)
         if path is not None:
             self.load_weights_file(path)
 
@@ -225,7 +227,7 @@ class ModelControl(QObject):
         """Say why, in one line; the model in use stays."""
         self.show_status("", 0)  # no longer "Loading …"
         title = "Cannot load weights" if path is not None else "Cannot load the shipped weights"
-        QMessageBox.critical(self._parent, title, message)
+        QMessageBox.critical(self.parent_widget, title, message)
         self.weightsLoaded.emit(path, message)
 
     def set_model(self, model: LeNet5, checkpoint: Checkpoint | None, source_label: str,
@@ -240,7 +242,7 @@ class ModelControl(QObject):
         try:
             self.session.set_model(model, checkpoint, source_label, weights_file)
         except WeightsError as exc:
-            QMessageBox.critical(self._parent, "Cannot use this model", str(exc))
+            QMessageBox.critical(self.parent_widget, "Cannot use this model", str(exc))
             return False
         if weights_file is not None:
             self.settings.setValue(keys.WEIGHTS_FILE, str(Path(weights_file).resolve()))
@@ -257,7 +259,7 @@ class ModelControl(QObject):
         try:
             self.session.set_device(device)
         except Exception as exc:
-            QMessageBox.warning(self._parent, "Cannot use this device",
+            QMessageBox.warning(self.parent_widget, "Cannot use this device",
                                 f"{device}: {exc}\n\nStaying on {self.session.device_text()}.")
             self._sync_device_actions()
             return False

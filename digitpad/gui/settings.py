@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
+
+from digitpad.storage.settings_file import UntrustedSettings, vet_settings_file
 
 ORGANISATION = "digitpad"
 APPLICATION = "digitpad"
@@ -39,7 +42,24 @@ def settings_file() -> Path:
 
 
 def open_settings() -> QSettings:
-    return QSettings(str(settings_file()), QSettings.Format.IniFormat)
+    """The settings, from a file vetted first (see `open_vetted_settings`)."""
+    return open_vetted_settings()[0]
+
+
+def open_vetted_settings() -> tuple[QSettings, str | None]:
+    """The settings, and the sentence to show when the file could not be trusted (None: all well).
+
+    Qt decodes every value of the file as it reads it, before any per-key check below, so a
+    hostile value could stop the app from ever starting: `vet_settings_file` reads it first and
+    moves an untrusted file aside. Should it not be movable, the settings live in memory only
+    (a file in a fresh temporary folder) for this run."""
+    path = settings_file()
+    try:
+        message = vet_settings_file(path)
+    except UntrustedSettings as exc:
+        scratch = Path(tempfile.mkdtemp(prefix="digitpad-settings-")) / path.name
+        return QSettings(str(scratch), QSettings.Format.IniFormat), str(exc)
+    return QSettings(str(path), QSettings.Format.IniFormat), message
 
 
 # Readers: a settings file is edited by hand, synced between machines, or left by another version,

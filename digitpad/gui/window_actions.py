@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QSpinBox, QStatusBar, QToolBar, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMenuBar, QSpinBox, QStatusBar, QToolBar, QWidget
 
 from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
 
@@ -36,6 +36,9 @@ class WindowActions:
     how_it_works: QAction
     about: QAction
     about_qt: QAction
+    copy_drawing: QAction
+    copy_input: QAction
+    reset_layout: QAction
 
 
 def _action(parent: QWidget, text: str, shortcuts=(), icon: str = "", tip: str = "") -> QAction:
@@ -76,7 +79,38 @@ def create_actions(parent: QWidget) -> WindowActions:
         how_it_works=_action(parent, "&How It Works", (key.HelpContents,), "help-contents"),
         about=_action(parent, "&About digitpad", (), "help-about"),
         about_qt=_action(parent, "About &Qt"),
+        copy_drawing=_action(parent, "&Copy Drawing", (key.Copy,)),
+        copy_input=_action(parent, "Copy &Input 32×32", ("Ctrl+Shift+C",)),
+        reset_layout=_action(parent, "&Reset Layout", (), "",
+                             "Default window size and panel arrangement, every panel shown"),
     )
+
+
+def fill_file_and_edit_menus(bar: QMenuBar, a: WindowActions) -> QMenu:
+    """The File and Edit menus, made of `a`'s actions; returns File → Open Recent (filled when shown)."""
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(a.open_image)
+    recent_menu = file_menu.addMenu("Open &Recent")
+    file_menu.addAction(a.paste_image)
+    file_menu.addSeparator()
+    file_menu.addActions([a.save_drawing, a.export_input])
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addActions([a.undo, a.redo, a.clear])
+    edit_menu.addSeparator()
+    edit_menu.addActions([a.copy_drawing, a.copy_input])
+    return recent_menu
+
+
+def build_zoom_actions(levels: list[int], parent: QWidget) -> tuple[QActionGroup, dict[int, QAction]]:
+    """One checkable action per input zoom level, exclusive; the window connects them."""
+    group = QActionGroup(parent)
+    actions = {}
+    for level in levels:
+        actions[level] = QAction(f"{level}× ({32 * level} px)", parent, checkable=True)
+        group.addAction(actions[level])
+    return group, actions
 
 
 def build_canvas_toolbar(actions: WindowActions, pen_width: float, parent: QWidget) -> tuple[QToolBar, QSpinBox]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,26 @@ def screen_area(widget: QWidget) -> QRect:
     return screen.availableGeometry()
 
 
+def scrollable(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area: on a small screen a panel scrolls instead of clipping."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+def make_dock(window: QMainWindow, title: str, name: str, widget: QWidget, action_text: str) -> QDockWidget:
+    """A dock of `window` holding `widget`; `name` keys its place in the saved state, `action_text`
+    names it in the View menu."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
+    dock.toggleViewAction().setText(action_text)
+    return dock
+
+
 @dataclass
 class Fractions:
     """Widths as fractions of the window: the input/F6 column and the internals column."""
@@ -49,7 +69,7 @@ class WindowLayout(QObject):
     def __init__(self, window: QMainWindow, input_dock: QDockWidget, f6_dock: QDockWidget,
                  internals_dock: QDockWidget, input_content: QWidget, f6_panel: QWidget):
         super().__init__(window)
-        self.window = window
+        self.main_window = window
         self.input_dock, self.f6_dock, self.internals_dock = input_dock, f6_dock, internals_dock
         self.input_content, self.f6_panel = input_content, f6_panel
         self.fractions = Fractions()
@@ -66,7 +86,7 @@ class WindowLayout(QObject):
     def arrange_default(self) -> None:
         """Input above F6 beside the canvas, the internals in a column of their own, or tabbed
         with F6 on a narrow screen. Remembered for Reset Layout."""
-        w = self.window
+        w = self.main_window
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.input_dock)
         w.splitDockWidget(self.input_dock, self.internals_dock, Qt.Orientation.Horizontal)
         w.splitDockWidget(self.input_dock, self.f6_dock, Qt.Orientation.Vertical)
@@ -76,7 +96,7 @@ class WindowLayout(QObject):
 
     def _tab_if_narrow(self) -> None:
         if self.default_size().width() < SIDE_BY_SIDE_WIDTH:
-            self.window.tabifyDockWidget(self.f6_dock, self.internals_dock)
+            self.main_window.tabifyDockWidget(self.f6_dock, self.internals_dock)
             self.f6_dock.raise_()
 
     def default_fractions(self) -> Fractions:
@@ -86,13 +106,13 @@ class WindowLayout(QObject):
 
     def default_size(self) -> QSize:
         """~1280×800, never larger than the screen (a laptop, or 200 % scaling on 1080p)."""
-        area = screen_area(self.window)
+        area = screen_area(self.main_window)
         return QSize(min(DEFAULT_SIZE.width(), int(area.width() * 0.96)),
                      min(DEFAULT_SIZE.height(), int(area.height() * 0.92)))
 
     def reset(self) -> None:
         """View → Reset Layout: the default size, arrangement and proportions, every panel shown."""
-        w = self.window
+        w = self.main_window
         for dock in (self.input_dock, self.f6_dock, self.internals_dock):
             dock.setFloating(False)
             dock.show()
@@ -109,20 +129,20 @@ class WindowLayout(QObject):
         self.fit()
 
     def _centre(self) -> None:
-        area, frame = screen_area(self.window), self.window.frameGeometry()
+        area, frame = screen_area(self.main_window), self.main_window.frameGeometry()
         frame.moveCenter(area.center())
-        self.window.move(frame.topLeft())
+        self.main_window.move(frame.topLeft())
 
     # ---- saving and restoring ------------------------------------------------------------------
     def save(self, settings: QSettings, geometry_key: str, state_key: str) -> None:
-        settings.setValue(geometry_key, self.window.saveGeometry())
-        settings.setValue(state_key, self.window.saveState(LAYOUT_VERSION))
+        settings.setValue(geometry_key, self.main_window.saveGeometry())
+        settings.setValue(state_key, self.main_window.saveState(LAYOUT_VERSION))
         settings.setValue(FRACTIONS_KEY, f"{self.fractions.middle:.4f},{self.fractions.internals:.4f}")
 
     def restore(self, settings: QSettings, geometry_key: str, state_key: str) -> bool:
         """The saved geometry, arrangement and proportions, each only if valid here and now;
         anything unusable is ignored (the defaults stay). True if the saved arrangement was used."""
-        w = self.window
+        w = self.main_window
         w.resize(self.default_size())
         geometry, state = settings.value(geometry_key), settings.value(state_key)
         if isinstance(geometry, QByteArray) and w.restoreGeometry(geometry) and not self._fits_screen():
@@ -149,7 +169,7 @@ class WindowLayout(QObject):
         return fractions if fractions.valid() else None
 
     def _fits_screen(self) -> bool:
-        area, frame = screen_area(self.window), self.window.frameGeometry()
+        area, frame = screen_area(self.main_window), self.main_window.frameGeometry()
         return (frame.width() <= area.width() + 8 and frame.height() <= area.height() + 8
                 and area.intersected(frame).width() * area.intersected(frame).height()
                 >= 0.5 * frame.width() * frame.height())
@@ -158,14 +178,14 @@ class WindowLayout(QObject):
     def _separate_internals(self) -> bool:
         """The internals are a column of their own (shown, docked, not tabbed with F6)."""
         dock = self.internals_dock
-        return (dock.isVisibleTo(self.window) and not dock.isFloating()
-                and not self.window.tabifiedDockWidgets(dock))
+        return (dock.isVisibleTo(self.main_window) and not dock.isFloating()
+                and not self.main_window.tabifiedDockWidgets(dock))
 
     def _widths(self) -> tuple[int, int]:
         return self.input_dock.width(), self.internals_dock.width() if self._separate_internals() else 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window:
+        if watched is self.main_window:
             if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
                 self._fit_timer.start()
             elif event.type() == QEvent.Type.MouseButtonRelease:
@@ -175,15 +195,15 @@ class WindowLayout(QObject):
 
     def _learn_fractions(self) -> None:
         """The person dragged a separator: its new place is the proportion kept from now on."""
-        if self._applied is None or self._applied[0] != self.window.size():
+        if self._applied is None or self._applied[0] != self.main_window.size():
             return
         middle, internals = self._widths()
         if abs(middle - self._applied[1]) > 4 or abs(internals - self._applied[2]) > 4:
-            width = max(1, self.window.width())
+            width = max(1, self.main_window.width())
             dragged = Fractions(middle / width, internals / width if internals else self.fractions.internals)
             if dragged.valid():
                 self.fractions = dragged
-                self._applied = (self.window.size(), middle, internals)
+                self._applied = (self.main_window.size(), middle, internals)
 
     def fit_soon(self) -> None:
         """Fit once the event loop has laid out what just changed (e.g. the input's zoom)."""
@@ -192,7 +212,7 @@ class WindowLayout(QObject):
     def fit(self) -> None:
         """Apply the fractions to the window's width, and give F6 all the height the input does
         not need (at least its minimum: all ten rows)."""
-        w = self.window
+        w = self.main_window
         width = w.width()
         middle = max(int(width * self.fractions.middle), self.f6_panel.minimumSizeHint().width() + 16)
         if self._separate_internals():
@@ -216,4 +236,4 @@ class WindowLayout(QObject):
         QTimer.singleShot(0, self._record_applied)
 
     def _record_applied(self) -> None:
-        self._applied = (self.window.size(), *self._widths())
+        self._applied = (self.main_window.size(), *self._widths())

@@ -265,9 +265,16 @@ def count_parameters(model: nn.Module) -> int:
 
 
 def pick_device(name: str | None = None) -> torch.device:
-    """An explicit device name wins; otherwise CUDA when there is one, else the CPU."""
+    """An explicit device name wins; otherwise CUDA when there is one, else the CPU. Only the CPU
+    and CUDA devices that exist are accepted (ValueError): a device torch names but cannot run the
+    model on here (meta, mps, …) would fail later, in the middle of a recognition."""
     if name:
-        device = torch.device(name)
+        try:
+            device = torch.device(name)
+        except RuntimeError:  # "Expected one of cpu, cuda, … device type at start of device string"
+            raise ValueError(f"device {name[:40]!r} is not a device name; use cpu, cuda or cuda:N") from None
+        if device.type not in ("cpu", "cuda"):  # meta, mps, xpu …: torch names them, digitpad runs on neither
+            raise ValueError(f"device {name[:40]!r} cannot run digitpad here; use cpu, cuda or cuda:N")
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device {name!r} requested but CUDA is not available")
         if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():

@@ -19,6 +19,7 @@ LeNet-5's 32×32 input with exactly the normalisation a single drawing or image 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,10 +52,12 @@ class CutSpacing:
     every: float
 
 
-#: Strokes are cut rarely (people lift the pen between digits) and sparingly; image components
-#: of touching digits need many candidates, since only the recogniser can tell the right ones
-#: (benchmarks/strings.py, validation split: MNIST touching 62 → 68 % read exactly).
-STROKE_CUTS = CutSpacing(margin=0.15, spacing=0.25, every=0.3)
+#: Strokes are cut rarely (people lift the pen between digits) and sparingly, never within a
+#: quarter of the height of a stroke's ends (real writers' wide 2s and 5s were cut into a sliver
+#: and the rest, "5" → "55"); image components of touching digits need many candidates, since only
+#: the recogniser can tell the right ones (benchmarks/strings.py, validation split: MNIST touching
+#: 62 → 68 % read exactly).
+STROKE_CUTS = CutSpacing(margin=0.25, spacing=0.25, every=0.3)
 IMAGE_CUTS = CutSpacing(margin=0.08, spacing=0.1, every=0.1)
 #: A seam may bend this far (× height) either side of its ink minimum to pass between strokes.
 SEAM_REACH = 0.1
@@ -67,6 +70,13 @@ _INK_THRESHOLD = 0.25  # image ink above this connects components; fainter ink j
 #: stroke or component is a speck (a stray click, a fleck of dirt), not part of any digit: dropped.
 #: (The smallest strokes of real digits, a 7's bar or a 5's flag, span 0.3 × the height or more.)
 SPECK = 0.15
+#: reading_order: a stroke with this share of its width within a wider stroke's columns is hosted.
+HOSTED = 0.8
+#: Segmentation.apart_strokes: a stroke this tall (× the number's height) may be a digit alone;
+#: two such strokes overlapping less than SIDE_BY_SIDE × the narrower one's width stand apart.
+TALL_STROKE = 0.6
+SIDE_BY_SIDE = 0.5
+RESUMED = 0.04
 
 
 @dataclass
@@ -105,6 +115,25 @@ class Segmentation:
     def strokes(self, first: int, stop: int) -> tuple[int, ...]:
         return tuple(sorted({i for s in self.segments[first:stop] for i in s.strokes}))
 
+    def apart_strokes(self, first: int, stop: int) -> int:
+        """How many pairs of whole strokes in segments first … stop-1 stand side by side, each
+        tall enough to be a digit (TALL_STROKE × the number's height) and overlapping little in x
+        (less than SIDE_BY_SIDE of the narrower): no digit is written that way (a 4's stem stands
+        within its bar's columns, a 5's flag and a 7's bar are short), two neighbours are.
+        0 for images and for the parts of one cut stroke."""
+        if self.ink is not None:
+            return 0
+        parts = Counter(s.source for s in self.segments)
+        whole = [s for s in self.segments[first:stop] if parts[s.source] == 1]
+        tall = [s for s in whole if s.box[3] - s.box[1] >= TALL_STROKE * self.height]
+        count = 0
+        for k, a in enumerate(tall):
+            for b in tall[k + 1:]:
+                overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+                narrower = max(min(a.box[2] - a.box[0], b.box[2] - b.box[0]), 0.05 * self.height)
+                count += overlap < SIDE_BY_SIDE * narrower and not _resumed(a, b, self.height)
+        return count
+
     def render_piece(self, first: int, stop: int) -> np.ndarray:
         """Segments first … stop-1 as one digit: LeNet-5's normalised (32, 32) input."""
         chosen = self.segments[first:stop]
@@ -139,10 +168,40 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
         crossings = [float(np.count_nonzero(np.diff(np.sign(pts[:, 0] - x)) != 0)) for x in bands]
         for piece, crossed in zip(_split_stroke(pts, bands), [0.0] + crossings):
             segments.append(Segment(_points_box(piece), (index,), tuple(piece), cut_crossings=crossed, source=index))
-    segments.sort(key=lambda s: (s.centre_x, s.box[0]))
+    segments = reading_order(segments, max(height, 1e-9))
     if len(segments) > MAX_SEGMENTS:
         raise ValueError(f"{len(segments)} strokes and parts: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, max(height, 1e-9), cut_xs=sorted(cut_xs))
+
+
+def reading_order(segments: list[Segment], height: float) -> list[Segment]:
+    """Segments left to right, each stroke that lies within another's columns right after it.
+
+    A piece is a run of consecutive segments, so a digit's strokes must come together. Sorting by
+    centre alone splits them when the next digit overlaps: a 4's stem or a 5's flag stands in the
+    right part of its digit, where the next digit's stroke may already begin. So a stroke whose
+    columns lie mostly (HOSTED) within a wider stroke's is ordered with that "host" (by the host's
+    centre): a bar, a flag, a stem, a dot, a retraced outline stay with the body they were written
+    on, whenever they were written — the drawing order is not used, since a crossbar may come
+    after the next digit. Among a host's strokes the short ones (bars, flags: under TALL_STROKE ×
+    the number's height) come first, then the tall ones by centre: a neighbour's narrow 1 hosted by
+    a wide 7 then never stands between the 7 and its bar, and keeps its own place among the tall.
+    """
+
+    def hosted_by(segment: Segment) -> Segment | None:
+        x0, _, x1, _ = segment.box
+        width = max(x1 - x0, 1e-9)
+        hosts = [other for other in segments
+                 if other.source != segment.source and other.box[2] - other.box[0] > width
+                 and min(x1, other.box[2]) - max(x0, other.box[0]) >= HOSTED * width]
+        return max(hosts, key=lambda h: h.box[2] - h.box[0], default=None)
+
+    def key(segment: Segment) -> tuple[float, bool, float, float]:
+        host = hosted_by(segment)
+        tall = segment.box[3] - segment.box[1] >= TALL_STROKE * height
+        return (host.centre_x if host is not None else segment.centre_x, tall, segment.centre_x, segment.box[0])
+
+    return sorted(segments, key=key)
 
 
 def drop_specks(strokes: Sequence[Stroke]) -> list[np.ndarray]:
@@ -157,6 +216,15 @@ def specks(strokes: Sequence[np.ndarray]) -> list[bool]:
     tallest = max((float(np.ptp(pts[:, 1])) for pts in strokes), default=0.0)
     # Never all of them: the tallest stroke spans at least its own height.
     return [float(np.ptp(pts, axis=0).max()) < SPECK * tallest for pts in strokes]
+
+
+def _resumed(a: Segment, b: Segment, height: float) -> bool:
+    """Whether one stroke starts or ends where the other does (within RESUMED × the height): the
+    pen lifted inside a digit and put down again (a 0 in two arcs), not two digits side by side."""
+    ends_a = np.array([p for line in a.polylines for p in (line[0], line[-1])])
+    ends_b = np.array([p for line in b.polylines for p in (line[0], line[-1])])
+    nearest = np.sqrt(((ends_a[:, None, :] - ends_b[None, :, :]) ** 2).sum(axis=2)).min()
+    return bool(nearest <= RESUMED * height)
 
 
 def _points_box(polylines: Sequence[np.ndarray]) -> Box:

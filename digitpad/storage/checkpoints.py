@@ -11,7 +11,9 @@ import datetime as _dt
 import io
 import logging
 import math
+import pickletools
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,12 @@ MAX_CHECKPOINT_BYTES = 50 * 1024 * 1024
 #: can declare a 3 GB record; torch would allocate it before anything else is checked).
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_ENTRIES = 1000
+#: The pickle that describes a checkpoint (its tensors are separate records) is a few KB for
+#: LeNet-5; the declared-size cap above bounds bytes, not the objects unpickling builds (a 413 KB
+#: file can declare 60 MB of one-byte "empty dict" opcodes: gigabytes once built). So the pickle
+#: records are bounded in size and in opcodes (each builds at most one object) before torch.load.
+MAX_PICKLE_BYTES = 1024 * 1024
+MAX_PICKLE_OPCODES = 200_000
 _REQUIRED_KEYS = ("format_version", "model", "config", "metrics", "data_checksum", "created")
 #: Limits for the metadata (config, metrics, checksum, date): plain JSON-like values only, so
 #: nothing in a checkpoint can make printing or comparing it slow (a list of shared references
@@ -163,6 +171,34 @@ def _check_archive(path: Path) -> None:
     if declared > MAX_ARCHIVE_BYTES:
         raise WeightsError(f"{path}: its records declare {declared:,} bytes, far too large for a LeNet-5 "
                            "checkpoint (refused before reading them)")
+    for entry in entries:
+        if entry.filename.endswith(".pkl"):
+            _check_pickle(path, entry)
+
+
+def _check_pickle(path: Path, entry: zipfile.ZipInfo) -> None:
+    """Refuse a pickle record that is large, or would build many objects, before torch unpickles it."""
+    if entry.file_size > MAX_PICKLE_BYTES:
+        raise WeightsError(f"{path}: its pickle record declares {entry.file_size:,} bytes, far more than "
+                           f"a LeNet-5 checkpoint's (at most {MAX_PICKLE_BYTES:,}; refused before unpickling)")
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(entry) as record:
+            data = record.read(MAX_PICKLE_BYTES + 1)
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
+        raise WeightsError(f"{path}: not a readable weights file: a damaged record ({exc})") from None
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_PICKLE_BYTES:
+        raise WeightsError(f"{path}: its pickle record is over {MAX_PICKLE_BYTES:,} bytes (refused before unpickling)")
+    count = 0
+    try:
+        for _ in pickletools.genops(data):
+            count += 1
+            if count > MAX_PICKLE_OPCODES:
+                raise WeightsError(f"{path}: its pickle would build over {MAX_PICKLE_OPCODES:,} objects, far more "
+                                   "than a LeNet-5 checkpoint (refused before unpickling)")
+    except (ValueError, EOFError) as exc:  # pickletools' word for a malformed stream
+        raise WeightsError(f"{path}: not a readable weights file: a malformed pickle ({str(exc)[:100]})") from None
 
 
 def _check_plain(value: Any, what: str, source: str) -> Any:

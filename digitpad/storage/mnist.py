@@ -8,6 +8,7 @@ zlib/EOFError/struct traceback.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -15,8 +16,9 @@ import io
 import logging
 import math
 import os
+import socket
 import struct
-import time
+import threading
 import urllib.request
 import zlib
 from collections.abc import Callable
@@ -243,13 +245,108 @@ def _content_md5(path: Path) -> str:
     return hashlib.md5(_read_content(path)).hexdigest()
 
 
+class _Deadline:
+    """Ends a download at its deadline however slowly the bytes come: a timer shuts the download's
+    sockets down, which wakes a read blocked on a mirror sending a byte now and then (a socket
+    timeout bounds only the wait for each byte). Every connection the opener makes (redirects
+    included) is watched from the moment it connects, TLS handshake and headers included."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []  # duplicates: ours to close, the same connections
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        deadline = self
+
+        def connect(*args, **kwargs) -> socket.socket:
+            sock = socket.create_connection(*args, **kwargs)
+            deadline._watch(sock)
+            return sock
+
+        def watched(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+            class Watched(base):  # type: ignore[misc, valid-type]
+                def __init__(self, *args, **kwargs):
+                    super().__init__(*args, **kwargs)
+                    self._create_connection = connect
+
+            return Watched
+
+        class HTTP(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(watched(http.client.HTTPConnection), req)
+
+        class HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(watched(http.client.HTTPSConnection), req, context=self._context)
+
+        self.opener = urllib.request.build_opener(HTTP(), HTTPS())
+
+    def _watch(self, sock: socket.socket) -> None:
+        copy = sock.dup()  # shutting the duplicate down ends the connection; closing it does not
+        with self._lock:
+            self._sockets.append(copy)
+            if self.expired:
+                self._shut(copy)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shut(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _create_part(part: Path):
+    """A fresh `.part` file, opened for writing: whatever was at that name (a stale part, or a
+    symlink planted to make the download overwrite a file elsewhere) is removed, not followed,
+    and the name is created exclusively (O_EXCL fails on a link put back meanwhile)."""
+    if os.path.lexists(part):
+        os.unlink(part)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    return os.fdopen(os.open(part, flags, 0o644), "wb")
+
+
 def _download(url: str, part: Path, label: str, timeout: float, progress: ProgressFn | None,
               cancel: Callable[[], bool] | None) -> None:
     """Stream `url` into `part`: `timeout` seconds at most for each read, DOWNLOAD_DEADLINE_SECONDS
-    for the whole file, MAX_DOWNLOAD_BYTES at most."""
-    deadline = time.monotonic() + DOWNLOAD_DEADLINE_SECONDS
+    for the whole file (connection and headers included), MAX_DOWNLOAD_BYTES at most."""
+    with _Deadline(DOWNLOAD_DEADLINE_SECONDS) as deadline:
+        try:
+            _stream(url, part, label, timeout, progress, cancel, deadline)
+        except (OSError, http.client.HTTPException):
+            if deadline.expired:
+                raise _too_slow(label, url, part) from None
+            raise
+        if deadline.expired:
+            raise _too_slow(label, url, part)
+
+
+def _too_slow(label: str, url: str, part: Path) -> DataError:
+    seconds = DOWNLOAD_DEADLINE_SECONDS
+    took = f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+    return DataError(f"{label}: download from {url} took over {took}; abandoned", part)
+
+
+def _stream(url: str, part: Path, label: str, timeout: float, progress: ProgressFn | None,
+            cancel: Callable[[], bool] | None, deadline: _Deadline) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "digitpad"})
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
+    with deadline.opener.open(request, timeout=timeout) as response, _create_part(part) as out:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() and len(length) < 20 else None
         if total is not None and total > MAX_DOWNLOAD_BYTES:
@@ -261,10 +358,9 @@ def _download(url: str, part: Path, label: str, timeout: float, progress: Progre
         while True:
             if cancel is not None and cancel():
                 raise DownloadCancelled(f"{label}: download cancelled", part)
-            if time.monotonic() > deadline:
-                raise DataError(f"{label}: download from {url} took over {DOWNLOAD_DEADLINE_SECONDS // 60} "
-                                "minutes; abandoned", part)
-            chunk = response.read(_CHUNK)
+            chunk = response.read1(_CHUNK)  # whatever has arrived: cancel and progress keep up with a slow mirror
+            if deadline.expired:
+                raise _too_slow(label, url, part)
             if not chunk:
                 break
             if done + len(chunk) > MAX_DOWNLOAD_BYTES:

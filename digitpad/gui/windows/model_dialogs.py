@@ -70,9 +70,9 @@ class ModelDialogs(QObject):
 
     exportEnded = Signal(object, str)  # the file, why it could not be written ("" when it was)
 
-    def __init__(self, host: ModelControl, parent: QWidget):
+    def __init__(self, model_control: ModelControl, parent: QWidget):
         super().__init__(parent)
-        self.host = host
+        self.model_control = model_control
         self.parent_widget = parent
         self.retrain_dialog: RetrainDialog | None = None
         self.history_dialog: WeightsHistoryDialog | None = None
@@ -85,7 +85,7 @@ class ModelDialogs(QObject):
                                           "The weights you adopted: switch between them or delete them")
         self.export_action = make_action(parent, "E&xport as ONNX…", lambda: self.export_model(), "Ctrl+Shift+E",
                                          "Save the current model as an ONNX file for other programs")
-        host.weightsLoaded.connect(self._weights_loaded)
+        model_control.weightsLoaded.connect(self._weights_loaded)
 
     def actions(self) -> list[QAction]:
         return [self.retrain_action, self.history_action, self.export_action]
@@ -95,17 +95,18 @@ class ModelDialogs(QObject):
         return SampleStore(default_samples_path())
 
     def current_weights_file(self) -> Path | None:
-        return self.host.session.weights_file if self.host.session is not None else None
+        return self.model_control.session.weights_file if self.model_control.session is not None else None
 
     # ---- retraining ------------------------------------------------------------------------------
     def open_retrain(self) -> RetrainDialog | None:
-        if not self.host.require_model():
+        if not self.model_control.require_model():
             return None
         from digitpad.gui.windows.retrain_dialog import RetrainDialog
 
         if self.retrain_dialog is None:
-            self.retrain_dialog = RetrainDialog(lambda: self.host.session.model, self.sample_store, self.parent_widget,
-                                                current_description=lambda: self.host.session.weights_text())
+            control = self.model_control
+            self.retrain_dialog = RetrainDialog(lambda: control.session.model, self.sample_store, self.parent_widget,
+                                                current_description=lambda: control.session.weights_text())
             self.retrain_dialog.adopted.connect(self.use_weights)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()
@@ -116,7 +117,7 @@ class ModelDialogs(QObject):
     def use_weights(self, path: Path) -> bool:
         """Start switching the window to `path` (read in the background; remembered for the next
         start once in use). False when there is no network to switch yet."""
-        return self.host.load_weights_file(path)
+        return self.model_control.load_weights_file(path)
 
     def _weights_loaded(self, _path: Path | None, _error: str) -> None:
         """Other weights are in use, or a file could not be read: the dialogs name the model in use."""
@@ -127,7 +128,7 @@ class ModelDialogs(QObject):
             self.retrain_dialog.refresh()
 
     def open_history(self) -> WeightsHistoryDialog | None:
-        if not self.host.require_model():
+        if not self.model_control.require_model():
             return None
         from digitpad.gui.windows.retrain_dialog import weights_dir
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
@@ -135,7 +136,7 @@ class ModelDialogs(QObject):
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.parent_widget)
             self.history_dialog.useRequested.connect(self.use_weights)
-            self.history_dialog.revertRequested.connect(self.host.revert_to_shipped_weights)
+            self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
         self.history_dialog.show()
         self.history_dialog.raise_()
@@ -158,10 +159,10 @@ class ModelDialogs(QObject):
     def export_model(self, path: str | Path | None = None) -> bool:
         """Start exporting the model in use to `path` (asked for if None), in the background;
         `exportEnded` when written or refused. False if nothing was started."""
-        if not self.host.require_model():
+        if not self.model_control.require_model():
             return False
         if self.export_job is not None:
-            self.host.show_status("Still exporting the model: try again when it is done", 5000)
+            self.model_control.show_status("Still exporting the model: try again when it is done", 5000)
             return False
         if missing := self._say_what_export_needs():  # said before a file is asked for, and no traceback
             QMessageBox.information(self.parent_widget, "Export as ONNX", missing[:1].upper() + missing[1:] + ".")
@@ -173,14 +174,14 @@ class ModelDialogs(QObject):
                 return False
         import copy
 
-        path, model = Path(path), copy.deepcopy(self.host.session.model)  # a copy: recognition goes on
-        self._exporting = self.host.session.weights_text()
+        path, model = Path(path), copy.deepcopy(self.model_control.session.model)  # a copy: recognition goes on
+        self._exporting = self.model_control.session.weights_text()
         job = BackgroundJob(OnnxExportWorker(model, path), "digitpad-onnx-export")
         # Queued: the worker emits from its own thread; the slots run on the GUI thread.
         job.worker.finished.connect(self._exported, Qt.ConnectionType.QueuedConnection)
         job.worker.failed.connect(self._export_failed, Qt.ConnectionType.QueuedConnection)
         self.export_job = job
-        self.host.show_status(f"Exporting {self._exporting} to {path}…", 0)
+        self.model_control.show_status(f"Exporting {self._exporting} to {path}…", 0)
         job.start()
         return True
 
@@ -188,14 +189,14 @@ class ModelDialogs(QObject):
         if self.export_job is None:  # the window closed meanwhile
             return
         self.export_job = None
-        self.host.show_status(f"Exported {self._exporting} to {path}", 5000)
+        self.model_control.show_status(f"Exported {self._exporting} to {path}", 5000)
         self.exportEnded.emit(path, "")
 
     def _export_failed(self, message: str) -> None:
         if self.export_job is None:
             return
         path, self.export_job = self.export_job.worker.path, None
-        self.host.show_status("", 0)
+        self.model_control.show_status("", 0)
         QMessageBox.warning(self.parent_widget, "Could not export", message)
         self.exportEnded.emit(path, message)
 
