@@ -109,6 +109,14 @@ def test_a_click_is_too_small_in_json_and_in_words(capsys, tmp_path):
     assert lines[1].startswith(f"{path}:2: Too small — draw bigger (digit ")
 
 
+def test_two_specks_far_apart_are_too_small_not_a_confident_digit(capsys, tmp_path):
+    path = tmp_path / "specks.jsonl"
+    path.write_text('{"strokes": [[[150, 150], [151, 152]], [[300, 300], [301, 300]]]}\n')
+    code, out, err = run(capsys, "recognize", "--json", "--strokes", path)
+    assert code == 0, err
+    assert json.loads(out)["reason"] == "too small"
+
+
 def test_a_bad_canvas_is_reported_on_its_line():
     with pytest.raises(ValueError, match="canvas"):
         parse_drawing('{"strokes": [[[1, 2]]], "canvas": [0, 100]}')

@@ -8,11 +8,17 @@ import numpy as np
 import pytest
 
 from digitpad.training import negatives
-from digitpad.training.negatives import DIGIT_LIKE, GLYPHS, KINDS, SHAPE_KINDS, available_fonts, generate_negatives
+from digitpad.training.negatives import (DIGIT_LIKE, FONT_FAMILIES, GLYPHS, HELD_OUT_FAMILIES, KINDS, SHAPE_KINDS,
+                                         TRAINING_FAMILIES, FontFamily, available_fonts, generate_negatives)
 from digitpad.ink.preprocess import BACKGROUND, INK
 
 needs_fonts = pytest.mark.skipif(not available_fonts(),
-                                 reason="needs the DejaVu fonts (apt-get install fonts-dejavu-core)")
+                                 reason="needs the training font families (apt-get install fonts-dejavu-core "
+                                        "fonts-liberation fonts-freefont-ttf, as .ci/run does)")
+_MISSING = [name for name, family in FONT_FAMILIES.items() if len(family.faces()) < len(family.files)]
+needs_all_families = pytest.mark.skipif(
+    bool(_MISSING), reason=f"font families not installed here: {', '.join(_MISSING)} (apt-get install "
+                           + " ".join(FONT_FAMILIES[name].package for name in _MISSING) + ", as .ci/run does)")
 
 
 def test_the_same_seed_gives_the_same_negatives_and_another_seed_others():
@@ -68,12 +74,44 @@ def test_with_the_fonts_every_kind_is_made():
 
 
 def test_without_fonts_only_drawn_shapes_are_made_and_the_log_says_why(monkeypatch, tmp_path, caplog):
-    monkeypatch.setattr(negatives, "FONT_DIR", tmp_path)  # an empty folder: no fonts
+    empty = {name: FontFamily(name, family.package, tmp_path, family.files)  # an empty folder: no fonts
+             for name, family in FONT_FAMILIES.items()}
+    monkeypatch.setattr(negatives, "FONT_FAMILIES", empty)
     available_fonts.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="digitpad.training.negatives"):
             made = generate_negatives(100, seed=2)
         assert set(made.kinds) <= set(SHAPE_KINDS)
-        assert "fonts-dejavu-core" in caplog.text
+        assert "fonts-dejavu-core" in caplog.text and "fonts-liberation" in caplog.text
     finally:
         available_fonts.cache_clear()
+
+
+def test_no_font_family_is_both_trained_on_and_held_out():
+    assert not set(TRAINING_FAMILIES) & set(HELD_OUT_FAMILIES)
+    assert len(TRAINING_FAMILIES) >= 3 and len(HELD_OUT_FAMILIES) >= 2
+    assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FONT_FAMILIES)
+    packages = [family.package for family in FONT_FAMILIES.values()]
+    assert len(set(packages)) == len(packages)  # a family is one Debian package, named in .ci/run
+    ci = (negatives.Path(__file__).parents[1] / ".ci" / "run").read_text()
+    assert all(package in ci for package in packages)
+
+
+@needs_all_families
+def test_training_negatives_use_only_the_training_families_and_held_out_ones_only_theirs():
+    training, held_out = available_fonts(TRAINING_FAMILIES), available_fonts(HELD_OUT_FAMILIES)
+    assert not set(training) & set(held_out)
+    assert {p.parent for p in training} == {FONT_FAMILIES[n].folder for n in TRAINING_FAMILIES}
+    assert {p.parent for p in held_out} == {FONT_FAMILIES[n].folder for n in HELD_OUT_FAMILIES}
+    opened = []
+    real = negatives._font
+    negatives._font.cache_clear()
+    try:
+        negatives._font = lambda path, size: opened.append(path) or real(path, size)
+        generate_negatives(200, seed=4)
+        assert opened and set(opened) <= set(training)
+        opened.clear()
+        generate_negatives(200, seed=4, families=HELD_OUT_FAMILIES)
+        assert opened and set(opened) <= set(held_out)
+    finally:
+        negatives._font = real

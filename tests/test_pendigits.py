@@ -144,3 +144,42 @@ def test_the_real_file_splits_thirty_writers_by_writer():
     assert {d.writer for d in held_out} == HELD_OUT_WRITERS
     assert not {d.writer for d in training} & HELD_OUT_WRITERS
     assert all(0 <= x <= TABLET_SIZE and 0 <= y <= TABLET_SIZE for d in digits for s in d.strokes for x, y in s)
+
+
+def _run(capsys, *argv):
+    from digitpad.cli.main import main
+
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_reads_pen_strokes_writer_by_writer(capsys, tmp_path, monkeypatch):
+    import json
+
+    path = tmp_path / "pen.txt"
+    path.write_text(SMALL.replace("COMMENT 1 4", "COMMENT 1 10"), encoding="latin-1")  # writer 10 is held out
+    code, out, err = _run(capsys, "evaluate", "--strokes-data", path, "--writers", "all", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["total"] == 2 and set(report["writers"]) == {"3", "10"}
+    assert all(w["total"] == 1 for w in report["writers"].values())
+    counted = report["right"] + report["refused"] + sum(c["count"] for c in report["confusions"])
+    assert counted == 2
+    code, out, _ = _run(capsys, "evaluate", "--strokes-data", path)  # the held-out writers only
+    assert code == 0 and "1 digits by the held-out writers" in out
+    assert "    10       1" in out and "\n     3 " not in out
+    monkeypatch.setenv(paths.PENDIGITS_ENV, str(path))
+    code, out, _ = _run(capsys, "evaluate", "--strokes-data", "--writers", "training")
+    assert code == 0 and "\n     3       1" in out
+
+
+def test_evaluate_on_a_bad_pen_file_is_one_line(capsys, tmp_path, monkeypatch):
+    path = tmp_path / "bad.txt"
+    path.write_text(SMALL.replace(" 300  400", " 300  x"), encoding="latin-1")
+    code, out, err = _run(capsys, "evaluate", "--strokes-data", path)
+    assert code == 1 and err.count("\n") == 1 and "line 10: expected a point" in err
+    monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
+    monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")
+    code, _, err = _run(capsys, "evaluate", "--strokes-data")
+    assert code == 2 and "DIGITPAD_PENDIGITS" in err

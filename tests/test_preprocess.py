@@ -532,6 +532,15 @@ def test_the_threshold_is_a_fraction_of_the_canvas_shorter_side():
         drawing_too_small([])
 
 
+def test_a_drawing_made_only_of_specks_is_too_small_however_far_apart_they_are():
+    specks = [[(150.0, 150.0), (151.0, 152.0)], [(300.0, 300.0), (301.0, 300.0)]]  # issue 20's confident "1"
+    assert drawing_too_small(specks)
+    assert drawing_too_small(specks, (440, 440))
+    assert drawing_too_small([[(x, 40.0 + x % 3)] for x in range(20, 400, 60)], (440, 440)), "a row of dots"
+    # A real digit with a stray dot beside it is judged by its largest stroke.
+    assert not drawing_too_small(list(DIGITS[7]) + [[(10.0, 10.0)]], (440, 440))
+
+
 def test_an_image_whose_ink_is_a_speck_is_too_small_and_a_digit_is_not():
     speck = Image.new("L", (280, 280), 255)
     ImageDraw.Draw(speck).ellipse((140, 140, 143, 143), fill=0)

@@ -9,12 +9,18 @@ from digitpad.reading.verdict import REJECT_THRESHOLD
 from digitpad.reading.recognition import Recognizer
 from digitpad.training.loop import evaluate
 from digitpad.training.config import TEST_NEGATIVES_SEED
-from digitpad.storage.checkpoints import load_model, shipped_weights_path
+from digitpad.storage.checkpoints import load_model, shipped_mnist_weights_path, shipped_weights_path
 
 
 @pytest.fixture(scope="module")
 def shipped():
     return load_model(None, "cpu")
+
+
+@pytest.fixture(scope="module", params=["default", "mnist-only"])
+def either_shipped(request):
+    """Both shipped files: the default weights and the MNIST-only reproduction of the paper."""
+    return load_model(None if request.param == "default" else shipped_mnist_weights_path(), "cpu")
 
 
 def test_shipped_weights_are_a_small_valid_checkpoint_with_their_recipe(shipped):
@@ -26,8 +32,8 @@ def test_shipped_weights_are_a_small_valid_checkpoint_with_their_recipe(shipped)
     assert checkpoint.metrics["test_total"] == 10_000
 
 
-def test_shipped_weights_beat_the_papers_test_error(shipped, mnist_dir):
-    model, checkpoint = shipped
+def test_shipped_weights_beat_the_papers_test_error(either_shipped, mnist_dir):
+    model, checkpoint = either_shipped
     test_set = mnist_dataset(mnist_dir, "test")
     errors, _ = evaluate(model, test_set)
     # The paper: 0.95 % without distortions, 0.8 % with; digitpad's target is 0.70 %.
@@ -36,16 +42,17 @@ def test_shipped_weights_beat_the_papers_test_error(shipped, mnist_dir):
 
 
 def test_few_mnist_test_digits_are_rejected_and_most_held_out_negatives_are(shipped, mnist_dir):
-    # The figures of issue 11 (benchmarks/rejection.py prints them with the trade-off table):
-    # at most 0.5 % of the MNIST test digits "not a digit", at least 90 % of negatives from a
-    # generator seed never used in training or for choosing the threshold.
+    # The figures of issues 11 and 20 (benchmarks/real_strokes.py prints them): at most 0.5 % of
+    # the MNIST test digits "not a digit", at least 85 % of negatives whose lettering comes from
+    # font families never used in training (URW base35, Noto), from a seed never used either.
     model, checkpoint = shipped
     assert checkpoint.config.get("negatives", 0) > 0, "the shipped weights were trained with negatives"
     with torch.no_grad():
         digits = model.forward_with_internals(mnist_dataset(mnist_dir, "test").inputs).rubbish
-        negatives = model.forward_with_internals(negatives_dataset(600, TEST_NEGATIVES_SEED).inputs).rubbish
+        negatives = model.forward_with_internals(
+            negatives_dataset(600, TEST_NEGATIVES_SEED, held_out_families=True).inputs).rubbish
     assert float((digits > REJECT_THRESHOLD).float().mean()) <= 0.005
-    assert float((negatives > REJECT_THRESHOLD).float().mean()) >= 0.90
+    assert float((negatives > REJECT_THRESHOLD).float().mean()) >= 0.85
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

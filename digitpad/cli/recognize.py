@@ -1,5 +1,6 @@
 """`digitpad recognize` and `digitpad evaluate`: the network's answer for images and drawings,
-and its error on the MNIST test set. Importing this module imports no torch."""
+and its error on the MNIST test set or on real pen strokes (writer by writer). Importing this
+module imports no torch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
 from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
+
+_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.storage.paths
 
 
 def add_recognize_commands(commands) -> None:
@@ -39,6 +42,11 @@ def add_recognize_commands(commands) -> None:
     evaluate.add_argument("--weights", type=Path, help="checkpoint to evaluate (default: the shipped weights)")
     evaluate.add_argument("--device", help="cpu, cuda or cuda:N")
     evaluate.add_argument("--json", action="store_true", help='print {"errors", "total", "error_rate"}')
+    evaluate.add_argument("--strokes-data", nargs="?", const=_DEFAULT_PEN, type=Path, metavar="FILE",
+                          help="evaluate on real pen strokes instead, read as drawings (the pen-digits file; "
+                               "without FILE: $DIGITPAD_PENDIGITS or ../shared/data/pendigits), writer by writer")
+    evaluate.add_argument("--writers", choices=("held-out", "training", "all"), default="held-out",
+                          help="with --strokes-data: which writers (default: those held out from training)")
     evaluate.set_defaults(run=cmd_evaluate)
 
 
@@ -82,6 +90,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.strokes_data is not None:
+        return _evaluate_pen_strokes(args)
     import torch
 
     from digitpad.training.datasets import mnist_dataset
@@ -102,4 +112,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for d in range(10):
         print(f"{d:>6}" + "".join(f"{int(v):>6}" for v in confusion[d]))
     print(f"test error: {100 * errors / total:.2f}% ({errors}/{total})")
+    return EXIT_OK
+
+
+def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
+    """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
+    from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+    from digitpad.storage.pendigits import read_pendigits
+    from digitpad.training.pen_evaluation import format_report, score_pen_digits
+    from digitpad.training.pen_split import split_by_writer
+
+    path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()
+    if path is None:
+        raise CliError(f"no pen-digits file: give --strokes-data FILE or set {PENDIGITS_ENV}", EXIT_USAGE)
+    recognizer = load_recognizer(args.weights, args.device)
+    digits = read_pendigits(path)
+    training, held_out = split_by_writer(digits)
+    chosen = {"held-out": held_out, "training": training, "all": digits}[args.writers]
+    report = score_pen_digits(recognizer.model, chosen, recognizer.device)
+    if args.json:
+        print(json.dumps({"file": str(path), "writers_group": args.writers, **report.to_json()}))
+        return EXIT_OK
+    title = f"{shown(path)}: {len(chosen):,} digits by the {args.writers} writers, read as drawings"
+    print("\n".join(format_report(report, title)))
     return EXIT_OK

@@ -420,16 +420,20 @@ def image_ink_too_small(ink: np.ndarray) -> bool:
 def drawing_too_small(strokes: Iterable[Stroke], canvas_size: tuple[float, float] | None = None) -> bool:
     """True when the drawing's ink spans less than MIN_DRAWING_FRACTION of the canvas's shorter side.
 
-    The span is the longer side of the strokes' bounding box (the pen not counted, so a click is
-    0 whatever the pen). Screen-independent: only the ratio to the canvas matters. Without a
-    `canvas_size` the canvas is taken to reach from (0, 0) to the furthest point drawn (what a
-    stroke file in canvas pixels implies). Raises EmptyDrawing when there are no points.
+    The span is the longer side of the bounding box of its largest stroke (the pen not counted, so
+    a click is 0 whatever the pen): a drawing made only of specks is too small however far apart
+    they are, while any real digit has at least one stroke of its size. Screen-independent: only
+    the ratio to the canvas matters. Without a `canvas_size` the canvas is taken to reach from
+    (0, 0) to the furthest point drawn (what a stroke file in canvas pixels implies).
+    Raises EmptyDrawing when there are no points.
     """
     parts = _clean_strokes(strokes)
     if not parts:
         raise EmptyDrawing("no strokes with finite points")
     points = np.concatenate(parts)
-    span = float((points.max(axis=0) - points.min(axis=0)).max())
+    # A drawing made only of specks (two dots far apart) is as unreadable as one speck: its span
+    # is that of its largest stroke, not the distance between the specks.
+    span = max(float((part.max(axis=0) - part.min(axis=0)).max()) for part in parts)
     if canvas_size is None:
         shorter = float(np.maximum(points.max(axis=0), 0.0).min())
     else:

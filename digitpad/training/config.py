@@ -96,6 +96,14 @@ class TrainingConfig:
     # digit, two digits squeezed together), cut by digitpad's own segmenter from the training
     # images and trained toward the rubbish class, as the paper trained its string reader. 0 = none.
     bad_cuts: int = 0
+    # Real pen strokes (digitpad.training.pen_data): the training writers' digits of the pen-digits
+    # file, rendered `pen_copies` times each (the first as written, the rest through the
+    # stroke-level distortions at strength `pen_augment`) and repeated to about `pen_share` of the
+    # training set. 0 = MNIST alone. Without the file (digitpad.storage.paths.default_pendigits_file)
+    # the run trains on MNIST alone and says so.
+    pen_share: float = 0.0
+    pen_copies: int = 4
+    pen_augment: float = 1.0
     device: str | None = None
     # Applied when the data are loaded (digitpad.training.run), never by train() itself, so the
     # personal samples mixed in after the limit are never cut off.
@@ -121,6 +129,12 @@ class TrainingConfig:
             raise ValueError("shift_only_fraction must be in [0, 1]")
         if self.negatives < 0:
             raise ValueError("negatives must be 0 (none) or more")
+        if not (math.isfinite(self.pen_share) and 0.0 <= self.pen_share < 1.0):
+            raise ValueError("pen_share must be in [0, 1): the share of the training set made of pen strokes")
+        if not 1 <= self.pen_copies <= 100:
+            raise ValueError("pen_copies must be from 1 to 100 (renders of each pen digit)")
+        if not (math.isfinite(self.pen_augment) and 0.0 <= self.pen_augment <= 3.0):
+            raise ValueError("pen_augment must be from 0 (no distortion) to 3")
         if self.bad_cuts < 0:
             raise ValueError("bad_cuts must be 0 (none) or more")
         for name in ("negatives", "bad_cuts"):

@@ -19,7 +19,7 @@ from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.storage.mnist import load_mnist
 from digitpad.storage.samples import Sample
 from digitpad.training.bad_cuts import generate_bad_cuts
-from digitpad.training.negatives import generate_negatives
+from digitpad.training.negatives import HELD_OUT_FAMILIES, TRAINING_FAMILIES, generate_negatives
 
 
 @dataclass
@@ -95,14 +95,18 @@ def mix_datasets(base: TensorDataset, extra: TensorDataset, repeat: int | None =
     return TensorDataset(inputs, labels, checksum)
 
 
-def negatives_dataset(count: int, seed: int, should_cancel: Callable[[], bool] | None = None) -> TensorDataset:
-    """`count` generated non-digits (digitpad.training.negatives) labelled NEGATIVE_LABEL, network-ready.
+def negatives_dataset(count: int, seed: int, should_cancel: Callable[[], bool] | None = None,
+                      held_out_families: bool = False) -> TensorDataset:
+    """`count` generated non-digits (digitpad.training.negatives) labelled NEGATIVE_LABEL, network-ready:
+    glyphs from the training font families, or from the held-out ones (to choose and measure the
+    "not a digit" threshold on lettering training never saw).
 
     Generating takes about 2 ms a pattern; `should_cancel` is polled every few hundred."""
-    negatives = generate_negatives(count, seed, should_cancel=should_cancel)
+    families = HELD_OUT_FAMILIES if held_out_families else TRAINING_FAMILIES
+    negatives = generate_negatives(count, seed, should_cancel=should_cancel, families=families)
     inputs = torch.from_numpy(negatives.images).unsqueeze(1)
     labels = torch.full((count,), NEGATIVE_LABEL, dtype=torch.int64)
-    return TensorDataset(inputs, labels, hashlib.md5(f"negatives:{count}:{seed}".encode()).hexdigest())
+    return TensorDataset(inputs, labels, hashlib.md5(f"negatives:{count}:{seed}:{families}".encode()).hexdigest())
 
 
 def bad_cuts_dataset(data_dir: Path | str, config, should_cancel: Callable[[], bool] | None = None) -> TensorDataset:

@@ -31,7 +31,7 @@ from digitpad.reading.verdict import REJECT_THRESHOLD
 
 log = logging.getLogger(__name__)
 
-#: Held-out negatives (validation seed) whose rejection is reported after every epoch.
+#: Held-out negatives (validation seed, held-out font families) whose rejection is reported after every epoch.
 REJECTION_CHECK_NEGATIVES = 1000
 
 
@@ -313,7 +313,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     if config.negatives:
         train_set = mix_datasets(train_set, negatives_dataset(config.negatives, config.seed, should_cancel), 1)
         held_out_negatives = negatives_dataset(REJECTION_CHECK_NEGATIVES, VALIDATION_NEGATIVES_SEED,
-                                               should_cancel).inputs.to(device)
+                                               should_cancel, held_out_families=True).inputs.to(device)
     model = LeNet5(rubbish_j=config.rubbish_j, generator=torch.Generator().manual_seed(config.seed))
     if initial_state is not None:
         model.load_state_dict(initial_state)

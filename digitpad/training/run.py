@@ -18,6 +18,9 @@ Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
 | `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
 | `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
 | | held-out ones (validation seed) and of test digits rejected as "not a digit" |
+| `pen_digits`, `pen_repeat`, `pen_file` | training writers' pen digits rendered (all copies), their |
+| | repeat in the mix, the file they came from; `pen_missing` when the run asked for them but |
+| | the file was not found |
 | `bad_cuts` | bad segmentation cuts of the training images mixed in (digitpad.training.bad_cuts) |
 | `first_stage` | a two-stage recipe's first stage: its config, test error, epochs and images |
 
@@ -46,6 +49,8 @@ from digitpad.training.loop import (
     train,
 )
 from digitpad.training.config import TrainingConfig
+from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.training.pen_data import pen_repeat, training_writers_dataset
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,11 @@ class RetrainRequest:
     #: Evaluate current_state first, for the before/after comparison (a two-stage recipe's second
     #: stage starts from the first's weights, which are not "the model in use").
     evaluate_before: bool = True
+    #: The pen-digits file for `config.pen_share` (None: paths.default_pendigits_file()).
+    pen_file: Path | None = None
+    #: Or: the training writers' pen digits already rendered (a two-stage recipe's second stage
+    #: reuses the first's rather than rendering them again).
+    pen_set: TensorDataset | None = None
 
     def __post_init__(self) -> None:
         # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
@@ -91,10 +101,18 @@ class RunData:
     extra: TensorDataset | None
     extra_repeat: int = 0
     bad_cuts: int = 0             # bad segmentation cuts in train_set (digitpad.training.bad_cuts)
+    pen: TensorDataset | None = None  # the training writers' pen digits, rendered
+    pen_repeat: int = 0
+    pen_file: str | None = None
+    pen_missing: bool = False     # pen strokes were asked for but no pen-digits file was found
 
     def describe(self) -> str:
         """'2,000 MNIST images + 5 of your samples (×26)', for people."""
         text = f"{self.mnist_images:,} MNIST images"
+        if self.pen is not None:
+            text += f" + {len(self.pen):,} renders of real pen digits (×{self.pen_repeat})"
+        elif self.pen_missing:
+            text += " (no pen-digits file: set DIGITPAD_PENDIGITS to train on real pen strokes too)"
         if self.bad_cuts:
             text += f" + {self.bad_cuts:,} bad cuts"
         if self.extra is not None:
@@ -130,6 +148,21 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     mnist_images = len(train_set)
     if config.bad_cuts:
         train_set = mix_datasets(train_set, bad_cuts_dataset(request.data_dir, config, should_cancel), 1)
+    pen, pen_file, pen_missing, pen_times = request.pen_set, request.pen_file, False, 0
+    if config.pen_share > 0:
+        if pen is None:
+            pen_file = pen_file or default_pendigits_file()
+            if pen_file is None:
+                pen_missing = True
+                log.warning("no pen-digits file (set %s): training on MNIST alone", PENDIGITS_ENV)
+            else:
+                pen = training_writers_dataset(pen_file, config.pen_copies, config.seed, config.pen_augment,
+                                               should_cancel)
+        if pen is not None:
+            pen_times = pen_repeat(len(train_set), len(pen), config.pen_share)
+            train_set = mix_datasets(train_set, pen, pen_times)
+    else:
+        pen = None
     extra = request.extra
     if extra is None and request.extra_source is not None:
         extra = request.extra_source()
@@ -139,7 +172,8 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     if extra is not None:
         repeat = extra_repeat(mnist_images, len(extra))
         train_set = mix_datasets(train_set, extra, repeat)
-    return RunData(train_set, test_set, mnist_images, extra, repeat, bad_cuts=config.bad_cuts)
+    return RunData(train_set, test_set, mnist_images, extra, repeat, bad_cuts=config.bad_cuts, pen=pen,
+                   pen_repeat=pen_times, pen_file=str(pen_file) if pen_file else None, pen_missing=pen_missing)
 
 
 def run_training(request: RetrainRequest, data: RunData,
@@ -209,7 +243,8 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
                          should_cancel, progress_every)
     # current_rubbish_j stays None: the second stage sets its own j (that is its point).
     follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
-                            extra=data.extra, threads=request.threads, evaluate_before=False)
+                            extra=data.extra, threads=request.threads, evaluate_before=False,
+                            pen_file=request.pen_file, pen_set=data.pen)
     stage("Stage 2: loading…")
     second_data = load_run_data(follow, should_cancel)
     outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),
@@ -252,6 +287,12 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
                "train_images": data.mnist_images, "fine_tuned": request.fine_tune}
     if data.bad_cuts:
         metrics["bad_cuts"] = data.bad_cuts
+    if data.pen is not None:
+        metrics.update(pen_digits=len(data.pen), pen_repeat=data.pen_repeat)
+        if data.pen_file:
+            metrics["pen_file"] = data.pen_file
+    elif data.pen_missing:
+        metrics["pen_missing"] = True
     if last.negatives_rejected is not None:
         metrics.update(negatives=request.config.negatives, negatives_rejected=last.negatives_rejected,
                        digits_rejected=last.digits_rejected)

@@ -1,5 +1,7 @@
 """Model → Weights History…: the checkpoints adopted from retraining, newest first, with their
 metadata; switch to one, delete one (after confirmation), or go back to the shipped weights.
+Other shipped weights (the MNIST-only reproduction of the paper) are listed after them, to use
+but not to delete.
 
 Reading a checkpoint (torch.load, the metadata checks, a probe forward pass) takes tens of
 milliseconds, so the list is filled in by a `HistoryLoadWorker` in a `BackgroundJob`
@@ -49,18 +51,22 @@ class HistoryEntry:
     checkpoint: Checkpoint | None   # None while it is being read, or when the file cannot be used
     problem: str = ""
     loading: bool = False
+    shipped: bool = False           # shipped with digitpad: can be used, never deleted
 
     def cells(self) -> list[str]:
+        file = self.path.name + (" (shipped)" if self.shipped else "")
         if self.loading:
-            return [LOADING_TEXT, "", "", "", "", "", self.path.name]
+            return [LOADING_TEXT, "", "", "", "", "", file]
         if self.checkpoint is None:
-            return ["?", "", "unusable", "", "", self.problem, self.path.name]
+            return ["?", "", "unusable", "", "", self.problem, file]
         c = self.checkpoint
         error = c.test_error
         metrics, config = c.metrics, c.config
         data = "MNIST"
         if metrics.get("fine_tuned"):
             data = "fine-tuned on MNIST"
+        if metrics.get("pen_digits"):
+            data += " + real pen strokes"
         if metrics.get("extra_samples"):
             data += f" + {_count(metrics['extra_samples'])} of my samples"
         # The images the run actually had (a limit of 24,000 on the 5,000 shipped ones used 5,000).
@@ -76,7 +82,7 @@ class HistoryEntry:
                 "–" if error is None else f"{100 * error:.2f}%{tested}",
                 _count(metrics.get("epochs", config.get("epochs", "?"))),
                 {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
-                data, self.path.name]
+                data, file]
 
 
 def _count(value) -> str:
@@ -148,10 +154,11 @@ class WeightsHistoryDialog(QDialog):
     deleted = Signal(object)
     loaded = Signal()  # every row of the list has been read
 
-    def __init__(self, folder: Callable[[], Path], current: Callable[[], Path | None], parent: QWidget | None = None):
+    def __init__(self, folder: Callable[[], Path], current: Callable[[], Path | None], parent: QWidget | None = None,
+                 shipped: Callable[[], list[Path]] = list):
         super().__init__(parent)
         self.setWindowTitle("Weights History")
-        self._folder, self._current = folder, current
+        self._folder, self._current, self._shipped = folder, current, shipped
         self.entries: list[HistoryEntry] = []
         self._read: dict[Path, tuple[tuple[int, int, int], HistoryEntry]] = {}  # files read, and their state then
         self._refresh_count = 0
@@ -198,7 +205,9 @@ class WeightsHistoryDialog(QDialog):
             self._job.cancel()  # what it still reports is for an older list, and ignored
             self._job = None
         folder = self._folder()
-        files = history_files(folder)
+        adopted = history_files(folder)
+        shipped = [path for path in self._shipped() if path.is_file()]
+        files = adopted + shipped
         self._read = {path: known for path, known in self._read.items() if path in files}  # not deleted ones
         self.entries, to_read = [], []
         for row, path in enumerate(files):
@@ -206,12 +215,15 @@ class WeightsHistoryDialog(QDialog):
             if entry is None or state is None or state != read_state:
                 entry = HistoryEntry(path, None, loading=True)
                 to_read.append((row, path))
+            entry.shipped = row >= len(adopted)
             self.entries.append(entry)
         self.table.setRowCount(len(self.entries))
         for row in range(len(self.entries)):
             self._show_row(row)
-        self.intro.setText(f"Weights you adopted after retraining, kept in {folder}." if self.entries else
-                           "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
+        self.intro.setText((f"Weights you adopted after retraining, kept in {folder}." if adopted else
+                            "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
+                           + (" Listed last: other weights shipped with digitpad (MNIST only: the paper's "
+                              "training data)." if shipped else ""))
         self._update_buttons()
         if not to_read:
             self._fit_width()
@@ -231,6 +243,7 @@ class WeightsHistoryDialog(QDialog):
     def _entry_loaded(self, refresh: int, row: int, entry: HistoryEntry, state: tuple[int, int, int] | None) -> None:
         if refresh != self._refresh_count or row >= len(self.entries) or self.entries[row].path != entry.path:
             return
+        entry.shipped = self.entries[row].shipped
         if state is not None:
             self._read[entry.path] = (state, entry)
         self.entries[row] = entry
@@ -286,9 +299,11 @@ class WeightsHistoryDialog(QDialog):
         entry = self.selected()
         usable = entry is not None and entry.checkpoint is not None
         self.use_button.setEnabled(usable and not self._in_use(entry))
-        self.delete_button.setEnabled(entry is not None and not self._in_use(entry))
+        self.delete_button.setEnabled(entry is not None and not self._in_use(entry) and not entry.shipped)
         self.delete_button.setToolTip("The weights in use cannot be deleted: switch to others first"
-                                      if entry is not None and self._in_use(entry) else "")
+                                      if entry is not None and self._in_use(entry) else
+                                      "Weights shipped with digitpad are not deleted"
+                                      if entry is not None and entry.shipped else "")
 
     def use_selected(self) -> None:
         entry = self.selected()
@@ -299,7 +314,7 @@ class WeightsHistoryDialog(QDialog):
 
     def delete_selected(self, confirm: bool = True) -> bool:
         entry = self.selected()
-        if entry is None or self._in_use(entry):
+        if entry is None or self._in_use(entry) or entry.shipped:
             return False
         if confirm and QMessageBox.question(
                 self, "Delete weights", f"Delete {entry.path.name} ({' · '.join(entry.cells()[:2])})? "
