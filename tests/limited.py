@@ -36,3 +36,28 @@ def one_error_line(err: str) -> str:
     lines = [line for line in err.strip().splitlines() if line.strip()]
     assert len(lines) == 1, err[-3000:]
     return lines[0]
+
+
+def call_beside_a_pipe(call, fifo, seconds: float = 20):
+    """`call()` in a thread; what it returned or raised, as (True, value) or (False, exception).
+    Should it still be running after `seconds` (it opened the named pipe `fifo` and waits for a
+    writer: the bug), a writer opens and closes the pipe to let it end, and AssertionError says so."""
+    import threading
+
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        with open(fifo, "wb"):
+            pass
+        worker.join(seconds)
+        raise AssertionError(f"still blocked on the named pipe {fifo} after {seconds} s")
+    return outcome[0]

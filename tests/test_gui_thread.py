@@ -213,7 +213,7 @@ ONE = [(50, 0), (50, 100)]
 def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
     """The real lock of the samples file in the test's data folder, held (as another digitpad
     process would) until `release` is set, or HOLD_SECONDS have passed."""
-    from digitpad.storage.safe_files import locked
+    from digitpad.safe_files import locked
     from digitpad.storage.samples import default_samples_path
 
     held = HeldCall(lambda: None)

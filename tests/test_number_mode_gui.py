@@ -175,15 +175,17 @@ def test_a_click_on_a_piece_is_emitted_and_the_window_shows_it_in_its_panels(qtb
     write(qtbot, window, [5, 1, 8])
     qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
     pieces = mode.panel.pieces
-    whole_c1 = window.internals_panel.grid("c1").packed().copy()
-    centre = pieces.visualItemRect(pieces.item(2)).center()
+    other = next(k for k in range(3) if k != pieces.currentRow())  # not the piece shown by default
+    shown_c1 = window.internals_panel.grid("c1").packed().copy()
+    centre = pieces.visualItemRect(pieces.item(other)).center()
     with qtbot.waitSignal(mode.pieceShown, timeout=5_000) as shown:
         qtbot.mouseClick(pieces.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     piece = shown.args[0]
-    assert (piece.input == mode.reading.pieces[2].input).all()  # the piece's recognition, not the drawing's
+    assert shown.args[1] is True  # a person's choice
+    assert (piece.input == mode.reading.pieces[other].input).all()  # the piece's recognition, not the drawing's
     assert window.prediction_view.recognition() is piece
     assert (window.f6_panel.f6_values().ravel() == np.asarray(piece.f6).ravel()).all()
-    assert not (window.internals_panel.grid("c1").packed() == whole_c1).all()  # the piece's maps now
+    assert not (window.internals_panel.grid("c1").packed() == shown_c1).all()  # that piece's maps now
     assert (window.input_view.array() == piece.input).all()
 
 
@@ -196,3 +198,95 @@ def test_switching_number_mode_off_brings_back_the_drawings_verdict(qtbot, windo
     assert not mode.active
     assert window.prediction_view.recognition() is window.last_recognition  # its single-digit verdict again
     assert not window.prediction_view.verdict_text().startswith("Number")
+
+
+# Issue 21: the window shows the reading.
+
+def test_42_written_close_together_switches_number_mode_on(qtbot, window):
+    mode = window.number_mode
+    x = 20.0
+    for digit in (4, 2):  # 5 px apart: the drawing is only about 1.3 times as wide as tall
+        for stroke in draw(digit, size=SIZE, origin=(x, 40.0)):
+            mouse_stroke(qtbot, window.canvas, stroke)
+        x += 0.7 * SIZE + 5.0
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.text == "42"
+    assert window.prediction_view.verdict_text().startswith("Number: 42")
+
+
+def test_an_opened_image_of_a_number_switches_number_mode_on(qtbot, window, tmp_path):
+    from test_number_reading import image_of, written
+
+    scan = tmp_path / "zip.png"
+    image_of(written([2, 0, 4, 8])).save(scan)
+    mode = window.number_mode
+    assert not mode.active
+    assert window.image_files.open_image(scan)
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.text == "2048" and len(mode.overlay.piece_rects()) == 4
+
+
+def test_an_equals_sign_does_not_switch_number_mode_on_but_hints_at_it(qtbot, window):
+    from digitpad.gui.panels.number_mode import HINT
+
+    mode = window.number_mode
+    with qtbot.waitSignal(mode.jobs.finished, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, [(60.0 + 4 * i, 120.0) for i in range(60)])
+        mouse_stroke(qtbot, window.canvas, [(60.0 + 4 * i, 170.0) for i in range(60)])
+    qtbot.waitUntil(lambda: not mode.busy(), timeout=10_000)
+    assert not mode.active and not mode.overlay.isVisible()
+    assert window.statusBar().currentMessage() == HINT
+
+
+def test_the_panels_show_the_least_certain_piece_never_the_squashed_number(qtbot, window):
+    from digitpad.reading.verdict import best_posterior
+
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    pieces = mode.reading.pieces
+    posteriors = [best_posterior(p.penalties, p.rubbish) for p in pieces]
+    least = posteriors.index(min(posteriors))
+    assert mode.panel.pieces.currentRow() == least and mode.overlay.selected == least
+    assert (window.input_view.array() == pieces[least].input).all()
+    assert not (window.input_view.array() == window.last_recognition.input).all()  # not the whole drawing
+    assert window.prediction_view.verdict_text().startswith("Number: 518")  # the number's verdict stays
+    write(qtbot, window, [1], first=3)  # a new stroke: the whole drawing is recognised again ...
+    qtbot.waitUntil(lambda: mode.reading.text == "5181" and not mode.busy(), timeout=10_000)
+    shown = window.input_view.array()
+    assert any((shown == p.input).all() for p in mode.reading.pieces)  # ... and the panels keep a piece
+
+
+def test_a_click_on_a_pieces_box_selects_it_and_a_drag_from_it_still_draws(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    strokes = len(window.drawing.strokes())
+    other = next(k for k in range(3) if k != mode.overlay.selected)
+    box = mode.overlay.piece_rects()[other]
+    with qtbot.waitSignal(mode.pieceShown, timeout=5_000) as shown:
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    assert mode.overlay.selected == other and mode.panel.pieces.currentRow() == other
+    assert (shown.args[0].input == mode.reading.pieces[other].input).all() and shown.args[1] is True
+    assert len(window.drawing.strokes()) == strokes  # no dot drawn
+    assert (window.input_view.array() == mode.reading.pieces[other].input).all()
+    start = box.center()
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        mouse_stroke(qtbot, window.canvas, [(start.x() + 3 * i, start.y() + 2 * i) for i in range(12)])
+    assert len(window.drawing.strokes()) == strokes + 1  # a drag that starts in a box is a stroke
+    assert window.drawing.strokes()[-1][0] == (start.x(), start.y())  # from where the press was
+
+
+def test_a_correction_changes_the_reading_at_once_and_is_kept(qtbot, window):
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.reading.text == "518"
+    pieces = mode.panel.pieces
+    pieces.setFocus()
+    pieces.setCurrentRow(1)
+    qtbot.keyClick(pieces, Qt.Key.Key_7)
+    assert mode.reading.text == "578" and mode.reading.pieces[1].fixed  # read again, with the 7 fixed
+    assert mode.overlay.selected == 1 and window.prediction_view.verdict_text().startswith("Number: 578")
+    qtbot.waitUntil(lambda: pieces.item(1).text() == "7 · taught")
+    assert [s.label for s in SampleStore(default_samples_path()).samples()] == [7]

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from digitpad.storage.safe_files import NotARegularFileError, atomic_write_bytes, check_output_path
+from digitpad.safe_files import NotARegularFileError, atomic_write_bytes, check_output_path
 from digitpad.errors import SampleError
 from digitpad.storage.samples import SampleStore
 

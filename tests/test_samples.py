@@ -98,7 +98,7 @@ def test_a_failing_write_keeps_the_previous_file_and_says_why(tmp_path, monkeypa
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [s.label for s in store.samples()] == [7]
-    # no temporary file left behind (the lock file stays: see digitpad.storage.safe_files.locked)
+    # no temporary file left behind (the lock file stays: see digitpad.safe_files.locked)
     assert sorted(p.name for p in path.parent.iterdir()) == [".s.jsonl.lock", "s.jsonl"]
 
 

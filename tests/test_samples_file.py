@@ -9,6 +9,7 @@ import os
 import threading
 
 import pytest
+from limited import call_beside_a_pipe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,29 +55,13 @@ def test_a_huge_samples_file_is_refused_with_a_reason(tmp_path, monkeypatch):
         SampleStore(tmp_path / "mine.jsonl").import_file(path)
 
 
-def test_importing_from_an_endless_pipe_stops_at_the_cap(tmp_path, monkeypatch):
-    """A fifo fed without end (like /dev/zero): the import reads at most the cap and refuses."""
-    monkeypatch.setattr(samples_module, "MAX_FILE_BYTES", 1_000_000)
+def test_importing_from_a_pipe_is_refused_unopened(tmp_path):
+    """A fifo (fed without end like /dev/zero, or never: `samples import` then hung) is not a
+    samples file: refused before it is opened (issue 25, item 14)."""
     fifo = tmp_path / "endless"
     os.mkfifo(fifo)
-    stop = threading.Event()
-
-    def feed():
-        try:
-            with open(fifo, "wb") as out:
-                while not stop.is_set():
-                    out.write(bytes(65536))
-        except (BrokenPipeError, OSError):
-            pass
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    try:
-        with pytest.raises(SampleError, match="too large"):
-            SampleStore(tmp_path / "mine.jsonl").import_file(fifo)
-    finally:
-        stop.set()
-        feeder.join(10)
+    returned, error = call_beside_a_pipe(lambda: SampleStore(tmp_path / "mine.jsonl").import_file(fifo), fifo)
+    assert not returned and isinstance(error, SampleError) and "is a named pipe, not a samples file" in str(error)
     assert not (tmp_path / "mine.jsonl").exists()
 
 
@@ -140,7 +125,7 @@ def test_teach_adds_a_drawing_once_relabels_it_and_take_back_undoes_each(tmp_pat
 
 
 def test_a_change_waiting_for_the_lock_gives_up_when_cancelled(tmp_path):
-    from digitpad.storage.safe_files import LockWaitCancelled, locked
+    from digitpad.safe_files import LockWaitCancelled, locked
 
     path = tmp_path / "samples.jsonl"
     cancel = threading.Event()

@@ -9,7 +9,7 @@ import torch
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.checkpoints import FORMAT_VERSION, load_checkpoint, load_model, save_checkpoint
 from digitpad.errors import WeightsError
-from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_killed_writer_leaves_the_previous_file_loadable(tmp_path, saved):
     script = textwrap.dedent(f"""
         import os, sys, time
         from pathlib import Path
-        from digitpad.storage.safe_files import atomic_write_bytes
+        from digitpad.safe_files import atomic_write_bytes
         real_fsync = os.fsync
         def slow_fsync(fd):
             print("writing", flush=True)

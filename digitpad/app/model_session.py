@@ -8,6 +8,7 @@ which touches no session, so the GUI runs it off its thread and hands the result
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +54,14 @@ def available_devices() -> list[tuple[torch.device, str]]:
 
 
 def check_device(model: LeNet5, device: torch.device) -> LeNet5:
-    """`model` on `device`, after one tiny forward pass there (an unusable GPU fails here, now)."""
-    moved = model.to(device)
+    """`model` on `device`, after one tiny forward pass there (an unusable GPU fails here, now).
+    A model on another device is copied, never moved: a loaded model is immutable, as background
+    jobs (explanations, sweeps, number readings) may be running on it."""
+    if next(model.parameters()).device != device:
+        model = copy.deepcopy(model).to(device)
     with torch.inference_mode():
-        moved(torch.zeros(1, 1, 32, 32, device=device))
-    return moved
+        model(torch.zeros(1, 1, 32, 32, device=device))
+    return model
 
 
 def _runnable(model: LeNet5, label: str, device: torch.device) -> LeNet5:
@@ -184,16 +188,12 @@ class ModelSession:
         self._adopt(model, checkpoint, source_label, weights_file)
 
     def set_device(self, device: torch.device | str) -> None:
-        """Move the model; any failure (no such GPU, out of memory…) leaves it where it was."""
+        """Use a copy of the model on `device`; the recognizer jobs hold keeps its own model. Any
+        failure (no such GPU, out of memory…) leaves everything as it was."""
         device = torch.device(device)
         if device == self._device:
             return
-        old = self._device
-        try:
-            model = check_device(self.model, device)
-        except Exception:
-            self.model.to(old)
-            raise
+        model = check_device(self.model, device)
         self._device = device
         self._recognizer = Recognizer(model, device)
 

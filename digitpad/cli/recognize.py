@@ -14,7 +14,7 @@ from digitpad.cli.output import print_failure, print_reading, print_result
 from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
 
-_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.storage.paths
+_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.paths
 
 
 def add_recognize_commands(commands) -> None:
@@ -117,7 +117,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
     """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
-    from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+    from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
     from digitpad.storage.pendigits import read_pendigits
     from digitpad.training.pen_evaluation import format_report, score_pen_digits
     from digitpad.training.pen_split import split_by_writer

@@ -19,7 +19,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.app.drawing import Drawing, OpenedImage
-from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.ink.preprocess import EmptyDrawing, ImageError, ImageSource, Placement, prepare_image
 
@@ -66,7 +66,7 @@ def mime_image(mime: QMimeData) -> QImage | None:
 
 
 def save_png(image: QImage, path: Path) -> None:
-    """Write `image` as a PNG file the way digitpad writes every file (digitpad.storage.safe_files: atomic,
+    """Write `image` as a PNG file the way digitpad writes every file (digitpad.safe_files: atomic,
     through a symlink, never over a device or folder). Raises OSError with a readable message."""
     data = qimage_to_png(image)
     if not data:

@@ -313,12 +313,11 @@ class MainWindow(QMainWindow):
 
     def _show(self, recognition: Recognition | None) -> None:
         """Show the whole drawing's recognition in every panel (the only place they are written,
-        with `_show_piece`)."""
+        with `_show_piece`); in number mode the input, F6 and internals panels keep its piece."""
         self._recognition = recognition
         self._show_prediction()
-        self.input_view.set_array(None if recognition is None else recognition.input)
-        self.f6_panel.show_recognition(recognition)
-        self.internals_panel.show_recognition(recognition)
+        if not self.number_mode.active:
+            self._show_input(recognition)
         self.timing_status.setText("Recognition: —" if recognition is None
                                    else f"Recognition: {1000 * recognition.seconds:.1f} ms")
         self.window_actions.export_input.setEnabled(recognition is not None)
@@ -336,12 +335,23 @@ class MainWindow(QMainWindow):
         else:
             self.prediction_view.show_recognition(recognition)
 
-    def _show_piece(self, recognition: Recognition) -> None:
-        """Number mode's chosen piece, in the panels that show one 32×32 input."""
-        self.prediction_view.show_recognition(recognition)
-        self.input_view.set_array(recognition.input)
+    def _show_input(self, recognition: Recognition | None) -> None:
+        """One 32×32 input's recognition in the input, F6 and internals panels."""
+        self.input_view.set_array(None if recognition is None else recognition.input)
         self.f6_panel.show_recognition(recognition)
         self.internals_panel.show_recognition(recognition)
+
+    def _show_piece(self, recognition: Recognition | None, chosen: bool) -> None:
+        """Number mode's selected piece in the panels that show one 32×32 input (never the whole
+        number squashed into one), and in the prediction panel when a person picked it; None: no
+        piece, the drawing's own recognition."""
+        if recognition is None:
+            self._show_input(self._recognition)
+            self._show_prediction()
+            return
+        if chosen:
+            self.prediction_view.show_recognition(recognition)
+        self._show_input(recognition)
 
     @property
     def last_recognition(self) -> Recognition | None:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from digitpad.safe_files import NotARegularFileError, open_regular_file
+
 if TYPE_CHECKING:
     # Only the two functions that make tensors import torch: the GUI normalises drawings and
     # images before torch has been loaded.
@@ -253,16 +255,25 @@ def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
         fp: object = io.BytesIO(bytes(source))
     else:
         name = os.fspath(source)
-        fp = name
+        try:  # a named pipe would block until a writer came, a device may never end: refused unopened
+            fp = open_regular_file(name)
+        except NotARegularFileError as exc:
+            raise ImageError(f"{name}: it is {exc.kind}, not an image file") from None
+        except OSError as exc:
+            raise ImageError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
-        return Image.open(fp, formats=IMAGE_FORMATS), str(name)
-    except UnidentifiedImageError:
-        raise ImageError(f"{name}: not an image digitpad reads (PNG, JPEG, BMP, GIF, TIFF, WebP or "
-                         "PGM/PPM/PBM)") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"{name}: image is too large ({exc})") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"{name}: not a readable image ({exc})") from exc
+        return Image.open(fp, formats=IMAGE_FORMATS), str(name)  # closing the image closes the file
+    except BaseException as exc:
+        if not isinstance(fp, io.BytesIO):
+            fp.close()
+        if isinstance(exc, UnidentifiedImageError):
+            raise ImageError(f"{name}: not an image digitpad reads (PNG, JPEG, BMP, GIF, TIFF, WebP or "
+                             "PGM/PPM/PBM)") from None
+        if isinstance(exc, Image.DecompressionBombError):
+            raise ImageError(f"{name}: image is too large ({exc})") from exc
+        if isinstance(exc, (OSError, ValueError, SyntaxError)):
+            raise ImageError(f"{name}: not a readable image ({exc})") from exc
+        raise
 
 
 def _grey(im: Image.Image) -> np.ndarray:

@@ -23,7 +23,7 @@ import torch
 from digitpad.network.architecture import RUBBISH_J_RANGE
 from digitpad.errors import WeightsError
 from digitpad.storage.file_kinds import describe_foreign_file, read_head
-from digitpad.storage.safe_files import atomic_write_bytes, write_new_file
+from digitpad.safe_files import atomic_write_bytes, write_new_file
 from digitpad.network.lenet5 import LeNet5
 from digitpad.paths import resource_path
 

@@ -32,7 +32,7 @@ import torch
 
 from digitpad.errors import ExportError
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

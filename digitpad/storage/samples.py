@@ -19,7 +19,7 @@ large, over MAX_LINE_BYTES) is reported in `SampleStore.problems` as ``"line N: 
 other lines still load; such a line is kept verbatim when the file is rewritten, so nothing a
 user made is ever dropped silently. A file over MAX_FILE_BYTES is refused as a whole.
 
-Every change takes the file's lock (`digitpad.storage.safe_files.locked`: a hidden `.samples.jsonl.lock`
+Every change takes the file's lock (`digitpad.safe_files.locked`: a hidden `.samples.jsonl.lock`
 beside it), re-reads the file, applies itself and writes the whole file atomically (temporary
 file, fsync, os.replace), so several windows and `digitpad samples import` runs at once lose
 nothing, and a crash or a full disk leaves the previous file intact.
@@ -35,6 +35,7 @@ import datetime as _dt
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.errors import SampleError
-from digitpad.storage.safe_files import atomic_write_bytes, locked
+from digitpad.safe_files import NotARegularFileError, atomic_write_bytes, locked, open_regular_file
 from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
 from digitpad.paths import user_data_dir
 from digitpad.storage.stroke_records import decode_record, parse_strokes
@@ -177,17 +178,21 @@ def read_capped(path: Path, limit: int | None = None) -> bytes | None:
     no more than a file of the limit's size. `limit` defaults to MAX_FILE_BYTES."""
     limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path) as handle:  # a named pipe would block until a writer came
             data = handle.read(limit + 1)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise SampleError(f"{path}: is a folder, not a samples file") from None
+    except NotARegularFileError as exc:
+        raise SampleError(f"{path}: is {exc.kind}, not a samples file") from None
     except OSError as exc:
         raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise SampleError(f"{path}: more than {limit // (1024 * 1024)} MB, far too large for a samples file")
+        raise SampleError(f"{path}: more than {_megabytes(limit)}, far too large for a samples file")
     return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.3g} MB"
 
 
 @dataclass
@@ -257,8 +262,12 @@ class SampleStore:
     # -- changing -------------------------------------------------------------------------------
 
     def _write(self, lines: list[_Line]) -> None:
+        data = b"".join(line.raw + b"\n" for line in lines)
+        if len(data) > MAX_FILE_BYTES:  # every later read would refuse the file: refuse the change instead
+            raise SampleError(f"{self.path}: the samples file would grow to {_megabytes(len(data))}, over the "
+                              f"{_megabytes(MAX_FILE_BYTES)} a samples file may have; nothing was changed")
         try:
-            atomic_write_bytes(self.path, b"".join(line.raw + b"\n" for line in lines))
+            atomic_write_bytes(self.path, data)
         except OSError as exc:
             raise SampleError(f"{self.path}: could not save the samples: {exc.strerror or exc}; "
                               "the previous file is unchanged") from exc
@@ -391,10 +400,21 @@ class SampleStore:
         return added, problems
 
     def export_file(self, path: Path | str) -> int:
-        """Write the readable samples to `path` (atomically, same format); returns how many."""
+        """Write the readable samples to `path` (atomically, same format); returns how many.
+        SampleError for the store's own file: that would drop its unreadable lines."""
+        if _same_file(Path(path), self.path):
+            raise SampleError(f"{path}: is the samples file being exported; export to another file")
         samples = self.samples()
         try:
             atomic_write_bytes(Path(path), "".join(s.to_line() + "\n" for s in samples).encode("utf-8"))
         except OSError as exc:
             raise SampleError(f"{path}: could not write: {exc.strerror or exc}") from exc
         return len(samples)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file (a symlink or a hard link included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)

@@ -99,7 +99,7 @@ class TrainingConfig:
     # Real pen strokes (digitpad.training.pen_data): the training writers' digits of the pen-digits
     # file, rendered `pen_copies` times each (the first as written, the rest through the
     # stroke-level distortions at strength `pen_augment`) and repeated to about `pen_share` of the
-    # training set. 0 = MNIST alone. Without the file (digitpad.storage.paths.default_pendigits_file)
+    # training set. 0 = MNIST alone. Without the file (digitpad.paths.default_pendigits_file)
     # the run trains on MNIST alone and says so.
     pen_share: float = 0.0
     pen_copies: int = 4

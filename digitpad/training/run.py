@@ -49,7 +49,7 @@ from digitpad.training.loop import (
     train,
 )
 from digitpad.training.config import TrainingConfig
-from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
 from digitpad.training.pen_data import pen_repeat, training_writers_dataset
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,20 @@
 """Number mode: read a whole number drawn on the canvas, and show how it was read.
 
-`NumberMode` owns a checkable action (toolbar and View menu), switches itself on when the
-drawing is clearly wider than one digit (a person's choice of the action overrides that until
-the canvas is cleared), reads the drawing with `digitpad.reading.number_reading` in a background job
-(`LatestOnly`: only the newest drawing is read) after every finished stroke, and hands the
-reading to its views (gui/panels/number_views.py): the boxes over the canvas and the pieces dock.
-A click on a piece emits `pieceShown` with that piece's recognition: the window shows it in its
-input, F6, internals and prediction panels (number mode writes none of them); a digit key
-teaches the piece as a personal sample.
+`NumberMode` owns a checkable action (toolbar and View menu) and switches itself on when the ink
+is clearly several digits side by side: a drawing as wide as about one digit or more, or an opened
+image, is read as a number in the background, and when that reading gives two or more pieces, all
+accepted, number mode comes on with it; a wide drawing that does not read so gets a one-line hint
+instead (HINT). A person's choice of the action overrides all that until the canvas is cleared.
+It reads the drawing with `digitpad.reading.number_reading` in a background job (`LatestOnly`:
+only the newest drawing is read) after every finished stroke, and hands the reading to its views
+(gui/panels/number_views.py): the boxes over the canvas and the pieces dock.
+
+Number mode writes none of the window's panels: it emits `pieceShown` with the recognition of the
+piece selected — the least certain one when a reading arrives, or the one a person picks in the
+dock or by clicking its box on the canvas — and the window shows it in its input, F6 and
+internals panels (and, when a person picked it, the prediction panel), never the whole number
+squashed into one 32×32. A digit key corrects the selected piece: the number is read again at
+once with that digit fixed (NumberReading.corrected), and a drawn piece is kept as a sample.
 
 The GUI only draws: segmentation, scoring and the path are the core's. No torch at import.
 """
@@ -34,8 +41,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: "Clearly wider than one digit": the drawing's width over its height (a wide 0 is about 0.8).
+#: "Clearly wider than one digit": the drawing's width over its height (a wide 0 is about 0.8):
+#: a hint to try number mode when it does not switch on by itself.
 AUTO_WIDTH_RATIO = 1.4
+#: A drawing at least this wide for its height may be several digits ("42" is about 1.3): it is
+#: read as a number in the background to decide (a single digit is narrower: a wide 0 is 0.8).
+MAYBE_SEVERAL = 0.9
+HINT = "Several digits? Ctrl+M reads a number"
 
 
 def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[float, float] | None = None
@@ -74,7 +86,9 @@ class NumberMode(QObject):
     window's (gui/context.py); `parent` owns the action and the dock."""
 
     readingShown = Signal(object)  # the NumberReading shown, or None
-    pieceShown = Signal(object)    # the Recognition of the piece chosen, for the window's panels
+    #: The Recognition of the piece selected for the window's panels (None: no piece, show the
+    #: drawing's own), and whether a person picked it (else it is the least certain, by default).
+    pieceShown = Signal(object, bool)
 
     def __init__(self, context: WindowContext, parent: QWidget):
         super().__init__(parent)
@@ -99,8 +113,10 @@ class NumberMode(QObject):
         self.jobs = LatestOnly("digitpad-number-reading", self)
         self.jobs.finished.connect(self._on_read)
         self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not read the number: {message}"))
+        self._selected_by_program = False  # the row is being set to the least certain piece
         self.panel.pieces.currentRowChanged.connect(self.select_piece)
         self.panel.pieces.correctionRequested.connect(self.correct_piece)
+        self.overlay.pieceClicked.connect(self.panel.pieces.setCurrentRow)
         self.drawing.subscribe(self._on_drawing_changed)
         context.modelChanged.connect(self._refresh)
 
@@ -123,36 +139,49 @@ class NumberMode(QObject):
     def _chosen(self, checked: bool) -> None:
         self.set_active(checked, chosen=True)
 
-    def looks_like_a_number(self) -> bool:
-        """More than one stroke, and clearly wider than one digit (stray clicks not counted, as
-        the reader does not count them)."""
+    def width_ratio(self) -> float:
+        """The drawing's width over its height, stray clicks not counted (as the reader does not
+        count them); 0 without ink."""
         from digitpad.reading.segmentation import drop_specks
 
         strokes = drop_specks(self.drawing.finished_strokes)
-        if len(strokes) < 2:
-            return False
-        points = np.concatenate(strokes)
-        width, height = np.ptp(points, axis=0)
-        return width > AUTO_WIDTH_RATIO * max(height, 1.0)
+        if not strokes:
+            return 0.0
+        width, height = np.ptp(np.concatenate(strokes), axis=0)
+        return float(width / max(height, 1.0))
+
+    def may_be_several_digits(self) -> bool:
+        """Worth reading as a number to decide: an opened image, or a drawing about as wide as
+        two digits side by side or wider."""
+        return self.drawing.image is not None or self.width_ratio() >= MAYBE_SEVERAL
+
+    @staticmethod
+    def several_digits(reading: NumberReading | None) -> bool:
+        """The reading is clearly a number of several digits: two or more pieces, all accepted."""
+        return (reading is not None and reading.reason is None and len(reading.pieces) >= 2
+                and not any(p.rejected for p in reading.pieces) and not reading.one_stroke_slivers)
 
     def _on_drawing_changed(self, change: Change) -> None:
         if change is not Change.EDITED:
             return
-        image = self.drawing.image
-        if self.drawing.is_empty() and image is None:
+        if self.drawing.is_empty() and self.drawing.image is None:
             self._overridden = False  # cleared: automatic again
-        # Automatic only for drawings (an image's width says little about its digits).
-        if image is None and not self._overridden and self.looks_like_a_number() != self.active:
-            self.action.setChecked(not self.active)
-            if self.active:
-                self.dock.show()
+        if not self._overridden and self.active and not self.may_be_several_digits():
+            self.action.setChecked(False)  # on by itself, and the drawing is one digit again
         self._refresh()
 
     def _refresh(self) -> None:
-        """Read the drawing again if number mode is on, else clear the views."""
+        """Read the drawing again if number mode is on (or, while it is off by itself, to decide
+        whether to switch it on), else clear the views."""
         image = self.drawing.image
-        if not self.active or (image is None and self.drawing.is_empty()):
+        if image is None and self.drawing.is_empty():
             self._show(None)
+            return
+        if not self.active:
+            self._show(None)
+            if not self._overridden and self.may_be_several_digits() and (
+                    image is None or isinstance(image.preview, QImage)):
+                self.read_in_background()  # _on_read switches number mode on if it is a number
             return
         if image is not None and not isinstance(image.preview, QImage):
             self._show(None, "This image cannot be shown, so it is not read as a number here "
@@ -180,46 +209,91 @@ class NumberMode(QObject):
 
     def _on_read(self, key: object, result: tuple[NumberReading | None, SlidingOutputs | None]) -> None:
         reading, sliding = result
-        if self.active and key == self._key():  # not stale
-            self._show(reading, sliding=sliding)
+        if key != self._key():  # stale
+            return
+        if not self.active:  # read to decide: several digits switch number mode on
+            if self._overridden:
+                return
+            if self.several_digits(reading):
+                self.action.setChecked(True)
+                self.dock.show()
+            elif self.drawing.image is None and self.width_ratio() > AUTO_WIDTH_RATIO or (
+                    reading is not None and len(reading.pieces) >= 2):
+                self.context.show_status(HINT, 10_000)
+                return
+            else:
+                return
+        self._show(reading, sliding=sliding)
 
-    def _show(self, reading: NumberReading | None, message: str = "", sliding: SlidingOutputs | None = None) -> None:
+    def _show(self, reading: NumberReading | None, message: str = "", sliding: SlidingOutputs | None = None,
+              selected: int | None = None) -> None:
+        """Show `reading` in the views and select a piece: `selected`, else the least certain (in
+        the input, F6 and internals panels either way: the prediction panel keeps the number)."""
+        had_pieces = self.reading is not None and bool(self.reading.pieces)
         self.reading = reading
         self.overlay.show_reading(reading)
         self.panel.show_reading(reading, message, sliding)
         self.readingShown.emit(reading)  # the window words its prediction view from it
+        if reading is None or not reading.pieces:
+            if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
+                self.pieceShown.emit(None, False)
+            return
+        self._selected_by_program = True
+        try:
+            self.panel.pieces.setCurrentRow(self.least_certain(reading) if selected is None else selected)
+        finally:
+            self._selected_by_program = False
+
+    @staticmethod
+    def least_certain(reading: NumberReading) -> int:
+        """The piece whose best digit has the lowest posterior (verdict.best_posterior); pieces a
+        person fixed last."""
+        from digitpad.reading.verdict import best_posterior
+
+        return min(range(len(reading.pieces)), key=lambda k: (reading.pieces[k].fixed, best_posterior(
+            reading.pieces[k].penalties, reading.pieces[k].rubbish)))
 
     def select_piece(self, index: int) -> None:
         """Show one piece in the overlay, and emit its recognition (`pieceShown`) for the window's
-        input, F6, internals and prediction panels."""
+        panels."""
         if self.reading is None or not 0 <= index < len(self.reading.pieces):
             return
         self.overlay.show_reading(self.reading, index)
         recognizer = self.context.recognizer
         if recognizer is not None:
-            self.pieceShown.emit(recognizer.recognize_array(self.reading.pieces[index].input))
-        self.context.show_status(f"Piece {index + 1} of {len(self.reading.pieces)} is shown in the panels; "
-                                 "type a digit to correct it.", 6000)
+            chosen = not self._selected_by_program
+            self.pieceShown.emit(recognizer.recognize_array(self.reading.pieces[index].input), chosen)
+        if not self._selected_by_program:
+            self.context.show_status(f"Piece {index + 1} of {len(self.reading.pieces)} is shown in the panels; "
+                                     "type a digit to correct it.", 6000)
 
     def correct_piece(self, index: int, digit: int) -> bool:
-        """Keep piece `index` as a personal sample of `digit` (Teach, for one piece). Saved off the
-        GUI thread in the window's queue of sample changes (the file's lock may be held)."""
-        if self.reading is None or not 0 <= index < len(self.reading.pieces):
+        """Read the number again with piece `index` fixed as `digit` (at once: the pieces' scores
+        are reused), and keep a drawn piece as a personal sample of `digit` (Teach, for one piece;
+        saved off the GUI thread in the window's queue of sample changes, as the file's lock may be
+        held). True when the sample is being kept."""
+        if self.reading is None or not 0 <= index < len(self.reading.pieces) or self.reading.scored is None:
             return False
-        if not self.reading.from_strokes:
+        before = self.reading
+        corrected = before.corrected(index, digit)
+        fixed = before.pieces[index]
+        place = next(k for k, p in enumerate(corrected.pieces) if (p.first, p.stop) == (fixed.first, fixed.stop))
+        self._show(corrected, sliding=self.panel.sliding.outputs, selected=place)
+        if not before.from_strokes:
             self.context.show_status("Only drawn pieces can be kept as samples (your samples are strokes); "
                                      "draw this digit to teach it.", 8000)
             return False
         try:
-            sample = make_sample(piece_strokes(self.reading, index), digit)
+            sample = make_sample(piece_strokes(before, index), digit)
         except ValueError as exc:
             self.context.show_status(f"Could not keep the piece as a sample: {exc}", 8000)
             return False
-        reading = self.reading
 
         def kept(counts: list[int]) -> None:
-            item = self.panel.pieces.item(index)
-            if self.reading is reading and item is not None:
+            shown = self.reading
+            item = self.panel.pieces.item(place)
+            if shown is not None and shown.segmentation is before.segmentation and item is not None \
+                    and place < len(shown.pieces) and shown.pieces[place].digit == digit:
                 item.setText(f"{digit} · taught")
             self.context.show_status(f"Piece {index + 1} kept as a sample of {digit} ({counts[digit]} of {digit}). "
                                      "Model → Retrain… with “Fine-tune” teaches it to the network.", 8000)

@@ -1,7 +1,8 @@
 """Number mode's views: the boxes over the canvas and the pieces panel in its dock.
 
 - `NumberOverlay`, on top of the canvas: a box per piece with its digit and penalty, and the
-  chosen cuts between pieces;
+  chosen cuts between pieces (one red box and no digits for a mark refused as a whole); a click
+  in a box selects the piece;
 - `NumberPanel`, in a dock: the number, each piece's 32×32 input (a `PieceList`: a digit key asks
   to teach the selected piece) and the number swept by LeNet-5 (`SlidingView`).
 
@@ -14,14 +15,23 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.gui.widgets.colormap import input_image
 
 if TYPE_CHECKING:
-    from digitpad.reading.number_reading import NumberReading
+    from digitpad.reading.number_reading import NumberReading, PieceReading
     from digitpad.reading.space_displacement import SlidingOutputs
 
 _ACCEPTED = QColor(30, 130, 60)
@@ -47,23 +57,72 @@ def verdict(reading: NumberReading) -> str:
     return f"Number: {reading.text}" + ("  (unsure)" if reading.unsure else "")
 
 
+def piece_label(piece: PieceReading) -> str:
+    """"7 · 3.2": the digit read (? when rejected) and its penalty; "7 · yours" when a person said it."""
+    if piece.fixed:
+        return f"{piece.digit} · yours"
+    return f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}"
+
+
 class NumberOverlay(QWidget):
-    """Drawn over the canvas, transparent to the pen: boxes, digits, penalties and the cuts."""
+    """Drawn over the canvas, transparent to the pen: boxes, digits, penalties and the cuts.
+
+    A click (a press and release without moving) in a piece's box selects that piece
+    (`pieceClicked`) instead of leaving a dot on the drawing; a press there that moves on is a
+    stroke as ever: the press is held back until the pen moves, then given to the canvas."""
+
+    pieceClicked = Signal(int)
 
     def __init__(self, canvas: QWidget, margin: Callable[[], float] = lambda: 6.0):
         super().__init__(canvas)
         self._margin = margin  # around a piece's strokes: half the pen, so the box holds the ink
         self.reading: NumberReading | None = None
         self.selected: int | None = None
+        self._held: tuple[QMouseEvent, int] | None = None  # a press in a box: (a copy, the piece)
+        self._replaying = False  # giving the canvas a held press: let it through
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
         self.setGeometry(canvas.rect())
         canvas.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
+        kind = event.type()
+        if kind == QEvent.Type.Resize:
             self.setGeometry(self.parentWidget().rect())
+        elif kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton \
+                and not self._replaying:
+            index = self.piece_at(event.position()) if self.isVisible() else None
+            if index is not None:
+                self._held = (QMouseEvent(event.type(), event.position(), event.globalPosition(), event.button(),
+                                          event.buttons(), event.modifiers()), index)
+                return True
+        elif kind == QEvent.Type.MouseMove and self._held is not None:
+            press, _ = self._held
+            if (event.position() - press.position()).manhattanLength() >= QApplication.startDragDistance():
+                self._held = None  # a stroke after all: the canvas gets its press, then this move
+                self._replaying = True
+                try:
+                    QApplication.sendEvent(watched, press)
+                finally:
+                    self._replaying = False
+                return False
+            return True
+        elif kind == QEvent.Type.MouseButtonRelease and self._held is not None:
+            _, index = self._held
+            self._held = None
+            self.pieceClicked.emit(index)
+            return True
         return False
+
+    def piece_at(self, position: QPointF) -> int | None:
+        """The piece whose box (with the margin drawn around it) holds `position`, the smallest
+        one when boxes overlap; None outside every box or when no number was read."""
+        if self.reading is None or self.reading.reason is not None:
+            return None
+        m = self._margin()
+        inside = [(r.width() * r.height(), k) for k, r in enumerate(self.piece_rects())
+                  if r.adjusted(-m, -m, m, m).contains(position)]
+        return min(inside)[1] if inside else None
 
     def show_reading(self, reading: NumberReading | None, selected: int | None = None) -> None:
         self.reading, self.selected = reading, selected
@@ -96,6 +155,16 @@ class NumberOverlay(QWidget):
         rects = self.piece_rects()
         if not rects:
             return
+        m = self._margin()
+        if self.reading.reason is not None:
+            # Refused as a whole ("not a number"): one red box around the mark, no digits, which
+            # would stack on each other over a mark like "=" cut into overlapping pieces.
+            painter.setPen(QPen(_REJECTED, 2))
+            whole = rects[0]
+            for rect in rects[1:]:
+                whole = whole.united(rect)
+            painter.drawRect(whole.adjusted(-m, -m, m, m))
+            return
         top = min(r.top() for r in rects) - self._margin() - 24
         bottom = max(r.bottom() for r in rects) + 10
         painter.setPen(QPen(QColor(120, 120, 120), 1.5, Qt.PenStyle.DashLine))
@@ -106,12 +175,10 @@ class NumberOverlay(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         painter.setFont(font)
         for index, (piece, rect) in enumerate(zip(self.reading.pieces, rects)):
-            refused = piece.rejected or self.reading.reason is not None  # "not a number": every piece
-            colour = _SELECTED if index == self.selected else _REJECTED if refused else _ACCEPTED
+            colour = _SELECTED if index == self.selected else _REJECTED if piece.rejected else _ACCEPTED
             painter.setPen(QPen(colour, 3 if index == self.selected else 2))
-            m = self._margin()
             painter.drawRect(rect.adjusted(-m, -m, m, m))
-            label = f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}"
+            label = piece_label(piece)
             painter.drawText(QRectF(rect.left() - m, rect.top() - m - 24, max(rect.width() + 2 * m, 80), 22),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, label)
 
@@ -217,6 +284,6 @@ class NumberPanel(QWidget):
                                  f"({reading.pieces_scored} candidate pieces scored).{runner}")
         for piece in reading.pieces:
             item = QListWidgetItem(QIcon(QPixmap.fromImage(input_image(piece.input).scaled(64, 64))),
-                                   f"{'?' if piece.rejected else piece.digit} · {piece.penalty:.1f}")
+                                   piece_label(piece))
             item.setToolTip(f"digit {piece.digit}, penalty {piece.penalty:.2f}, rubbish {piece.rubbish:.3f}")
             self.pieces.addItem(item)

@@ -9,6 +9,7 @@ Used for weights, personal samples and exports alike.
 - `locked`: an exclusive lock held across a read-modify-write, so two processes (two windows, the
   GUI and the CLI) editing the same file cannot lose each other's changes.
 - `write_new_file`: a file under a fresh name that no other writer can take at the same moment.
+- `open_regular_file`: reading only regular files (a named pipe or a device is refused unopened).
 """
 
 from __future__ import annotations
@@ -16,20 +17,27 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 #: How long `locked` waits for another process to finish its change before giving up.
 LOCK_TIMEOUT_SECONDS = 30.0
+#: A temporary file of ours unchanged for this long belongs to a writer that was killed.
+STALE_TEMPORARY_SECONDS = 600.0
 _LOCK_POLL_SECONDS = 0.01
 
 
 class NotARegularFileError(OSError):
-    """The target exists and is not a regular file (device, fifo, socket, folder): never replaced."""
+    """The target exists and is not a regular file (device, fifo, socket, folder): never replaced,
+    never read. `kind` says what it is instead ("a named pipe")."""
+
+    kind = "not a regular file"
 
 
 class LockTimeout(OSError):
@@ -65,6 +73,49 @@ def write_target(path: Path | str) -> tuple[Path, os.stat_result | None]:
     return target, status
 
 
+def open_regular_file(path: Path | str) -> BinaryIO:
+    """`path` opened for reading in binary mode, if it is a regular file (symlinks followed).
+
+    Anything else raises NotARegularFileError before a single byte is read: opening a named pipe
+    for reading waits for a writer that may never come, and a device may never end. The file is
+    opened without blocking and checked by its descriptor, so nothing can take its place between
+    the check and the read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            error = NotARegularFileError(errno.EINVAL, f"it is {_kind(status.st_mode)}, not a regular file; "
+                                                       "refusing to read it", str(path))
+            error.kind = _kind(status.st_mode)
+            raise error
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def remove_stale_temporaries(target: Path, older_than: float = STALE_TEMPORARY_SECONDS) -> None:
+    """Remove the hidden temporary files `_write_temporary` made for `target` and a killed writer
+    left behind (`kill -9`, a power cut): regular files named `.<name>.XXXXXXXX.tmp` not changed for
+    `older_than` seconds (a live writer changes or renames its file far sooner). Best effort."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    now = time.time()
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        if not pattern.fullmatch(name):
+            continue
+        leftover = target.parent / name
+        with contextlib.suppress(OSError):
+            status = os.lstat(leftover)
+            if stat.S_ISREG(status.st_mode) and now - status.st_mtime > older_than:
+                os.unlink(leftover)
+
+
 def check_output_path(path: Path | str) -> None:
     """Raise OSError now if `path` could not be written later: for commands that work a long time
     (training, exporting) before writing. Nothing is left behind."""
@@ -93,6 +144,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     not a regular file raises NotARegularFileError and is left alone."""
     target, existing = write_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
     tmp_name = _write_temporary(target.parent, target.name, data, existing)
     try:
         os.replace(tmp_name, target)
