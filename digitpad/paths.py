@@ -33,9 +33,9 @@ def resource_path(name: str) -> Path:
 
     Run from a source checkout, the checkout's own `resources/` wins: an editable install maps
     `digitpad.resources` to the checkout it was made from, which need not be this one (another
-    worktree, a branch with new weights)."""
+    worktree, a branch with new weights). `name` may be a file or a folder (`mnist`)."""
     local = _REPO_ROOT / "resources" / name
-    if (_REPO_ROOT / "pyproject.toml").is_file() and local.is_file():
+    if (_REPO_ROOT / "pyproject.toml").is_file() and local.exists():
         return local
     try:
         from importlib.resources import files

@@ -14,6 +14,8 @@ from PIL import Image
 from digitpad.cli.main import main
 from digitpad.storage.stroke_records import parse_drawing
 from digitpad.storage.mnist import load_mnist
+from digitpad.storage.checkpoints import load_checkpoint
+from digitpad.storage.snapshots import load_snapshots
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +227,8 @@ def test_train_writes_a_checkpoint_that_evaluate_reads(capsys, tmp_path):
     code, out, err = run(capsys, "train", "--epochs", "1", "--limit", "500", "--out", out_file)
     assert code == 0, err
     assert out_file.exists() and "wrote" in out
+    assert "41 snapshots of the weights for the training time-lapse" in out
+    assert load_snapshots(tmp_path / "tiny.snapshots").matches(load_checkpoint(out_file).state)
     code, out, _ = run(capsys, "evaluate", "--weights", out_file, "--json")
     assert code == 0 and json.loads(out)["total"] == 10_000
 

@@ -1,5 +1,6 @@
 """Where digitpad looks for MNIST: the environment, a shared copy, the user's download, the shipped set."""
 
+import importlib.resources
 import shutil
 
 from digitpad import paths
@@ -39,3 +40,13 @@ def test_the_shipped_set_is_the_whole_test_set_and_a_verified_training_slice(tmp
     assert not paths.has_mnist(tmp_path)
     shutil.copytree(shipped, tmp_path / "copy")
     assert paths.has_mnist(tmp_path / "copy")
+
+
+def test_a_checkouts_own_resource_folder_wins_over_the_installed_package(tmp_path, monkeypatch):
+    # An editable install made from another worktree maps digitpad.resources there; run from this
+    # checkout, the Retrain dialog trained on that worktree's MNIST slice (the folder fell through).
+    elsewhere = tmp_path / "other-checkout" / "resources"
+    (elsewhere / "mnist").mkdir(parents=True)
+    monkeypatch.setattr(importlib.resources, "files", lambda package: elsewhere)
+    assert paths.resource_path("mnist") == paths._REPO_ROOT / "resources" / "mnist"
+    assert paths.resource_path("mnist").is_dir()

@@ -23,6 +23,7 @@ from digitpad.gui.windows.retrain_dialog import RetrainDialog, weights_dir
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+from digitpad.storage.snapshots import load_snapshots, snapshots_path
 
 SEVEN = [(10, 10), (90, 10), (40, 100)]
 TRAINING_TIMEOUT = 60_000
@@ -156,6 +157,9 @@ def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
     assert checkpoint.config["epochs"] == 1 and checkpoint.config["optimizer"] == "adam"
     assert checkpoint.metrics["test_error"] == pytest.approx(new_error)
     assert checkpoint.data_checksum and checkpoint.created
+    # The run's time-lapse is written beside it, off the GUI thread, and belongs to it.
+    qtbot.waitUntil(lambda: dialog._snapshots_job is not None and not dialog._snapshots_job.is_running())
+    assert load_snapshots(snapshots_path(saved)).matches(checkpoint.state)
     window.close()
 
     restarted = make_window(qtbot)
@@ -265,7 +269,9 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     history.select_path(paths[0])
     assert not history.delete_button.isEnabled()  # not the weights in use
     history.select_path(paths[1])
+    snapshots_path(paths[1]).write_bytes(b"its time-lapse")
     assert history.delete_selected() and not paths[1].exists()
+    assert not snapshots_path(paths[1]).exists()  # deleted with its weights
     with qtbot.waitSignal(window.modelChanged):
         qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file is None

@@ -225,7 +225,24 @@ def _train(args: argparse.Namespace) -> int:
     epochs = config.epochs + (second.epochs if second else 0)
     print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
+    if outcome.snapshots is not None:
+        _save_snapshots(args.out, outcome.snapshots)
     return EXIT_OK
+
+
+def _save_snapshots(checkpoint: Path, snapshots) -> None:
+    """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
+    that cannot be is a warning, not a failure."""
+    from digitpad.errors import WeightsError
+    from digitpad.storage.snapshots import save_snapshots
+
+    try:
+        path = save_snapshots(checkpoint, snapshots)
+    except WeightsError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return
+    print(f"wrote {path}: {len(snapshots)} snapshots of the weights for the training time-lapse "
+          f"({path.stat().st_size / 1e6:.1f} MB)")
 
 
 def _print_plan(args, request, second: TrainingConfig | None, data, data_dir: Path, device) -> None:

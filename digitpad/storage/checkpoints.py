@@ -164,7 +164,7 @@ def validate_state(state: Any, source: str) -> dict[str, torch.Tensor]:
     return converted
 
 
-def _check_archive(path: Path) -> None:
+def check_archive(path: Path) -> None:
     """Refuse, from the zip directory alone, an archive that would inflate far beyond a checkpoint."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -209,7 +209,7 @@ def _check_pickle(path: Path, entry: zipfile.ZipInfo) -> None:
         raise WeightsError(f"{path}: not a readable weights file: a malformed pickle ({str(exc)[:100]})") from None
 
 
-def _check_plain(value: Any, what: str, source: str) -> Any:
+def check_plain(value: Any, what: str, source: str) -> Any:
     """`value` if it is JSON-like (dicts with string keys, lists, strings, bools, None, numbers) and
     small (MAX_METADATA_*); non-finite floats become None. Iterative: no recursion to exhaust."""
     def refuse(reason: str) -> WeightsError:
@@ -258,8 +258,8 @@ def _check_plain(value: Any, what: str, source: str) -> Any:
 
 def _metadata(raw: dict, path: Path) -> tuple[dict, dict, str, str]:
     """Config, metrics, data checksum and creation date, each checked by type and size."""
-    config = _check_plain(raw["config"], "config", str(path)) if isinstance(raw["config"], dict) else {}
-    metrics = _check_plain(raw["metrics"], "metrics", str(path)) if isinstance(raw["metrics"], dict) else {}
+    config = check_plain(raw["config"], "config", str(path)) if isinstance(raw["config"], dict) else {}
+    metrics = check_plain(raw["metrics"], "metrics", str(path)) if isinstance(raw["metrics"], dict) else {}
     texts = []
     for key in ("data_checksum", "created"):
         value = raw[key]
@@ -290,13 +290,13 @@ def _probe(state: dict[str, torch.Tensor], config: dict, path: Path) -> None:
         raise WeightsError(f"{path}: the network gives NaN or infinite outputs with these weights")
 
 
-def load_checkpoint(path: Path) -> Checkpoint:
-    """Read and validate a checkpoint; anything unusable raises WeightsError naming the file.
+def read_torch_file(path: Path, max_bytes: int = MAX_CHECKPOINT_BYTES, what: str = "a LeNet-5 checkpoint") -> Any:
+    """What a file saved by torch.save holds, read as safely as torch allows; WeightsError naming
+    the file for anything else (missing, not a regular file, empty, too large, another kind of
+    file, an archive declaring too much, objects other than tensors and plain values).
 
-    Uses weights_only=True, so a file that tries to run code when unpickled is refused, not run.
-    Before that, the archive's declared sizes are checked; after it, the tensors (as float32),
-    the metadata (type and size) and a probe forward pass.
-    """
+    Uses weights_only=True, so a file that tries to run code when unpickled is refused, not run;
+    before that, the archive's declared sizes are checked."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -308,22 +308,32 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise WeightsError(f"{path}: not a regular file")
     if size == 0:
         raise WeightsError(f"{path}: the file is empty")
-    if size > MAX_CHECKPOINT_BYTES:
-        raise WeightsError(f"{path}: {size:,} bytes is far too large for a LeNet-5 checkpoint")
+    if size > max_bytes:
+        raise WeightsError(f"{path}: {size:,} bytes is far too large for {what}")
     try:
         foreign = describe_foreign_file(read_head(path))
     except OSError as exc:
         raise WeightsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if foreign is not None:
         raise WeightsError(f"{path}: {foreign}")
-    _check_archive(path)
+    check_archive(path)
     try:
-        raw = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds for bad bytes: report, never crash
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "weights_only" in str(exc) or "Unsupported global" in str(exc):
             reason = "it contains objects other than plain tensors and numbers (refused for safety)"
         raise WeightsError(f"{path}: not a readable weights file: {reason[:300]}") from exc
+
+
+def load_checkpoint(path: Path) -> Checkpoint:
+    """Read and validate a checkpoint; anything unusable raises WeightsError naming the file.
+
+    Read by `read_torch_file` (weights_only=True, sizes checked first); then the tensors (as
+    float32), the metadata (type and size) and a probe forward pass are checked.
+    """
+    path = Path(path)
+    raw = read_torch_file(path)
     if not isinstance(raw, dict):
         raise WeightsError(f"{path}: not a digitpad checkpoint (top level is {type(raw).__name__})")
     missing = [k for k in _REQUIRED_KEYS if k not in raw]

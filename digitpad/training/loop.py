@@ -28,6 +28,7 @@ from digitpad.network.sdlm import SDLM, diagonal_hessian
 from digitpad.training.config import (
     VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
 from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.training.snapshot_recorder import SnapshotRecorder
 
 log = logging.getLogger(__name__)
 
@@ -298,13 +299,14 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
           on_batch: Callable[[BatchProgress], None] | None = None,
           on_epoch: Callable[[EpochResult], None] | None = None,
           should_cancel: Callable[[], bool] | None = None,
-          progress_every: int = 20) -> TrainingResult:
+          progress_every: int = 20, recorder: SnapshotRecorder | None = None) -> TrainingResult:
     """Train a fresh (or `initial_state`-initialised) LeNet-5 on all of `train_set`, evaluating
     on `test_set` after every epoch, and return it with its history.
 
     Repeatable for a given `config.seed`, with generators of its own (torch's global random
     state is left alone). `should_cancel` is polled every batch; when it returns True,
-    TrainingCancelled is raised and nothing outside this function has been changed.
+    TrainingCancelled is raised and nothing outside this function has been changed. A `recorder`
+    gets the weights the run would keep (the average, with weight averaging) at its planned steps.
     """
     config.validate()
     if len(train_set) == 0:
@@ -327,6 +329,9 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
 
     result = TrainingResult(model=model, config=config)
     started = time.perf_counter()
+    if recorder is not None:
+        recorder.start(config.epochs * batches, batches)
+        recorder.take(0, model, None)
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
         model.train()
@@ -346,6 +351,10 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
             strategy.optimizer.step()
             strategy.after_step()
             total_loss += loss.detach()
+            step = (epoch - 1) * batches + b + 1
+            if recorder is not None and recorder.wants(step):
+                with strategy.evaluation_weights():
+                    recorder.take(step, model, float(total_loss) / (b + 1))
             if on_batch is not None and ((b + 1) % progress_every == 0 or b + 1 == batches):
                 rate = (b + 1) * batch_size / max(time.perf_counter() - epoch_started, 1e-9)
                 on_batch(BatchProgress(epoch, config.epochs, b + 1, batches, float(total_loss) / (b + 1), rate))
@@ -365,6 +374,8 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         epoch_result = EpochResult(epoch, config.epochs, train_loss, errors / max(1, len(tested)), errors,
                                    len(tested), time.perf_counter() - epoch_started, strategy.rate(), **rejected)
         result.history.append(epoch_result)
+        if recorder is not None:
+            recorder.add_epoch(epoch, train_loss, epoch_result.test_error)
         log.info("epoch %d/%d: loss %.4f, test error %.2f%%", epoch, config.epochs, train_loss,
                  100 * epoch_result.test_error)
         if on_epoch is not None:

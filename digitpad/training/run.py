@@ -50,7 +50,9 @@ from digitpad.training.loop import (
 )
 from digitpad.training.config import TrainingConfig
 from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.storage.snapshots import Snapshots
 from digitpad.training.pen_data import pen_repeat, training_writers_dataset
+from digitpad.training.snapshot_recorder import SNAPSHOT_POINTS, SnapshotPoint, SnapshotRecorder
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class RetrainRequest:
     #: Or: the training writers' pen digits already rendered (a two-stage recipe's second stage
     #: reuses the first's rather than rendering them again).
     pen_set: TensorDataset | None = None
+    #: Snapshots of the weights to keep for the time-lapse, besides the starting ones (0: none).
+    snapshot_points: int = SNAPSHOT_POINTS
 
     def __post_init__(self) -> None:
         # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
@@ -134,6 +138,7 @@ class RetrainOutcome:
     new_extra_errors: int | None = None
     metrics: dict = field(default_factory=dict)
     warning: str | None = None     # said plainly when the new model is useless (one class)
+    snapshots: Snapshots | None = None   # the run's time-lapse, saved beside the checkpoint
 
 
 def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | None = None) -> RunData:
@@ -181,9 +186,11 @@ def run_training(request: RetrainRequest, data: RunData,
                  on_batch: Callable[[BatchProgress], None] | None = None,
                  on_epoch: Callable[[EpochResult], None] | None = None,
                  should_cancel: Callable[[], bool] | None = None,
-                 progress_every: int = 20) -> RetrainOutcome:
+                 progress_every: int = 20,
+                 on_snapshot: Callable[[SnapshotPoint], None] | None = None) -> RetrainOutcome:
     """Evaluate the model in use, train a new one, evaluate it; the new model ends on the CPU.
-    `on_batch` is called every `progress_every` batches.
+    `on_batch` is called every `progress_every` batches, `on_snapshot` for each snapshot of the
+    time-lapse as it is taken (the outcome's `snapshots` has them all).
 
     Raises TrainingCancelled when `should_cancel` says so (checked between stages and batches),
     ValueError for a config or device no run can use, DataError for unusable data.
@@ -204,9 +211,10 @@ def run_training(request: RetrainRequest, data: RunData,
         _check(should_cancel)
         stage(f"Training on {data.describe()}…")
         initial = request.current_state if request.fine_tune else None
+        recorder = SnapshotRecorder(request.snapshot_points, on_snapshot) if request.snapshot_points else None
         result = train(config, data.train_set, data.test_set, device, initial_state=initial,
                        on_batch=on_batch, on_epoch=on_epoch, should_cancel=should_cancel,
-                       progress_every=progress_every)
+                       progress_every=progress_every, recorder=recorder)
         _, predictions = evaluate(result.model, test_set)
         new_extra_errors = evaluate(result.model, extra)[0] if extra is not None else None
     result.model.to("cpu")
@@ -216,7 +224,8 @@ def run_training(request: RetrainRequest, data: RunData,
         result, data.train_set.checksum,
         old_test_errors / test_total if old_test_errors is not None and test_total else None,
         result.test_error, test_total, len(data.extra) if data.extra is not None else 0,
-        old_extra_errors, new_extra_errors, metrics, one_class_warning(predictions))
+        old_extra_errors, new_extra_errors, metrics, one_class_warning(predictions),
+        recorder.snapshots() if recorder is not None else None)
 
 
 def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunData | None = None,
@@ -224,11 +233,13 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
                    on_batch: Callable[[BatchProgress], None] | None = None,
                    on_epoch: Callable[[EpochResult], None] | None = None,
                    should_cancel: Callable[[], bool] | None = None,
-                   progress_every: int = 20) -> RetrainOutcome:
+                   progress_every: int = 20,
+                   on_snapshot: Callable[[SnapshotPoint], None] | None = None) -> RetrainOutcome:
     """A two-stage recipe (presets.Preset.then): `request` as run_training runs it, then a
     fine-tune of its result with the config `second` (with its own data and its own j). Progress
-    is numbered over both stages' epochs; the outcome compares the model in use (if any) with
-    the second stage's model, and its metrics say what the first stage reached."""
+    is numbered over both stages' epochs, and so is the time-lapse (its points shared by the
+    stages' epochs); the outcome compares the model in use (if any) with the second stage's
+    model, and its metrics say what the first stage reached."""
     second.validate()  # now, not after the first stage's minutes of training
     total = request.config.epochs + second.epochs
     stage = on_stage or (lambda text: None)
@@ -238,18 +249,30 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
             return None
         return lambda progress: callback(replace(progress, epoch=progress.epoch + offset, epochs=total))
 
+    first_points = round(request.snapshot_points * request.config.epochs / total)
     data = data if data is not None else load_run_data(request, should_cancel)
-    first = run_training(request, data, on_stage, numbered(on_batch, 0), numbered(on_epoch, 0),
-                         should_cancel, progress_every)
+    first = run_training(replace(request, snapshot_points=first_points), data, on_stage, numbered(on_batch, 0),
+                         numbered(on_epoch, 0), should_cancel, progress_every, on_snapshot)
     # current_rubbish_j stays None: the second stage sets its own j (that is its point).
     follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
                             extra=data.extra, threads=request.threads, evaluate_before=False,
-                            pen_file=request.pen_file, pen_set=data.pen)
+                            pen_file=request.pen_file, pen_set=data.pen,
+                            snapshot_points=request.snapshot_points - first_points)
+    first_snapshots = first.snapshots or Snapshots()
+
+    def continued(point: SnapshotPoint) -> None:  # the second stage's snapshots go on from the first's
+        if on_snapshot is not None and point.index > 0:  # its step 0 is the first stage's last
+            on_snapshot(replace(point, index=len(first_snapshots) + point.index - 1,
+                                step=point.step + (first_snapshots.steps[-1] if len(first_snapshots) else 0),
+                                epoch=point.epoch + request.config.epochs))
     stage("Stage 2: loading…")
     second_data = load_run_data(follow, should_cancel)
     outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),
                            numbered(on_batch, request.config.epochs), numbered(on_epoch, request.config.epochs),
-                           should_cancel, progress_every)
+                           should_cancel, progress_every, continued)
+    if outcome.snapshots is not None:
+        first_snapshots.extend(outcome.snapshots)
+    outcome.snapshots = first_snapshots if len(first_snapshots) else None
     outcome.old_test_error, outcome.old_extra_errors = first.old_test_error, first.old_extra_errors
     metrics = dict(outcome.metrics, fine_tuned=request.fine_tune, epochs=total,
                    first_stage={"config": request.config.to_dict(), "test_error": first.new_test_error,

@@ -33,6 +33,7 @@ class TrainingWorker(Worker):
     stage = Signal(str)                 # "Loading MNIST…", "Evaluating the current model…"
     batchProgress = Signal(object)      # training.BatchProgress
     epochFinished = Signal(object)      # training.EpochResult
+    snapshotTaken = Signal(object)      # training.snapshot_recorder.SnapshotPoint (the time-lapse, live)
 
     failure_log = "retraining failed"
 
@@ -55,7 +56,8 @@ class TrainingWorker(Worker):
         config = request.config
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
         progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                        should_cancel=self.is_cancelled, progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+                        on_snapshot=self.snapshotTaken.emit, should_cancel=self.is_cancelled,
+                        progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
         if self.second is not None:
             return run_two_stages(request, self.second, data, **progress)
         return run_training(request, data, **progress)

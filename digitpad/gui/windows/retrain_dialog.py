@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.jobs.latest_only import CallWorker
 from digitpad.gui.windows.data_source import MnistSourceBox
 from digitpad.gui.widgets.plot import LinePlot
 from digitpad.gui.jobs.sample_changes import SampleCountWorker
@@ -107,6 +108,7 @@ class RetrainDialog(QDialog):
         self.outcome: RetrainOutcome | None = None
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
         self._count_job: BackgroundJob | None = None
+        self._snapshots_job: BackgroundJob | None = None   # writing an adopted run's time-lapse
         self._count_again = False         # the file may have changed while it was being counted
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
@@ -331,6 +333,8 @@ class RetrainDialog(QDialog):
         count_job, self._count_job = self._count_job, None
         if count_job is not None:
             count_job.stop(timeout_ms)
+        if self._snapshots_job is not None:  # a write is never cancelled halfway: it finishes
+            self._snapshots_job.stop(timeout_ms)
         self.recipe.shutdown(timeout_ms)
         self.source.shutdown(timeout_ms)
 
@@ -442,11 +446,24 @@ class RetrainDialog(QDialog):
             return None
         self.outcome = None
         self.stage.setText(f"Adopted “{name or path.stem}”: it is the model in use now (saved as {path.name}).")
+        if outcome.snapshots is not None:
+            self._save_snapshots(path, outcome.snapshots)
         self.comparison.clear()
         self._set_state("idle")
         self.adopted.emit(path)
         self.refresh()
         return path
+
+    def _save_snapshots(self, checkpoint_path: Path, snapshots) -> None:
+        """Write the run's time-lapse beside the adopted checkpoint, off the GUI thread (~5 MB)."""
+        from digitpad.storage.snapshots import save_snapshots
+
+        job = BackgroundJob(CallWorker(checkpoint_path, lambda: save_snapshots(checkpoint_path, snapshots)),
+                            "save-snapshots")
+        job.worker.failed.connect(lambda why: self.stage.setText(
+            f"{self.stage.text()} Its training time-lapse could not be saved: {why}"))
+        self._snapshots_job = job
+        job.start()
 
     def discard(self) -> None:
         if self.outcome is None:

@@ -38,6 +38,7 @@ from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.window_layout import screen_area
 from digitpad.storage.checkpoints import Checkpoint, load_checkpoint
 from digitpad.errors import WeightsError
+from digitpad.storage.snapshots import snapshots_path
 
 log = logging.getLogger(__name__)
 
@@ -320,13 +321,14 @@ class WeightsHistoryDialog(QDialog):
                 self, "Delete weights", f"Delete {entry.path.name} ({' · '.join(entry.cells()[:2])})? "
                                         "This cannot be undone.") != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            entry.path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            QMessageBox.warning(self, "Could not delete", f"{entry.path}: {exc.strerror or exc}")
-            return False
+        for path in (entry.path, snapshots_path(entry.path)):  # the weights, then their time-lapse
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                QMessageBox.warning(self, "Could not delete", f"{path}: {exc.strerror or exc}")
+                return False
         self.refresh()
         self.deleted.emit(entry.path)
         return True
