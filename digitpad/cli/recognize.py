@@ -53,7 +53,8 @@ def add_recognize_commands(commands) -> None:
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
-    from digitpad.ink.preprocess import EmptyDrawing, ImageError
+    from digitpad.ink.normalise import EmptyDrawing
+    from digitpad.ink.images import ImageError
 
     recognizer = load_recognizer(args.weights, args.device)
     read_image, show, reader = recognizer.recognize_image, print_result, None

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from digitpad.errors import TrainingCancelled
-from digitpad.ink.preprocess import InkImage
+from digitpad.ink.images import InkImage
 
 #: A merge holds at least this share of each of two digits' ink.
 MERGE_SHARE = 0.3

@@ -24,7 +24,7 @@ from digitpad.gui.explanations import current_source, drawing_key
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.widgets.plot import format_tick, nice_ticks
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ink.normalise import INPUT_SIZE
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
 
 if TYPE_CHECKING:
