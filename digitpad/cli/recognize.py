@@ -13,6 +13,9 @@ from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
 from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
+from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.storage.pendigits import read_pendigits
+from digitpad.training.pen_split import split_by_writer
 
 _DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.paths
 
@@ -118,10 +121,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
     """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
-    from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
-    from digitpad.storage.pendigits import read_pendigits
     from digitpad.training.pen_evaluation import format_report, score_pen_digits
-    from digitpad.training.pen_split import split_by_writer
 
     path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()
     if path is None:
