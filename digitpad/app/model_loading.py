@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitpad.errors import one_line
+
 if TYPE_CHECKING:
     import torch
 
@@ -65,7 +67,7 @@ def describe_failure(exc: BaseException) -> str:
     """One line for people (no traceback): what could not be loaded and why."""
     if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "torch":
         return f"PyTorch could not be imported ({exc}). Install it with: pip install torch"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return one_line(exc)
 
 
 def preload_torch_library() -> None:

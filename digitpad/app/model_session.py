@@ -18,7 +18,7 @@ import torch
 from digitpad.network.lenet5 import LeNet5, device_description, pick_device
 from digitpad.reading.recognition import Recognizer
 from digitpad.storage.checkpoints import Checkpoint, load_checkpoint, model_from_checkpoint, shipped_weights_path
-from digitpad.errors import WeightsError
+from digitpad.errors import WeightsError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,7 @@ UNTRAINED_LABEL = "untrained network (no shipped weights found)"
 
 def _reason(exc: BaseException) -> str:
     """One short line for the status bar."""
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return text if isinstance(exc, WeightsError) else f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return one_line(exc)
 
 
 def shipped_weights_file() -> Path:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ink.normalise import input_greys
 
 # ColorBrewer PuOr, colour-blind safe: purple = the ink lowered the penalty (supports the
 # class), white = no effect, orange = it raised the penalty (opposes). Not the activations'
@@ -43,12 +43,6 @@ def attribution_rgba(attribution: np.ndarray, limit: float | None = None) -> np.
     rgb = _LUT[np.rint((t + 1) / 2 * (_LUT_SIZE - 1)).astype(np.intp)]
     alpha = np.rint(255 * np.sqrt(np.abs(t))).astype(np.uint8)  # √: weak evidence stays visible
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
-
-
-def input_greys(array32: np.ndarray) -> np.ndarray:
-    """The network input as 8-bit greys: paper white, ink black."""
-    ink = np.clip((np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND), 0, 1)
-    return np.rint(255 * (1 - ink)).astype(np.uint8)
 
 
 def _font() -> ImageFont.ImageFont:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, Stroke, normalise_ink, render_strokes_placed
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE, normalise_ink
+from digitpad.ink.strokes import render_strokes_placed, Stroke
 from digitpad.explain.transforms import INPUT, TRANSFORMS, Transform
 
 if TYPE_CHECKING:  # imports torch, which this module needs only through the Recognizer passed in

@@ -20,6 +20,7 @@ from digitpad import __version__
 from digitpad.gui.jobs.background import stop_all_jobs
 from digitpad.gui.settings import APPLICATION
 from digitpad.paths import user_data_dir
+from digitpad.gui.startup_probe import StartupProbe
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,6 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     hook.install()
     probe = None
     if os.environ.get(STARTUP_PROBE_ENV):
-        from digitpad.gui.startup_probe import StartupProbe  # benchmarks/startup.py
-
         probe = StartupProbe(window.context, os.environ[STARTUP_PROBE_ENV])
     try:
         window.show()

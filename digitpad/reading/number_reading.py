@@ -26,7 +26,9 @@ import numpy as np
 import torch
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
-from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
+from digitpad.ink.images import image_ink, ImageSource
+from digitpad.ink.strokes import Stroke
+from digitpad.ink.too_small import drawing_too_small, image_ink_too_small
 from digitpad.reading.verdict import REJECT_THRESHOLD
 from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_image, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
@@ -248,9 +250,9 @@ class NumberReader:
         self.model = model.to(self.device).eval()
 
     def read_strokes(self, strokes: Sequence[Stroke], canvas_size: tuple[float, float] | None = None) -> NumberReading:
-        """A drawing spanning less than preprocess.MIN_DRAWING_FRACTION of the canvas's shorter side
-        (`canvas_size`, as for one digit: preprocess.drawing_too_small) is too small to read.
-        Raises preprocess.EmptyDrawing when there is nothing to read."""
+        """A drawing spanning less than ink.too_small.MIN_DRAWING_FRACTION of the canvas's shorter side
+        (`canvas_size`, as for one digit: ink.too_small.drawing_too_small) is too small to read.
+        Raises EmptyDrawing when there is nothing to read."""
         started = time.perf_counter()
         segmentation = segment_strokes(strokes)
         if drawing_too_small(strokes, canvas_size):
@@ -258,8 +260,8 @@ class NumberReader:
         return self.read(segmentation, from_strokes=True, started=started)
 
     def read_image(self, source: ImageSource) -> NumberReading:
-        """An image whose ink is a speck (preprocess.image_ink_too_small) is too small to read.
-        Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """An image whose ink is a speck (ink.too_small.image_ink_too_small) is too small to read.
+        Raises ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
         ink = image_ink(source)
         segmentation = segment_image(ink)

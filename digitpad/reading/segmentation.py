@@ -26,15 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from digitpad.ink.preprocess import (
-    EmptyDrawing,
-    ImageError,
-    InkImage,
-    Stroke,
-    _clean_strokes,
-    normalise_ink,
-    render_strokes,
-)
+from digitpad.ink.normalise import EmptyDrawing, normalise_ink
+from digitpad.ink.images import ImageError, InkImage
+from digitpad.ink.strokes import clean_strokes, render_strokes, Stroke
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in input coordinates
 
@@ -153,7 +147,7 @@ class Segmentation:
 
 def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     """Strokes (canvas pixels, y down) -> segments: one per stroke, wide strokes cut."""
-    cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
+    cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
     cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
@@ -206,7 +200,7 @@ def reading_order(segments: list[Segment], height: float) -> list[Segment]:
 
 def drop_specks(strokes: Sequence[Stroke]) -> list[np.ndarray]:
     """The strokes as (n, 2) arrays of finite points, without the specks (see `specks`)."""
-    parts = _clean_strokes(strokes)
+    parts = clean_strokes(strokes)
     return [pts for pts, speck in zip(parts, specks(parts)) if not speck]
 
 

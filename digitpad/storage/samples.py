@@ -47,7 +47,8 @@ from digitpad.safe_files import NotARegularFileError, atomic_write_bytes, locked
 from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
 from digitpad.paths import user_data_dir
 from digitpad.storage.stroke_records import decode_record, parse_strokes
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, render_strokes
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE
+from digitpad.ink.strokes import render_strokes
 
 log = logging.getLogger(__name__)
 

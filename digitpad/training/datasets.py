@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitpad.ink.preprocess import EmptyDrawing, mnist_to_input
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.ink.tensors import mnist_to_input
 from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.storage.mnist import load_mnist
 from digitpad.storage.samples import Sample

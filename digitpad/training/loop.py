@@ -23,7 +23,7 @@ from digitpad.training.datasets import (
     TensorDataset, mix_datasets, negatives_dataset)
 from digitpad.errors import TrainingCancelled
 from digitpad.network.lenet5 import LeNet5, map_loss, mse_loss
-from digitpad.ink.preprocess import BACKGROUND
+from digitpad.ink.normalise import BACKGROUND
 from digitpad.network.sdlm import SDLM, diagonal_hessian
 from digitpad.training.config import (
     VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)

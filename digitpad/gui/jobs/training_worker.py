@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
-from digitpad.errors import DataError, TrainingCancelled
+from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
 from digitpad.training.run import RetrainOutcome, RetrainRequest, load_run_data, run_training, run_two_stages
@@ -64,9 +64,6 @@ class TrainingWorker(Worker):
 
 
 def _describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, DataError):
-        return str(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return f"not enough memory to train ({exc}); try the CPU or fewer images"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return one_line(exc)

@@ -24,8 +24,9 @@ from digitpad.gui.explanations import current_source, drawing_key
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.widgets.plot import format_tick, nice_ticks
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ink.normalise import INPUT_SIZE
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.explain.sweep import run_sweep, sweep_values
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -253,7 +254,6 @@ class InvarianceExplorer(QWidget):
         if source is None or recognizer is None:
             self._show(None, "Draw a digit first." if source is None else "Waiting for the neural network…")
             return
-        from digitpad.explain.sweep import run_sweep, sweep_values  # torch arrives with the recognizer
 
         transform = TRANSFORMS[self.transform.currentData()]
         try:

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.storage.samples import SampleStore, default_samples_path
+from digitpad.errors import ExportError
+import copy
 
 if TYPE_CHECKING:
     from digitpad.gui.model_control import ModelControl
@@ -60,8 +62,6 @@ class OnnxExportWorker(Worker):
         return export.export_onnx(self.model, self.path)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import ExportError
-
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"
 
 
@@ -174,7 +174,6 @@ class ModelDialogs(QObject):
                                                   str(Path.home() / "lenet5.onnx"), ONNX_FILTER)
             if not path:
                 return False
-        import copy
 
         path, model = Path(path), copy.deepcopy(self.model_control.session.model)  # a copy: recognition goes on
         self._exporting = self.model_control.session.weights_text()

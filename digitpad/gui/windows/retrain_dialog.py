@@ -50,6 +50,8 @@ from digitpad.training.presets import Preset
 from digitpad.storage.samples import SampleStore
 from digitpad.training.datasets import extra_repeat, samples_dataset
 from digitpad.training.config import TrainingConfig
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import save_new_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -429,9 +431,6 @@ class RetrainDialog(QDialog):
     def adopt(self) -> Path | None:
         """Save the new weights atomically (with their name) and announce them; None if saving
         failed (reported)."""
-        from digitpad.errors import WeightsError
-        from digitpad.storage.checkpoints import save_new_checkpoint
-
         if self.outcome is None:
             return None
         outcome = self.outcome

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLay
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from digitpad.gui.jobs.sample_changes import SampleChanges
-from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INK
 from digitpad.storage.samples import Sample, SampleStore, readable_date
 from digitpad.errors import SampleError
 

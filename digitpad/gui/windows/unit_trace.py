@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpin
 
 from digitpad.gui.widgets.colormap import diverging_rgb, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.explain.pictures import input_greys
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ink.normalise import input_greys
+from digitpad.ink.normalise import INPUT_SIZE
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
