@@ -14,6 +14,7 @@ from digitpad.errors import SampleError, TrainingCancelled
 from digitpad.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
 from digitpad.training.presets import PRESETS, get_preset
+from digitpad.errors import WeightsError
 
 DEFAULTS = TrainingConfig()
 
@@ -233,7 +234,6 @@ def _train(args: argparse.Namespace) -> int:
 def _save_snapshots(checkpoint: Path, snapshots) -> None:
     """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
     that cannot be is a warning, not a failure."""
-    from digitpad.errors import WeightsError
     from digitpad.storage.snapshots import save_snapshots
 
     try:

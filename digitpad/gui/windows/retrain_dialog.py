@@ -52,6 +52,7 @@ from digitpad.training.datasets import extra_repeat, samples_dataset
 from digitpad.training.config import TrainingConfig
 from digitpad.errors import WeightsError
 from digitpad.storage.checkpoints import save_new_checkpoint
+from digitpad.storage.snapshots import save_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -455,8 +456,6 @@ class RetrainDialog(QDialog):
 
     def _save_snapshots(self, checkpoint_path: Path, snapshots) -> None:
         """Write the run's time-lapse beside the adopted checkpoint, off the GUI thread (~5 MB)."""
-        from digitpad.storage.snapshots import save_snapshots
-
         job = BackgroundJob(CallWorker(checkpoint_path, lambda: save_snapshots(checkpoint_path, snapshots)),
                             "save-snapshots")
         job.worker.failed.connect(lambda why: self.stage.setText(
