@@ -35,11 +35,11 @@ def mnist_served(mnist_dir, monkeypatch):
     """`mnist_dir`, for tests that serve it as a download mirror. fetch_mnist accepts only the
     published checksums; when mnist_dir is the 5,000-image training slice shipped in
     resources/mnist (a fresh clone), the table is pointed at the slice's for the training files."""
-    from digitpad.storage import mnist as data
+    from digitpad.storage import mnist
     from digitpad.paths import shipped_mnist_dir
 
     if mnist_dir.resolve() == shipped_mnist_dir().resolve():
-        monkeypatch.setattr(data, "KNOWN_MD5", {**data.KNOWN_MD5, **data.SHIPPED_SLICE_MD5})
+        monkeypatch.setattr(mnist, "KNOWN_MD5", {**mnist.KNOWN_MD5, **mnist.SHIPPED_SLICE_MD5})
     return mnist_dir
 
 

@@ -313,11 +313,12 @@ def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_wi
 
 
 def test_export_as_onnx_runs_off_the_gui_thread_on_a_copy_of_the_model(qtbot, window, tmp_path, monkeypatch):
-    from digitpad.storage import onnx_export as export
+    from digitpad.storage import onnx_export
 
-    held = HeldCall(export.export_onnx)
+    held = HeldCall(onnx_export.export_onnx)
     exported_models = []
-    monkeypatch.setattr(export, "export_onnx", lambda model, path: exported_models.append(model) or held(model, path))
+    monkeypatch.setattr(onnx_export, "export_onnx",
+                        lambda model, path: exported_models.append(model) or held(model, path))
     target = tmp_path / "lenet5.onnx"
     seen_while_pending = []
     with released_by_the_gui_thread(held, lambda: seen_while_pending.append(window.statusBar().currentMessage())):

@@ -181,9 +181,6 @@ class ModelControl(QObject):
         self._read_weights(None)
         return True
 
-    def is_reading_weights(self) -> bool:
-        return self._weights_job is not None
-
     def _read_weights(self, path: Path | None) -> None:
         """The newest request wins: a read still going is left to finish and its result ignored."""
         job = BackgroundJob(WeightsReadWorker(path, self.session.device), "digitpad-weights-reader")

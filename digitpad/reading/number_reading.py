@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -158,7 +158,6 @@ class NumberReading:
     from_strokes: bool
     seconds: float = 0.0
     pieces_scored: int = 0
-    candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
     unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
     too_small: bool = False  # the whole drawing or image is a speck: nothing was read
     digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
@@ -335,11 +334,10 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     # cost, not at the dearer one they chose.
     overruled = sum(float(costs[index, digit] - cheapest[index]) for index, digit in best
                     if spans[index] in fixed)
-    boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
     sources = {segment.source for piece in pieces for segment in segmentation.segments[piece.first:piece.stop]}
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
-                         pieces_scored=len(spans), candidate_cuts=boundaries,
+                         pieces_scored=len(spans),
                          scored=ScoredPieces(spans, inputs, penalties, rubbish, rubbish_j, config, fixed),
                          unsure_margin=j * config.unsure_margin,
                          digit_cost=(best_cost - overruled) / len(pieces) + j * config.piece_bonus,

@@ -293,12 +293,6 @@ class SampleStore:
         self._change(lambda lines: lines.append(_line(sample)))
         return sample
 
-    def add_image(self, array32: np.ndarray, label: int) -> Sample:
-        """Keep an image's 32×32 network input as a sample of `label`."""
-        sample = make_image_sample(array32, label)
-        self._change(lambda lines: lines.append(_line(sample)))
-        return sample
-
     def teach(self, candidate: Sample) -> Taught:
         """Keep `candidate` (Teach → This Is a …) unless the same drawing is kept already: with the
         same label that is "already kept" and nothing is written, with another label the kept one

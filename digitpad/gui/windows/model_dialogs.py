@@ -57,9 +57,9 @@ class OnnxExportWorker(Worker):
         self.model, self.path = model, path
 
     def work(self) -> Path:
-        from digitpad.storage import onnx_export as export
+        from digitpad.storage import onnx_export  # torch.onnx, onnx
 
-        return export.export_onnx(self.model, self.path)
+        return onnx_export.export_onnx(self.model, self.path)  # looked up here: tests replace it
 
     def describe_failure(self, exc: BaseException) -> str:
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"

@@ -72,7 +72,6 @@ class SamplesBrowser(QDialog):
     def __init__(self, store: Callable[[], SampleStore], changes: SampleChanges, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("My Samples")
-        self._store_factory = store
         self.changes = changes
         self.store: SampleStore | None = None  # the file as last read (None: not read yet)
         self._thumbnails: dict[Sample, QPixmap] = {}
