@@ -56,11 +56,12 @@ def load_model_session(request: LoadRequest) -> LoadedModel:
 
     if request.torch_threads is not None:
         torch.set_num_threads(request.torch_threads)  # before the first inference, in check_device
-    from digitpad.app import model_session
+    from digitpad.app import model_session  # torch
+    from digitpad.network.lenet5 import available_devices  # torch
 
     session = model_session.ModelSession("cpu")
     problems = session.start(request.device_name, request.weights_file)
-    return LoadedModel(session, problems, model_session.available_devices())
+    return LoadedModel(session, problems, available_devices())
 
 
 def describe_failure(exc: BaseException) -> str:

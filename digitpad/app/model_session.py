@@ -35,23 +35,6 @@ def shipped_weights_file() -> Path:
     return shipped_weights_path()
 
 
-def available_devices() -> list[tuple[torch.device, str]]:
-    """CPU and every CUDA device torch can see, with names for the Device menu."""
-    devices = [(torch.device("cpu"), "CPU")]
-    try:
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    except Exception:  # a broken driver must not stop the app from starting
-        log.exception("could not count CUDA devices")
-        count = 0
-    for index in range(count):
-        try:
-            name = torch.cuda.get_device_name(index)
-        except Exception:
-            name = "unknown device"
-        devices.append((torch.device("cuda", index), f"CUDA {index}: {name}"))
-    return devices
-
-
 def check_device(model: LeNet5, device: torch.device) -> LeNet5:
     """`model` on `device`, after one tiny forward pass there (an unusable GPU fails here, now).
     A model on another device is copied, never moved: a loaded model is immutable, as background

@@ -81,3 +81,4 @@ def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_ima
     test_pass = test_images / probe.test_images_per_second
     epoch = probe.epoch_overhead_seconds + train_images / probe.train_images_per_second + test_pass
     return LOADING_SECONDS + (test_pass if evaluate_current else 0.0) + epochs * epoch
+

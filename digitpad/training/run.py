@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -198,7 +199,7 @@ def run_training(request: RetrainRequest, data: RunData,
     config = request.config
     device = pick_device(config.device)
     stage = on_stage or (lambda text: None)
-    with _torch_threads(request.threads):
+    with torch_threads(request.threads):
         test_set = data.test_set.to(device)
         extra = data.extra.to(device) if data.extra is not None else None
         old_test_errors = old_extra_errors = None
@@ -344,8 +345,14 @@ def _model_from_state(state: dict, rubbish_j: float | None, device: torch.device
     return model.to(device).eval()
 
 
+def training_threads(requested: int | None = None) -> int:
+    """The torch threads a run in the app gets: as requested, else every core but one (the
+    canvas keeps up while it trains)."""
+    return requested or max(1, (os.cpu_count() or 2) - 1)
+
+
 @contextlib.contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
+def torch_threads(threads: int | None) -> Iterator[None]:
     """torch's thread count for the run, restored after (it is process-wide)."""
     previous = torch.get_num_threads()
     if threads:

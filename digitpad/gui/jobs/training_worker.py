@@ -9,7 +9,6 @@ the user says so.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -17,7 +16,14 @@ from PySide6.QtCore import Signal
 from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
-from digitpad.training.run import RetrainOutcome, RetrainRequest, load_run_data, run_training, run_two_stages
+from digitpad.training.run import (
+    RetrainOutcome,
+    RetrainRequest,
+    load_run_data,
+    run_training,
+    run_two_stages,
+    training_threads,
+)
 
 __all__ = ["RetrainOutcome", "RetrainRequest", "TrainingWorker"]  # the dialog imports the first two here
 
@@ -49,8 +55,8 @@ class TrainingWorker(Worker):
 
     def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
-        # training gets all cores but one (the canvas keeps up); the run restores the app's count.
-        request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
+        # training gets training_threads(); the run restores the app's count.
+        request = replace(self.request, threads=training_threads(self.request.threads))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
         config = request.config
