@@ -18,7 +18,8 @@ import digitpad.training.run
 from digitpad.gui import settings as keys
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.widgets.plot import LinePlot, nice_ticks
+from digitpad.gui.widgets.plot import LinePlot
+from digitpad.ticks import nice_ticks
 from digitpad.gui.windows.retrain_dialog import RetrainDialog, weights_dir
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore, default_samples_path
