@@ -136,9 +136,9 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
 
 
 def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, window, monkeypatch):
-    from digitpad.gui.windows.retrain_dialog import weights_dir
+    from digitpad.storage.adopted_weights import adopted_weights_dir
 
-    paths = adopted_checkpoints(weights_dir(), 2)
+    paths = adopted_checkpoints(adopted_weights_dir(), 2)
     held = hold_one_file(monkeypatch, paths[0])
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.errors import ExportError
 import copy
@@ -130,13 +131,12 @@ class ModelDialogs(QObject):
     def open_history(self) -> WeightsHistoryDialog | None:
         if not self.model_control.require_model():
             return None
-        from digitpad.gui.windows.retrain_dialog import weights_dir
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
         from digitpad.storage.checkpoints import shipped_mnist_weights_path
 
         if self.history_dialog is None:
-            self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.parent_widget,
-                                                       shipped=lambda: [shipped_mnist_weights_path()])
+            self.history_dialog = WeightsHistoryDialog(adopted_weights_dir, self.current_weights_file,
+                                                       self.parent_widget, shipped=lambda: [shipped_mnist_weights_path()])
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
