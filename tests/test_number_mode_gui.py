@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -11,8 +13,15 @@ pytest.importorskip("pytestqt")
 from drawings import draw
 from mouse import mouse_stroke
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
+from digitpad.app.drawing import Drawing
+from digitpad.app.model_session import ModelSession
+from digitpad.gui.context import WindowContext
+from digitpad.gui.jobs.sample_changes import SampleChanges
 from digitpad.gui.main_window import MainWindow
+from digitpad.gui.panels.number_mode import NumberMode
+from digitpad.gui.widgets.canvas import DrawingCanvas
 from digitpad.storage.samples import SampleStore, default_samples_path
 
 
@@ -290,3 +299,30 @@ def test_a_correction_changes_the_reading_at_once_and_is_kept(qtbot, window):
     assert mode.overlay.selected == 1 and window.prediction_view.verdict_text().startswith("Number: 578")
     qtbot.waitUntil(lambda: pieces.item(1).text() == "7 · taught")
     assert [s.label for s in SampleStore(default_samples_path()).samples()] == [7]
+
+
+def test_number_mode_needs_only_a_window_context_not_the_main_window(qtbot, use_weights):
+    """Features get what they need (gui/context.py): number mode over a bare canvas, no MainWindow."""
+    host = QWidget()
+    qtbot.addWidget(host)
+    session, statuses, shown = ModelSession(), [], []
+    session.load_shipped()
+    drawing = Drawing()
+    canvas = DrawingCanvas(drawing, host)
+    host.resize(900, 400)
+    canvas.resize(900, 400)
+    context = WindowContext(drawing, canvas, recognizer=lambda: session.recognizer, last_recognition=lambda: None,
+                            show_status=lambda text, _ms: statuses.append(text),
+                            sample_changes=SampleChanges(lambda _cancel=None: None, host), parent=host)
+    mode = NumberMode(context, host)
+    mode.pieceShown.connect(lambda recognition, chosen: shown.append((recognition, chosen)))
+    host.show()
+    qtbot.waitExposed(host)
+    write(qtbot, SimpleNamespace(canvas=canvas), [2, 5])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    assert mode.active and mode.reading.text == "25"
+    mode.panel.pieces.setCurrentRow(1 - mode.panel.pieces.currentRow())  # as a click on the other piece
+    recognition, chosen = shown[-1]
+    assert chosen and (recognition.input == mode.reading.pieces[mode.panel.pieces.currentRow()].input).all()
+    assert statuses[-1].startswith(f"Piece {mode.panel.pieces.currentRow() + 1} of 2")
+    mode.shutdown()

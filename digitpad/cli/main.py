@@ -17,10 +17,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from digitpad import __version__
 from digitpad.cli.explain import add_explain_commands
-from digitpad.cli.failures import CliError, run_command
+from digitpad.cli.failures import EXIT_FAILURE, CliError, run_command
 from digitpad.cli.files import add_file_commands
 from digitpad.cli.recognize import add_recognize_commands
 from digitpad.cli.train import add_train_command
@@ -71,4 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
             args.run = cmd_gui
-    return run_command(args.run, args)
+    if sys.stdout is None and args.run is not cmd_gui:  # `digitpad … >&-`: Python's stdout is then None
+        print("error: standard output is closed: nowhere to print the results", file=sys.stderr)
+        return EXIT_FAILURE
+    with warnings.catch_warnings():
+        # numpy's floating-point warnings (an overflow on coordinates near 1e308, which the
+        # checks then refuse or normalise away) are no line for people reading the output.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run_command(args.run, args)

@@ -280,11 +280,10 @@ def _print_comparison(outcome) -> None:
 
 def _load_extra(path: Path):
     """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
-    from digitpad.storage.samples import SampleStore  # numpy
+    from digitpad.storage.samples import SampleStore, require_file  # numpy
     from digitpad.training.datasets import samples_dataset  # torch
 
-    if not path.exists():
-        raise SampleError(f"{path}: file not found")
+    require_file(path)
     store = SampleStore(path)
     for problem in store.problems:
         print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)

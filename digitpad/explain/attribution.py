@@ -142,9 +142,30 @@ class StrokeEffect:
         return {"stroke": self.stroke, **self.recognition.to_json()}
 
 
+#: Leaving each stroke out re-renders the rest: strokes × points of work, quadratic in the
+#: strokes. Beyond these, the per-stroke effects are not computed (and the output says so).
+MAX_EFFECT_STROKES = 100
+MAX_EFFECT_WORK = 2_000_000  # strokes × points
+
+
+def stroke_effects_skipped(strokes: Sequence[Stroke]) -> str | None:
+    """Why the per-stroke effects of `strokes` are not computed (too much work), or None."""
+    points = sum(len(stroke) for stroke in strokes)
+    if len(strokes) > MAX_EFFECT_STROKES:
+        return (f"per-stroke effects not computed: {len(strokes):,} strokes (at most {MAX_EFFECT_STROKES:,}, "
+                "each left out in turn)")
+    if len(strokes) * points > MAX_EFFECT_WORK:
+        return (f"per-stroke effects not computed: {len(strokes):,} strokes of {points:,} points in all "
+                f"(strokes × points at most {MAX_EFFECT_WORK:,})")
+    return None
+
+
 def stroke_effects(recognizer: Recognizer, strokes: Sequence[Stroke],
                    pen_width: float | None = None) -> list[StrokeEffect]:
-    """For each stroke, the drawing recognised without it (normalised again, as drawn)."""
+    """For each stroke, the drawing recognised without it (normalised again, as drawn); none when
+    that is too much work (`stroke_effects_skipped` says why)."""
+    if stroke_effects_skipped(strokes):
+        return []
     effects = []
     for left_out in range(len(strokes)):
         rest = [stroke for index, stroke in enumerate(strokes) if index != left_out]

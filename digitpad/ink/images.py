@@ -8,6 +8,7 @@ import io
 import logging
 import math
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,9 +38,11 @@ class ImageError(ValueError):
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 
 
-def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
+def _open_image(source: ImageSource) -> tuple[Image.Image, str, io.IOBase | None]:
+    """The image (not decoded yet), its name for messages, and the file we opened for it (to be
+    closed by the caller once decoded: Pillow leaves a file it was handed open)."""
     if isinstance(source, Image.Image):
-        return source, "<image>"
+        return source, "<image>", None
     if isinstance(source, (bytes, bytearray, memoryview)):
         name = "<bytes>"
         fp: object = io.BytesIO(bytes(source))
@@ -52,7 +55,7 @@ def _open_image(source: ImageSource) -> tuple[Image.Image, str]:
         except OSError as exc:
             raise ImageError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
-        return Image.open(fp, formats=IMAGE_FORMATS), str(name)  # closing the image closes the file
+        return Image.open(fp, formats=IMAGE_FORMATS), str(name), fp
     except BaseException as exc:
         if not isinstance(fp, io.BytesIO):
             fp.close()
@@ -75,6 +78,9 @@ def _grey(im: Image.Image) -> np.ndarray:
         if max(im.size) > _WORK_SIDE:
             im = im.reduce(math.ceil(max(im.size) / _WORK_SIDE))
         g = np.asarray(im, np.float64)
+        finite = np.isfinite(g)
+        if not finite.all():  # a float image's NaN or infinite pixels are no grey level: paper's, say
+            g = np.where(finite, g, float(np.median(g[finite])) if finite.any() else 0.0)
         if full is None:
             span = float(np.ptp(g))
             return (g - g.min()) / span if span > 0 else np.zeros_like(g)
@@ -126,9 +132,10 @@ class InkImage:
     source_pixels: float
 
 
-def image_ink(source: ImageSource) -> InkImage:
-    """An image's ink, paper and noise removed, at most about 1024 px a side (see image_to_array)."""
-    im, name = _open_image(source)
+def _decode_grey(source: ImageSource) -> tuple[np.ndarray, str, tuple[int, int]]:
+    """The image decoded to grey levels (`_grey`), upright, its name and its size as stored;
+    ImageError if it cannot be."""
+    im, name, opened = _open_image(source)
     ours = not isinstance(source, Image.Image)  # a caller's image is used as it is, and kept open
     try:
         w, h = im.size
@@ -149,6 +156,16 @@ def image_ink(source: ImageSource) -> InkImage:
     finally:
         if ours:
             im.close()
+        if opened is not None:
+            opened.close()
+    return g, name, (w, h)
+
+
+def image_ink(source: ImageSource) -> InkImage:
+    """An image's ink, paper and noise removed, at most about 1024 px a side (see image_to_array)."""
+    with warnings.catch_warnings():  # Pillow warns on stderr about odd EXIF data, which is ignored anyway
+        warnings.simplefilter("ignore")
+        g, name, (w, h) = _decode_grey(source)
     if float(np.ptp(g)) < 2 / 255:
         raise EmptyDrawing(f"{name}: the image is blank")
     paper, light_paper, spread = find_paper(g)

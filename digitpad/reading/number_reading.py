@@ -70,9 +70,10 @@ class ReadingConfig:
     #: segmentation.HOSTED of the narrower's width): a stem, a bar, a retraced pass split off the
     #: body it was written on, which overlap_weight alone prices like neighbours that overlap.
     hosted_weight: float = 0.0
-    #: Unsure when the runner-up reading costs less than this more than the best one. The largest
-    #: margin that flags at most 5 % of right readings of the held-out writers' numbers
-    #: (validation seed: 16 of 346 right, 55 of 104 wrong flagged; 0.1 j flags 37 right).
+    #: Unsure when the runner-up reading costs less than this more than the best one. For strokes,
+    #: the largest margin that flags at most 5 % of right readings of the held-out writers'
+    #: numbers (validation seed, 450 numbers: 0.045 j flags 18 of 359 right and, with the rejected
+    #: pieces, 35 of 91 wrong; 0.05 j flags 19 right, 0.1 j 44); for images, on MNIST's validation half.
     unsure_margin: float = 0.05
     #: Not a number when the cheapest path costs more than this per digit, the bonus not counted
     #: (its pieces' y_d − log(1 − P_rubbish), shape cues and cut costs, averaged): the pieces of a
@@ -81,6 +82,11 @@ class ReadingConfig:
     #: mostly 1.2–2 j; benchmarks/README.md). The held-out writers' numbers (validation seed, 600)
     #: cost 0.71 j per digit at the median, 0.95 j at the 99.5th percentile: at most 1 in 600 refused.
     max_digit_cost: float = 1.15
+    #: A piece is rejected ('?') when its rubbish posterior is above this (for a single drawing,
+    #: verdict.REJECT_THRESHOLD). For strokes chosen on the held-out writers' numbers (validation
+    #: seed): their plain 1s are often over 0.85 (a third of the wrong readings were a '?' in a
+    #: right path); 0.99 reads 3 points more of them exactly, and a drawn triangle is still '?'.
+    reject_level: float = REJECT_THRESHOLD
     #: Unsure when more pieces than this are all cut out of one stroke (or one ink component):
     #: people lift the pen between digits, and digits that touch do so in twos and threes, but a
     #: zigzag cut into teeth reads "111111" at a fair cost per digit.
@@ -92,7 +98,7 @@ class ReadingConfig:
 #: best sum of numbers read exactly (benchmarks/README.md); images: on the MNIST validation half.
 #: Strokes rarely need cutting, so a larger bonus and stronger shape cues; image components often do.
 STROKE_READING = ReadingConfig(piece_bonus=0.75, width_weight=1.5, overlap_weight=0.5, cut_weight=0.3,
-                               apart_weight=1.0, hosted_weight=1.0)
+                               apart_weight=1.0, hosted_weight=1.0, reject_level=0.99, unsure_margin=0.045)
 IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
 
 #: Why a reading of slivers is unsure, in plain words.
@@ -115,6 +121,7 @@ class PieceReading:
     box: Box  # in input coordinates
     strokes: tuple[int, ...] = ()
     fixed: bool = False  # a person said which digit it is (NumberReading.corrected)
+    reject_level: float = REJECT_THRESHOLD  # rejected ('?') above this rubbish posterior (ReadingConfig)
 
     @property
     def penalty(self) -> float:
@@ -122,7 +129,7 @@ class PieceReading:
 
     @property
     def rejected(self) -> bool:
-        return not self.fixed and self.rubbish > REJECT_THRESHOLD
+        return not self.fixed and self.rubbish > self.reject_level
 
     def to_json(self, with_strokes: bool) -> dict:
         entry = {"digit": self.digit, "penalty": round(self.penalty, 4),
@@ -328,7 +335,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
         first, stop = spans[index]
         pieces.append(PieceReading(first, stop, digit, penalties[index], float(rubbish[index]),
                                    float(costs[index, digit]), inputs[index], boxes[index],
-                                   segmentation.strokes(first, stop), fixed=(first, stop) in fixed))
+                                   segmentation.strokes(first, stop), fixed=(first, stop) in fixed,
+                                   reject_level=config.reject_level))
     runner_up = paths[1] if len(paths) > 1 else None
     # The "not a number" gate judges the ink: a piece a person fixed counts at its cheapest digit's
     # cost, not at the dearer one they chose.

@@ -57,6 +57,11 @@ IMAGE_CUTS = CutSpacing(margin=0.08, spacing=0.1, every=0.1)
 SEAM_REACH = 0.1
 #: More segments than this are not a number someone wrote (and would take long to score).
 MAX_SEGMENTS = 60
+#: Points of a drawing read as a number (a drawn digit has some hundreds) and separate marks of
+#: an image (specks included, before they are dropped): bounds on the work, checked first.
+MAX_POINTS = 50_000
+MAX_COORDINATE = 1e6  # canvas pixels (±1.7e308 made the sizes overflow: "cost nan", then invalid JSON)
+MAX_MARKS = 5_000
 #: Images: analysed with the number about this tall (bigger ones are box-reduced).
 ANALYSIS_HEIGHT = 64
 _INK_THRESHOLD = 0.25  # image ink above this connects components; fainter ink joins a neighbour
@@ -147,9 +152,14 @@ class Segmentation:
 
 def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     """Strokes (canvas pixels, y down) -> segments: one per stroke, wide strokes cut."""
+    points_count = sum(len(stroke) for stroke in strokes)
+    if points_count > MAX_POINTS:  # the cuts' ink profile is as long as the strokes: bounded first
+        raise ValueError(f"{points_count:,} points: too many to read as one number (at most {MAX_POINTS:,})")
     cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
+    if max(float(np.abs(pts).max()) for _, pts in cleaned) > MAX_COORDINATE:  # sizes, cuts, costs stay finite
+        raise ValueError(f"coordinates beyond ±{MAX_COORDINATE:,.0f} pixels: too far out to read as a number")
     cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
     extent = points.max(axis=0) - points.min(axis=0)
@@ -303,8 +313,12 @@ def segment_image(image: InkImage) -> Segmentation:
                 (left + c1 * reduce) * image.source_pixels, (top + r1 * reduce) * image.source_pixels)
 
     labels, count = label_components(ink > _INK_THRESHOLD)
+    if count == 0:  # ink too faint once box-averaged
+        raise EmptyDrawing("no ink in the image")
+    if count > MAX_MARKS:  # before any work per mark (32,768 dots took 43 s to be refused)
+        raise ImageError(f"{count:,} separate marks: too many to read as one number (at most {MAX_SEGMENTS})")
     labels = _attach_faint_ink(labels, ink)
-    found = [np.nonzero(labels == k) for k in range(1, count + 1)]
+    found = _component_pixels(labels, count)
     heights = [r.max() - r.min() + 1 for r, _ in found]
     height = max(heights)
     masses = [float(ink[r, c].sum()) for r, c in found]
@@ -322,6 +336,15 @@ def segment_image(image: InkImage) -> Segmentation:
     if len(segments) > MAX_SEGMENTS:
         raise ImageError(f"{len(segments)} separate marks: too many to read as one number (at most {MAX_SEGMENTS})")
     return Segmentation(segments, float(height * scale), ink=ink, cut_xs=sorted(set(cut_xs)))
+
+
+def _component_pixels(labels: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(rows, cols) of the pixels of each label 1 … count, in one pass (not one per label)."""
+    rows, cols = np.nonzero(labels)
+    values = labels[rows, cols]
+    order = np.argsort(values, kind="stable")  # stable: row-major order within a label, as np.nonzero
+    bounds = np.searchsorted(values[order], np.arange(1, count + 2))
+    return [(rows[order[a:b]], cols[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:

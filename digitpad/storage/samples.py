@@ -56,6 +56,9 @@ SAMPLES_FILE = "samples.jsonl"
 #: A samples file larger than this is refused (tens of thousands of drawings; a personal set is
 #: a few hundred). Also bounds what reading a device or a pipe by mistake can cost.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Drawings one file may hold: 64 MB of one-point drawings would be 1.9 million, a gigabyte as
+#: objects and 7 GB rendered for training. Counted before any line is parsed.
+MAX_SAMPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,17 @@ def parse_sample(line: str | bytes) -> Sample:
     return make_sample(strokes, label, created)
 
 
+def require_file(path: Path) -> None:
+    """SampleError unless something is at `path`: "file not found", or why it cannot be looked at
+    (a symlink loop is not "file not found", as Path.exists() would have it)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise SampleError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SampleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_capped(path: Path, limit: int | None = None) -> bytes | None:
     """The bytes of `path` (None if it does not exist); SampleError if it cannot be read or is
     over `limit` bytes. Reads at most limit + 1 bytes, so a device or an endless pipe costs
@@ -233,9 +247,11 @@ class SampleStore:
         if data is None:
             return [], []
         lines, problems = [], []
-        for number, raw in split_lines(data):
-            if is_blank(raw):
-                continue
+        numbered = [(number, raw) for number, raw in split_lines(data) if not is_blank(raw)]
+        if len(numbered) > MAX_SAMPLES:
+            raise SampleError(f"{path}: {len(numbered):,} lines, more than the {MAX_SAMPLES:,} drawings a samples "
+                              "file may hold")
+        for number, raw in numbered:
             try:
                 if len(raw) > MAX_LINE_BYTES:
                     raise ValueError(f"line is {len(raw):,} bytes, far too long for a drawing")
@@ -264,6 +280,9 @@ class SampleStore:
 
     def _write(self, lines: list[_Line]) -> None:
         data = b"".join(line.raw + b"\n" for line in lines)
+        if len(lines) > MAX_SAMPLES:
+            raise SampleError(f"{self.path}: the samples file would hold {len(lines):,} drawings, more than the "
+                              f"{MAX_SAMPLES:,} it may have; nothing was changed")
         if len(data) > MAX_FILE_BYTES:  # every later read would refuse the file: refuse the change instead
             raise SampleError(f"{self.path}: the samples file would grow to {_megabytes(len(data))}, over the "
                               f"{_megabytes(MAX_FILE_BYTES)} a samples file may have; nothing was changed")
@@ -375,10 +394,12 @@ class SampleStore:
 
         Returns (number added, that file's problems). SampleError if it cannot be read at all."""
         path = Path(path)
-        if not path.exists():
-            raise SampleError(f"{path}: file not found")
+        require_file(path)
         incoming, problems = self._read(path)
         new = [line.sample for line in incoming if line.sample is not None]
+        if not new and problems:  # a binary file, or another kind of JSON: one sentence, not a line each
+            raise SampleError(f"{path}: not a samples file: none of its {len(problems):,} lines is a drawing "
+                              f"({problems[0]})")
         added = 0
 
         def extend(lines: list[_Line]) -> None:

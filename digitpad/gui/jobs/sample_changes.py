@@ -4,8 +4,8 @@ Every change to the file takes its lock (`digitpad.safe_files.locked`), which an
 or process may hold for a while, so each change runs in a `SamplesWorker` (a `BackgroundJob`,
 gui/jobs/background.py). The Teach menu and the samples browser of one window share one
 `SampleChanges`: a Teach and a delete in the browser never overtake each other, and each change
-reads the file afresh under the lock. `SampleCountWorker` counts the samples for the Retrain
-dialog (reading, no lock). Needs no torch.
+reads the file afresh under the lock. `count_samples` counts the samples for the Retrain
+dialog (reading, no lock; run in the dialog's `LatestOnly`). Needs no torch.
 """
 
 from __future__ import annotations
@@ -53,19 +53,11 @@ class SamplesWorker(Worker):
         return super().describe_failure(exc)
 
 
-class SampleCountWorker(Worker):
-    """Counts the personal samples: reading the file takes a tenth of a second or more for a few
-    hundred detailed drawings, too long for the GUI thread."""
-
-    failure_log = "could not read the personal samples"
-
-    def __init__(self, sample_store: Callable[[], SampleStore | None]):
-        super().__init__()
-        self.sample_store = sample_store
-
-    def work(self) -> int:
-        store = self.sample_store()
-        return len(store) if store is not None else 0
+def count_samples(sample_store: Callable[[], SampleStore | None]) -> int:
+    """How many personal samples there are (0 without a samples file). Reading the file takes a
+    tenth of a second or more for a few hundred detailed drawings: call it off the GUI thread."""
+    store = sample_store()
+    return len(store) if store is not None else 0
 
 
 @dataclass

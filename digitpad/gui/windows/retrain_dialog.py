@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.gui.jobs.background import BackgroundJob
-from digitpad.gui.jobs.latest_only import CallWorker
+from digitpad.gui.jobs.latest_only import CallWorker, LatestOnly
 from digitpad.gui.windows.data_source import MnistSourceBox
 from digitpad.gui.widgets.plot import LinePlot
-from digitpad.gui.jobs.sample_changes import SampleCountWorker
+from digitpad.gui.jobs.sample_changes import count_samples
 from digitpad.gui.windows.recipe_box import (
     MNIST_TEST_IMAGES,
     MNIST_TRAIN_IMAGES,
@@ -91,9 +91,12 @@ class RetrainDialog(QDialog):
         self.job: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
-        self._count_job: BackgroundJob | None = None
+        # Counted again whenever the dialog is shown: the file may change while it is counted.
+        self._counts = LatestOnly("digitpad-sample-count", self)
+        self._counts.finished.connect(lambda _key, count: self._samples_counted(count))
+        # An unreadable file counts 0: retraining on MNIST still works (the log says why).
+        self._counts.failed.connect(lambda _key, _message: self._samples_counted(0))
         self._snapshots_job: BackgroundJob | None = None   # writing an adopted run's time-lapse
-        self._count_again = False         # the file may have changed while it was being counted
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
         self._stage_epochs: tuple[int, int] | None = None  # a two-stage run's epochs per stage
@@ -198,31 +201,14 @@ class RetrainDialog(QDialog):
 
     def _count_samples(self) -> None:
         """Count the personal samples in the background; the dialog says so when done."""
-        if self._count_job is not None:
-            self._count_again = True
-            return
-        job = BackgroundJob(SampleCountWorker(self._sample_store), "digitpad-sample-count")
-        # Queued: the worker emits from its own thread; the slots run on the GUI thread.
-        job.worker.finished.connect(self._samples_counted, Qt.ConnectionType.QueuedConnection)
-        job.worker.failed.connect(self._samples_not_counted, Qt.ConnectionType.QueuedConnection)
-        self._count_job = job
-        job.start()
-
-    def _samples_not_counted(self, _message: str) -> None:
-        """An unreadable file counts 0: retraining on MNIST still works (the log says why)."""
-        self._samples_counted(0)
+        self._counts.submit(None, partial(count_samples, self._sample_store))
 
     def _samples_counted(self, count: int) -> None:
-        if self._count_job is None:  # the dialog was shut down meanwhile
-            return
         first_count = self._samples is None
-        self._count_job, self._samples = None, count
+        self._samples = count
         if first_count and count and self.recipe.current_preset().uses_samples and self.job is None:
             self.use_samples.setEnabled(True)  # the preset chosen while counting wants them
             self.use_samples.setChecked(True)
-        if self._count_again:
-            self._count_again = False
-            self._count_samples()
         self._refresh_data_status()
 
     def _refresh_data_status(self) -> None:
@@ -314,9 +300,7 @@ class RetrainDialog(QDialog):
         """Stop any training, probe or download and wait for the threads (the dialog or app is closing)."""
         if self.job is not None:
             self.job.stop(timeout_ms)
-        count_job, self._count_job = self._count_job, None
-        if count_job is not None:
-            count_job.stop(timeout_ms)
+        self._counts.shutdown(timeout_ms)
         if self._snapshots_job is not None:  # a write is never cancelled halfway: it finishes
             self._snapshots_job.stop(timeout_ms)
         self.recipe.shutdown(timeout_ms)
