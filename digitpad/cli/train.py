@@ -13,6 +13,7 @@ from digitpad.cli.output import check_output
 from digitpad.errors import SampleError, TrainingCancelled
 from digitpad.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.presets import PRESETS, get_preset
 from digitpad.errors import WeightsError
 
@@ -212,10 +213,10 @@ def _train(args: argparse.Namespace) -> int:
     with ProgressBar() as bar:
         try:
             if second is None:
-                outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+                outcome = run_training(request, data, RunProgress(on_batch=bar.batch, on_epoch=bar.epoch))
             else:
-                outcome = run_two_stages(request, second, data, on_stage=bar.line, on_batch=bar.batch,
-                                         on_epoch=bar.epoch)
+                outcome = run_two_stages(request, second, data,
+                                         RunProgress(on_stage=bar.line, on_batch=bar.batch, on_epoch=bar.epoch))
         except (TrainingCancelled, FloatingPointError) as exc:
             raise CliError(f"{exc or 'cancelled'}: nothing written") from exc
     _print_comparison(outcome)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from digitpad.training.datasets import TensorDataset
+from digitpad.training.progress import RunProgress
 from digitpad.training.loop import evaluate, train
 from digitpad.training.config import TrainingConfig
 
@@ -55,7 +56,7 @@ def probe_speed(config: TrainingConfig, device: torch.device | str = "cpu") -> S
     stamps: list[float] = []
     started = time.perf_counter()
     result = train(one_epoch, _random_set(batch_size * PROBE_BATCHES, generator), test_set, device,
-                   on_batch=lambda _progress: stamps.append(time.perf_counter()), progress_every=1)
+                   progress=RunProgress(on_batch=lambda _progress: stamps.append(time.perf_counter()), batch_every=1))
     per_batch = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
     overhead = max(0.0, (stamps[0] - started) - per_batch)
     evaluation_set = _random_set(PROBE_TEST_IMAGES, generator).to(device)

@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.run import (
     RetrainOutcome,
     RetrainRequest,
@@ -61,12 +62,12 @@ class TrainingWorker(Worker):
         data = load_run_data(request, should_cancel=self.is_cancelled)
         config = request.config
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
-        progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                        on_snapshot=self.snapshotTaken.emit, should_cancel=self.is_cancelled,
-                        progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+        progress = RunProgress(on_stage=self.stage.emit, on_batch=self.batchProgress.emit,
+                               on_epoch=self.epochFinished.emit, on_snapshot=self.snapshotTaken.emit,
+                               should_cancel=self.is_cancelled, batch_every=max(1, LOSS_POINT_IMAGES // batch_size))
         if self.second is not None:
-            return run_two_stages(request, self.second, data, **progress)
-        return run_training(request, data, **progress)
+            return run_two_stages(request, self.second, data, progress)
+        return run_training(request, data, progress)
 
 
 def _describe_failure(exc: BaseException) -> str:
