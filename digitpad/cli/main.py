@@ -6,6 +6,7 @@
 | cli/train.py | train (also `python train.py`) |
 | cli/explain.py | explain, sweep |
 | cli/files.py | fetch-data, samples, export |
+| cli/learning.py | evaluate --mistakes, timelapse |
 
 People read this output, so every failure is one line on stderr and an exit code
 (cli/failures.py), never a traceback. Nothing here imports torch, numpy or Qt: `--help`,
@@ -23,6 +24,7 @@ from digitpad import __version__
 from digitpad.cli.explain import add_explain_commands
 from digitpad.cli.failures import EXIT_FAILURE, CliError, run_command
 from digitpad.cli.files import add_file_commands
+from digitpad.cli.learning import add_timelapse_command
 from digitpad.cli.recognize import add_recognize_commands
 from digitpad.cli.train import add_train_command
 
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(commands)
     add_file_commands(commands)
     add_explain_commands(commands)
+    add_timelapse_command(commands)
     return parser
 
 

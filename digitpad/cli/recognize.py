@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
+from digitpad.cli.learning import add_mistakes_arguments, cmd_evaluate_mistakes
 from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
 from digitpad.paths import default_mnist_dir
@@ -50,6 +51,7 @@ def add_recognize_commands(commands) -> None:
                                "without FILE: $DIGITPAD_PENDIGITS or ../shared/data/pendigits), writer by writer")
     evaluate.add_argument("--writers", choices=("held-out", "training", "all"), default="held-out",
                           help="with --strokes-data: which writers (default: those held out from training)")
+    add_mistakes_arguments(evaluate)
     evaluate.set_defaults(run=cmd_evaluate)
 
 
@@ -94,6 +96,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.mistakes is not None:
+        return cmd_evaluate_mistakes(args, _DEFAULT_PEN)
     if args.strokes_data is not None:
         return _evaluate_pen_strokes(args)
     import torch

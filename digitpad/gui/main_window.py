@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.context import WindowContext
+from digitpad.gui.learning_menu import LearningWindows
 from digitpad.gui.widgets.canvas import DrawingCanvas
 from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
 from digitpad.gui.explanations import Explanations
@@ -147,6 +148,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
         self.explanations = Explanations(self.context, self)
+        # Model → Mistakes… and Training Time-lapse… (gui/learning_menu.py).
+        self.learning = LearningWindows(self.context, self.model_dialogs, self)
         self.f6_panel.pinned.connect(self.explanations.pick_class)
         self.f6_panel.unitClicked.connect(lambda unit: self.explanations.open_trace("f6", unit))
         self.internals_panel.unitClicked.connect(self.explanations.open_trace)
@@ -201,7 +204,7 @@ class MainWindow(QMainWindow):
         self.model_menu: QMenu = bar.addMenu("&Model")
         self._model_menu_anchor = self.model_menu.addSeparator()
         self.model_menu.addMenu(self.model_control.device_menu)
-        for action in [a.load_weights, a.revert_weights] + self.model_dialogs.actions():
+        for action in [a.load_weights, a.revert_weights] + self.model_dialogs.actions() + self.learning.actions():
             self.add_model_action(action)
 
         bar.addMenu(self.teach_menu)
@@ -424,4 +427,5 @@ class MainWindow(QMainWindow):
         self.teach_menu.shutdown()  # and a sample waiting for the samples file's lock
         self.number_mode.shutdown()
         self.explanations.shutdown()
+        self.learning.shutdown()
         super().closeEvent(event)

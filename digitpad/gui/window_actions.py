@@ -148,6 +148,9 @@ def build_status_labels(bar: QStatusBar) -> StatusLabels:
     bar.setSizeGripEnabled(True)
     labels = StatusLabels(QLabel("", bar), QLabel("", bar), QLabel("Recognition: —", bar))
     labels.device.setToolTip("Where the network runs (Model → Device)")
+    # The weights' label holds a name the person typed at Adopt: shown as typed, never as HTML.
+    for label in (labels.device, labels.weights):
+        label.setTextFormat(Qt.TextFormat.PlainText)
     labels.timing.setToolTip("Time the last recognition took: rendering the 32×32 and the forward pass")
     # A fixed size: a label whose size changes makes the status bar (and the window with it)
     # lay out and repaint again, and this one changes on every recognition.

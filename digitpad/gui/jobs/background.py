@@ -19,7 +19,7 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from digitpad.errors import one_line
+from digitpad.errors import DigitpadError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,10 @@ class Worker(QObject):
             if self.is_cancellation(exc):
                 log.info("%s cancelled", type(self).__name__)
                 self.cancelled.emit()
+            elif isinstance(exc, (DigitpadError, OSError)):
+                # A refusal or a file problem the person is told about: no traceback in the log.
+                log.warning("%s: %s", self.failure_log, self.describe_failure(exc))
+                self.failed.emit(self.describe_failure(exc))
             else:
                 log.exception("%s", self.failure_log)
                 self.failed.emit(self.describe_failure(exc))

@@ -70,6 +70,7 @@ class ModelDialogs(QObject):
     """Retrain…, Weights History… and Export as ONNX… for one window."""
 
     exportEnded = Signal(object, str)  # the file, why it could not be written ("" when it was)
+    retrainDialogMade = Signal(object)  # the RetrainDialog, once (the time-lapse follows its runs)
 
     def __init__(self, model_control: ModelControl, parent: QWidget):
         super().__init__(parent)
@@ -109,6 +110,7 @@ class ModelDialogs(QObject):
             self.retrain_dialog = RetrainDialog(lambda: control.session.model, self.sample_store, self.parent_widget,
                                                 current_description=lambda: control.session.weights_text())
             self.retrain_dialog.adopted.connect(self.use_weights)
+            self.retrainDialogMade.emit(self.retrain_dialog)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()
         self.retrain_dialog.raise_()

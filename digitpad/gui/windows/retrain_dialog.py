@@ -9,6 +9,7 @@ running job or an unadopted model is asked about first.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import logging
 import time
 from collections.abc import Callable
@@ -73,6 +74,8 @@ class RetrainDialog(QDialog):
     trainingStarted = Signal()
     batchProgressed = Signal(object)   # training.BatchProgress, relayed from the worker
     epochFinished = Signal(object)     # training.EpochResult
+    snapshotTaken = Signal(object)     # training.snapshot_recorder.SnapshotPoint: the time-lapse, live
+    timelapseRequested = Signal()      # "Time-lapse…": show the run's snapshots as they come
     trainingFinished = Signal(object)  # RetrainOutcome, waiting for Adopt or Discard
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
@@ -125,6 +128,7 @@ class RetrainDialog(QDialog):
 
         self.stage = QLabel(self)
         self.stage.setWordWrap(True)
+        self.stage.setTextFormat(Qt.TextFormat.PlainText)  # it repeats the name typed at Adopt
         self.overall = QProgressBar(self)
         self.overall.setFormat("overall %p%")
         self.epoch_bar = QProgressBar(self)
@@ -164,6 +168,9 @@ class RetrainDialog(QDialog):
         self.adopt_button.clicked.connect(self.adopt)
         self.discard_button = QPushButton("&Discard", self)
         self.discard_button.clicked.connect(self.discard)
+        self.timelapse_button = QPushButton("&Time-lapse…", self)
+        self.timelapse_button.setToolTip("Watch the network learn: its kernels and answers, snapshot by snapshot")
+        self.timelapse_button.clicked.connect(self.timelapseRequested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close (Escape); asks first if a run is going or a new model waits")
         self.close_button.clicked.connect(self.reject)
@@ -171,6 +178,7 @@ class RetrainDialog(QDialog):
         for button in (self.start_button, self.cancel_button, self.adopt_button, self.discard_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.timelapse_button)
         buttons.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -194,7 +202,8 @@ class RetrainDialog(QDialog):
     def refresh(self) -> None:
         """Look again for MNIST, count the personal samples and name the model in use (they may
         have changed since the dialog was last shown)."""
-        self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
+        # Rich text for the bold; the description can hold a name typed at Adopt, so it is escaped.
+        self.current_label.setText(f"Model in use: <b>{html.escape(self._current_description() or 'none')}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
         self._count_samples()
@@ -272,6 +281,7 @@ class RetrainDialog(QDialog):
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
         worker.epochFinished.connect(self._on_epoch)
+        worker.snapshotTaken.connect(self.snapshotTaken)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
