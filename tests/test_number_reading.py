@@ -15,7 +15,8 @@ from digitpad.cli.main import main
 from digitpad.reading.number_reading import NumberReader, cheapest_paths
 from digitpad.ink.strokes import render_strokes
 from digitpad.reading.recognition import Recognizer
-from digitpad.reading.segmentation import _seam, label_components, segment_strokes
+from digitpad.reading.image_segmentation import _seam, label_components
+from digitpad.reading.segmentation import segment_strokes
 from digitpad.storage.checkpoints import load_model
 
 SIZE = 200.0

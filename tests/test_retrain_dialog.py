@@ -30,14 +30,15 @@ def answers(monkeypatch):
 
     def question(parent, title, text, *args, **kwargs):
         asked.append(title)
-        return queue.pop(0)
+        # Empty: the test is over and its window closes (it asks about a model left waiting).
+        return queue.pop(0) if queue else QMessageBox.StandardButton.Discard
 
     monkeypatch.setattr(QMessageBox, "question", question)
     return queue, asked
 
 
 @pytest.fixture
-def dialog(qtbot, mnist_dir):
+def dialog(qtbot, mnist_dir, message_boxes):  # closing the window asks about a model left waiting
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()

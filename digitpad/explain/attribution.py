@@ -27,6 +27,7 @@ from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INPUT_SIZE, Placeme
 from digitpad.ink.strokes import render_strokes, render_strokes_placed, Stroke
 from digitpad.ink.tensors import to_tensor
 from digitpad.reading.recognition import Recognition, Recognizer
+from digitpad.reading.verdict import penalty_change_text
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ class StrokeEffect:
         return None if self.recognition is None else self.recognition.penalties - full.penalties
 
     def describe(self, full: Recognition) -> str:
-        """One line for people, e.g. 'without stroke 2 it would be a 1'."""
+        """One line for people, e.g. 'without stroke 2 it would be a 1', or 'without stroke 1 it
+        would still be a 7, its penalty 1.5 higher'."""
         name = f"stroke {self.stroke + 1}"
         if self.recognition is None:
             return f"without {name} nothing is left"
@@ -133,7 +135,7 @@ class StrokeEffect:
             return f"without {name} it would not be a digit"
         if self.recognition.digit == full.digit:
             change = self.recognition.penalties[full.digit] - full.penalties[full.digit]
-            return f"without {name} it would still be a {full.digit} (penalty {change:+.1f})"
+            return f"without {name} it would still be a {full.digit}, {penalty_change_text(change)}"
         return f"without {name} it would be a {self.recognition.digit}"
 
     def to_json(self, full: Recognition) -> dict:

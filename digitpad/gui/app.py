@@ -132,6 +132,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
         return app.exec()
     finally:
         hook.uninstall()
+        stop_all_jobs()  # also one started as the app quit (after aboutToQuit), e.g. at the network's ready
         # Closed while torch was still being imported: let the import finish before the process
         # exits, or exit() runs torch's static destructors while its initialisers still run
         # (an abort). It cannot be interrupted; a loader that hangs is given up on.

@@ -120,7 +120,11 @@ class ImageDecodeWorker(Worker):
 
 
 def _pictures_dir() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
+    """The Pictures folder, or the home folder where there is none (a fresh account, a server):
+    a folder that does not exist made Qt's dialogs put "Pictures" in the file name box and start
+    in whichever folder a dialog used last (the weights folder)."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and Path(pictures).is_dir() else str(Path.home())
 
 
 def ask_png_to_save(parent: QWidget, title: str, name: str, folder: str | None = None) -> Path | None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from digitpad.gui import settings as keys
 from digitpad.gui.context import WindowContext
 from digitpad.gui.learning_menu import LearningWindows
 from digitpad.gui.widgets.canvas import DrawingCanvas
+from digitpad.gui.widgets.focus_ring import with_focus_ring
 from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
 from digitpad.gui.explanations import Explanations
 from digitpad.gui.panels.f6_panel import F6Panel
@@ -99,6 +101,11 @@ class MainWindow(QMainWindow):
         self.input_view = InputView(self)
         self.f6_panel = F6Panel(parent=self)
         self.internals_panel = InternalsPanel(self)
+        # Every panel is reached by Tab (in this order) and shows a ring while its keys are
+        # live: digits go to the panel with the focus (F6: compare; pieces: correct), never to
+        # a box the person left (they landed in the pen width).
+        for panel in (self.canvas, self.prediction_view, self.input_view.pixels, self.f6_panel, self.internals_panel):
+            with_focus_ring(panel)
 
         self._recognition_timer = QTimer(self)
         self._recognition_timer.setSingleShot(True)
@@ -111,6 +118,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(8, 4, 8, 8)
         column.setSpacing(6)
         toolbar, self.pen_width_spin = build_canvas_toolbar(self.window_actions, self.drawing.pen_width, central)
+        self.canvas_toolbar = toolbar
         self.pen_width_spin.valueChanged.connect(self.set_pen_width)
         column.addWidget(toolbar)
         column.addWidget(self.canvas, 1)
@@ -154,11 +162,16 @@ class MainWindow(QMainWindow):
         self.f6_panel.unitClicked.connect(lambda unit: self.explanations.open_trace("f6", unit))
         self.internals_panel.unitClicked.connect(self.explanations.open_trace)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
+        self.window_layout.add_side_panels([(self.explanations.dock, lambda: False),
+                                            (self.number_mode.dock, lambda: self.number_mode.active)])
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
 
         self._restore_settings()
+        for button in self.canvas_toolbar.findChildren(QToolButton):  # Undo, Redo, Clear, Number: by Tab too
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.canvas.setFocus()  # the keys start at the canvas, not in the first box of the toolbar
         # Saved when the person toggles a panel, not only on close (a crash must not forget it).
         # `triggered`, not `toggled`: Qt also unchecks these actions when the window hides.
         self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
@@ -421,6 +434,11 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A training run or a new model waiting for Adopt is asked about first; Cancel (or No)
+        # keeps the window and the model (closing used to quit whatever was answered).
+        if not self.model_dialogs.may_close():
+            event.ignore()
+            return
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
         self.model_control.shutdown()  # and any weights still being read

@@ -263,6 +263,12 @@ class ModelControl(QObject):
         self._changed(f"Running on {self.session.device_text()}")
         return True
 
+    def remember_weights_file(self, path: Path) -> None:
+        """The next start uses `path` (weights saved and checked by this app, e.g. adopted as the
+        window closes, when there is no time left to read them in)."""
+        self.settings.setValue(keys.WEIGHTS_FILE, str(Path(path).resolve()))
+        self.settings.sync()
+
     def shutdown(self) -> None:
         """Wait for weights still being read (the window is closing); their result is not used."""
         job, self._weights_job = self._weights_job, None

@@ -26,15 +26,16 @@ import numpy as np
 import torch
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
-from digitpad.ink.images import image_ink, ImageSource
+from digitpad.ink.images import ImageSource, image_ink
 from digitpad.ink.strokes import Stroke
 from digitpad.ink.too_small import drawing_too_small, image_ink_too_small
 from digitpad.reading.verdict import REJECT_THRESHOLD
-from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_image, segment_strokes
+from digitpad.reading.image_segmentation import segment_image
+from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
 
 #: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
-#: images are cut finely, segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
+#: images are cut finely, image_segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
 MAX_SEGMENTS_PER_PIECE = 4
 #: Runs of 2–4 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
@@ -354,7 +355,8 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
-    """(first, stop) of every run of 1–4 consecutive segments that could be one digit."""
+    """(first, stop) of every run of 1–4 consecutive segments that could be one digit, and of
+    every longer run that holds whole strokes or ink components only (`whole_runs`)."""
     n = len(segmentation.segments)
     spans = []
     for first in range(n):
@@ -362,7 +364,39 @@ def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
             x0, _, x1, _ = segmentation.box(first, stop)
             if stop - first == 1 or x1 - x0 <= MAX_PIECE_WIDTH * segmentation.height:
                 spans.append((first, stop))
-    return spans
+    return spans + whole_runs(segmentation)
+
+
+def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
+    """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
+    MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
+
+    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
+    uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
+    "0" → "12", noise → "88")."""
+    segments = segmentation.segments
+    first_of: dict[int, int] = {}
+    last_of: dict[int, int] = {}
+    for index, segment in enumerate(segments):
+        first_of.setdefault(segment.source, index)
+        last_of[segment.source] = index
+    runs = []
+    for first in range(len(segments)):
+        if first_of[segments[first].source] != first:
+            continue
+        reach = first  # the last segment the run must hold so far
+        for stop in range(first + 1, len(segments) + 1):
+            x0, _, x1, _ = segmentation.box(first, stop)
+            if x1 - x0 > MAX_PIECE_WIDTH * segmentation.height:
+                break
+            source = segments[stop - 1].source
+            if first_of[source] < first:  # part of a component that started before the run
+                break
+            reach = max(reach, last_of[source])
+            if stop - 1 == reach and stop - first > MAX_SEGMENTS_PER_PIECE:
+                runs.append((first, stop))
+    return runs
 
 
 def piece_costs(penalties: np.ndarray, rubbish_j: float) -> np.ndarray:

@@ -60,3 +60,10 @@ def explanation(penalties: Sequence[float], rubbish: float, too_small: bool) -> 
     if is_unsure(penalties, rubbish, too_small):
         return f"Not sure: {best} or {second}?"
     return f"It looks like a {best}."
+
+
+def penalty_change_text(change: float) -> str:
+    """'its penalty 1.5 higher': a change in words (a bare '+39.0' read like a penalty)."""
+    if abs(change) < 0.05:
+        return "its penalty the same"
+    return f"its penalty {abs(change):.1f} {'higher' if change > 0 else 'lower'}"

@@ -31,7 +31,7 @@ import numpy as np
 
 from digitpad.errors import TrainingCancelled
 from digitpad.ink.images import InkImage
-from digitpad.reading.segmentation import segment_image
+from digitpad.reading.image_segmentation import segment_image
 
 #: A merge holds at least this share of each of two digits' ink.
 MERGE_SHARE = 0.3

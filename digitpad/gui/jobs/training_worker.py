@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
+from digitpad.app.model_loading import import_training_stack
 from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
@@ -57,6 +58,7 @@ class TrainingWorker(Worker):
     def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets training_threads(); the run restores the app's count.
+        import_training_stack()
         request = replace(self.request, threads=training_threads(self.request.threads))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 from digitpad.app.drawing import Change
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
+from digitpad.gui.window_layout import scrollable
 from digitpad.storage.samples import SampleStore, make_sample
 
 if TYPE_CHECKING:
@@ -106,9 +107,11 @@ class NumberMode(QObject):
         self.panel = NumberPanel()
         self.dock = QDockWidget("Number · pieces", parent)
         self.dock.setObjectName("numberDock")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrollable(self.panel))  # a tab beside F6: it scrolls, never squeezes
         self.dock.toggleViewAction().setText("Number &Pieces Panel")
         self.dock.hide()
+        # The pieces are number mode's: they go when it ends (the panel stayed, empty).
+        self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
@@ -233,14 +236,14 @@ class NumberMode(QObject):
         had_pieces = self.reading is not None and bool(self.reading.pieces)
         self.reading = reading
         self.overlay.show_reading(reading)
-        self.panel.show_reading(reading, message, sliding)
-        self.readingShown.emit(reading)  # the window words its prediction view from it
-        if reading is None or not reading.pieces:
-            if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
-                self.pieceShown.emit(None, False)
-            return
-        self._selected_by_program = True
+        self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
+            self.panel.show_reading(reading, message, sliding)
+            self.readingShown.emit(reading)  # the window words its prediction view from it
+            if reading is None or not reading.pieces:
+                if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
+                    self.pieceShown.emit(None, False)
+                return
             self.panel.pieces.setCurrentRow(self.least_certain(reading) if selected is None else selected)
         finally:
             self._selected_by_program = False

@@ -10,7 +10,9 @@ Exporting (a tenth of a second or more) runs on a copy of the model in an `OnnxE
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from digitpad.app.model_loading import no_gc_pauses
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
@@ -66,6 +69,28 @@ class OnnxExportWorker(Worker):
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"
 
 
+#: The Retrain dialog's modules (the training code: about 70 ms to import), imported in the
+#: background once the network is ready, so opening the dialog only builds it (issue 22: opening
+#: it stalled the window 140–360 ms).
+DIALOG_MODULES = ("digitpad.gui.windows.retrain_dialog", "digitpad.gui.windows.weights_history")
+
+
+class ModuleImportWorker(Worker):
+    """Imports `modules` (Python code only: no widgets are made off the GUI thread)."""
+
+    failure_log = "could not import the dialogs' modules"
+
+    def __init__(self, modules: tuple[str, ...]):
+        super().__init__()
+        self.modules = modules
+
+    def work(self) -> tuple[str, ...]:
+        for name in self.modules:
+            with no_gc_pauses(name):  # a full collection here would hold the GIL, freezing the window
+                importlib.import_module(name)
+        return self.modules
+
+
 class ModelDialogs(QObject):
     """Retrain…, Weights History… and Export as ONNX… for one window."""
 
@@ -88,9 +113,22 @@ class ModelDialogs(QObject):
         self.export_action = make_action(parent, "E&xport as ONNX…", lambda: self.export_model(), "Ctrl+Shift+E",
                                          "Save the current model as an ONNX file for other programs")
         model_control.weightsLoaded.connect(self._weights_loaded)
+        self.import_job: BackgroundJob | None = None
+        model_control.ready.connect(self.prepare_dialogs)
 
     def actions(self) -> list[QAction]:
         return [self.retrain_action, self.history_action, self.export_action]
+
+    def prepare_dialogs(self) -> None:
+        """Import the dialogs' code in the background (the network is ready, torch is there).
+        Only in the app, which loads the network in the background and joins every job at exit;
+        a window that loaded it here and now (tests, scripts) imports on opening, as before."""
+        if self.model_control.loader is None:
+            return
+        missing = tuple(name for name in DIALOG_MODULES if name not in sys.modules)
+        if missing and self.import_job is None:
+            self.import_job = BackgroundJob(ModuleImportWorker(missing), "digitpad-dialog-imports")
+            self.import_job.start()
 
     # ---- what the dialogs need ---------------------------------------------------------------
     def sample_store(self) -> SampleStore:
@@ -205,6 +243,20 @@ class ModelDialogs(QObject):
         self.exportEnded.emit(path, message)
 
     # ---- closing ---------------------------------------------------------------------------------
+    def may_close(self) -> bool:
+        """The window is closing: ask about a training run or an unadopted model (the Retrain
+        dialog's questions); True when it may close. Weights adopted in answer are remembered for
+        the next start now (reading them in, which would remember them, is stopped by closing)."""
+        dialog = self.retrain_dialog
+        if dialog is None:
+            return True
+        adopted_before = dialog.last_adopted
+        if not dialog.may_close():
+            return False
+        if dialog.last_adopted is not None and dialog.last_adopted != adopted_before:
+            self.model_control.remember_weights_file(dialog.last_adopted)
+        return True
+
     def shutdown(self) -> None:
         """Stop and join any training, download or reading of the history (the window is closing)."""
         if self.retrain_dialog is not None:
@@ -214,3 +266,6 @@ class ModelDialogs(QObject):
         if self.export_job is not None:
             self.export_job.stop()
             self.export_job = None
+        if self.import_job is not None:
+            self.import_job.stop()
+            self.import_job = None

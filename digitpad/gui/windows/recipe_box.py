@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.app.model_loading import import_training_stack
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.training.presets import PRESETS, Preset, describe_duration
 from digitpad.training.config import TrainingConfig
@@ -53,6 +54,7 @@ class SpeedProbeWorker(Worker):
 
     def work(self) -> SpeedProbe:
         # Not cancellable midway: it takes well under a second once torch is warm, joining suffices.
+        import_training_stack()
         with torch_threads(training_threads(self.threads)):
             return probe_speed(self.config, self.device)
 

@@ -93,6 +93,7 @@ class RetrainDialog(QDialog):
         self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
         self.job: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
+        self.last_adopted: Path | None = None  # the file of the model adopted last
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
         # Counted again whenever the dialog is shown: the file may change while it is counted.
         self._counts = LatestOnly("digitpad-sample-count", self)
@@ -419,7 +420,7 @@ class RetrainDialog(QDialog):
         except WeightsError as exc:
             QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe model in use is unchanged.")
             return None
-        self.outcome = None
+        self.outcome, self.last_adopted = None, path
         self.stage.setText(f"Adopted “{name or path.stem}”: it is the model in use now (saved as {path.name}).")
         if outcome.snapshots is not None:
             self._save_snapshots(path, outcome.snapshots)
