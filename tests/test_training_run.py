@@ -172,7 +172,7 @@ def test_a_small_run_renders_only_the_pen_digits_it_needs(mnist_dir, tmp_path):
 
 
 def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp_path, monkeypatch):
-    from digitpad.storage import paths
+    from digitpad import paths
 
     monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
     monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")

@@ -84,7 +84,7 @@ TRAINING_PEN_DIGITS = 5249
 def pen_load(config: TrainingConfig, base_images: int) -> tuple[int, float]:
     """(pen images a run adds to each epoch beside `base_images`, seconds to render them), for a
     config with a pen share, when the pen-digits file is found (else the run trains without)."""
-    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.paths import default_pendigits_file
     from digitpad.training.pen_data import pen_images_wanted
 
     if config.pen_share <= 0 or default_pendigits_file() is None:
