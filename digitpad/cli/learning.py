@@ -11,7 +11,7 @@ from digitpad.cli.failures import EXIT_OK, EXIT_USAGE, CliError, shown
 from digitpad.cli.inputs import load_recognizer
 from digitpad.cli.output import check_output, write_png
 from digitpad.errors import WeightsError
-from digitpad.storage.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
+from digitpad.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
 
 #: `evaluate --examples`: the sets whose mistakes can be listed.
 EXAMPLE_SETS = ("mnist-test", "pen-held-out", "samples")

@@ -165,7 +165,8 @@ def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> Examp
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The pen-digits file's held-out writers (training.pen_split), rendered as drawings are, each
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
-    from digitpad.ink.preprocess import drawing_too_small, render_strokes
+    from digitpad.ink.strokes import render_strokes
+    from digitpad.ink.too_small import drawing_too_small
 
     _, held_out = split_by_writer(read_pendigits(path))
     inputs = np.empty((len(held_out), 1, 32, 32), np.float32)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from digitpad.gui.windows.model_dialogs import make_action
-from digitpad.storage.paths import default_pendigits_file
+from digitpad.paths import default_pendigits_file
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext

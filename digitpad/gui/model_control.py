@@ -21,12 +21,12 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from digitpad.app import model_loading
-from digitpad.errors import WeightsError
 from digitpad.gui import settings as keys
 from digitpad.gui.settings import read_text
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.model_loader import ModelLoadWorker, WeightsReadWorker
 from digitpad.gui.window_actions import StatusLabels, ask_weights_to_load
+from digitpad.errors import WeightsError
 
 if TYPE_CHECKING:
     import torch
@@ -180,9 +180,6 @@ class ModelControl(QObject):
             return False
         self._read_weights(None)
         return True
-
-    def is_reading_weights(self) -> bool:
-        return self._weights_job is not None
 
     def _read_weights(self, path: Path | None) -> None:
         """The newest request wins: a read still going is left to finish and its result ignored."""

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitpad.app import model_loading
-from digitpad.errors import WeightsError
 from digitpad.gui.jobs.background import Worker
+from digitpad.errors import WeightsError
 
 if TYPE_CHECKING:
     import torch

@@ -24,7 +24,7 @@ from digitpad.errors import DataError, SampleError, TrainingCancelled
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.widgets.confusion_map import REFUSED_COLUMN, ConfusionMap
 from digitpad.gui.windows.samples_browser import thumbnail_image
-from digitpad.storage.paths import default_mnist_dir, default_pendigits_file
+from digitpad.paths import default_mnist_dir, default_pendigits_file
 
 if TYPE_CHECKING:
     from digitpad.explain.mistakes import Mistake, MistakeReport
