@@ -59,6 +59,16 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
                              "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
                              f"(default {DEFAULTS.negatives})")
+    parser.add_argument("--pen-share", type=float, default=None, metavar="X",
+                        help="share of the training set made of real pen strokes: the training writers' "
+                             "digits of the pen-digits file, rendered with stroke-level distortions "
+                             f"(default {DEFAULTS.pen_share}, or the preset's; 0: MNIST alone)")
+    parser.add_argument("--pen-augment", type=float, default=None, metavar="X",
+                        help="strength of the pen strokes' stroke-level distortions, 0 (none) to 3 "
+                             f"(default {DEFAULTS.pen_augment})")
+    parser.add_argument("--pen-data", type=Path, default=None, metavar="FILE",
+                        help="the pen-digits file (default: $DIGITPAD_PENDIGITS, else "
+                             "../shared/data/pendigits/pendigits-orig-train.gz beside the checkout)")
     parser.add_argument("--bad-cuts", type=int, default=None, metavar="N",
                         help="mix in N pieces of composed numbers that are not one digit (half a digit, two "
                              "digits squeezed together), cut from the training images by digitpad's own "
@@ -69,7 +79,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
                    "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
-                   "negatives": "negatives", "bad_cuts": "bad_cuts"}
+                   "negatives": "negatives", "bad_cuts": "bad_cuts", "pen_share": "pen_share",
+                   "pen_augment": "pen_augment"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -188,7 +199,7 @@ def _request(args: argparse.Namespace, config: TrainingConfig, data_dir: Path):
         _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
         extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
         initial_weights=str(args.init) if args.init else None,
-        extra_file=str(args.extra) if args.extra else None)
+        extra_file=str(args.extra) if args.extra else None, pen_file=getattr(args, "pen_data", None))
 
 
 def _train(args: argparse.Namespace) -> int:

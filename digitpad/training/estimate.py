@@ -73,6 +73,24 @@ def negatives_seconds(config: TrainingConfig) -> float:
     return config.negatives * NEGATIVE_SECONDS
 
 
+#: Rendering one pen digit (a distorted copy through render_strokes), measured ~2 ms.
+PEN_RENDER_SECONDS = 0.002
+#: The training writers' digits in the pen-digits file (21 writers of 30: digitpad.training.pen_split).
+TRAINING_PEN_DIGITS = 5249
+
+
+def pen_load(config: TrainingConfig, base_images: int) -> tuple[int, float]:
+    """(pen images a run adds to each epoch beside `base_images`, seconds to render them), for a
+    config with a pen share, when the pen-digits file is found (else the run trains without)."""
+    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.training.pen_data import pen_images_wanted
+
+    if config.pen_share <= 0 or default_pendigits_file() is None:
+        return 0, 0.0
+    wanted = pen_images_wanted(base_images, config.pen_share)
+    return wanted, min(wanted, TRAINING_PEN_DIGITS * config.pen_copies) * PEN_RENDER_SECONDS
+
+
 def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_images: int,
                      evaluate_current: bool = True) -> float:
     """Wall time of a run: loading, the current model's test pass, and per epoch a training pass

@@ -51,7 +51,7 @@ from digitpad.training.loop import (
 from digitpad.training.config import TrainingConfig
 from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
 from digitpad.storage.snapshots import Snapshots
-from digitpad.training.pen_data import pen_repeat, training_writers_dataset
+from digitpad.training.pen_data import pen_images_wanted, pen_repeat, training_writers_dataset
 from digitpad.training.snapshot_recorder import SNAPSHOT_POINTS, SnapshotPoint, SnapshotRecorder
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
                 log.warning("no pen-digits file (set %s): training on MNIST alone", PENDIGITS_ENV)
             else:
                 pen = training_writers_dataset(pen_file, config.pen_copies, config.seed, config.pen_augment,
-                                               should_cancel)
+                                               should_cancel, pen_images_wanted(len(train_set), config.pen_share))
         if pen is not None:
             pen_times = pen_repeat(len(train_set), len(pen), config.pen_share)
             train_set = mix_datasets(train_set, pen, pen_times)

@@ -25,7 +25,7 @@ from digitpad.app.model_loading import import_training_stack
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.training.presets import PRESETS, Preset
 from digitpad.training.config import TrainingConfig
-from digitpad.training.estimate import SpeedProbe, estimate_seconds, negatives_seconds, probe_speed
+from digitpad.training.estimate import SpeedProbe, estimate_seconds, negatives_seconds, pen_load, probe_speed
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +168,13 @@ class RecipeBox(QGroupBox):
 
     def _estimate(self, probe) -> float:
         first = self.config()
-        seconds = (estimate_seconds(probe, self.epochs.value(), self.train_images + first.negatives, self.test_images)
-                   + negatives_seconds(first))
+        pen_images, pen_seconds = pen_load(first, self.train_images)
+        seconds = (estimate_seconds(probe, self.epochs.value(), self.train_images + pen_images + first.negatives,
+                                    self.test_images) + negatives_seconds(first) + pen_seconds)
         second = self.second_stage()
         if second is not None:  # about the first stage's speed; images as the second stage uses them
-            images = min(self.train_images, second.train_limit or self.train_images) + second.negatives
+            images = min(self.train_images, second.train_limit or self.train_images)
+            images += pen_load(second, images)[0] + second.negatives  # its pen renders are the first stage's
             seconds += estimate_seconds(probe, second.epochs, images, self.test_images) + negatives_seconds(second)
         return seconds
 

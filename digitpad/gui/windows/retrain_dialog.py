@@ -220,7 +220,8 @@ class RetrainDialog(QDialog):
         """Look again for MNIST, count the personal samples and name the model in use (they may
         have changed since the dialog was last shown)."""
         # Rich text for the bold; the description can hold a name typed at Adopt, so it is escaped.
-        self.current_label.setText(f"Model in use: <b>{html.escape(self._current_description() or 'none')}</b>")
+        name = html.escape(self._current_description() or "none", quote=False)
+        self.current_label.setText(f"Model in use: <b>{name}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
         self._count_samples()

@@ -1,7 +1,7 @@
 """Model → Weights History…: the checkpoints adopted from retraining, newest first, with their
 metadata; switch to one, delete one (after confirmation), or go back to the shipped weights.
-Other shipped weights (the MNIST-only reproduction of the paper) are listed after them, to use
-but not to delete.
+Other shipped weights (those that also learnt real pen strokes) are listed after them, to use but
+not to delete.
 
 Reading a checkpoint (torch.load, the metadata checks, a probe forward pass) takes tens of
 milliseconds, so the list is filled in by a `HistoryLoadWorker` in a `BackgroundJob`
@@ -222,8 +222,8 @@ class WeightsHistoryDialog(QDialog):
             self._show_row(row)
         self.intro.setText((f"Weights you adopted after retraining, kept in {folder}." if adopted else
                             "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
-                           + (" Listed last: other weights shipped with digitpad (MNIST only: the paper's "
-                              "training data)." if shipped else ""))
+                           + (" Listed last: other weights shipped with digitpad (trained on MNIST and real "
+                              "pen strokes: they read people's handwriting better)." if shipped else ""))
         self._update_buttons()
         if not to_read:
             self._fit_width()
