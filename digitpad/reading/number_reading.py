@@ -30,7 +30,7 @@ from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, imag
 from digitpad.reading.recognition import REJECT_THRESHOLD
 from digitpad.reading.image_segmentation import segment_image
 from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
-from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
+from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT, UNSURE_LEVEL, best_posterior
 
 #: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
 #: images are cut finely, image_segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
@@ -90,6 +90,12 @@ class ReadingConfig:
     #: people lift the pen between digits, and digits that touch do so in twos and threes, but a
     #: zigzag cut into teeth reads "111111" at a fair cost per digit.
     max_pieces_of_one_stroke: int = 3
+    #: Not a number when it reads as two or more digits and not one of them is a digit the
+    #: single-digit reader would give without doubt (best posterior under verdict.UNSURE_LEVEL):
+    #: a picture of random grey noise cut in two read "88" at 1.145 j per digit, just under
+    #: max_digit_cost, each half "not sure" alone. Images only: real writers' plain 1s are often
+    #: doubtful alone (see reject_level), and the stroke settings are chosen without this rule.
+    refuse_all_doubtful: bool = False
 
 
 #: Strokes: chosen on the validation seed of benchmarks/strings.py's real writers' numbers (the
@@ -98,10 +104,13 @@ class ReadingConfig:
 #: Strokes rarely need cutting, so a larger bonus and stronger shape cues; image components often do.
 STROKE_READING = ReadingConfig(piece_bonus=0.75, width_weight=1.5, overlap_weight=0.5, cut_weight=0.3,
                                apart_weight=1.0, hosted_weight=1.0, reject_level=0.99, unsure_margin=0.045)
-IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
+IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15,
+                              refuse_all_doubtful=True)
 
 #: Why a reading of slivers is unsure, in plain words.
 SLIVERS = "every piece is cut out of one stroke"
+#: Why a reading none of whose digits is clear is not a number (ReadingConfig.refuse_all_doubtful).
+ALL_DOUBTFUL = "not one of its digits is clearly a digit"
 
 _KEEP_PER_NODE = 6  # distinct readings kept per node: enough for an exact runner-up in practice
 
@@ -170,6 +179,7 @@ class NumberReading:
     digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
     max_digit_cost: float = float("inf")  # above it, not a number (choose_reading: j × ReadingConfig's)
     one_stroke_slivers: bool = False  # many pieces, all cut out of one stroke or ink component
+    all_doubtful: bool = False  # several pieces, none clearly a digit (ReadingConfig.refuse_all_doubtful)
     scored: ScoredPieces | None = None  # what the path was chosen from (None for a speck)
 
     @classmethod
@@ -192,7 +202,7 @@ class NumberReading:
 
     @property
     def not_a_number(self) -> bool:
-        return self.digit_cost > self.max_digit_cost
+        return self.digit_cost > self.max_digit_cost or self.all_doubtful
 
     @property
     def reason(self) -> str | None:
@@ -231,6 +241,8 @@ class NumberReading:
         the single-digit mode's words when the drawing is too small."""
         if self.too_small:
             return TOO_SMALL_TEXT
+        if self.all_doubtful:
+            return f"Not a number: its best reading, {self.pieces_text}, has {len(self.pieces)} digits: {ALL_DOUBTFUL}"
         if self.not_a_number:
             return (f"Not a number: its best reading, {self.pieces_text}, costs {self.digit_cost:.1f} per digit "
                     f"(a number's digits cost under {self.max_digit_cost:.1f})")
@@ -351,7 +363,9 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
                          unsure_margin=j * config.unsure_margin,
                          digit_cost=(best_cost - overruled) / len(pieces) + j * config.piece_bonus,
                          max_digit_cost=j * config.max_digit_cost,
-                         one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1)
+                         one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1,
+                         all_doubtful=config.refuse_all_doubtful and len(pieces) >= 2 and not any(
+                             p.fixed or best_posterior(p.penalties, p.rubbish) >= UNSURE_LEVEL for p in pieces))
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
@@ -371,7 +385,7 @@ def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
     """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
     MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
 
-    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    A wide component is cut finely (image_segmentation.IMAGE_CUTS: one candidate per tenth of the height),
     so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
     uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
     "0" → "12", noise → "88")."""

@@ -221,7 +221,7 @@ class NumberMode(QObject):
                 self.action.setChecked(True)
                 self.dock.show()
             elif self.drawing.image is None and self.width_ratio() > AUTO_WIDTH_RATIO or (
-                    reading is not None and len(reading.pieces) >= 2):
+                    reading is not None and reading.reason is None and len(reading.pieces) >= 2):
                 self.context.show_status(HINT, 10_000)
                 return
             else:
