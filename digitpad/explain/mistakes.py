@@ -164,7 +164,8 @@ def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> Examp
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The pen-digits file's held-out writers (training.pen_split), rendered as drawings are, each
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
-    from digitpad.ink.preprocess import drawing_too_small, render_strokes
+    from digitpad.ink.strokes import render_strokes
+    from digitpad.ink.too_small import drawing_too_small
     from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
     from digitpad.training.pen_split import split_by_writer
 
