@@ -152,7 +152,7 @@ def test_evaluate_mistakes_refuses_an_unwritable_picture_before_working(capsys, 
 
 def test_the_pen_set_is_the_held_out_writers_only_judged_as_drawings():
     from digitpad.explain.mistakes import pen_held_out_examples
-    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.paths import default_pendigits_file
     from digitpad.training.pen_split import HELD_OUT_WRITERS
 
     path = default_pendigits_file()
