@@ -40,6 +40,7 @@ ratio to one single-digit recognition measured in the same run; the median time 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import statistics
 import sys
@@ -64,10 +65,10 @@ from digitpad.reading.number_reading import (
     NumberReader,
     ReadingConfig,
 )
-from digitpad.storage.paths import default_mnist_dir, default_pendigits_file
+from digitpad.paths import default_mnist_dir, default_pendigits_file
 from digitpad.storage.pendigits import read_pendigits
 from digitpad.training.pen_split import split_by_writer
-from digitpad.ink.preprocess import image_ink
+from digitpad.ink.images import image_ink
 from digitpad.reading.recognition import Recognizer
 from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 from digitpad.storage.checkpoints import load_model
@@ -225,10 +226,9 @@ def main() -> None:
     parser.add_argument("--stroke-config", metavar="B,W,O,C", help="tuning: ReadingConfig piece_bonus, "
                         "width_weight, overlap_weight, cut_weight for drawings (on the validation split)")
     parser.add_argument("--image-config", metavar="B,W,O,C", help="the same for images")
-    parser.add_argument("--unsure-margin", type=float, default=ReadingConfig.unsure_margin, help="tuning")
-    parser.add_argument("--max-digit-cost", type=float, default=ReadingConfig.max_digit_cost, help="tuning")
-    parser.add_argument("--max-pieces-of-one-stroke", type=int, default=ReadingConfig.max_pieces_of_one_stroke,
-                        help="tuning")
+    parser.add_argument("--unsure-margin", type=float, help="tuning (default: the reader's)")
+    parser.add_argument("--max-digit-cost", type=float, help="tuning (default: the reader's)")
+    parser.add_argument("--max-pieces-of-one-stroke", type=int, help="tuning (default: the reader's)")
     parser.add_argument("--non-numbers", type=int, default=None,
                         help="wide non-numbers per kind, drawn and as images (default: numbers / 5)")
     parser.add_argument("--show-errors", type=int, default=0, help="print this many wrong readings per set")
@@ -237,10 +237,11 @@ def main() -> None:
 
     model, checkpoint = load_model(args.weights)
     def config(given: str | None, default: ReadingConfig) -> ReadingConfig:
-        values = map(float, given.split(",")) if given else (default.piece_bonus, default.width_weight,
-                                                            default.overlap_weight, default.cut_weight)
-        return ReadingConfig(*values, unsure_margin=args.unsure_margin, max_digit_cost=args.max_digit_cost,
-                             max_pieces_of_one_stroke=args.max_pieces_of_one_stroke)
+        weights = dict(zip(("piece_bonus", "width_weight", "overlap_weight", "cut_weight"),
+                           map(float, given.split(",")))) if given else {}
+        given_levels = {"unsure_margin": args.unsure_margin, "max_digit_cost": args.max_digit_cost,
+                        "max_pieces_of_one_stroke": args.max_pieces_of_one_stroke}
+        return dataclasses.replace(default, **weights, **{k: v for k, v in given_levels.items() if v is not None})
 
     reader = NumberReader(model, stroke_config=config(args.stroke_config, STROKE_READING),
                           image_config=config(args.image_config, IMAGE_READING))

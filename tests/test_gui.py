@@ -29,7 +29,7 @@ from digitpad.gui.main_window import MainWindow  # noqa: E402
 from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
 from digitpad.network.prototypes import load_prototypes  # noqa: E402
 from digitpad.reading.recognition import Recognizer  # noqa: E402
-from digitpad.storage.checkpoints import load_model  # noqa: E402
+from digitpad.storage.checkpoints import load_model, save_checkpoint  # noqa: E402
 
 # ---- fixtures -------------------------------------------------------------------------------
 
@@ -400,7 +400,7 @@ def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtb
 def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_data):
     from PySide6.QtCore import QStandardPaths
 
-    from digitpad.storage.paths import user_data_dir
+    from digitpad.paths import user_data_dir
 
     qt_location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     assert Path(qt_location) == user_data_dir()
@@ -454,3 +454,13 @@ def test_the_custom_widgets_have_accessible_names(window):
     named = [window.canvas, window.internals_panel.detail, *window.internals_panel.grids.values()]
     assert all(widget.accessibleName() for widget in named)
     assert window.internals_panel.grids["c3"].accessibleName().startswith("C3 ")
+
+
+def test_a_name_typed_at_adopt_is_shown_as_typed_not_as_html(qtbot, window, gui_weights, tmp_path):
+    # "name<b>x</b>" showed as a bold "namex" in the status bar (the label took it for rich text).
+    named = tmp_path / "named.pt"
+    save_checkpoint(named, load_model(gui_weights)[0], metrics={"name": "name<b>x</b>"})
+    with qtbot.waitSignal(window.model_control.weightsLoaded, timeout=20_000):
+        assert window.model_control.load_weights_file(named)
+    assert "name<b>x</b>" in window.weights_status.text()
+    assert window.weights_status.textFormat() == Qt.TextFormat.PlainText

@@ -326,3 +326,22 @@ def test_number_mode_needs_only_a_window_context_not_the_main_window(qtbot, use_
     assert chosen and (recognition.input == mode.reading.pieces[mode.panel.pieces.currentRow()].input).all()
     assert statuses[-1].startswith(f"Piece {mode.panel.pieces.currentRow() + 1} of 2")
     mode.shutdown()
+
+
+def test_a_new_reading_selects_its_least_certain_piece_not_a_persons_pick(qtbot, window):
+    from test_number_reading import written
+
+    mode = window.number_mode
+    window.drawing.set_strokes(written([2, 0, 4, 7]))
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    picks = []
+    mode.pieceShown.connect(lambda recognition, chosen: picks.append(chosen))
+    equals = [[(60.0 + 4 * i, 120.0) for i in range(60)], [(60.0 + 4 * i, 170.0) for i in range(60)]]
+    with qtbot.waitSignal(mode.readingShown, timeout=10_000):
+        window.drawing.set_strokes(equals)  # read in many pieces: the list is refilled
+    qtbot.waitUntil(lambda: mode.reading is not None and mode.reading.reason and not mode.busy(), timeout=10_000)
+    shown = mode.reading
+    mode.set_active(True)  # read again: the list of many pieces is emptied and refilled
+    qtbot.waitUntil(lambda: mode.reading is not shown and not mode.busy(), timeout=10_000)
+    assert picks and not any(picks)  # the list's row moving as it is refilled is no person's pick
+    assert window.prediction_view.verdict_text().startswith("Not a number")

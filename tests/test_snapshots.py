@@ -7,6 +7,7 @@ import os
 import pickle
 import zipfile
 
+import numpy as np
 import pytest
 import torch
 
@@ -22,6 +23,7 @@ from digitpad.storage.snapshots import (
     snapshots_path,
 )
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.run import RetrainRequest, load_run_data, run_training, run_two_stages
 from digitpad.training.snapshot_recorder import SNAPSHOT_POINTS, planned_steps
 
@@ -40,7 +42,7 @@ def tiny_run(mnist_dir):
     config = TrainingConfig(epochs=3, **TINY)
     points = []
     outcome = run_training(RetrainRequest(config, mnist_dir, snapshot_points=6), load_run_data(
-        RetrainRequest(config, mnist_dir)), on_snapshot=points.append)
+        RetrainRequest(config, mnist_dir)), RunProgress(on_snapshot=points.append))
     return outcome, points
 
 
@@ -82,7 +84,7 @@ def test_a_two_stage_run_numbers_its_snapshots_over_both_stages(mnist_dir):
     first, second = TrainingConfig(epochs=2, **TINY), TrainingConfig(epochs=2, negatives=16, **TINY)
     request = RetrainRequest(first, mnist_dir, snapshot_points=8)
     points = []
-    outcome = run_two_stages(request, second, on_snapshot=points.append)
+    outcome = run_two_stages(request, second, progress=RunProgress(on_snapshot=points.append))
     snapshots = outcome.snapshots
     assert len(snapshots) == 9 and snapshots.steps[0] == 0
     assert snapshots.steps == sorted(set(snapshots.steps))
@@ -212,3 +214,51 @@ def test_saving_never_replaces_a_non_regular_file(tmp_path):
 
 def test_the_path_is_beside_the_checkpoint_and_not_a_checkpoint_name():
     assert snapshots_path("/x/lenet5.pt").name == "lenet5.snapshots"
+
+
+# ---- the time-lapse's pictures and command ------------------------------------------------------
+
+def test_the_kernel_sheet_shows_each_snapshots_own_kernels(tiny_run):
+    from digitpad.explain.colours import diverging_rgb
+    from digitpad.explain.learning_pictures import kernel_limits, kernel_sheet
+
+    snapshots = tiny_run[0].snapshots
+    c1 = snapshots.weights["c1.weight"].float().numpy()
+    c3 = snapshots.weights["c3.weight"].float().numpy()
+    limits = kernel_limits(c1, c3)
+    zoom = 6
+    for index in (0, len(snapshots) - 1):
+        sheet = kernel_sheet(c1[index], c3[index], limits, zoom)
+        # C1's kernel 2, weight (row 1, column 3), sits at gap + 2·(tile + gap) + 3·zoom across.
+        tile, gap = 5 * zoom, zoom
+        y, x = gap + 1 * zoom, gap + 2 * (tile + gap) + 3 * zoom
+        assert tuple(sheet[y, x]) == tuple(diverging_rgb(c1[index, 2, 0, 1, 3], limits[0]))
+        # C3's first connection (map 0 reads S2 map 0): its weight 7 (row 1, column 2).
+        top = tile + 2 * gap + gap
+        assert tuple(sheet[top + 1 * zoom, gap + 2 * zoom]) == tuple(diverging_rgb(c3[index, 0, 7], limits[1]))
+    # Table I leaves C3 map 0 unconnected to S2 map 3: that tile stays blank.
+    assert (sheet[top + 3 * (tile + gap):top + 3 * (tile + gap) + tile, gap:gap + tile] == 255).all()
+
+
+def test_timelapse_writes_kernel_and_curve_frames(tiny_run, tmp_path, capsys):
+    from PIL import Image
+
+    from digitpad.cli.main import main
+
+    outcome, _ = tiny_run
+    weights = tmp_path / "run.pt"
+    save_checkpoint(weights, outcome.result.model)
+    code = main(["timelapse", str(weights), "--out", str(tmp_path / "frames")])
+    assert code == 1 and "no snapshots for" in capsys.readouterr().err
+    save_snapshots(weights, outcome.snapshots)
+    code = main(["timelapse", str(weights), "--out", str(tmp_path / "frames")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert names == sorted([f"kernels-{i:02d}.png" for i in range(7)] + [f"curves-{i:02d}.png" for i in range(7)])
+    first, last = (np.asarray(Image.open(tmp_path / "frames" / f"kernels-{i:02d}.png")) for i in (0, 6))
+    assert not np.array_equal(first, last)  # the kernels changed as it learned
+    other = tmp_path / "other.pt"
+    save_checkpoint(other, LeNet5())
+    code = main(["timelapse", str(other), "--snapshots", str(snapshots_path(weights)), "--out", str(tmp_path / "x")])
+    assert code == 1 and "another training run" in capsys.readouterr().err

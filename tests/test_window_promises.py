@@ -109,7 +109,7 @@ def retrain(qtbot, untrained_shipped_weights, message_boxes):
 
 
 def test_the_estimate_is_for_the_images_in_the_folder_and_agrees_with_the_preset_list(retrain):
-    from digitpad.storage.paths import shipped_mnist_dir
+    from digitpad.paths import shipped_mnist_dir
     from digitpad.training.estimate import SpeedProbe, estimate_seconds
 
     dialog = retrain
@@ -154,3 +154,239 @@ def test_a_two_stage_run_counts_epochs_per_stage_as_its_epochs_box_does(qtbot, r
     assert texts[1].startswith("Stage 2 of 2") and "epoch 3 of 12" in texts[1]
     # eq. 9's loss can be negative: the plot says so
     assert "below 0" in dialog.loss_plot.title
+
+
+# ---- 14. Opening Retrain… does no importing on the GUI thread -------------------------------------
+
+
+def test_the_retrain_dialogs_code_and_trainings_imports_load_off_the_gui_thread(qtbot, use_weights, message_boxes,
+                                                                             monkeypatch):
+    import importlib
+    import threading
+    import types
+
+    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.windows import model_dialogs, recipe_box
+
+    for name in model_dialogs.DIALOG_MODULES:  # as in a fresh app (restored after the test)
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    imported_on: dict[str, str] = {}
+
+    def import_module(name):
+        imported_on[name] = threading.current_thread().name
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(model_dialogs, "importlib", types.SimpleNamespace(import_module=import_module))
+    stack_imported_on = []
+    monkeypatch.setattr(recipe_box, "import_training_stack",
+                        lambda: stack_imported_on.append(threading.current_thread().name))
+    window = MainWindow(load_model_in_background=True)  # as the app starts
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: set(imported_on) == set(model_dialogs.DIALOG_MODULES), timeout=30_000)
+    main = threading.main_thread().name
+    assert main not in imported_on.values()
+    dialog = window.model_dialogs.open_retrain()
+    dialog.source.folder.setText(str(Path(dialog.data_dir())))
+    qtbot.waitUntil(lambda: "about" in dialog.estimate.text() or "No estimate" in dialog.estimate.text(),
+                    timeout=60_000)
+    assert stack_imported_on and main not in stack_imported_on  # torch.optim's imports, by the probe's thread
+    dialog.shutdown()
+    window.close()
+
+
+# ---- 12. Invariance Explorer and the Why? panel's words ---------------------------------------------
+
+BAR = [(120 + 8 * i, 80) for i in range(21)]            # a 7 in two strokes, in canvas pixels
+DIAGONAL = [(280 - 3 * i, 80 + 11 * i) for i in range(26)]
+
+
+def _lab(rgb):
+    def linear(v):
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = map(linear, rgb)
+    x, y, z = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_the_ten_lines_differ_in_colour_and_the_closest_pairs_in_dashes_too():
+    import itertools
+    import math
+
+    from digitpad.explain.pictures import CLASS_COLOURS, CLASS_LINE_STYLES
+
+    for (a, ca), (b, cb) in itertools.combinations(enumerate(CLASS_COLOURS), 2):
+        distance = math.dist(_lab(ca), _lab(cb))  # CIE76: about 2.3 is just noticeable
+        assert distance >= 25, (a, b, distance)
+        if distance < 35:
+            assert CLASS_LINE_STYLES[a] != CLASS_LINE_STYLES[b], (a, b, distance)
+
+
+def test_the_explorer_labels_do_not_overlap_it_has_a_legend_and_esc_or_close_closes_it(qtbot, window):
+    from mouse import mouse_stroke
+    from PySide6.QtCore import Qt
+
+    from digitpad.gui.windows.invariance_explorer import spread_labels
+
+    spread = spread_labels([50.0, 51.0, 52.0, 300.0], 14.0, 0.0, 400.0)
+    assert all(abs(a - b) >= 14.0 for i, a in enumerate(spread) for b in spread[i + 1:])
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("scale", "input", -50, 50, 9)
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy(), timeout=15_000)
+    explorer.plot.grab()  # paints it
+    rects = explorer.plot.label_rects
+    assert len(rects) == 10
+    assert not [(a, b) for a in range(10) for b in range(a + 1, 10) if rects[a].intersects(rects[b])]
+    assert all(explorer.plot.rect().contains(r.toRect()) for r in rects)
+    legend = explorer.legend.text()
+    assert "answer" in legend and "not a digit" in legend and "breaking point" in legend
+    qtbot.keyClick(explorer, Qt.Key.Key_Escape)
+    assert not explorer.isVisible()
+    window.explanations.open_explorer()
+    qtbot.waitExposed(explorer)
+    qtbot.mouseClick(explorer.close_button, Qt.MouseButton.LeftButton)
+    assert not explorer.isVisible()
+    window.explanations.shutdown()
+
+
+def test_the_why_panel_says_each_strokes_effect_once_as_a_change(qtbot, window):
+    from mouse import mouse_stroke
+
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
+    explanations = window.explanations
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    panel = explanations.panel
+    lines = [panel.strokes.item(i).text() for i in range(panel.strokes.count())]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.count("penalty") <= 1, line
+        assert "+" not in line and "(" not in line, line  # "+39.0" read like a penalty, not a change
+    assert any("higher" in line or "lower" in line for line in lines), lines
+    explanations.shutdown()
+
+
+# ---- 15. Smaller edges ------------------------------------------------------------------------------
+
+
+def test_a_status_message_is_not_cut_off_at_1024_pixels(qtbot, window):
+    from drawings import draw
+
+    window.resize(1024, 700)
+    window.drawing.set_strokes(draw(7))
+    window.teach_menu.teach(7)
+    qtbot.waitUntil(lambda: "Kept as a sample" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.wait(20)
+    bar = window.statusBar()
+    message = bar.currentMessage()
+    beside = sum(w.width() + 12 for w in bar.findChildren(type(window.model_control.labels.weights))
+                 if w.isVisible() and w.parent() is bar)
+    assert bar.fontMetrics().horizontalAdvance(message) + 24 <= bar.width() - beside, message
+    assert bar.toolTip() == message
+
+
+def test_typing_80_in_the_pen_width_gives_the_most_not_8(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    spin = window.pen_width_spin
+    assert f"{spin.minimum()}–{spin.maximum()} px" in spin.toolTip()  # the range is said
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "80")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == spin.maximum() == 60 and window.drawing.pen_width == 60
+
+
+def test_file_dialogs_start_in_a_folder_that_exists_with_no_folder_name_as_file_name(window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from drawings import draw
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda parent, title, start, *a, **k: asked.append(start)
+                        or ("", ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, *a, **k: asked.append(start)
+                        or ("", ""))
+    assert not (Path.home() / "Pictures").exists()  # a fresh account, as on a bare system
+    window.image_files.ask_open_image()
+    window.drawing.set_strokes(draw(3))
+    window.image_files.ask_save_drawing()
+    opened, saved = Path(asked[0]), Path(asked[1])
+    assert opened.is_dir()  # a folder that exists: Qt put "Pictures" in the name box for a missing one
+    assert saved.parent.is_dir() and saved.name.startswith("drawing")
+
+
+def test_too_small_shows_no_runner_up_of_nothing(window):
+    window.drawing.set_strokes([[(200.0, 200.0), (201.0, 200.0)]])  # a speck
+    recognition = window.recognize_now()
+    assert recognition.too_small
+    detail = window.prediction_view.detail.text()
+    assert "Runner-up" not in detail
+
+
+def test_a_second_undo_teach_says_there_is_nothing_to_undo(qtbot, window):
+    from drawings import draw
+
+    window.drawing.set_strokes(draw(7))
+    window.teach_menu.teach(7)
+    qtbot.waitUntil(lambda: "Kept as a sample" in window.statusBar().currentMessage(), timeout=10_000)
+    window.teach_menu.undo_action.trigger()
+    qtbot.waitUntil(lambda: "Took back" in window.statusBar().currentMessage(), timeout=10_000)
+    window.teach_menu.undo_action.trigger()
+    assert "Nothing to undo" in window.statusBar().currentMessage()
+
+
+# ---- 17. README: Qt's X11 libraries, the menu item's name, start-up figures with their machine ------
+
+
+def test_the_readme_names_every_x11_library_qts_plugin_links_and_the_menu_as_it_is():
+    import re
+    import shutil
+    import subprocess
+
+    import PySide6
+
+    readme = (ROOT / "README.md").read_text()
+    assert "libxcb-icccm4" in readme and "libxcb-keysyms1" in readme and "QT_DEBUG_PLUGINS=1" in readme
+    assert "Export as ONNX…" in readme and "Model → Export…" not in readme
+    assert 'python -c "import torch"' in readme.split("## Performance")[1].split("##")[0]  # figures as a ratio
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists() or shutil.which("ldd") is None:
+        return  # not Linux with the X11 plugin: the names above are what can be checked
+    linked = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=False).stdout
+    for name, version in re.findall(r"\b(libxcb[\w-]*|libxkbcommon[\w-]*|libX11-xcb)\.so\.(\d+)", linked):
+        package = name.lower() + ("-" if name[-1].isdigit() else "") + version  # Debian's naming
+        assert package in readme, f"{name}.so.{version}: the README does not name {package}"
+
+
+def test_number_mode_piece_captions_are_not_clipped(qtbot, use_weights, message_boxes, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from digitpad.gui import window_layout
+    from digitpad.gui.main_window import MainWindow
+    from drawings import draw
+
+    monkeypatch.setattr(window_layout, "screen_area", lambda widget: QRect(0, 0, 1024, 700))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    strokes = draw(4, size=200, origin=(40.0, 60.0)) + draw(7, size=200, origin=(220.0, 60.0))
+    window.number_mode.set_active(True)
+    window.drawing.set_strokes(strokes)
+    qtbot.waitUntil(lambda: window.number_mode.panel.pieces.count() >= 2, timeout=15_000)
+    pieces = window.number_mode.panel.pieces
+    viewport = pieces.viewport().rect()
+    for row in range(pieces.count()):
+        assert viewport.contains(pieces.visualItemRect(pieces.item(row))), "a piece's caption is clipped"
+    window.number_mode.shutdown()

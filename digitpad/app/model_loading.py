@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitpad.errors import one_line
+
 if TYPE_CHECKING:
     import torch
 
@@ -54,18 +56,19 @@ def load_model_session(request: LoadRequest) -> LoadedModel:
 
     if request.torch_threads is not None:
         torch.set_num_threads(request.torch_threads)  # before the first inference, in check_device
-    from digitpad.app import model_session
+    from digitpad.app import model_session  # torch
+    from digitpad.network.lenet5 import available_devices  # torch
 
     session = model_session.ModelSession("cpu")
     problems = session.start(request.device_name, request.weights_file)
-    return LoadedModel(session, problems, model_session.available_devices())
+    return LoadedModel(session, problems, available_devices())
 
 
 def describe_failure(exc: BaseException) -> str:
     """One line for people (no traceback): what could not be loaded and why."""
     if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "torch":
         return f"PyTorch could not be imported ({exc}). Install it with: pip install torch"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return one_line(exc)
 
 
 def preload_torch_library() -> None:
@@ -97,7 +100,7 @@ def preload_torch_library() -> None:
 
 
 @contextlib.contextmanager
-def no_gc_pauses():
+def no_gc_pauses(module: str = "torch"):
     """No garbage collection while torch is imported, and none of its objects scanned after.
 
     Importing torch creates a few hundred thousand long-lived objects, which triggers full
@@ -107,7 +110,7 @@ def no_gc_pauses():
     collector's sight (gc.freeze, as CPython's documentation suggests after start-up) instead
     of being scanned by every later full collection, on the GUI thread, while someone draws.
     """
-    if not gc.isenabled() or "torch" in sys.modules:  # nothing to gain (e.g. in the tests)
+    if not gc.isenabled() or module in sys.modules:  # nothing to gain (e.g. in the tests)
         yield
         return
     gc.disable()
@@ -116,3 +119,16 @@ def no_gc_pauses():
     finally:
         gc.freeze()
         gc.enable()
+
+
+#: What torch.optim imports the first time an optimizer is made (its @_disable_dynamo decorator):
+#: about 2 s of modules and a million objects, whose full collections froze the window for
+#: 200–350 ms when Retrain… opened and its speed probe built the first optimizer.
+TRAINING_STACK = "torch._dynamo"
+
+
+def import_training_stack() -> None:
+    """Import what training needs beyond the network, without garbage-collection pauses and
+    frozen out of later collections (`no_gc_pauses`); for a worker thread, before it trains."""
+    with no_gc_pauses(TRAINING_STACK):
+        importlib.import_module(TRAINING_STACK)

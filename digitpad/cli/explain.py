@@ -7,14 +7,16 @@ the torch modules when they run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
 from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import check_output, print_failure, write_png
-from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.explain.transforms import DRAWING, INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS
 from digitpad.storage.stroke_records import parse_drawing
 
 
@@ -43,15 +45,17 @@ def add_explain_commands(commands) -> None:
         "sweep", help="how far the invariance goes: recognise one input under a growing transform",
         description="Transform one image or drawing step by step and recognise every step; the breaking point "
                     "is the first value, going out from 0, where the answer changes. Value 0 is the "
-                    "untransformed input. Defaults per transform: "
-                    + "; ".join(f"{t.name}: {t.unit}, {t.start:g} to {t.stop:g}, {t.default_stage} stage"
-                               for t in TRANSFORMS.values()) + ".")
+                    "untransformed input. Per transform: the default range (the values accepted), stage: "
+                    + "; ".join(f"{t.name}: {t.unit}, {t.start:g} to {t.stop:g} ({t.lowest:g} … {t.highest:g}), "
+                                f"{t.default_stage}" for t in TRANSFORMS.values())
+                    + f". --steps: {MIN_STEPS} … {MAX_STEPS}.")
     sweep.add_argument("image", nargs="?", metavar="IMAGE", help="an image file")
     sweep.add_argument("--strokes", type=Path, metavar="FILE", help="a JSON Lines file with one drawing")
     sweep.add_argument("--transform", required=True, choices=list(TRANSFORMS))
     sweep.add_argument("--from", dest="start", type=float, metavar="A", help="first value")
     sweep.add_argument("--to", dest="stop", type=float, metavar="B", help="last value")
-    sweep.add_argument("--steps", type=int, metavar="N", help="number of values (0 is added inside the range)")
+    sweep.add_argument("--steps", type=int, metavar="N",
+                       help=f"number of values, {MIN_STEPS} … {MAX_STEPS} (0 is added inside the range)")
     sweep.add_argument("--stage", choices=(DRAWING, INPUT),
                        help="'drawing': transform the drawing before normalisation (a shift or a change of "
                             "size then disappears); 'input': transform the 32×32 input, as the paper's demos")
@@ -63,19 +67,33 @@ def add_explain_commands(commands) -> None:
     sweep.set_defaults(run=cmd_sweep)
 
 
-def _inputs(images: list[str], strokes_file: Path | None) -> list[tuple[str, str, object]]:
-    """(label, kind, payload) per input: kind "image" with a path, or "strokes" with the line's
-    bytes (or the LineTooLong that ended the reading of the file: one more input that failed)."""
-    inputs = [(shown(image), "image", Path(image)) for image in images]
+#: Inputs one `explain` run takes (each costs an integrated-gradients pass); reading stops there.
+MAX_EXPLAIN_INPUTS = 10_000
+
+
+def _inputs(images: list[str], strokes_file: Path | None) -> Iterator[tuple[str, str, object]]:
+    """(label, kind, payload) per input, as they arrive (a --strokes pipe is never held whole):
+    kind "image" with a path, or "strokes" with the line's bytes (or the LineTooLong that ended
+    the reading of the file: one more input that failed)."""
+    for image in images:
+        yield shown(image), "image", Path(image)
     if strokes_file is not None:
-        inputs += [(label, "strokes", line) for label, line in drawing_inputs(strokes_file)]
-    return inputs
+        for label, line in drawing_inputs(strokes_file):
+            yield label, "strokes", line
+
+
+def _peek(inputs: Iterator, count: int) -> tuple[list, Iterator]:
+    """The first `count` items (fewer if there are not so many), and all items again."""
+    head = list(itertools.islice(inputs, count))
+    return head, itertools.chain(head, inputs)
 
 
 def _prepare(kind: str, payload):
     """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
     preprocessing errors) with a message for people."""
-    from digitpad.ink.preprocess import EmptyDrawing, image_to_array, render_strokes
+    from digitpad.ink.normalise import EmptyDrawing
+    from digitpad.ink.images import image_to_array
+    from digitpad.ink.strokes import render_strokes
 
     if isinstance(payload, Exception):
         raise payload
@@ -92,16 +110,20 @@ def _prepare(kind: str, payload):
 def cmd_explain(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("explain: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
-    inputs = _inputs(args.images, args.strokes)
-    if args.out is not None and len(inputs) != 1:
-        raise CliError(f"explain: --out draws one input, but there are {len(inputs)}", EXIT_USAGE)
+    head, inputs = _peek(_inputs(args.images, args.strokes), 2)
+    if args.out is not None and len(head) != 1:
+        raise CliError(f"explain: --out draws one input, but there are {'none' if not head else 'more'}",
+                       EXIT_USAGE)
     check_output(args.out)
     recognizer = load_recognizer(args.weights, args.device)
-    from digitpad.explain.attribution import integrated_gradients, stroke_effects
+    from digitpad.explain.attribution import integrated_gradients, stroke_effects, stroke_effects_skipped
     from digitpad.explain.pictures import attribution_picture
 
     failures = 0
-    for label, kind, payload in inputs:
+    for number, (label, kind, payload) in enumerate(inputs, start=1):
+        if number > MAX_EXPLAIN_INPUTS:
+            raise CliError(f"explain: stopped after {MAX_EXPLAIN_INPUTS:,} inputs (at most {MAX_EXPLAIN_INPUTS:,} "
+                           "a run)")
         try:
             array32, strokes = _prepare(kind, payload)
         except ValueError as exc:
@@ -111,10 +133,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
         attribution = integrated_gradients(recognizer.model, array32, args.digit)
         full = recognizer.recognize_array(array32)
         effects = stroke_effects(recognizer, strokes) if strokes and len(strokes) > 1 else []
+        skipped = stroke_effects_skipped(strokes) if strokes else None
         if args.json:
             record = attribution.to_json()
             if strokes is not None:
                 record["strokes"] = [effect.to_json(full) for effect in effects]
+                if skipped:
+                    record["strokes_note"] = skipped
             print(json.dumps(record), flush=True)
         else:
             a = attribution.attribution
@@ -124,6 +149,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
                   f"ink that raised it {a[a > 0].sum():+.2f}", flush=True)
             for effect in effects:
                 print(f"  {effect.describe(full)}", flush=True)
+            if skipped:
+                print(f"  {skipped}", flush=True)
         if args.out is not None:
             write_png(attribution_picture(array32, attribution.attribution, attribution.digit), args.out)
     return EXIT_FAILURE if failures else EXIT_OK
@@ -132,9 +159,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     if (args.image is None) == (args.strokes is None):
         raise CliError("sweep: give one IMAGE or --strokes FILE", EXIT_USAGE)
-    inputs = _inputs([args.image] if args.image else [], args.strokes)
+    inputs, _ = _peek(_inputs([args.image] if args.image else [], args.strokes), 2)  # not read further
     if len(inputs) != 1:
-        raise CliError(f"sweep: {args.strokes} must hold exactly one drawing, it has {len(inputs)}", EXIT_USAGE)
+        raise CliError(f"sweep: {shown(args.strokes)} must hold exactly one drawing, it has "
+                       f"{'none' if not inputs else 'more'}", EXIT_USAGE)
     from digitpad.explain.sweep import run_sweep, sweep_values
 
     transform = TRANSFORMS[args.transform]

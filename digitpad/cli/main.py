@@ -6,6 +6,7 @@
 | cli/train.py | train (also `python train.py`) |
 | cli/explain.py | explain, sweep |
 | cli/files.py | fetch-data, samples, export |
+| cli/learning.py | evaluate --mistakes, timelapse |
 
 People read this output, so every failure is one line on stderr and an exit code
 (cli/failures.py), never a traceback. Nothing here imports torch, numpy or Qt: `--help`,
@@ -17,11 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from digitpad import __version__
 from digitpad.cli.explain import add_explain_commands
-from digitpad.cli.failures import CliError, run_command
+from digitpad.cli.failures import EXIT_FAILURE, CliError, run_command
 from digitpad.cli.files import add_file_commands
+from digitpad.cli.learning import add_timelapse_command
 from digitpad.cli.recognize import add_recognize_commands
 from digitpad.cli.train import add_train_command
 
@@ -59,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(commands)
     add_file_commands(commands)
     add_explain_commands(commands)
+    add_timelapse_command(commands)
     return parser
 
 
@@ -71,4 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
             args.run = cmd_gui
-    return run_command(args.run, args)
+    if sys.stdout is None and args.run is not cmd_gui:  # `digitpad … >&-`: Python's stdout is then None
+        print("error: standard output is closed: nowhere to print the results", file=sys.stderr)
+        return EXIT_FAILURE
+    with warnings.catch_warnings():
+        # numpy's floating-point warnings (an overflow on coordinates near 1e308, which the
+        # checks then refuse or normalise away) are no line for people reading the output.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run_command(args.run, args)

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from digitpad.ink.preprocess import (BACKGROUND, INPUT_SIZE, EmptyDrawing, Placement, Stroke, render_strokes,
-                                 render_strokes_placed, to_tensor)
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INPUT_SIZE, Placement
+from digitpad.ink.strokes import render_strokes, render_strokes_placed, Stroke
+from digitpad.ink.tensors import to_tensor
 from digitpad.reading.recognition import Recognition, Recognizer
+from digitpad.reading.verdict import penalty_change_text
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,8 @@ class StrokeEffect:
         return None if self.recognition is None else self.recognition.penalties - full.penalties
 
     def describe(self, full: Recognition) -> str:
-        """One line for people, e.g. 'without stroke 2 it would be a 1'."""
+        """One line for people, e.g. 'without stroke 2 it would be a 1', or 'without stroke 1 it
+        would still be a 7, its penalty 1.5 higher'."""
         name = f"stroke {self.stroke + 1}"
         if self.recognition is None:
             return f"without {name} nothing is left"
@@ -132,7 +135,7 @@ class StrokeEffect:
             return f"without {name} it would not be a digit"
         if self.recognition.digit == full.digit:
             change = self.recognition.penalties[full.digit] - full.penalties[full.digit]
-            return f"without {name} it would still be a {full.digit} (penalty {change:+.1f})"
+            return f"without {name} it would still be a {full.digit}, {penalty_change_text(change)}"
         return f"without {name} it would be a {self.recognition.digit}"
 
     def to_json(self, full: Recognition) -> dict:
@@ -141,9 +144,30 @@ class StrokeEffect:
         return {"stroke": self.stroke, **self.recognition.to_json()}
 
 
+#: Leaving each stroke out re-renders the rest: strokes × points of work, quadratic in the
+#: strokes. Beyond these, the per-stroke effects are not computed (and the output says so).
+MAX_EFFECT_STROKES = 100
+MAX_EFFECT_WORK = 2_000_000  # strokes × points
+
+
+def stroke_effects_skipped(strokes: Sequence[Stroke]) -> str | None:
+    """Why the per-stroke effects of `strokes` are not computed (too much work), or None."""
+    points = sum(len(stroke) for stroke in strokes)
+    if len(strokes) > MAX_EFFECT_STROKES:
+        return (f"per-stroke effects not computed: {len(strokes):,} strokes (at most {MAX_EFFECT_STROKES:,}, "
+                "each left out in turn)")
+    if len(strokes) * points > MAX_EFFECT_WORK:
+        return (f"per-stroke effects not computed: {len(strokes):,} strokes of {points:,} points in all "
+                f"(strokes × points at most {MAX_EFFECT_WORK:,})")
+    return None
+
+
 def stroke_effects(recognizer: Recognizer, strokes: Sequence[Stroke],
                    pen_width: float | None = None) -> list[StrokeEffect]:
-    """For each stroke, the drawing recognised without it (normalised again, as drawn)."""
+    """For each stroke, the drawing recognised without it (normalised again, as drawn); none when
+    that is too much work (`stroke_effects_skipped` says why)."""
+    if stroke_effects_skipped(strokes):
+        return []
     effects = []
     for left_out in range(len(strokes)):
         rest = [stroke for index, stroke in enumerate(strokes) if index != left_out]

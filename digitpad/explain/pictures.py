@@ -5,12 +5,12 @@ once; the GUI paints with the same ones.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ticks import nice_ticks
+from digitpad.ink.normalise import input_greys
 
 # ColorBrewer PuOr, colour-blind safe: purple = the ink lowered the penalty (supports the
 # class), white = no effect, orange = it raised the penalty (opposes). Not the activations'
@@ -26,9 +26,13 @@ _LUT = np.stack([np.interp(np.linspace(0, 1, _LUT_SIZE), np.linspace(0, 1, len(A
 
 #: One colour per class for the sweep's lines (Paul Tol's muted set and black, told apart by
 #: colour-blind readers too; each line is also labelled with its digit).
-CLASS_COLOURS = ((0x33, 0x22, 0x88), (0x88, 0xCC, 0xEE), (0x44, 0xAA, 0x99), (0x11, 0x77, 0x33),
-                 (0x99, 0x99, 0x33), (0xDD, 0xCC, 0x77), (0xCC, 0x66, 0x77), (0x88, 0x22, 0x55),
-                 (0xAA, 0x44, 0x99), (0x00, 0x00, 0x00))
+# Tableau's ten category colours (at least 27 CIE76 units apart; the earlier set's 4 and 5, 7
+# and 8 were 23–26 and hard to tell apart on screen), and a line style per digit so that the
+# closest pairs differ in dashes too (CLASS_LINE_STYLES: digit % 3).
+CLASS_COLOURS = ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E), (0x2C, 0xA0, 0x2C), (0xD6, 0x27, 0x28),
+                 (0x94, 0x67, 0xBD), (0x8C, 0x56, 0x4B), (0xE3, 0x77, 0xC2), (0x7F, 0x7F, 0x7F),
+                 (0xBC, 0xBD, 0x22), (0x17, 0xBE, 0xCF))
+CLASS_LINE_STYLES = tuple(("solid", "dash", "dot")[digit % 3] for digit in range(10))
 
 
 def attribution_limit(attribution: np.ndarray) -> float:
@@ -43,12 +47,6 @@ def attribution_rgba(attribution: np.ndarray, limit: float | None = None) -> np.
     rgb = _LUT[np.rint((t + 1) / 2 * (_LUT_SIZE - 1)).astype(np.intp)]
     alpha = np.rint(255 * np.sqrt(np.abs(t))).astype(np.uint8)  # √: weak evidence stays visible
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
-
-
-def input_greys(array32: np.ndarray) -> np.ndarray:
-    """The network input as 8-bit greys: paper white, ink black."""
-    ink = np.clip((np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND), 0, 1)
-    return np.rint(255 * (1 - ink)).astype(np.uint8)
 
 
 def _font() -> ImageFont.ImageFont:
@@ -87,16 +85,6 @@ def attribution_picture(array32: np.ndarray, attribution: np.ndarray, digit: int
     return sheet
 
 
-def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
-    """Round tick values covering [low, high] (1, 2 or 5 times a power of ten apart)."""
-    span = (high - low) or abs(high) or 1.0
-    raw = span / max(count - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
-    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
-
-
 def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | None], title: str, x_label: str,
                breaking_points: tuple[float | None, float | None] = (None, None),
                size: tuple[int, int] = (900, 520)) -> Image.Image:
@@ -111,7 +99,7 @@ def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | N
     if x_high == x_low:
         x_high = x_low + 1
     y_high = max(float(np.nanmax(penalties)), 1.0)
-    y_ticks = nice_ticks(0.0, y_high)
+    y_ticks = nice_ticks(0.0, y_high, 5, inside=True)
     y_high = max(y_high, y_ticks[-1])
 
     def px(x: float, y: float) -> tuple[float, float]:
@@ -123,7 +111,7 @@ def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | N
         draw.line([(left, y), (width - right, y)], fill=(230, 230, 230))
         label = f"{tick:g}"
         draw.text((left - 8 - draw.textlength(label, font=font), y - 7), label, fill="black", font=font)
-    for tick in nice_ticks(x_low, x_high, 9):
+    for tick in nice_ticks(x_low, x_high, 8, inside=True):
         x, _ = px(tick, 0)
         draw.line([(x, height - bottom), (x, height - bottom + 5)], fill="black")
         label = f"{tick:g}"

@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, Stroke, normalise_ink, render_strokes_placed
-from digitpad.explain.transforms import INPUT, TRANSFORMS, Transform
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, normalise_ink
+from digitpad.ink.strokes import Stroke, render_strokes_placed
+from digitpad.explain.transforms import INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS, Transform
 
 if TYPE_CHECKING:  # imports torch, which this module needs only through the Recognizer passed in
     from digitpad.reading.recognition import Recognition, Recognizer
 
 _SUPERSAMPLE = 4  # drawing-stage warps of an image and stroke-width changes work at 4× the input
+#: The largest side of the sheet a drawing-stage warp of an image works on (the input at 4× is 128).
+MAX_SHEET_SIDE = 4096
 _NOISE_SEED = 0  # one fixed noise pattern, so the pixels corrupted at 10 % are also corrupted at 20 %
 
 
@@ -39,8 +42,8 @@ def sweep_values(transform: Transform, start: float | None = None, stop: float |
     start = transform.start if start is None else float(start)
     stop = transform.stop if stop is None else float(stop)
     steps = transform.steps if steps is None else int(steps)
-    if not 2 <= steps <= 1000:
-        raise ValueError(f"steps must be 2 … 1000, got {steps}")
+    if not MIN_STEPS <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be {MIN_STEPS} … {MAX_STEPS}, got {steps}")
     if start >= stop:
         raise ValueError(f"--from ({start:g}) must be below --to ({stop:g})")
     for value in (start, stop):
@@ -153,7 +156,9 @@ def transform_strokes(strokes: Sequence[Stroke], transform: Transform, value: fl
     finite = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in points])
     centre = (finite.min(axis=0) + finite.max(axis=0)) / 2
     m, t = _matrix(transform, value)
-    return [[tuple(q) for q in (p - centre) @ m.T + centre + t / input_scale] for p in points]
+    # A single dot has no size to scale by (0 / 0 made its points NaN): its shift stays in input pixels.
+    shift = t / input_scale if math.isfinite(input_scale) and input_scale > 0 else t
+    return [[tuple(q) for q in (p - centre) @ m.T + centre + shift] for p in points]
 
 
 def transform_drawing_ink(array32: np.ndarray, transform: Transform, value: float) -> np.ndarray:
@@ -168,6 +173,8 @@ def transform_drawing_ink(array32: np.ndarray, transform: Transform, value: floa
     moved = (corners - centre) @ m.T + centre + t
     low, high = np.floor(moved.min(axis=0)), np.ceil(moved.max(axis=0))
     size = (int(high[0] - low[0]), int(high[1] - low[1]))
+    if max(size) > MAX_SHEET_SIDE:  # the transforms' limits keep it far below; a guard, not a path
+        raise ValueError(f"{transform.name} {value:g} would need a {size[0]}×{size[1]} sheet")
     warped = _warp(big, m, t, (side / 2, side / 2), size, (float(low[0]), float(low[1])))
     return normalise_ink(warped)
 
@@ -247,7 +254,10 @@ def run_sweep(recognizer: Recognizer, transform: Transform | str, values: Sequen
                 step_input = transform_input(array32, transform, value)
             elif strokes is not None:
                 moved = transform_strokes(strokes, transform, value, placement.scale)
-                step_input = render_strokes_placed(moved, pen_width)[0]
+                try:
+                    step_input = render_strokes_placed(moved, pen_width)[0]
+                except EmptyDrawing:  # squeezed to nothing: the network sees blank paper
+                    step_input = np.full((INPUT_SIZE, INPUT_SIZE), BACKGROUND, np.float32)
             else:
                 step_input = transform_drawing_ink(array32, transform, value)
             recognition = recognizer.recognize_array(step_input)

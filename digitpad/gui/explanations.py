@@ -25,13 +25,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
+from digitpad.gui.window_layout import place_on_screen, scrollable
+from digitpad.reading.verdict import penalty_change_text
 from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
 from digitpad.gui.windows.unit_trace import UnitTraceWindow
-from digitpad.ink.preprocess import INPUT_SIZE, Placement
+from digitpad.ink.normalise import INPUT_SIZE, Placement
 
 if TYPE_CHECKING:
     from digitpad.explain.attribution import Explanation
@@ -192,8 +194,10 @@ class AttributionPanel(QWidget):
         for effect in explanation.stroke_effects:
             text = effect.describe(recognition)
             changes = effect.penalty_changes(recognition)
-            if changes is not None:
-                text += f"  (penalty of {a.digit}: {changes[a.digit]:+.1f})"
+            said = effect.recognition is not None and not effect.recognition.rejected and \
+                effect.digit == recognition.digit == a.digit  # describe() gave this very change
+            if changes is not None and not said:  # the explained class's, when it is another
+                text += f"; {penalty_change_text(float(changes[a.digit])).replace('its', f'the {a.digit}’s', 1)}"
             self.strokes.addItem(text[0].upper() + text[1:])
         if not explanation.stroke_effects:
             self.strokes.addItem("(only for drawings of two or more strokes)")
@@ -215,7 +219,9 @@ class Explanations(QObject):
         self.panel = AttributionPanel()
         self.dock = QDockWidget("Why · attribution", parent)
         self.dock.setObjectName("attributionDock")
-        self.dock.setWidget(self.panel)
+        # Scrolled, not squeezing: as a tab beside F6 its full height pushed the input above it into
+        # a scrolled strip at 1024×700.
+        self.dock.setWidget(scrollable(self.panel))
         self.dock.toggleViewAction().setText("&Why? Attribution Panel")
         self.dock.toggleViewAction().setShortcut("Ctrl+Shift+W")
         self.dock.hide()
@@ -294,14 +300,17 @@ class Explanations(QObject):
     def open_explorer(self) -> None:
         if self.explorer is None:
             self.explorer = InvarianceExplorer(self.context, self.parent_widget)
+            place_on_screen(self.explorer)
         self.explorer.show()  # its showEvent sweeps the current drawing
         self.explorer.raise_()
 
     def open_trace(self, layer: str = "c1", map_index: int = 0, row: int = 0, col: int = 0) -> None:
         if self.trace is None:
             self.trace = UnitTraceWindow(self.context, self.parent_widget)
+            self.trace.place_on_screen()  # before it is shown: a window manager keeps a given place
         self.trace.show_unit(layer, map_index, row, col)
         self.trace.show()
+        self.trace.keep_on_screen()
         self.trace.raise_()
 
     def shutdown(self) -> None:

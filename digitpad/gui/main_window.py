@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +35,9 @@ from PySide6.QtWidgets import (
 from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH, Change, Drawing
 from digitpad.gui import settings as keys
 from digitpad.gui.context import WindowContext
+from digitpad.gui.learning_menu import LearningWindows
 from digitpad.gui.widgets.canvas import DrawingCanvas
+from digitpad.gui.widgets.focus_ring import with_focus_ring
 from digitpad.gui.windows.help_dialogs import HowItWorksDialog, about_html
 from digitpad.gui.explanations import Explanations
 from digitpad.gui.panels.f6_panel import F6Panel
@@ -51,7 +54,8 @@ from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import (build_canvas_toolbar, build_status_labels, build_zoom_actions, create_actions,
                                          fill_file_and_edit_menus)
 from digitpad.gui.window_layout import WindowLayout, make_dock, scrollable
-from digitpad.ink.preprocess import EmptyDrawing, render_strokes
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.ink.strokes import render_strokes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,6 +98,11 @@ class MainWindow(QMainWindow):
         self.input_view = InputView(self)
         self.f6_panel = F6Panel(parent=self)
         self.internals_panel = InternalsPanel(self)
+        # Every panel is reached by Tab (in this order) and shows a ring while its keys are
+        # live: digits go to the panel with the focus (F6: compare; pieces: correct), never to
+        # a box the person left (they landed in the pen width).
+        for panel in (self.canvas, self.prediction_view, self.input_view.pixels, self.f6_panel, self.internals_panel):
+            with_focus_ring(panel)
 
         self._recognition_timer = QTimer(self)
         self._recognition_timer.setSingleShot(True)
@@ -106,6 +115,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(8, 4, 8, 8)
         column.setSpacing(6)
         toolbar, self.pen_width_spin = build_canvas_toolbar(self.window_actions, self.drawing.pen_width, central)
+        self.canvas_toolbar = toolbar
         self.pen_width_spin.valueChanged.connect(self.set_pen_width)
         column.addWidget(toolbar)
         column.addWidget(self.canvas, 1)
@@ -138,15 +148,22 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
         self.explanations = Explanations(self.context, self)
+        # Model → Mistakes… and Training Time-lapse… (gui/learning_menu.py).
+        self.learning = LearningWindows(self.context, self.model_dialogs, self)
         self.f6_panel.pinned.connect(self.explanations.pick_class)
         self.f6_panel.unitClicked.connect(lambda unit: self.explanations.open_trace("f6", unit))
         self.internals_panel.unitClicked.connect(self.explanations.open_trace)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
+        self.window_layout.add_side_panels([(self.explanations.dock, lambda: False),
+                                            (self.number_mode.dock, lambda: self.number_mode.active)])
         self._build_menus()
         self.drawing.subscribe(self._on_drawing_changed)
         self._update_edit_actions()
 
         self._restore_settings()
+        for button in self.canvas_toolbar.findChildren(QToolButton):  # Undo, Redo, Clear, Number: by Tab too
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.canvas.setFocus()  # the keys start at the canvas, not in the first box of the toolbar
         # Saved when the person toggles a panel, not only on close (a crash must not forget it).
         # `triggered`, not `toggled`: Qt also unchecks these actions when the window hides.
         self.f6_dock.toggleViewAction().triggered.connect(lambda shown: self.settings.setValue(keys.SHOW_F6, shown))
@@ -192,7 +209,7 @@ class MainWindow(QMainWindow):
         self.model_menu: QMenu = bar.addMenu("&Model")
         self._model_menu_anchor = self.model_menu.addSeparator()
         self.model_menu.addMenu(self.model_control.device_menu)
-        for action in [a.load_weights, a.revert_weights] + self.model_dialogs.actions():
+        for action in [a.load_weights, a.revert_weights] + self.model_dialogs.actions() + self.learning.actions():
             self.add_model_action(action)
 
         bar.addMenu(self.teach_menu)
@@ -408,10 +425,16 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A training run or a new model waiting for Adopt is asked about first; Cancel (or No)
+        # keeps the window and the model (closing used to quit whatever was answered).
+        if not self.model_dialogs.may_close():
+            event.ignore()
+            return
         self.save_settings()
         self.model_dialogs.shutdown()  # stop and join any training or download
         self.model_control.shutdown()  # and any weights still being read
         self.teach_menu.shutdown()  # and a sample waiting for the samples file's lock
         self.number_mode.shutdown()
         self.explanations.shutdown()
+        self.learning.shutdown()
         super().closeEvent(event)

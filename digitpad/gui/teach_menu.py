@@ -10,8 +10,6 @@ before the first is saved finds that sample ("already kept") instead of adding i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
@@ -21,12 +19,11 @@ from digitpad.gui.windows.model_dialogs import make_action
 from digitpad.gui.jobs.sample_changes import SampleChanges
 from digitpad.storage.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
                               readable_date)
+from digitpad.gui.windows.samples_browser import SamplesBrowser
 
-if TYPE_CHECKING:
-    from digitpad.gui.windows.samples_browser import SamplesBrowser
-
-RETRAIN_HINT = ("Model → Retrain… with “Fine-tune on my samples” teaches them to the network. "
-                "Teach → Undo Teach takes it back.")
+# Short: it follows "Kept as a sample of 7: 3 of 7, 12 in all." in the status bar, which cut off
+# the longer wording at 1024 px.
+RETRAIN_HINT = "Retrain… → “Fine-tune on my samples” teaches them; Ctrl+Alt+Z takes it back."
 
 
 class TeachMenu(QMenu):
@@ -52,7 +49,6 @@ class TeachMenu(QMenu):
         self.changes.finished.connect(self._update_undo)
         self.undo_action = make_action(parent, "&Undo Teach", self.undo_teach, "Ctrl+Alt+Z",
                                        "Take back the last sample kept (or relabelled)")
-        self.undo_action.setEnabled(False)
         self.addAction(self.undo_action)
         self.browse_action = make_action(parent, "&Browse My Samples…", self.open_samples, "",
                                          "Your labelled drawings: view, delete, import, export")
@@ -89,7 +85,10 @@ class TeachMenu(QMenu):
     def undo_teach(self) -> bool:
         """Take back the last Teach (in the background): remove the sample it added, or give back
         the old label. False when there is nothing to take back (or a change is being saved)."""
-        if self._last is None or self.changes.is_busy():
+        if self.changes.is_busy():
+            return False
+        if self._last is None:  # said, not silent: a second Undo Teach did nothing visible
+            self._show_status("Nothing to undo: Undo Teach takes back the last sample taught, once.", 6000)
             return False
         last = self._last
         self._show_status("Taking back the last sample…", 0)
@@ -134,7 +133,7 @@ class TeachMenu(QMenu):
         self.teachingDone.emit(False)
 
     def _update_undo(self) -> None:
-        self.undo_action.setEnabled(self._last is not None and not self.changes.is_busy())
+        self.undo_action.setEnabled(not self.changes.is_busy())  # with nothing to undo it says so
 
     def shutdown(self) -> None:
         """The window is closing: see `SampleChanges.shutdown`."""
@@ -145,8 +144,6 @@ class TeachMenu(QMenu):
             self.samples_browser.refresh()
 
     def open_samples(self) -> SamplesBrowser:
-        from digitpad.gui.windows.samples_browser import SamplesBrowser
-
         if self.samples_browser is None:
             self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())
         else:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMenuBar, QSpinBox, QStatusBar, QToolBar, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QValidator
+from PySide6.QtWidgets import (QAbstractSpinBox, QFileDialog, QLabel, QMenu, QMenuBar, QSpinBox, QStatusBar, QToolBar,
+                               QWidget)
 
 from digitpad.app.drawing import MAX_PEN_WIDTH, MIN_PEN_WIDTH
 
@@ -113,6 +114,32 @@ def build_zoom_actions(levels: list[int], parent: QWidget) -> tuple[QActionGroup
     return group, actions
 
 
+class ClampingSpinBox(QSpinBox):
+    """A spin box where a number typed past its maximum becomes the maximum (typing 80 in a
+    box of 1–60 gives 60; a plain QSpinBox refused the 0 and silently kept 8)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+
+    def _typed_number(self, text: str) -> int | None:
+        digits = text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
+        return int(digits) if digits.isdigit() and len(digits) <= len(str(self.maximum())) + 1 else None
+
+    def validate(self, text: str, pos: int):
+        state = super().validate(text, pos)
+        number = self._typed_number(text)
+        if number is not None and number > self.maximum():
+            return QValidator.State.Intermediate, text, pos  # corrected to the maximum when done
+        return state
+
+    def fixup(self, text: str) -> str:
+        number = self._typed_number(text)
+        if number is not None and number > self.maximum():
+            return f"{self.prefix()}{self.maximum()}{self.suffix()}"
+        return super().fixup(text)
+
+
 def build_canvas_toolbar(actions: WindowActions, pen_width: float, parent: QWidget) -> tuple[QToolBar, QSpinBox]:
     """The toolbar above the canvas: Undo, Redo, Clear and the pen width (the spin box is returned
     for the caller to connect)."""
@@ -124,11 +151,12 @@ def build_canvas_toolbar(actions: WindowActions, pen_width: float, parent: QWidg
         toolbar.addAction(action)
     toolbar.addSeparator()
     label = QLabel("Pen width ", toolbar)
-    spin = QSpinBox(toolbar)
+    spin = ClampingSpinBox(toolbar)
     spin.setRange(int(MIN_PEN_WIDTH), int(MAX_PEN_WIDTH))
     spin.setSuffix(" px")
     spin.setValue(round(pen_width))
-    spin.setToolTip("Width of the pen on the canvas (the network sees the digit at a normalised size)")
+    spin.setToolTip(f"Width of the pen on the canvas, {int(MIN_PEN_WIDTH)}–{int(MAX_PEN_WIDTH)} px (more is taken "
+                    "as the most; the network sees the digit at a normalised size)")
     spin.setAccessibleName("Pen width")
     label.setBuddy(spin)
     toolbar.addWidget(label)
@@ -148,6 +176,9 @@ def build_status_labels(bar: QStatusBar) -> StatusLabels:
     bar.setSizeGripEnabled(True)
     labels = StatusLabels(QLabel("", bar), QLabel("", bar), QLabel("Recognition: —", bar))
     labels.device.setToolTip("Where the network runs (Model → Device)")
+    # The weights' label holds a name the person typed at Adopt: shown as typed, never as HTML.
+    for label in (labels.device, labels.weights):
+        label.setTextFormat(Qt.TextFormat.PlainText)
     labels.timing.setToolTip("Time the last recognition took: rendering the 32×32 and the forward pass")
     # A fixed size: a label whose size changes makes the status bar (and the window with it)
     # lay out and repaint again, and this one changes on every recognition.
@@ -156,7 +187,19 @@ def build_status_labels(bar: QStatusBar) -> StatusLabels:
     labels.timing.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     for widget in (labels.device, labels.weights, labels.timing):
         bar.addPermanentWidget(widget)
+    bar.messageChanged.connect(lambda message: fit_status_message(bar, labels, message))
     return labels
+
+
+def fit_status_message(bar: QStatusBar, labels: StatusLabels, message: str) -> None:
+    """Make room for a message: the device and weights labels step aside while one is shown that
+    would not fit beside them (messages were cut off at 1024 px), and its whole text is the bar's
+    tooltip."""
+    bar.setToolTip(message)
+    beside = sum(label.sizeHint().width() + 12 for label in (labels.device, labels.weights, labels.timing))
+    fits = not message or bar.fontMetrics().horizontalAdvance(message) + 24 <= bar.width() - beside
+    for label in (labels.device, labels.weights):
+        label.setVisible(fits)
 
 
 def ask_weights_to_load(parent: QWidget, start: Path | None) -> Path | None:

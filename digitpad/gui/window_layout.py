@@ -11,6 +11,7 @@ all ten of its rows. Saved states are versioned and checked against the current 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWi
 
 log = logging.getLogger(__name__)
 
-#: Saved states from another layout version are ignored (the old one saved broken layouts).
-LAYOUT_VERSION = 2
+#: Saved states from another layout version are ignored (the old one saved broken layouts;
+#: version 2 kept the Why? and pieces panels in columns of their own, taller than the screen).
+LAYOUT_VERSION = 3
 DEFAULT_SIZE = QSize(1280, 800)
 #: Narrower than this (logical px), the internals share F6's place as a tab.
 SIDE_BY_SIDE_WIDTH = 1180
@@ -32,6 +34,28 @@ def screen_area(widget: QWidget) -> QRect:
     """The available geometry of the widget's screen (tests replace this to play other screens)."""
     screen = widget.screen() or QGuiApplication.primaryScreen()
     return screen.availableGeometry()
+
+
+def place_on_screen(window: QWidget) -> None:
+    """A first place for a tool window, before it is shown (a window manager keeps a given place):
+    at the right of the screen's available area, below its top, no larger than the area. Left to
+    the window manager, Trace a Unit went under the mouse and ran off the bottom at 1024×700."""
+    area = screen_area(window)
+    window.resize(min(window.width(), area.width() - 16), min(window.height(), area.height() - 48))
+    window.move(max(area.left(), area.right() + 1 - window.width() - 12), area.top() + 36)
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Within the screen's available area: narrower if need be, moved left or up if it runs off."""
+    area, frame = screen_area(window), window.frameGeometry()
+    if frame.width() > area.width() or frame.height() > area.height():
+        window.resize(min(window.width(), area.width() - (frame.width() - window.width())),
+                      min(window.height(), area.height() - (frame.height() - window.height())))
+        frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
 
 
 def scrollable(widget: QWidget) -> QScrollArea:
@@ -73,6 +97,7 @@ class WindowLayout(QObject):
         self.input_dock, self.f6_dock, self.internals_dock = input_dock, f6_dock, internals_dock
         self.input_content, self.f6_panel = input_content, f6_panel
         self.fractions = Fractions()
+        self.side_panels: list[tuple[QDockWidget, Callable[[], bool]]] = []
         self._applied: tuple[QSize, int, int] | None = None  # window size, middle and internals widths
         self._default_state: QByteArray | None = None
         self._fit_timer = QTimer(self)
@@ -93,6 +118,17 @@ class WindowLayout(QObject):
         self._tab_if_narrow()
         self.fractions = self.default_fractions()
         self._default_state = w.saveState(LAYOUT_VERSION)
+
+    def add_side_panels(self, panels: list[tuple[QDockWidget, Callable[[], bool]]]) -> None:
+        """Panels opened on demand (the Why? panel, number mode's pieces) share the internals'
+        place as tabs, raised when shown: stacked beside the other panels they made the window
+        taller than the screen (983×751 at 1024×700, 1228×1035 at 1280×800). Each comes with
+        whether Reset Layout shows it (number mode's pieces while number mode is on)."""
+        for dock, _shown in panels:
+            self.main_window.tabifyDockWidget(self.internals_dock, dock)
+            dock.installEventFilter(self)
+        self.side_panels = list(panels)
+        self._default_state = self.main_window.saveState(LAYOUT_VERSION)
 
     def _tab_if_narrow(self) -> None:
         if self.default_size().width() < SIDE_BY_SIDE_WIDTH:
@@ -120,6 +156,8 @@ class WindowLayout(QObject):
             w.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in (self.input_dock, self.f6_dock, self.internals_dock):
             dock.show()
+        for dock, shown in self.side_panels:
+            dock.setVisible(shown())
         self.fractions = self.default_fractions()
         if w.isMaximized() or w.isFullScreen():
             w.showNormal()
@@ -185,6 +223,8 @@ class WindowLayout(QObject):
         return self.input_dock.width(), self.internals_dock.width() if self._separate_internals() else 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and any(watched is dock for dock, _ in self.side_panels):
+            QTimer.singleShot(0, watched.raise_)  # a tab shown behind another would look like nothing
         if watched is self.main_window:
             if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
                 self._fit_timer.start()
@@ -209,6 +249,14 @@ class WindowLayout(QObject):
         """Fit once the event loop has laid out what just changed (e.g. the input's zoom)."""
         self._fit_timer.start()
 
+    def _internals_need(self) -> int:
+        """The internals dock's width at which its scrolled content needs no horizontal scroll bar."""
+        area = self.internals_dock.widget()
+        if not isinstance(area, QScrollArea) or area.widget() is None:
+            return 0
+        chrome = self.internals_dock.width() - area.viewport().width()
+        return area.widget().sizeHint().width() + max(chrome, area.verticalScrollBar().sizeHint().width() + 12)
+
     def fit(self) -> None:
         """Apply the fractions to the window's width, and give F6 all the height the input does
         not need (at least its minimum: all ten rows)."""
@@ -216,7 +264,9 @@ class WindowLayout(QObject):
         width = w.width()
         middle = max(int(width * self.fractions.middle), self.f6_panel.minimumSizeHint().width() + 16)
         if self._separate_internals():
-            internals = int(width * self.fractions.internals)
+            # At least what the feature maps need side by side where there is room (at 1280×800
+            # the fraction left them 5 px short, behind a horizontal scroll bar).
+            internals = max(int(width * self.fractions.internals), self._internals_need())
             spare = width - MIN_CANVAS_WIDTH - middle - 24
             internals = max(120, min(internals, spare))
             w.resizeDocks([self.input_dock, self.internals_dock], [middle, internals], Qt.Orientation.Horizontal)

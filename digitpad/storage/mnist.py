@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 
 from digitpad.errors import DataError, DownloadCancelled
-from digitpad.storage.paths import MNIST_FILES
+from digitpad.paths import MNIST_FILES
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +412,8 @@ def fetch_mnist(dest_dir: Path | str, base_url: str = DEFAULT_MIRROR,
             try:
                 _download(url, part, final.name, timeout, progress, cancel)
             except (OSError, http.client.HTTPException) as e:  # URLError, HTTPError, timeouts, disk
-                raise DataError(f"{final.name}: download from {url} failed: {e}", final) from None
+                reason = " ".join(str(e).split())  # urllib's redirect-loop error runs over three lines
+                raise DataError(f"{final.name}: download from {url} failed: {reason}", final) from None
             try:
                 digest = _content_md5(part)
             except DataError as e:

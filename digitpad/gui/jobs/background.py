@@ -19,6 +19,8 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from digitpad.errors import DigitpadError, one_line
+
 log = logging.getLogger(__name__)
 
 
@@ -59,9 +61,8 @@ class Worker(QObject):
         return isinstance(exc, WorkCancelled)
 
     def describe_failure(self, exc: BaseException) -> str:
-        """One line for people, no traceback."""
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        """One line for people, no traceback (errors.one_line)."""
+        return one_line(exc)
 
     @Slot()
     def run(self) -> None:
@@ -71,6 +72,10 @@ class Worker(QObject):
             if self.is_cancellation(exc):
                 log.info("%s cancelled", type(self).__name__)
                 self.cancelled.emit()
+            elif isinstance(exc, (DigitpadError, OSError)):
+                # A refusal or a file problem the person is told about: no traceback in the log.
+                log.warning("%s: %s", self.failure_log, self.describe_failure(exc))
+                self.failed.emit(self.describe_failure(exc))
             else:
                 log.exception("%s", self.failure_log)
                 self.failed.emit(self.describe_failure(exc))

@@ -423,9 +423,6 @@ class F6Panel(QWidget):
         if compared is not None:
             painter.setPen(QPen(highlight, 2))
             painter.drawRect(g.thumbs[compared].adjusted(-1, -1, 1, 1))
-        if self.hasFocus():
-            painter.setPen(QPen(highlight, 1, Qt.PenStyle.DotLine))
-            painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
 
     # ---- interaction -----------------------------------------------------------------------
     def _row_at(self, position: QPointF) -> int | None:

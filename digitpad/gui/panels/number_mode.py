@@ -33,6 +33,7 @@ from digitpad.app.drawing import Change
 from digitpad.gui.image_io import qimage_to_png
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
+from digitpad.gui.window_layout import scrollable
 from digitpad.storage.samples import SampleStore, make_sample
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     """Read one drawing (strokes) or opened image (its picture, a QImage) as a number, and sweep
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
-    from digitpad.ink.preprocess import EmptyDrawing, image_ink
+    from digitpad.ink.images import image_ink  # PIL
+    from digitpad.ink.normalise import EmptyDrawing
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:
@@ -105,9 +107,11 @@ class NumberMode(QObject):
         self.panel = NumberPanel()
         self.dock = QDockWidget("Number · pieces", parent)
         self.dock.setObjectName("numberDock")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrollable(self.panel))  # a tab beside F6: it scrolls, never squeezes
         self.dock.toggleViewAction().setText("Number &Pieces Panel")
         self.dock.hide()
+        # The pieces are number mode's: they go when it ends (the panel stayed, empty).
+        self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
@@ -218,7 +222,7 @@ class NumberMode(QObject):
                 self.action.setChecked(True)
                 self.dock.show()
             elif self.drawing.image is None and self.width_ratio() > AUTO_WIDTH_RATIO or (
-                    reading is not None and len(reading.pieces) >= 2):
+                    reading is not None and reading.reason is None and len(reading.pieces) >= 2):
                 self.context.show_status(HINT, 10_000)
                 return
             else:
@@ -232,14 +236,14 @@ class NumberMode(QObject):
         had_pieces = self.reading is not None and bool(self.reading.pieces)
         self.reading = reading
         self.overlay.show_reading(reading)
-        self.panel.show_reading(reading, message, sliding)
-        self.readingShown.emit(reading)  # the window words its prediction view from it
-        if reading is None or not reading.pieces:
-            if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
-                self.pieceShown.emit(None, False)
-            return
-        self._selected_by_program = True
+        self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
+            self.panel.show_reading(reading, message, sliding)
+            self.readingShown.emit(reading)  # the window words its prediction view from it
+            if reading is None or not reading.pieces:
+                if had_pieces or self.active:  # no piece: the window shows the drawing's own recognition
+                    self.pieceShown.emit(None, False)
+                return
             self.panel.pieces.setCurrentRow(self.least_certain(reading) if selected is None else selected)
         finally:
             self._selected_by_program = False

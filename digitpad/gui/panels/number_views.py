@@ -242,6 +242,8 @@ class NumberPanel(QWidget):
         self.pieces = PieceList(self)
         self.pieces.setViewMode(QListWidget.ViewMode.IconMode)
         self.pieces.setIconSize(QSize(64, 64))
+        # Room for a row of pieces with their two-line captions (they were clipped in a short tab).
+        self.pieces.setMinimumHeight(64 + 3 * self.fontMetrics().lineSpacing() + 16)
         self.pieces.setMovement(QListWidget.Movement.Static)
         self.pieces.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.pieces.setAccessibleName("Pieces of the number")

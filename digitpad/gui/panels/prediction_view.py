@@ -164,7 +164,13 @@ class PredictionView(QFrame):
             self.digit_label.setText(str(best))
             self.digit_label.setForegroundRole(QPalette.ColorRole.WindowText)
             self.verdict.setText(f"It looks like a <b>{best}</b>.")
-        self.detail.setText(f"Runner-up: {second} (penalty {penalties[second]:.1f} against {penalties[best]:.1f})")
+        if recognition.too_small:  # no answer at all: a runner-up of nothing would puzzle
+            self.detail.setText("")
+        elif recognition.rejected:  # no digit shown: the closest one, not a "runner-up"
+            self.detail.setText(f"Closest digit: {best} (penalty {penalties[best]:.1f}), then {second} "
+                                f"({penalties[second]:.1f})")
+        else:
+            self.detail.setText(f"Runner-up: {second} (penalty {penalties[second]:.1f} against {penalties[best]:.1f})")
         self.detail.setToolTip(f"Posterior of the paper's rubbish class: {recognition.rubbish:.3g} "
                                f"(above {REJECT_THRESHOLD:g} means \"not a digit\"); of the best digit: "
                                f"{recognition.confidence:.3g} (below {UNSURE_LEVEL:g} means \"not sure\")")

@@ -11,26 +11,20 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 
+from digitpad.explain.colours import DIVERGING_ANCHORS, DIVERGING_LUT
+from digitpad.explain.colours import diverging_rgb as _diverging_rgb
 from digitpad.network.architecture import SQUASH_A
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ink.normalise import input_greys
 
 ACTIVATION_LIMIT = SQUASH_A
 
-# ColorBrewer RdBu (reversed): negative = blue, zero = white, positive = red.
-_ANCHORS = np.array([
-    (0x05, 0x30, 0x61), (0x21, 0x66, 0xAC), (0x43, 0x93, 0xC3), (0x92, 0xC5, 0xDE), (0xD1, 0xE5, 0xF0),
-    (0xF7, 0xF7, 0xF7),
-    (0xFD, 0xDB, 0xC7), (0xF4, 0xA5, 0x82), (0xD6, 0x60, 0x4D), (0xB2, 0x18, 0x2B), (0x67, 0x00, 0x1F),
-], dtype=np.float64)
-_LUT_SIZE = 256
-_LUT = np.stack([np.interp(np.linspace(0, 1, _LUT_SIZE), np.linspace(0, 1, len(_ANCHORS)), _ANCHORS[:, c])
-                 for c in range(3)], axis=1).round().astype(np.uint8)
+_ANCHORS, _LUT = DIVERGING_ANCHORS, DIVERGING_LUT  # ColorBrewer RdBu: −blue, 0 white, +red
+_LUT_SIZE = len(_LUT)
 
 
 def diverging_rgb(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> np.ndarray:
     """Any-shaped values -> uint8 RGB (…, 3): −limit blue, 0 white, +limit red (clipped)."""
-    t = (np.clip(np.nan_to_num(np.asarray(values, np.float64)), -limit, limit) + limit) / (2 * limit)
-    return _LUT[np.rint(t * (_LUT_SIZE - 1)).astype(np.intp)]
+    return _diverging_rgb(values, limit)
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -49,15 +43,9 @@ def diverging_packed(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> np.
     return _LUT_PACKED[np.rint(t).astype(np.intp)]
 
 
-def input_grey(array32: np.ndarray) -> np.ndarray:
-    """The network's input as grey levels: paper (−0.1) white 255, ink (+1.175) black 0."""
-    ink = (np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND)
-    return np.rint(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
-
-
 def input_packed(array32: np.ndarray) -> np.ndarray:
-    """`input_grey` packed as 0xffRRGGBB."""
-    grey = input_grey(array32).astype(np.uint32)
+    """`input_greys` packed as 0xffRRGGBB."""
+    grey = input_greys(array32).astype(np.uint32)
     return 0xFF000000 | (grey << 16) | (grey << 8) | grey
 
 
@@ -79,7 +67,7 @@ def activation_image(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> QIm
 
 def input_image(array32: np.ndarray) -> QImage:
     """The network's 32×32 input as paper-white / ink-black greys, one pixel per input."""
-    return rgb_to_qimage(np.repeat(input_grey(array32)[..., None], 3, axis=2))
+    return rgb_to_qimage(np.repeat(input_greys(array32)[..., None], 3, axis=2))
 
 
 def draw_nearest(painter: QPainter, target: QRectF, image: QImage) -> None:

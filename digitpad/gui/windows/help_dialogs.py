@@ -84,7 +84,7 @@ negative) and its value.</p>
 class HowItWorksDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("How digitpad works")
+        self.setWindowTitle("How It Works")
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(True)
         self.browser.setHtml(HOW_IT_WORKS_HTML)

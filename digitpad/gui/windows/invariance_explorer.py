@@ -13,18 +13,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPainterPath, QPaintEvent, QPalette, QPen, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
-from digitpad.explain.pictures import CLASS_COLOURS
+from digitpad.explain.pictures import CLASS_COLOURS, CLASS_LINE_STYLES
 from digitpad.gui.widgets.colormap import input_image
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.gui.widgets.plot import format_tick, nice_ticks
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ticks import format_tick, nice_ticks
+from digitpad.ink.normalise import INPUT_SIZE
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.explain.sweep import run_sweep, sweep_values
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -32,6 +33,34 @@ if TYPE_CHECKING:
 
 STAGE_TEXT = {DRAWING: "to the drawing, before normalisation", INPUT: "to the 32×32 input, after normalisation"}
 _BREAK = QColor(200, 0, 0)
+PEN_STYLES = {"solid": Qt.PenStyle.SolidLine, "dash": Qt.PenStyle.DashLine, "dot": Qt.PenStyle.DotLine}
+#: The legend's sample of each line style (box-drawing characters, as the lines look).
+STYLE_SAMPLES = {"solid": "━━", "dash": "╍╍", "dot": "┅┅"}
+
+
+def spread_labels(ys: list[float], height: float, top: float, bottom: float) -> list[float]:
+    """Label centres as close to `ys` as they can be with at least `height` between any two,
+    inside [top, bottom] where there is room: the ten line labels at the plot's right edge no
+    longer print over each other where lines end close together (9/4, 0/7, 2/6)."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [0.0] * len(ys)
+    previous = -float("inf")
+    for i in order:  # downwards: each at least `height` below the one above
+        previous = max(ys[i], previous + height, top + height / 2)
+        placed[i] = previous
+    following = float("inf")
+    for i in reversed(order):  # upwards again from the bottom edge, if the stack ran past it
+        following = min(placed[i], following - height, bottom - height / 2)
+        placed[i] = following
+    return placed
+
+
+def legend_html() -> str:
+    """What the plot's marks mean: each digit's line, the winner's dot, the cross, the red line."""
+    lines = "&nbsp; ".join(f"<span style='color:#{r:02x}{g:02x}{b:02x}'>{STYLE_SAMPLES[CLASS_LINE_STYLES[d]]}"
+                           f"&nbsp;{d}</span>" for d, (r, g, b) in enumerate(CLASS_COLOURS))
+    return (f"{lines}<br>● the answer at each step, in its digit's colour &nbsp; ✕ not a digit &nbsp; "
+            f"<span style='color:#c80000'>╎</span> breaking point: where the answer first changes")
 
 
 class SweepPlot(QWidget):
@@ -42,6 +71,7 @@ class SweepPlot(QWidget):
         super().__init__(parent)
         self.sweep: Sweep | None = None
         self.cursor: int | None = None
+        self.label_rects: list[QRectF] = []  # where the ten line labels were drawn last
         self.setMinimumSize(360, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -81,7 +111,7 @@ class SweepPlot(QWidget):
             label = format_tick(tick, y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1)
             painter.drawText(QRectF(0, point.y() - 8, frame.left() - 6, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
-        x_ticks = [t for t in nice_ticks(x_low, x_high, 8) if x_low - 1e-9 <= t <= x_high + 1e-9]
+        x_ticks = nice_ticks(x_low, x_high, 8, inside=True)
         for tick in x_ticks:
             point = at(tick, 0)
             label = format_tick(tick, x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else 1)
@@ -104,15 +134,24 @@ class SweepPlot(QWidget):
             x = at(values[self.cursor], 0).x()
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
             painter.drawLine(QPointF(x, frame.top()), QPointF(x, frame.bottom()))
+        ends = [at(values[-1], float(penalties[-1, digit])) for digit in range(10)]
+        label_h = metrics.height() - 2
+        label_ys = spread_labels([end.y() for end in ends], label_h, frame.top(), frame.bottom())
+        self.label_rects = []
         for digit in range(10):
             colour = QColor(*CLASS_COLOURS[digit])
             path = QPainterPath(at(values[0], float(penalties[0, digit])))
             for value, row in zip(values[1:], penalties[1:]):
                 path.lineTo(at(value, float(row[digit])))
-            painter.setPen(QPen(colour, 1.6))
+            painter.setPen(QPen(colour, 1.6, PEN_STYLES[CLASS_LINE_STYLES[digit]]))
             painter.drawPath(path)
-            end = at(values[-1], float(penalties[-1, digit]))
-            painter.drawText(QRectF(end.x() + 3, end.y() - 8, 24, 16), Qt.AlignmentFlag.AlignLeft, str(digit))
+            end, y = ends[digit], label_ys[digit]
+            painter.setPen(QPen(colour, 1))
+            if abs(y - end.y()) > 2:  # moved apart from its neighbours: a leader back to its line
+                painter.drawLine(end, QPointF(end.x() + 6, y))
+            rect = QRectF(end.x() + 8, y - label_h / 2, metrics.horizontalAdvance("0") + 4, label_h)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(digit))
+            self.label_rects.append(rect)
         for step, row in zip(self.sweep.steps, penalties):
             winner = int(np.argmin(row))
             point = at(step.value, float(row[winner]))
@@ -135,7 +174,7 @@ class InvarianceExplorer(QWidget):
     def __init__(self, context: WindowContext, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.context = context
-        self.setWindowTitle("digitpad · Invariance Explorer")
+        self.setWindowTitle("Invariance Explorer")  # the system adds " — digitpad" (the app's display name)
         self.sweep: Sweep | None = None
         self.transform = QComboBox(self)
         for t in TRANSFORMS.values():
@@ -161,6 +200,12 @@ class InvarianceExplorer(QWidget):
         self.step_text = QLabel("", self)
         self.step_text.setWordWrap(True)
         self.status = QLabel("", self)
+        self.legend = QLabel(legend_html(), self)
+        self.legend.setWordWrap(True)
+        self.close_button = QPushButton("Close", self)
+        self.close_button.setToolTip("Close the explorer (Esc)")
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
 
         form = QFormLayout()
         form.addRow("Transform:", self.transform)
@@ -182,8 +227,12 @@ class InvarianceExplorer(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addLayout(middle, 1)
+        layout.addWidget(self.legend)
         layout.addWidget(self.slider)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.close_button)
+        layout.addLayout(bottom)
 
         self.jobs = LatestOnly("digitpad-sweep", self)
         self.jobs.finished.connect(self._on_swept)
@@ -252,7 +301,6 @@ class InvarianceExplorer(QWidget):
         if source is None or recognizer is None:
             self._show(None, "Draw a digit first." if source is None else "Waiting for the neural network…")
             return
-        from digitpad.explain.sweep import run_sweep, sweep_values  # torch arrives with the recognizer
 
         transform = TRANSFORMS[self.transform.currentData()]
         try:

@@ -10,7 +10,9 @@ Exporting (a tenth of a second or more) runs on a copy of the model in an `OnnxE
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +20,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from digitpad.app.model_loading import no_gc_pauses
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
+from digitpad.errors import ExportError
+import copy
 
 if TYPE_CHECKING:
     from digitpad.gui.model_control import ModelControl
@@ -55,20 +61,41 @@ class OnnxExportWorker(Worker):
         self.model, self.path = model, path
 
     def work(self) -> Path:
-        from digitpad.storage import onnx_export as export
+        from digitpad.storage import onnx_export  # torch.onnx, onnx
 
-        return export.export_onnx(self.model, self.path)
+        return onnx_export.export_onnx(self.model, self.path)  # looked up here: tests replace it
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import ExportError
-
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"
+
+
+#: The Retrain dialog's modules (the training code: about 70 ms to import), imported in the
+#: background once the network is ready, so opening the dialog only builds it (issue 22: opening
+#: it stalled the window 140–360 ms).
+DIALOG_MODULES = ("digitpad.gui.windows.retrain_dialog", "digitpad.gui.windows.weights_history")
+
+
+class ModuleImportWorker(Worker):
+    """Imports `modules` (Python code only: no widgets are made off the GUI thread)."""
+
+    failure_log = "could not import the dialogs' modules"
+
+    def __init__(self, modules: tuple[str, ...]):
+        super().__init__()
+        self.modules = modules
+
+    def work(self) -> tuple[str, ...]:
+        for name in self.modules:
+            with no_gc_pauses(name):  # a full collection here would hold the GIL, freezing the window
+                importlib.import_module(name)
+        return self.modules
 
 
 class ModelDialogs(QObject):
     """Retrain…, Weights History… and Export as ONNX… for one window."""
 
     exportEnded = Signal(object, str)  # the file, why it could not be written ("" when it was)
+    retrainDialogMade = Signal(object)  # the RetrainDialog, once (the time-lapse follows its runs)
 
     def __init__(self, model_control: ModelControl, parent: QWidget):
         super().__init__(parent)
@@ -86,9 +113,22 @@ class ModelDialogs(QObject):
         self.export_action = make_action(parent, "E&xport as ONNX…", lambda: self.export_model(), "Ctrl+Shift+E",
                                          "Save the current model as an ONNX file for other programs")
         model_control.weightsLoaded.connect(self._weights_loaded)
+        self.import_job: BackgroundJob | None = None
+        model_control.ready.connect(self.prepare_dialogs)
 
     def actions(self) -> list[QAction]:
         return [self.retrain_action, self.history_action, self.export_action]
+
+    def prepare_dialogs(self) -> None:
+        """Import the dialogs' code in the background (the network is ready, torch is there).
+        Only in the app, which loads the network in the background and joins every job at exit;
+        a window that loaded it here and now (tests, scripts) imports on opening, as before."""
+        if self.model_control.loader is None:
+            return
+        missing = tuple(name for name in DIALOG_MODULES if name not in sys.modules)
+        if missing and self.import_job is None:
+            self.import_job = BackgroundJob(ModuleImportWorker(missing), "digitpad-dialog-imports")
+            self.import_job.start()
 
     # ---- what the dialogs need ---------------------------------------------------------------
     def sample_store(self) -> SampleStore:
@@ -108,6 +148,7 @@ class ModelDialogs(QObject):
             self.retrain_dialog = RetrainDialog(lambda: control.session.model, self.sample_store, self.parent_widget,
                                                 current_description=lambda: control.session.weights_text())
             self.retrain_dialog.adopted.connect(self.use_weights)
+            self.retrainDialogMade.emit(self.retrain_dialog)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()
         self.retrain_dialog.raise_()
@@ -130,13 +171,13 @@ class ModelDialogs(QObject):
     def open_history(self) -> WeightsHistoryDialog | None:
         if not self.model_control.require_model():
             return None
-        from digitpad.gui.windows.retrain_dialog import weights_dir
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
-        from digitpad.storage.checkpoints import shipped_mnist_weights_path
+        from digitpad.storage.checkpoints import shipped_pen_weights_path
 
         if self.history_dialog is None:
-            self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.parent_widget,
-                                                       shipped=lambda: [shipped_mnist_weights_path()])
+            self.history_dialog = WeightsHistoryDialog(
+                adopted_weights_dir, self.current_weights_file, self.parent_widget,
+                shipped=lambda: [shipped_pen_weights_path()])
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
@@ -174,7 +215,6 @@ class ModelDialogs(QObject):
                                                   str(Path.home() / "lenet5.onnx"), ONNX_FILTER)
             if not path:
                 return False
-        import copy
 
         path, model = Path(path), copy.deepcopy(self.model_control.session.model)  # a copy: recognition goes on
         self._exporting = self.model_control.session.weights_text()
@@ -203,6 +243,20 @@ class ModelDialogs(QObject):
         self.exportEnded.emit(path, message)
 
     # ---- closing ---------------------------------------------------------------------------------
+    def may_close(self) -> bool:
+        """The window is closing: ask about a training run or an unadopted model (the Retrain
+        dialog's questions); True when it may close. Weights adopted in answer are remembered for
+        the next start now (reading them in, which would remember them, is stopped by closing)."""
+        dialog = self.retrain_dialog
+        if dialog is None:
+            return True
+        adopted_before = dialog.last_adopted
+        if not dialog.may_close():
+            return False
+        if dialog.last_adopted is not None and dialog.last_adopted != adopted_before:
+            self.model_control.remember_weights_file(dialog.last_adopted)
+        return True
+
     def shutdown(self) -> None:
         """Stop and join any training, download or reading of the history (the window is closing)."""
         if self.retrain_dialog is not None:
@@ -212,3 +266,6 @@ class ModelDialogs(QObject):
         if self.export_job is not None:
             self.export_job.stop()
             self.export_job = None
+        if self.import_job is not None:
+            self.import_job.stop()
+            self.import_job = None

@@ -9,8 +9,8 @@ running job or an unadopted model is asked about first.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import logging
-import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -41,43 +41,28 @@ from digitpad.gui.windows.recipe_box import (
     MNIST_TRAIN_IMAGES,
     RecipeBox,
     format_duration,
-    training_devices,  # noqa: F401  (kept importable from here)
 )
-from digitpad.gui.jobs.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.training.run import RetrainOutcome, RetrainRequest
+from digitpad.gui.jobs.training_worker import TrainingWorker
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.paths import user_data_dir
+from digitpad.storage.adopted_weights import adopted_weights_dir, new_weights_stem
 from digitpad.training.presets import Preset
 from digitpad.storage.samples import SampleStore
-from digitpad.training.loop import extra_repeat
+from digitpad.training.datasets import extra_repeat, samples_dataset
 from digitpad.training.config import TrainingConfig
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import save_new_checkpoint
+from digitpad.storage.snapshots import save_snapshots
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = TrainingConfig()
 
 
-def weights_dir() -> Path:
-    """Where adopted checkpoints live: <user data>/weights/<timestamp>[_<name>].pt."""
-    return user_data_dir() / "weights"
-
-
-def slug(name: str) -> str:
-    """A file-name-safe short form of a model's name: 'Quick, 2 epochs' -> 'quick-2-epochs'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
-
-
-def new_weights_stem(name: str = "") -> str:
-    """The adopted file's name without `.pt`: when it was adopted, then its name, so sorted by
-    file name is sorted by date and the name is readable (save_new_checkpoint adds `_2`, `_3`, …
-    if another file, perhaps of another window at the same moment, has it)."""
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    return f"{stamp}_{slug(name)}" if slug(name) else stamp
-
-
 def _render_samples(sample_store: Callable[[], SampleStore | None]):
     """The personal samples as a dataset (None: no store); called in the training thread."""
     store = sample_store()
-    return store.to_dataset() if store is not None else None
+    return samples_dataset(store.samples()) if store is not None else None
 
 
 class RetrainDialog(QDialog):
@@ -89,6 +74,8 @@ class RetrainDialog(QDialog):
     trainingStarted = Signal()
     batchProgressed = Signal(object)   # training.BatchProgress, relayed from the worker
     epochFinished = Signal(object)     # training.EpochResult
+    snapshotTaken = Signal(object)     # training.snapshot_recorder.SnapshotPoint: the time-lapse, live
+    timelapseRequested = Signal()      # "Time-lapse…": show the run's snapshots as they come
     trainingFinished = Signal(object)  # RetrainOutcome, waiting for Adopt or Discard
     trainingFailed = Signal(str)
     trainingCancelled = Signal()
@@ -106,6 +93,7 @@ class RetrainDialog(QDialog):
         self.threads: int | None = None      # torch threads for the worker (None: all cores but one)
         self.job: BackgroundJob | None = None
         self.outcome: RetrainOutcome | None = None
+        self.last_adopted: Path | None = None  # the file of the model adopted last
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
         # Counted again whenever the dialog is shown: the file may change while it is counted.
         self._counts = LatestOnly("digitpad-sample-count", self)
@@ -141,6 +129,7 @@ class RetrainDialog(QDialog):
 
         self.stage = QLabel(self)
         self.stage.setWordWrap(True)
+        self.stage.setTextFormat(Qt.TextFormat.PlainText)  # it repeats the name typed at Adopt
         self.overall = QProgressBar(self)
         self.overall.setFormat("overall %p%")
         self.epoch_bar = QProgressBar(self)
@@ -180,6 +169,9 @@ class RetrainDialog(QDialog):
         self.adopt_button.clicked.connect(self.adopt)
         self.discard_button = QPushButton("&Discard", self)
         self.discard_button.clicked.connect(self.discard)
+        self.timelapse_button = QPushButton("&Time-lapse…", self)
+        self.timelapse_button.setToolTip("Watch the network learn: its kernels and answers, snapshot by snapshot")
+        self.timelapse_button.clicked.connect(self.timelapseRequested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close (Escape); asks first if a run is going or a new model waits")
         self.close_button.clicked.connect(self.reject)
@@ -187,6 +179,7 @@ class RetrainDialog(QDialog):
         for button in (self.start_button, self.cancel_button, self.adopt_button, self.discard_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.timelapse_button)
         buttons.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -210,7 +203,9 @@ class RetrainDialog(QDialog):
     def refresh(self) -> None:
         """Look again for MNIST, count the personal samples and name the model in use (they may
         have changed since the dialog was last shown)."""
-        self.current_label.setText(f"Model in use: <b>{self._current_description() or 'none'}</b>")
+        # Rich text for the bold; the description can hold a name typed at Adopt, so it is escaped.
+        name = html.escape(self._current_description() or "none", quote=False)
+        self.current_label.setText(f"Model in use: <b>{name}</b>")
         if self.job is None and self.outcome is None:
             self.source.refresh()
         self._count_samples()
@@ -288,6 +283,7 @@ class RetrainDialog(QDialog):
         worker.stage.connect(self.stage.setText)
         worker.batchProgress.connect(self._on_batch)
         worker.epochFinished.connect(self._on_epoch)
+        worker.snapshotTaken.connect(self.snapshotTaken)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
@@ -413,21 +409,19 @@ class RetrainDialog(QDialog):
     def adopt(self) -> Path | None:
         """Save the new weights atomically (with their name) and announce them; None if saving
         failed (reported)."""
-        from digitpad.storage.checkpoints import WeightsError, save_new_checkpoint
-
         if self.outcome is None:
             return None
         outcome = self.outcome
         name = self.model_name.text().strip()
         metrics = {**outcome.metrics, **({"name": name} if name else {})}
         try:
-            path = save_new_checkpoint(weights_dir(), new_weights_stem(name), outcome.result.model,
+            path = save_new_checkpoint(adopted_weights_dir(), new_weights_stem(name), outcome.result.model,
                                        outcome.result.config.to_dict(), metrics,
                                        data_checksum=outcome.data_checksum).path
         except WeightsError as exc:
             QMessageBox.warning(self, "Could not save the new weights", f"{exc}\n\nThe model in use is unchanged.")
             return None
-        self.outcome = None
+        self.outcome, self.last_adopted = None, path
         self.stage.setText(f"Adopted “{name or path.stem}”: it is the model in use now (saved as {path.name}).")
         if outcome.snapshots is not None:
             self._save_snapshots(path, outcome.snapshots)
@@ -439,8 +433,6 @@ class RetrainDialog(QDialog):
 
     def _save_snapshots(self, checkpoint_path: Path, snapshots) -> None:
         """Write the run's time-lapse beside the adopted checkpoint, off the GUI thread (~5 MB)."""
-        from digitpad.storage.snapshots import save_snapshots
-
         job = BackgroundJob(CallWorker(checkpoint_path, lambda: save_snapshots(checkpoint_path, snapshots)),
                             "save-snapshots")
         job.worker.failed.connect(lambda why: self.stage.setText(

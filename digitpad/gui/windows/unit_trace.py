@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from digitpad.gui.widgets.colormap import diverging_rgb, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.explain.pictures import input_greys
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.gui.window_layout import keep_on_screen, place_on_screen
+from digitpad.ink.normalise import INPUT_SIZE, input_greys
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -53,7 +54,7 @@ class UnitTraceWindow(QWidget):
     def __init__(self, context: WindowContext, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.context = context
-        self.setWindowTitle("digitpad · Trace a unit")
+        self.setWindowTitle("Trace a Unit")  # the system adds " — digitpad" (the app's display name)
         self.trace: UnitTrace | None = None
         self.layer = QComboBox(self)
         for name in LAYER_SHAPES:
@@ -74,6 +75,8 @@ class UnitTraceWindow(QWidget):
         self.sources_title = QLabel("", self)
         self.sources = QGridLayout()
         self.weights_title = QLabel("", self)
+        for title in (self.sources_title, self.weights_title):  # long for C5 and F6: wrapped, not widening
+            title.setWordWrap(True)
         self.weights = QGridLayout()
         self._source_views: list[PixelView] = []
         self._weight_views: list[PixelView] = []
@@ -99,7 +102,30 @@ class UnitTraceWindow(QWidget):
             box.valueChanged.connect(self._on_picker)
         context.recognized.connect(lambda _: self.refresh())
         context.modelChanged.connect(self.refresh)
+        self._relayout = QTimer(self)  # the maps follow the window's width, once it settles
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(lambda: self.trace is not None and self._show(self.trace,
+                                                                                   self.context.last_recognition))
         self.resize(720, 480)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._relayout.start()
+
+    def _side(self, per_row: int, base: float) -> float:
+        """The size of each small map: what the window's width gives `per_row` of them beside the
+        receptive field, from about half to three times `base` (fixed sizes made F6's trace 821 px
+        wide, off a 1024 screen, and left half of a maximised window empty)."""
+        room = self.width() - self.input_view.width() - 80  # margins and the gap between the columns
+        return max(base / 2, min(base * 4, room / per_row - 16))  # and between the maps
+
+    def place_on_screen(self) -> None:
+        place_on_screen(self)
+
+    def keep_on_screen(self) -> None:
+        keep_on_screen(self)
 
     def show_unit(self, layer: str, map_index: int, row: int = 0, col: int = 0) -> None:
         """Trace this unit (as a click on it would)."""
@@ -144,6 +170,8 @@ class UnitTraceWindow(QWidget):
                 else "f(Σ w·x + b)")
         self.header.setText(f"<b>{trace.describe()}</b><br>{value}The unit computes {kind}, bias b = "
                             f"{trace.bias:+.3f}; f(a) = 1.7159·tanh(⅔·a).")
+        # The receptive field grows with the window too: 5 to 12 screen pixels per input pixel.
+        self.input_view.set_cell(max(5, min(12, (self.height() - 220) // 64, (self.width() - 200) // 160)))
         greys = input_greys(recognition.input if recognition is not None else np.full((32, 32), -0.1))
         rgb = highlight_box(np.repeat(greys[..., None], 3, axis=2), trace.receptive_field)
         self.input_view.set_image(rgb_to_qimage(rgb))
@@ -165,6 +193,8 @@ class UnitTraceWindow(QWidget):
                 images.append((highlight_box(diverging_rgb(maps[m]), trace.source_box), maps[m]))
         self._fill(self.sources, self._source_views, images, 8, 56)
         self._show_weights(trace)
+        if self.isVisible():  # once the new maps are laid out (F6's weights made it taller than the screen)
+            QTimer.singleShot(0, self.keep_on_screen)
 
     def _show_weights(self, trace: UnitTrace) -> None:
         w = trace.weights
@@ -183,9 +213,12 @@ class UnitTraceWindow(QWidget):
 
     def _fill(self, grid: QGridLayout, views: list[PixelView], images: list, per_row: int, side: int) -> None:
         """Show `images` ((rgb, values) pairs) in `grid`, reusing its views."""
+        grid.setColumnStretch(per_row, 1)  # the maps side by side at the left, the spare width after them
         while len(views) < len(images):
             view = PixelView(QSize(1, 1), 1, self)
             view.set_unit_description(lambda r, c, v: f"({r}, {c}) = {v:+.4f}")
+            view.setMinimumSize(16, 16)  # may shrink with the window (its size comes from `_side`)
+            view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             grid.addWidget(view, len(views) // per_row, len(views) % per_row)
             views.append(view)
         for index, view in enumerate(views):
@@ -196,7 +229,8 @@ class UnitTraceWindow(QWidget):
             if rgb is None:
                 view.set_image(None)
             else:
-                view.set_cell(max(1.0, side / max(rgb.shape[:2])))
+                across = max(1, min(per_row, len(images)))  # a single map may take the whole row
+                view.set_cell(max(1.0, self._side(across, side) / max(rgb.shape[:2])))
                 view.set_image(rgb_to_qimage(rgb), values)
             view.show()
 

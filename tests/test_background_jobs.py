@@ -1,0 +1,46 @@
+"""gui/jobs/background.py: how a job's failure is reported and logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from digitpad.errors import ExportError  # noqa: E402
+from digitpad.gui.jobs.background import BackgroundJob, Worker  # noqa: E402
+
+
+class Failing(Worker):
+    def __init__(self, exc: Exception):
+        super().__init__()
+        self.exc = exc
+
+    def work(self) -> object:
+        raise self.exc
+
+
+def run_to_failure(qtbot, exc: Exception) -> str:
+    job = BackgroundJob(Failing(exc), "test-failing")
+    with qtbot.waitSignal(job.worker.failed, timeout=10_000) as failed:
+        job.start()
+    qtbot.waitUntil(lambda: not job.is_running())
+    return failed.args[0]
+
+
+@pytest.mark.parametrize("exc", [ExportError("/tmp/x.onnx: refusing to replace it"),
+                                 PermissionError(13, "Permission denied", "/tmp/x")])
+def test_a_refusal_the_person_is_told_about_logs_no_traceback(qtbot, caplog, exc):
+    # Export onto /dev/null was refused in a message box, and the terminal got a two-part traceback.
+    with caplog.at_level(logging.WARNING, logger="digitpad.gui.jobs.background"):
+        message = run_to_failure(qtbot, exc)
+    assert "refusing" in message or "Permission denied" in message
+    assert caplog.records and all(record.exc_info is None for record in caplog.records)
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback(qtbot, caplog):
+    with caplog.at_level(logging.WARNING, logger="digitpad.gui.jobs.background"):
+        message = run_to_failure(qtbot, ZeroDivisionError("division by zero"))
+    assert message == "ZeroDivisionError: division by zero"
+    assert any(record.exc_info is not None for record in caplog.records)

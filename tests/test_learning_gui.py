@@ -1,0 +1,165 @@
+"""Model → Mistakes… and Model → Training Time-lapse…, driven through real widgets (pytest-qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from digitpad.explain.colours import diverging_rgb
+from digitpad.explain.learning_pictures import kernel_limits
+from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.windows.mistakes_window import SAMPLES
+from digitpad.network.lenet5 import LeNet5
+from digitpad.storage.checkpoints import save_checkpoint
+from digitpad.storage.samples import SampleStore
+from digitpad.storage.snapshots import Snapshots, save_snapshots
+
+LINE = [(100.0, 20.0), (100.0, 180.0)]   # a vertical stroke: read as 1
+SEVEN = [(40.0, 30.0), (160.0, 30.0), (90.0, 190.0)]
+
+
+def evaluated(qtbot, mistakes, which):
+    mistakes.set_choice.setCurrentIndex(mistakes.set_choice.findData(which))
+    with qtbot.waitSignal(mistakes.evaluated, timeout=120_000):
+        qtbot.mouseClick(mistakes.evaluate_button, Qt.MouseButton.LeftButton)
+    return mistakes.report
+
+
+def test_the_browser_lists_exactly_the_mistakes_and_a_confusion_click_filters(qtbot, window):
+    store = SampleStore()
+    for label, stroke in ((1, LINE), (8, LINE), (7, SEVEN), (3, LINE)):
+        store.add([stroke], label)
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    report = evaluated(qtbot, mistakes, SAMPLES)
+    answers = [window.recognizer.recognize_strokes([stroke]).digit for stroke in (LINE, LINE, SEVEN, LINE)]
+    assert answers[0] == 1  # what the test relies on: the line is read as 1
+    expected = {i for i, (label, answer) in enumerate(zip((1, 8, 7, 3), answers)) if label != answer}
+    assert {m.index for m in report.mistakes} == expected and {1, 3} <= expected
+    assert mistakes.model.rowCount() == len(report.mistakes)
+    assert mistakes.confusion.counts.sum() == 4
+    # A click on the (true 8, answer 1) cell lists that one example.
+    column = report.mistakes[0].column() if report.mistakes[0].true == 8 else [
+        m for m in report.mistakes if m.true == 8][0].column()
+    qtbot.mouseClick(mistakes.confusion, Qt.MouseButton.LeftButton, pos=mistakes.confusion.cell_centre(8, column))
+    assert [m.index for m in mistakes.model.shown] == [1]
+    assert mistakes.true_choice.currentData() == 8 and mistakes.confusion.selected == (8, column)
+    mistakes.kind_boxes[report.mistakes[0].reason].setChecked(False)  # its kind hidden: nothing left
+    assert mistakes.model.rowCount() == 0
+
+
+def test_opening_an_example_shows_it_in_every_panel_and_teach_keeps_it(qtbot, window):
+    SampleStore().add([LINE], 8)   # read as 1: a mistake
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    report = evaluated(qtbot, mistakes, SAMPLES)
+    assert len(report.mistakes) == 1
+    expected = report.examples.input(0)
+    mistakes.grid.setFocus()
+    index = mistakes.model.index(0)
+    rect = mistakes.grid.visualRect(index)
+    qtbot.waitExposed(mistakes)
+    with qtbot.waitSignal(mistakes.opened):  # a double-click: press, release, then the double press
+        qtbot.mouseClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.drawing.image is not None and np.array_equal(window.drawing.image.input, expected)
+    assert np.array_equal(window.input_view.array(), expected)
+    recognition = window.context.last_recognition
+    assert recognition is not None and np.array_equal(recognition.input, expected) and recognition.digit == 1
+    assert window.f6_panel._f6 is not None and np.allclose(window.f6_panel._f6.ravel(), recognition.f6)
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        window.teach_menu.teach_actions[8].trigger()
+    kept = SampleStore().samples()
+    assert len(kept) == 2 and kept[1].pixels is not None and kept[1].label == 8
+    # Enter opens the selected one too.
+    window.drawing.clear()
+    mistakes.grid.setCurrentIndex(index)
+    with qtbot.waitSignal(mistakes.opened):
+        qtbot.keyClick(mistakes.grid, Qt.Key.Key_Return)
+    assert np.array_equal(window.drawing.image.input, expected)
+
+
+def test_mnist_test_mistakes_fill_the_grid_and_the_heat_map(qtbot, window):
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    report = evaluated(qtbot, mistakes, "mnist")
+    assert report.total == 10_000 and mistakes.model.rowCount() == len(report.mistakes) > 0
+    margins = [m.margin for m in mistakes.model.shown]
+    assert margins == sorted(margins)
+    assert "mistakes in 10,000 examples" in mistakes.summary.text()
+    qtbot.waitUntil(lambda: not BackgroundJob.running)
+
+
+def tiny_snapshots(count: int = 4) -> tuple[Snapshots, LeNet5]:
+    torch.manual_seed(3)
+    models = [LeNet5() for _ in range(count)]
+    states = [m.state_dict() for m in models]
+    snapshots = Snapshots(list(range(0, 10 * count, 10)), [i / 2 for i in range(count)],
+                          [None] + [1.0 / (i + 1) for i in range(1, count)],
+                          {key: torch.stack([s[key] for s in states]).half() for key in states[0]},
+                          [{"epoch": 1, "train_loss": 0.5, "test_error": 0.2}])
+    return snapshots, models[-1]
+
+
+def kernel_pixel(window, index):
+    """The colour of C1 kernel 0's top-left weight in the time-lapse's kernel picture."""
+    image = window.kernels.pixmap().toImage()
+    colour = image.pixelColor(5 + 2, 5 + 2)   # gap = zoom = 5
+    return colour.red(), colour.green(), colour.blue()
+
+
+def test_the_timelapse_scrubs_through_the_snapshots_kernels(qtbot, window, tmp_path):
+    snapshots, last = tiny_snapshots()
+    weights = tmp_path / "run.pt"
+    save_checkpoint(weights, last)
+    save_snapshots(weights, snapshots)
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    window.drawing.add_stroke(SEVEN)
+    timelapse = window.learning.open_timelapse(weights)
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)
+    c1 = snapshots.weights["c1.weight"].float().numpy()
+    limits = kernel_limits(c1, snapshots.weights["c3.weight"].float().numpy())
+    for index in (0, 2):
+        timelapse.slider.setFocus()
+        qtbot.keyClick(timelapse.slider, Qt.Key.Key_Home)
+        for _ in range(index):
+            qtbot.keyClick(timelapse.slider, Qt.Key.Key_Right)
+        assert timelapse.slider.value() == index
+        assert kernel_pixel(timelapse, index) == tuple(diverging_rgb(c1[index, 0, 0, 0, 0], limits[0]))
+        with torch.no_grad():
+            model = snapshots.model(index)
+            expected = model(torch.from_numpy(window.context.last_recognition.input)[None, None])[0].numpy()
+        assert np.allclose(timelapse.penalties.penalties, expected, atol=1e-4)
+    with qtbot.waitSignal(timelapse.shown_snapshot, timeout=5000):
+        qtbot.mouseClick(timelapse.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not timelapse.play_button.isChecked(), timeout=10_000)
+    assert timelapse.slider.value() == 3
+
+
+def test_the_timelapse_says_when_the_weights_have_none(qtbot, window, tmp_path):
+    weights = tmp_path / "old.pt"
+    save_checkpoint(weights, LeNet5())
+    timelapse = window.learning.open_timelapse(weights)
+    assert "No time-lapse for old.pt" in timelapse.status.text() and len(timelapse.snapshots) == 0
+
+
+@pytest.mark.slow
+def test_the_timelapse_follows_a_retraining_live(qtbot, window, mnist_dir):
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    dialog = window.model_dialogs.open_retrain()
+    dialog.source.folder.setText(str(mnist_dir))
+    dialog.train_limit, dialog.test_limit, dialog.threads = 300, 200, 1
+    dialog.recipe.auto_estimate = False
+    dialog.epochs.setValue(1)
+    qtbot.mouseClick(dialog.timelapse_button, Qt.MouseButton.LeftButton)
+    timelapse = window.learning.timelapse_window
+    assert timelapse.isVisible() and "No run yet" in timelapse.status.text()
+    seen = []
+    timelapse.shown_snapshot.connect(seen.append)
+    with qtbot.waitSignal(dialog.trainingFinished, timeout=300_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 41)
+    assert "This run: 41 snapshots" in timelapse.status.text() and timelapse.slider.maximum() == 40
+    assert len(set(seen)) > 10  # drawn as they arrived, not only at the end

@@ -1,0 +1,119 @@
+"""Nothing leaves the screen (issue 22, items 4–7): the Why? and pieces panels never make the
+window larger than the screen, the pieces panel goes with number mode and Reset Layout does not
+bring it back, Trace a Unit stays on the screen and its maps grow with the window, and window
+titles do not repeat the app's name. At 1024×700 and 1280×800, a fixed screen size offscreen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from drawings import draw  # noqa: E402
+from PySide6.QtCore import QRect  # noqa: E402
+
+from digitpad.gui import window_layout  # noqa: E402
+from digitpad.gui.main_window import MainWindow  # noqa: E402
+
+SCREENS = [(1024, 700), (1280, 800)]
+
+
+@pytest.fixture
+def screen(monkeypatch, request):
+    width, height = request.param
+    area = QRect(0, 0, width, height)
+    monkeypatch.setattr(window_layout, "screen_area", lambda widget: area)
+    return area
+
+
+@pytest.fixture
+def window(qtbot, use_weights, message_boxes, screen):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.explanations.shutdown()
+    win.number_mode.shutdown()
+
+
+def settle(qtbot) -> None:
+    qtbot.wait(60)
+
+
+def within(area: QRect, widget) -> bool:
+    frame = widget.frameGeometry()
+    return frame.width() <= area.width() and frame.height() <= area.height()
+
+
+@pytest.mark.parametrize("screen", SCREENS, indirect=True)
+def test_the_why_panel_never_makes_the_window_larger_than_the_screen(qtbot, window, screen):
+    window.drawing.set_strokes(draw(3))
+    settle(qtbot)
+    size = window.size()
+    window.explanations.dock.toggleViewAction().trigger()  # View → Why? Attribution Panel
+    settle(qtbot)
+    assert window.explanations.dock.isVisible()
+    assert within(screen, window) and window.size() == size
+    pixels = window.input_view.pixels  # the 32×32 input is whole, not a scrolled strip
+    assert pixels.visibleRegion().boundingRect() == pixels.rect()
+    window.explanations.dock.toggleViewAction().trigger()
+    settle(qtbot)
+    assert window.size() == size
+
+
+@pytest.mark.parametrize("screen", SCREENS, indirect=True)
+def test_the_pieces_panel_goes_with_number_mode_and_reset_layout_fits_the_screen(qtbot, window, screen):
+    mode = window.number_mode
+    mode.set_active(True)
+    settle(qtbot)
+    assert mode.dock.isVisible() and within(screen, window)
+    mode.set_active(False)
+    settle(qtbot)
+    assert not mode.dock.isVisible()
+    window.window_actions.reset_layout.trigger()  # View → Reset Layout
+    settle(qtbot)
+    assert not mode.dock.isVisible() and within(screen, window)
+    mode.set_active(True)
+    window.window_actions.reset_layout.trigger()
+    settle(qtbot)
+    assert mode.dock.isVisible() and within(screen, window)  # while number mode is on, it stays
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_trace_a_unit_stays_on_the_screen_and_its_maps_grow_with_the_window(qtbot, window, screen):
+    window.drawing.set_strokes(draw(3))
+    window.recognize_now()
+    window.explanations.open_trace("c1", 0)
+    trace = window.explanations.trace
+    trace.move(559, 100)  # where a click on a unit had put it
+    window.explanations.open_trace("f6", 0)
+    settle(qtbot)
+    frame = trace.frameGeometry()
+    assert screen.contains(frame), (frame, screen)
+    trace.move(300, 190)  # and after the maps were laid out anew (F6's weights made it taller)
+    trace.show_unit("f6", 38)
+    qtbot.waitUntil(lambda: screen.contains(trace.frameGeometry()), timeout=5000)
+    window.explanations.open_explorer()  # placed on the screen too (it went under the mouse)
+    assert screen.contains(window.explanations.explorer.frameGeometry())
+    small = trace._source_views[0].width()
+    trace.resize(1000, 640)
+    qtbot.waitUntil(lambda: trace._source_views[0].width() > small, timeout=5000)  # the maps grow with the space
+
+
+def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.explanations.open_trace("c1", 0)
+    window.explanations.open_explorer()
+    for title in (window.explanations.trace.windowTitle(), window.explanations.explorer.windowTitle()):
+        assert "digitpad" not in title  # the system adds " — digitpad" itself
+    window.explanations.shutdown()
+
+
+@pytest.mark.parametrize("screen", [(1280, 800)], indirect=True)
+def test_the_internals_column_shows_the_feature_maps_without_a_horizontal_scroll_bar(qtbot, window, screen):
+    panel = window.internals_panel
+    qtbot.waitUntil(lambda: panel.viewport().width() >= panel.widget().sizeHint().width(), timeout=5000)
+    assert not panel.horizontalScrollBar().isVisible()
