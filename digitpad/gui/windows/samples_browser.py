@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLay
                                QListWidget, QListWidgetItem, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from digitpad.gui.jobs.sample_changes import SampleChanges
-from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing
-from digitpad.storage.samples import Sample, SampleError, SampleStore, readable_date
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INK
+from digitpad.storage.samples import Sample, SampleStore, readable_date
+from digitpad.errors import SampleError
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,6 @@ class SamplesBrowser(QDialog):
     def __init__(self, store: Callable[[], SampleStore], changes: SampleChanges, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("My Samples")
-        self._store_factory = store
         self.changes = changes
         self.store: SampleStore | None = None  # the file as last read (None: not read yet)
         self._thumbnails: dict[Sample, QPixmap] = {}
