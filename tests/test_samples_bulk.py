@@ -6,14 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 import digitpad.storage.samples as samples_module
-from digitpad.storage.samples import SampleStore, _encode, default_samples_path, make_sample
+from digitpad.storage.samples import SampleStore, default_samples_path, make_sample
 
 
 def write_samples(path, count: int) -> list:
     """`count` different drawings labelled 0-9 in turn, written straight to the file."""
     samples = [make_sample([[(10.0, 10.0 + k % 50), (60.0 + k // 50, 90.0)]], k % 10) for k in range(count)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(_encode(sample) + "\n" for sample in samples), encoding="utf-8")
+    path.write_text("".join(sample.to_line() + "\n" for sample in samples), encoding="utf-8")
     return samples
 
 
