@@ -36,6 +36,7 @@ import json
 import logging
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -388,6 +389,49 @@ class SampleStore:
 
         self._change(remove)
         return target
+
+    def relabel_many(self, targets: Iterable[Sample], label: int) -> int:
+        """Give each of `targets` (samples as read) the label `label`, in ONE rewrite of the file
+        under its lock (a few thousand one by one took minutes: a rewrite each). Samples removed
+        meanwhile (by another window?) and those already so labelled are left; returns how many
+        were relabelled."""
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
+            raise ValueError(f"label must be a digit 0-9, got {label!r}")
+        wanted = Counter(target for target in targets if target.label != int(label))
+        changed = 0
+
+        def replace_lines(lines: list[_Line]) -> bool:
+            nonlocal changed
+            for i, line in enumerate(lines):
+                if line.sample is not None and wanted[line.sample] > 0:
+                    wanted[line.sample] -= 1
+                    lines[i] = _line(Sample(int(label), line.sample.strokes, line.sample.created, line.sample.pixels))
+                    changed += 1
+            return changed > 0
+
+        self._change(replace_lines)
+        return changed
+
+    def delete_many(self, targets: Iterable[Sample]) -> int:
+        """Delete each of `targets` (samples as read) in ONE rewrite of the file under its lock;
+        samples removed meanwhile are left out of the count; returns how many were deleted."""
+        wanted = Counter(targets)
+        deleted = 0
+
+        def remove_lines(lines: list[_Line]) -> bool:
+            nonlocal deleted
+            kept = []
+            for line in lines:
+                if line.sample is not None and wanted[line.sample] > 0:
+                    wanted[line.sample] -= 1
+                    deleted += 1
+                else:
+                    kept.append(line)
+            lines[:] = kept
+            return deleted > 0
+
+        self._change(remove_lines)
+        return deleted
 
     def import_file(self, path: Path | str) -> tuple[int, list[str]]:
         """Add the samples of another samples file, skipping exact duplicates.

@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListView,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
@@ -80,7 +80,7 @@ class MistakeListModel(QAbstractListModel):
         super().__init__(parent)
         self.report: MistakeReport | None = None
         self.shown: list[Mistake] = []
-        self._thumbnails: dict[int, QImage] = {}
+        self._thumbnails: dict[int, QPixmap] = {}   # made when first painted (a QImage: converted every paint)
 
     def set_report(self, report: MistakeReport | None) -> None:
         self.beginResetModel()
@@ -105,10 +105,11 @@ class MistakeListModel(QAbstractListModel):
             answer = "?" if mistake.reason == "refused" else str(mistake.answer)
             return f"{mistake.true} → {answer}{'?' if mistake.reason == 'not sure' else ''}\n{mistake.margin:+.1f}"
         if role == Qt.ItemDataRole.DecorationRole:
-            image = self._thumbnails.get(mistake.index)
-            if image is None:
-                image = self._thumbnails[mistake.index] = thumbnail_image(self.report.examples.input(mistake.index))
-            return image
+            pixmap = self._thumbnails.get(mistake.index)
+            if pixmap is None:
+                pixmap = QPixmap.fromImage(thumbnail_image(self.report.examples.input(mistake.index)))
+                self._thumbnails[mistake.index] = pixmap
+            return pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             closest = f" (closest: {mistake.answer})" if mistake.reason == "refused" else ""
             return (f"{self.report.examples.caption(mistake.index)}\ntrue {mistake.true}, {mistake.reason}{closest}; "
