@@ -51,11 +51,13 @@ def test_overrides_win_over_the_preset_and_leave_the_rest():
         PRESETS["full"].config(no_such_field=1)
 
 
-def test_full_is_the_two_commands_that_made_the_shipped_weights():
-    # README, "The shipped weights": the digits, then a fine-tune that teaches the rubbish class.
-    digits = config_from_arguments(parse("--epochs", "40", "--distort", "--seed", "1"))
+def test_full_is_the_two_commands_of_its_recipe():
+    # README, Training: the digits and pen strokes, then a fine-tune that teaches the rubbish class.
+    pen = ("--pen-share", "0.3")
+    digits = config_from_arguments(parse("--epochs", "40", "--distort", "--seed", "1", *pen))
     rubbish = config_from_arguments(parse("--negatives", "11000", "--limit", "55000", "--rubbish-j", "40",
-                                          "--epochs", "12", "--lr", "3e-4", "--seed", "1"))
+                                          "--epochs", "12", "--lr", "3e-4", "--seed", "1", *pen))
+    digits, rubbish = (dataclasses.replace(c, pen_copies=6) for c in (digits, rubbish))
     args = parse("--preset", "full")
     first = config_from_arguments(args)
     assert first == digits

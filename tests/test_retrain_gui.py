@@ -18,8 +18,10 @@ import digitpad.training.run
 from digitpad.gui import settings as keys
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.widgets.plot import LinePlot, nice_ticks
-from digitpad.gui.windows.retrain_dialog import RetrainDialog, weights_dir
+from digitpad.gui.widgets.plot import LinePlot
+from digitpad.ticks import nice_ticks
+from digitpad.gui.windows.retrain_dialog import RetrainDialog
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
@@ -138,7 +140,7 @@ def test_cancel_stops_quickly_and_leaves_the_model_alone(qtbot, window, dialog):
     with qtbot.waitSignal(dialog.trainingCancelled, timeout=TRAINING_TIMEOUT):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert same_state(before, state_of(window))
-    assert dialog.outcome is None and not list(weights_dir().glob("*.pt"))
+    assert dialog.outcome is None and not list(adopted_weights_dir().glob("*.pt"))
     assert "cancelled" in dialog.stage.text() and dialog.start_button.isVisible()
     qtbot.waitUntil(lambda: not BackgroundJob.running)
 
@@ -148,9 +150,9 @@ def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
     train_to_the_end(qtbot, dialog)
     new_state = {k: v.clone() for k, v in dialog.outcome.result.model.state_dict().items()}
     new_error = dialog.outcome.new_test_error
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
-    (saved,) = weights_dir().glob("*.pt")
+    (saved,) = adopted_weights_dir().glob("*.pt")
     assert window.session.weights_file == saved
     assert same_state(new_state, state_of(window))
     checkpoint = load_checkpoint(saved)
@@ -175,7 +177,7 @@ def test_discard_keeps_the_model_and_writes_nothing(qtbot, window, dialog):
     with qtbot.waitSignal(dialog.discarded):
         qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
     assert same_state(before, state_of(window)) and window.session.weights_file is None
-    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    assert not adopted_weights_dir().exists() or not list(adopted_weights_dir().glob("*.pt"))
     restarted = make_window(qtbot)
     assert same_state(before, state_of(restarted))
 
@@ -205,7 +207,7 @@ def test_closing_during_training_stops_and_joins_the_thread(qtbot, window, dialo
     (dialog if closing == "dialog" else window).close()
     assert job.thread.isFinished()  # stopped and joined before close() returned
     assert same_state(before, state_of(window)) and dialog.outcome is None
-    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    assert not adopted_weights_dir().exists() or not list(adopted_weights_dir().glob("*.pt"))
 
 
 @pytest.mark.slow
@@ -241,7 +243,7 @@ def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_se
 
 
 def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
-    folder = weights_dir()
+    folder = adopted_weights_dir()
     paths = []
     for n, error in enumerate((0.05, 0.04)):
         torch.manual_seed(n)
@@ -250,19 +252,19 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     (folder / "broken.pt").write_bytes(b"junk")
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(lambda: not history.is_loading())  # read in the background
-    # Adopted files newest first, then the MNIST-only weights shipped for the paper's reproduction.
-    assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name, "lenet5-mnist.pt"]
+    # Adopted files newest first, then the weights shipped beside the default (pen strokes too).
+    assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name, "lenet5-pen.pt"]
     assert history.table.item(1, 2).text() == "4.00%" and history.table.item(1, 4).text() == "SDLM"
     assert history.entries[0].checkpoint is None and history.table.item(0, 2).text() == "unusable"
-    assert history.table.item(3, 6).text() == "lenet5-mnist.pt (shipped)"
+    assert history.table.item(3, 6).text() == "lenet5-pen.pt (shipped)"
     history.select_path(history.entries[3].path)
     assert not history.delete_button.isEnabled() and not history.delete_selected(confirm=False)
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.use_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file == history.entries[3].path and history.entries[3].path.exists()
 
     history.select_path(paths[0])
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.use_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file == paths[0]
     assert "(in use)" in history.table.item(2, 0).text()
@@ -272,7 +274,7 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     snapshots_path(paths[1]).write_bytes(b"its time-lapse")
     assert history.delete_selected() and not paths[1].exists()
     assert not snapshots_path(paths[1]).exists()  # deleted with its weights
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file is None
     assert same_state(load_checkpoint(shipped).state, state_of(window))
@@ -357,7 +359,7 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     """Rendering a few thousand samples takes seconds: not on the GUI thread, at Start."""
     import threading
 
-    import digitpad.storage.samples
+    from digitpad.gui.windows import retrain_dialog
 
     store = SampleStore()
     for _ in range(3):
@@ -365,8 +367,8 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     window.model_dialogs.open_retrain()
     dialog.use_samples.setChecked(True)
     threads = []
-    real = digitpad.storage.samples.samples_dataset
-    monkeypatch.setattr(digitpad.storage.samples, "samples_dataset",
+    real = retrain_dialog.samples_dataset
+    monkeypatch.setattr(retrain_dialog, "samples_dataset",
                         lambda samples: threads.append(threading.current_thread()) or real(samples))
     train_to_the_end(qtbot, dialog)
     assert threads and threading.main_thread() not in threads

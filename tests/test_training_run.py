@@ -6,6 +6,7 @@ import torch
 from digitpad.training.datasets import TensorDataset
 from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.run import (
     RetrainRequest,
     load_run_data,
@@ -67,8 +68,9 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
     second = TrainingConfig(epochs=1, train_limit=200, test_limit=100, min_steps=20, distort=False, seed=3,
                             negatives=40, rubbish_j=40.0, learning_rate=3e-4)
     epochs, stages = [], []
-    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second, on_stage=stages.append,
-                             on_epoch=lambda e: epochs.append((e.epoch, e.epochs)))
+    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second,
+                             progress=RunProgress(on_stage=stages.append,
+                                                  on_epoch=lambda e: epochs.append((e.epoch, e.epochs))))
     assert epochs == [(1, 3), (2, 3), (3, 3)]
     assert [s for s in stages if "Evaluating" in s] == ["Evaluating the current model…"]  # not stage 1's result
     assert outcome.result.model.rubbish_j == 40.0 and outcome.result.config == second
@@ -87,7 +89,7 @@ def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_d
     second = TrainingConfig(epochs=1, negatives=10, seed=VALIDATION_NEGATIVES_SEED)
     epochs = []
     with pytest.raises(ValueError, match="held-out negatives"):
-        run_two_stages(RetrainRequest(first, mnist_dir), second, on_epoch=epochs.append)
+        run_two_stages(RetrainRequest(first, mnist_dir), second, progress=RunProgress(on_epoch=epochs.append))
     assert epochs == []  # refused before the first stage trained
 
 
@@ -103,7 +105,7 @@ def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     stages = []
     tuned_request = RetrainRequest(config, mnist_dir, current, None, fine_tune=True, extra=five_sevens,
                                    initial_weights="old.pt")
-    tuned = run_training(tuned_request, load_run_data(tuned_request), on_stage=stages.append)
+    tuned = run_training(tuned_request, load_run_data(tuned_request), RunProgress(on_stage=stages.append))
     assert set(tuned.metrics) == METRIC_NAMES | BEFORE_NAMES | EXTRA_NAMES | {"initial_weights"}
     assert tuned.metrics["test_errors_before"] == plain.metrics["test_errors"]  # the same model, same test set
     assert tuned.old_test_error == pytest.approx(plain.new_test_error)
@@ -128,3 +130,54 @@ def test_a_model_that_answers_one_digit_for_most_images_is_called_out():
     assert "answers 9 for 90% of the test images" in one_class_warning(torch.tensor([9] * 9 + [3]))
     assert one_class_warning(torch.arange(10).repeat(5)) is None
     assert one_class_warning(torch.tensor([1] * 5 + [2] * 5)) is None  # exactly half is not "more than half"
+
+
+def _pen_file(path, count, writer=1):
+    """A pen-digits file of `count` one-stroke digits by `writer` (a training writer)."""
+    lines = []
+    for n in range(count):
+        lines += [f'.SEGMENT DIGIT {n} ? "{n % 10}"', f".COMMENT {n % 10} {writer} {n}", ".PEN_DOWN",
+                  f" {100 + n % 50} 400", " 300 420", f" 200 {100 + n % 30}", ".PEN_UP"]
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    return path
+
+
+def test_pen_strokes_are_mixed_at_their_share_and_recorded(mnist_dir, tmp_path):
+    from digitpad.training.pen_split import HELD_OUT_WRITERS
+
+    pen_file = _pen_file(tmp_path / "pen.txt", 40)
+    held_out_writer = min(HELD_OUT_WRITERS)
+    with open(pen_file, "a", encoding="latin-1") as more:  # a held-out writer's digit is never trained on
+        more.write(f'.SEGMENT DIGIT 99 ? "8"\n.COMMENT 8 {held_out_writer} 1\n.PEN_DOWN\n 1 1\n 400 400\n.PEN_UP\n')
+    config = TrainingConfig(train_limit=700, test_limit=30, pen_share=0.3, pen_copies=3, epochs=1, min_steps=2,
+                            distort=False)
+    request = RetrainRequest(config, mnist_dir, pen_file=pen_file)
+    data = load_run_data(request)
+    assert len(data.pen) == 40 * 3 and set(data.pen.labels.tolist()) == set(range(10))
+    pen_images = len(data.train_set) - 700
+    assert pen_images == len(data.pen) * data.pen_repeat and abs(pen_images / len(data.train_set) - 0.3) < 0.05
+    assert data.describe() == f"700 MNIST images + 120 renders of real pen digits (×{data.pen_repeat})"
+    outcome = run_training(request, data)
+    assert outcome.metrics["pen_digits"] == 120 and outcome.metrics["pen_file"] == str(pen_file)
+    assert outcome.metrics["pen_repeat"] == data.pen_repeat
+
+
+def test_a_small_run_renders_only_the_pen_digits_it_needs(mnist_dir, tmp_path):
+    pen_file = _pen_file(tmp_path / "pen.txt", 400)
+    config = TrainingConfig(train_limit=70, test_limit=30, pen_share=0.3, pen_copies=2)
+    data = load_run_data(RetrainRequest(config, mnist_dir, pen_file=pen_file))
+    assert len(data.pen) == 30 and data.pen_repeat == 1  # 30 of 100, not 800 renders beside 70 images
+    again = load_run_data(RetrainRequest(config, mnist_dir, pen_file=pen_file))
+    assert torch.equal(again.pen.inputs, data.pen.inputs)  # the same digits for the same seed
+
+
+def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp_path, monkeypatch):
+    from digitpad import paths
+
+    monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
+    monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")
+    config = TrainingConfig(train_limit=64, test_limit=32, pen_share=0.3, epochs=1, min_steps=2, distort=False)
+    request = RetrainRequest(config, mnist_dir)
+    data = load_run_data(request)
+    assert data.pen is None and len(data.train_set) == 64 and "DIGITPAD_PENDIGITS" in data.describe()
+    assert run_training(request, data).metrics["pen_missing"] is True

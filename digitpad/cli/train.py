@@ -11,9 +11,11 @@ from pathlib import Path
 from digitpad.cli.failures import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, run_command
 from digitpad.cli.output import check_output
 from digitpad.errors import SampleError, TrainingCancelled
-from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
+from digitpad.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.presets import PRESETS, get_preset
+from digitpad.errors import WeightsError
 
 DEFAULTS = TrainingConfig()
 
@@ -59,6 +61,16 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="mix in N generated non-digits (letters, symbols, scribbles) trained toward "
                              "eq. 9's rubbish class, so the network learns to say \"not a digit\" "
                              f"(default {DEFAULTS.negatives})")
+    parser.add_argument("--pen-share", type=float, default=None, metavar="X",
+                        help="share of the training set made of real pen strokes: the training writers' "
+                             "digits of the pen-digits file, rendered with stroke-level distortions "
+                             f"(default {DEFAULTS.pen_share}, or the preset's; 0: MNIST alone)")
+    parser.add_argument("--pen-augment", type=float, default=None, metavar="X",
+                        help="strength of the pen strokes' stroke-level distortions, 0 (none) to 3 "
+                             f"(default {DEFAULTS.pen_augment})")
+    parser.add_argument("--pen-data", type=Path, default=None, metavar="FILE",
+                        help="the pen-digits file (default: $DIGITPAD_PENDIGITS, else "
+                             "../shared/data/pendigits/pendigits-orig-train.gz beside the checkout)")
     parser.add_argument("--bad-cuts", type=int, default=None, metavar="N",
                         help="mix in N pieces of composed numbers that are not one digit (half a digit, two "
                              "digits squeezed together), cut from the training images by digitpad's own "
@@ -69,7 +81,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning_rate",
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
                    "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
-                   "negatives": "negatives", "bad_cuts": "bad_cuts"}
+                   "negatives": "negatives", "bad_cuts": "bad_cuts", "pen_share": "pen_share",
+                   "pen_augment": "pen_augment"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -188,7 +201,7 @@ def _request(args: argparse.Namespace, config: TrainingConfig, data_dir: Path):
         _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
         extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
         initial_weights=str(args.init) if args.init else None,
-        extra_file=str(args.extra) if args.extra else None)
+        extra_file=str(args.extra) if args.extra else None, pen_file=getattr(args, "pen_data", None))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -211,10 +224,10 @@ def _train(args: argparse.Namespace) -> int:
     with ProgressBar() as bar:
         try:
             if second is None:
-                outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+                outcome = run_training(request, data, RunProgress(on_batch=bar.batch, on_epoch=bar.epoch))
             else:
-                outcome = run_two_stages(request, second, data, on_stage=bar.line, on_batch=bar.batch,
-                                         on_epoch=bar.epoch)
+                outcome = run_two_stages(request, second, data,
+                                         RunProgress(on_stage=bar.line, on_batch=bar.batch, on_epoch=bar.epoch))
         except (TrainingCancelled, FloatingPointError) as exc:
             raise CliError(f"{exc or 'cancelled'}: nothing written") from exc
     _print_comparison(outcome)
@@ -233,7 +246,6 @@ def _train(args: argparse.Namespace) -> int:
 def _save_snapshots(checkpoint: Path, snapshots) -> None:
     """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
     that cannot be is a warning, not a failure."""
-    from digitpad.errors import WeightsError
     from digitpad.storage.snapshots import save_snapshots
 
     try:
@@ -281,6 +293,7 @@ def _print_comparison(outcome) -> None:
 def _load_extra(path: Path):
     """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
     from digitpad.storage.samples import SampleStore, require_file  # numpy
+    from digitpad.training.datasets import samples_dataset  # torch
 
     require_file(path)
     store = SampleStore(path)
@@ -288,7 +301,7 @@ def _load_extra(path: Path):
         print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
     if not len(store):
         raise SampleError(f"{path}: no usable samples to train on")
-    return store.to_dataset()
+    return samples_dataset(store.samples())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
-from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
-from digitpad.reading.recognition import REJECT_THRESHOLD
-from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_image, segment_strokes
-from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT
+from digitpad.ink.images import ImageSource, image_ink
+from digitpad.ink.strokes import Stroke
+from digitpad.ink.too_small import drawing_too_small, image_ink_too_small
+from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.reading.image_segmentation import segment_image
+from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
+from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT, UNSURE_LEVEL, best_posterior
 
 #: A piece holds at most this many consecutive segments (the paper used 1–3; touching digits in
-#: images are cut finely, segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
+#: images are cut finely, image_segmentation.IMAGE_CUTS, and one digit can span 4 of those pieces).
 MAX_SEGMENTS_PER_PIECE = 4
 #: Runs of 2–4 segments wider than this × the number's height are not one digit (not scored).
 MAX_PIECE_WIDTH = 1.3
@@ -89,6 +92,12 @@ class ReadingConfig:
     #: people lift the pen between digits, and digits that touch do so in twos and threes, but a
     #: zigzag cut into teeth reads "111111" at a fair cost per digit.
     max_pieces_of_one_stroke: int = 3
+    #: Not a number when it reads as two or more digits and not one of them is a digit the
+    #: single-digit reader would give without doubt (best posterior under verdict.UNSURE_LEVEL):
+    #: a picture of random grey noise cut in two read "88" at 1.145 j per digit, just under
+    #: max_digit_cost, each half "not sure" alone. Images only: real writers' plain 1s are often
+    #: doubtful alone (see reject_level), and the stroke settings are chosen without this rule.
+    refuse_all_doubtful: bool = False
 
 
 #: Strokes: chosen on the validation seed of benchmarks/strings.py's real writers' numbers (the
@@ -97,10 +106,13 @@ class ReadingConfig:
 #: Strokes rarely need cutting, so a larger bonus and stronger shape cues; image components often do.
 STROKE_READING = ReadingConfig(piece_bonus=0.75, width_weight=1.5, overlap_weight=0.5, cut_weight=0.3,
                                apart_weight=1.0, hosted_weight=1.0, reject_level=0.99, unsure_margin=0.045)
-IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15)
+IMAGE_READING = ReadingConfig(piece_bonus=0.7, width_weight=1.0, overlap_weight=0.5, cut_weight=0.15,
+                              refuse_all_doubtful=True)
 
 #: Why a reading of slivers is unsure, in plain words.
 SLIVERS = "every piece is cut out of one stroke"
+#: Why a reading none of whose digits is clear is not a number (ReadingConfig.refuse_all_doubtful).
+ALL_DOUBTFUL = "not one of its digits is clearly a digit"
 
 _KEEP_PER_NODE = 6  # distinct readings kept per node: enough for an exact runner-up in practice
 
@@ -163,12 +175,12 @@ class NumberReading:
     from_strokes: bool
     seconds: float = 0.0
     pieces_scored: int = 0
-    candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
     unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
     too_small: bool = False  # the whole drawing or image is a speck: nothing was read
     digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
     max_digit_cost: float = float("inf")  # above it, not a number (choose_reading: j × ReadingConfig's)
     one_stroke_slivers: bool = False  # many pieces, all cut out of one stroke or ink component
+    all_doubtful: bool = False  # several pieces, none clearly a digit (ReadingConfig.refuse_all_doubtful)
     scored: ScoredPieces | None = None  # what the path was chosen from (None for a speck)
 
     @classmethod
@@ -191,7 +203,7 @@ class NumberReading:
 
     @property
     def not_a_number(self) -> bool:
-        return self.digit_cost > self.max_digit_cost
+        return self.digit_cost > self.max_digit_cost or self.all_doubtful
 
     @property
     def reason(self) -> str | None:
@@ -230,6 +242,8 @@ class NumberReading:
         the single-digit mode's words when the drawing is too small."""
         if self.too_small:
             return TOO_SMALL_TEXT
+        if self.all_doubtful:
+            return f"Not a number: its best reading, {self.pieces_text}, has {len(self.pieces)} digits: {ALL_DOUBTFUL}"
         if self.not_a_number:
             return (f"Not a number: its best reading, {self.pieces_text}, costs {self.digit_cost:.1f} per digit "
                     f"(a number's digits cost under {self.max_digit_cost:.1f})")
@@ -255,9 +269,9 @@ class NumberReader:
         self.model = model.to(self.device).eval()
 
     def read_strokes(self, strokes: Sequence[Stroke], canvas_size: tuple[float, float] | None = None) -> NumberReading:
-        """A drawing spanning less than preprocess.MIN_DRAWING_FRACTION of the canvas's shorter side
-        (`canvas_size`, as for one digit: preprocess.drawing_too_small) is too small to read.
-        Raises preprocess.EmptyDrawing when there is nothing to read."""
+        """A drawing spanning less than ink.too_small.MIN_DRAWING_FRACTION of the canvas's shorter side
+        (`canvas_size`, as for one digit: ink.too_small.drawing_too_small) is too small to read.
+        Raises EmptyDrawing when there is nothing to read."""
         started = time.perf_counter()
         segmentation = segment_strokes(strokes)
         if drawing_too_small(strokes, canvas_size):
@@ -265,8 +279,8 @@ class NumberReader:
         return self.read(segmentation, from_strokes=True, started=started)
 
     def read_image(self, source: ImageSource) -> NumberReading:
-        """An image whose ink is a speck (preprocess.image_ink_too_small) is too small to read.
-        Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """An image whose ink is a speck (ink.too_small.image_ink_too_small) is too small to read.
+        Raises ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
         ink = image_ink(source)
         segmentation = segment_image(ink)
@@ -341,16 +355,17 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     # cost, not at the dearer one they chose.
     overruled = sum(float(costs[index, digit] - cheapest[index]) for index, digit in best
                     if spans[index] in fixed)
-    boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
     sources = {segment.source for piece in pieces for segment in segmentation.segments[piece.first:piece.stop]}
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
-                         pieces_scored=len(spans), candidate_cuts=boundaries,
+                         pieces_scored=len(spans),
                          scored=ScoredPieces(spans, inputs, penalties, rubbish, rubbish_j, config, fixed),
                          unsure_margin=j * config.unsure_margin,
                          digit_cost=(best_cost - overruled) / len(pieces) + j * config.piece_bonus,
                          max_digit_cost=j * config.max_digit_cost,
-                         one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1)
+                         one_stroke_slivers=len(pieces) > config.max_pieces_of_one_stroke and len(sources) == 1,
+                         all_doubtful=config.refuse_all_doubtful and len(pieces) >= 2 and not any(
+                             p.fixed or best_posterior(p.penalties, p.rubbish) >= UNSURE_LEVEL for p in pieces))
 
 
 def candidate_pieces(segmentation: Segmentation) -> list[tuple[int, int]]:
@@ -370,7 +385,7 @@ def whole_runs(segmentation: Segmentation) -> list[tuple[int, int]]:
     """(first, stop) of the runs of more than MAX_SEGMENTS_PER_PIECE segments, no wider than
     MAX_PIECE_WIDTH × the height, that hold every part of each stroke or ink component they touch.
 
-    A wide component is cut finely (segmentation.IMAGE_CUTS: one candidate per tenth of the height),
+    A wide component is cut finely (image_segmentation.IMAGE_CUTS: one candidate per tenth of the height),
     so one wide digit, a 7 or a 0 drawn broad, can be more than 4 segments: without this its
     uncut ink was never scored, and the cheapest path had to read it as two digits ("7" → "77",
     "0" → "12", noise → "88")."""

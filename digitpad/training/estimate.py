@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from digitpad.training.loop import TensorDataset, evaluate, train
+from digitpad.training.datasets import TensorDataset
+from digitpad.training.progress import RunProgress
+from digitpad.training.loop import evaluate, train
 from digitpad.training.config import TrainingConfig
 
 #: Batches timed by the probe (after the first, which pays for warm-up).
@@ -54,7 +56,7 @@ def probe_speed(config: TrainingConfig, device: torch.device | str = "cpu") -> S
     stamps: list[float] = []
     started = time.perf_counter()
     result = train(one_epoch, _random_set(batch_size * PROBE_BATCHES, generator), test_set, device,
-                   on_batch=lambda _progress: stamps.append(time.perf_counter()), progress_every=1)
+                   progress=RunProgress(on_batch=lambda _progress: stamps.append(time.perf_counter()), batch_every=1))
     per_batch = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
     overhead = max(0.0, (stamps[0] - started) - per_batch)
     evaluation_set = _random_set(PROBE_TEST_IMAGES, generator).to(device)
@@ -73,6 +75,24 @@ def negatives_seconds(config: TrainingConfig) -> float:
     return config.negatives * NEGATIVE_SECONDS
 
 
+#: Rendering one pen digit (a distorted copy through render_strokes), measured ~2 ms.
+PEN_RENDER_SECONDS = 0.002
+#: The training writers' digits in the pen-digits file (21 writers of 30: digitpad.training.pen_split).
+TRAINING_PEN_DIGITS = 5249
+
+
+def pen_load(config: TrainingConfig, base_images: int) -> tuple[int, float]:
+    """(pen images a run adds to each epoch beside `base_images`, seconds to render them), for a
+    config with a pen share, when the pen-digits file is found (else the run trains without)."""
+    from digitpad.paths import default_pendigits_file
+    from digitpad.training.pen_data import pen_images_wanted
+
+    if config.pen_share <= 0 or default_pendigits_file() is None:
+        return 0, 0.0
+    wanted = pen_images_wanted(base_images, config.pen_share)
+    return wanted, min(wanted, TRAINING_PEN_DIGITS * config.pen_copies) * PEN_RENDER_SECONDS
+
+
 def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_images: int,
                      evaluate_current: bool = True) -> float:
     """Wall time of a run: loading, the current model's test pass, and per epoch a training pass
@@ -80,3 +100,4 @@ def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_ima
     test_pass = test_images / probe.test_images_per_second
     epoch = probe.epoch_overhead_seconds + train_images / probe.train_images_per_second + test_pass
     return LOADING_SECONDS + (test_pass if evaluate_current else 0.0) + epochs * epoch
+

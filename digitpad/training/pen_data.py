@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 
 from digitpad.errors import TrainingCancelled
-from digitpad.ink.preprocess import render_strokes
+from digitpad.ink.strokes import render_strokes
 from digitpad.ink.stroke_augment import augment_strokes
 from digitpad.storage.pendigits import TABLET_SIZE, PenDigit, read_pendigits
 from digitpad.training.datasets import TensorDataset
@@ -50,15 +51,27 @@ def pen_dataset(digits: Sequence[PenDigit], copies: int, seed: int, strength: fl
 
 
 def training_writers_dataset(path: Path, copies: int, seed: int, strength: float,
-                             should_cancel: Callable[[], bool] | None = None) -> TensorDataset:
-    """The training writers' digits in `path` (never the held-out writers'), rendered as above.
-    Raises DataError for an unreadable or malformed file."""
+                             should_cancel: Callable[[], bool] | None = None,
+                             max_images: int | None = None) -> TensorDataset:
+    """The training writers' digits in `path` (never the held-out writers'), rendered as above;
+    at most about `max_images` renders (a run on a few hundred MNIST images gets a few hundred
+    pen digits, drawn at random from the seed, not all 5,000). Raises DataError for an
+    unreadable or malformed file."""
     digits = read_pendigits(path)
     training, _ = split_by_writer(digits)
+    if max_images is not None and len(training) * copies > max_images:
+        keep = max(1, math.ceil(max_images / copies))
+        chosen = np.random.default_rng([seed, 21]).permutation(len(training))[:keep]
+        training = [training[i] for i in sorted(chosen)]
     checksum = hashlib.md5(repr([(d.label, d.writer, d.sample) for d in training]).encode()).hexdigest()
     log.info("pen data: %d digits by %d training writers, %d copies each", len(training),
              len({d.writer for d in training}), copies)
     return pen_dataset(training, copies, seed, strength, should_cancel, checksum)
+
+
+def pen_images_wanted(base_size: int, share: float) -> int:
+    """How many pen images make `share` of a mix with `base_size` others."""
+    return round(share * base_size / (1 - share)) if share > 0 else 0
 
 
 def pen_repeat(base_size: int, pen_size: int, share: float) -> int:

@@ -30,6 +30,7 @@ from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from digitpad.app.drawing import Change
+from digitpad.gui.image_io import qimage_to_png
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
 from digitpad.gui.window_layout import scrollable
@@ -56,8 +57,8 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     """Read one drawing (strokes) or opened image (its picture, a QImage) as a number, and sweep
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
-    from digitpad.gui.image_io import qimage_to_png
-    from digitpad.ink.preprocess import EmptyDrawing, image_ink
+    from digitpad.ink.images import image_ink  # PIL
+    from digitpad.ink.normalise import EmptyDrawing
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:
@@ -221,7 +222,7 @@ class NumberMode(QObject):
                 self.action.setChecked(True)
                 self.dock.show()
             elif self.drawing.image is None and self.width_ratio() > AUTO_WIDTH_RATIO or (
-                    reading is not None and len(reading.pieces) >= 2):
+                    reading is not None and reading.reason is None and len(reading.pieces) >= 2):
                 self.context.show_status(HINT, 10_000)
                 return
             else:

@@ -1,7 +1,7 @@
 """Model → Weights History…: the checkpoints adopted from retraining, newest first, with their
 metadata; switch to one, delete one (after confirmation), or go back to the shipped weights.
-Other shipped weights (the MNIST-only reproduction of the paper) are listed after them, to use
-but not to delete.
+Other shipped weights (those that also learnt real pen strokes) are listed after them, to use but
+not to delete.
 
 Reading a checkpoint (torch.load, the metadata checks, a probe forward pass) takes tens of
 milliseconds, so the list is filled in by a `HistoryLoadWorker` in a `BackgroundJob`
@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.window_layout import screen_area
-from digitpad.storage.checkpoints import Checkpoint, WeightsError, load_checkpoint
+from digitpad.storage.checkpoints import Checkpoint, load_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.storage.adopted_weights import history_files
 from digitpad.storage.snapshots import snapshots_path
 
 log = logging.getLogger(__name__)
@@ -97,11 +99,6 @@ def local_time(iso: str) -> str:
         return _dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return iso or "?"
-
-
-def history_files(folder: Path) -> list[Path]:
-    """The .pt files in `folder`, newest first (their names start with the adoption time)."""
-    return sorted(folder.glob("*.pt"), key=lambda p: p.name, reverse=True)
 
 
 def read_entry(path: Path) -> HistoryEntry:
@@ -222,8 +219,8 @@ class WeightsHistoryDialog(QDialog):
             self._show_row(row)
         self.intro.setText((f"Weights you adopted after retraining, kept in {folder}." if adopted else
                             "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
-                           + (" Listed last: other weights shipped with digitpad (MNIST only: the paper's "
-                              "training data)." if shipped else ""))
+                           + (" Listed last: other weights shipped with digitpad (trained on MNIST and real "
+                              "pen strokes: they read people's handwriting better)." if shipped else ""))
         self._update_buttons()
         if not to_read:
             self._fit_width()
