@@ -108,6 +108,21 @@ def test_a_named_pipe_as_settings_file_is_moved_aside(isolated_user_data):
     assert not os.path.lexists(path) and len(list(path.parent.glob("digitpad.ini.untrusted-*"))) == 1
 
 
+def test_a_named_pipe_put_in_the_files_place_after_it_was_looked_at_is_moved_aside(isolated_user_data, monkeypatch):
+    # The file is looked at, then opened: a pipe taking its place in between must be seen as a
+    # pipe (opened without blocking, a pipe reads as an empty file, which Qt would then open and
+    # wait on forever). The check before the open is made to see the regular file that was there.
+    path = _ini(isolated_user_data)
+    regular = isolated_user_data / "was-here.ini"
+    regular.write_text("[view]\nzoom=4\n")
+    os.mkfifo(path)
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: real_stat(regular) if Path(p) == path else real_stat(p, *a, **k))
+    message = vet_settings_file(path)
+    assert message is not None and "named pipe" in message
+    assert not os.path.lexists(path)
+
+
 def test_a_device_torch_names_but_cannot_run_falls_back_to_the_cpu(isolated_user_data, qtbot):
     _ini(isolated_user_data).write_text("[model]\ndevice=meta\n")
     window = MainWindow()

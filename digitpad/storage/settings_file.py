@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import stat
 from pathlib import Path
+
+from digitpad.safe_files import NotARegularFileError, open_regular_file
 
 #: digitpad's own settings file is a few KB (the window layout is the largest value).
 MAX_SETTINGS_BYTES = 256 * 1024
@@ -164,29 +165,17 @@ def _line_problem(line: str) -> str | None:
     return None
 
 
-def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
 def _read_reason(path: Path) -> str | None:
-    """Why `path` cannot be trusted (None: it may be read, or it does not exist)."""
+    """Why `path` cannot be trusted (None: it may be read, or it does not exist). The file is
+    checked by the descriptor it is read through (safe_files.open_regular_file), so a pipe put in
+    its place after a look cannot pass for an empty file."""
     try:
-        status = os.stat(path)
+        with open_regular_file(path) as handle:
+            data = handle.read(MAX_SETTINGS_BYTES + 1)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
-    if not stat.S_ISREG(status.st_mode):
-        return f"it is {_file_kind(status.st_mode)}"
-    try:
-        # O_NONBLOCK: should a pipe take the file's place after the check, opening it cannot hang.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_SETTINGS_BYTES + 1)
+    except NotARegularFileError as exc:
+        return f"it is {exc.kind}"
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     return untrusted_reason(data)
