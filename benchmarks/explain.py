@@ -41,9 +41,10 @@ def main() -> int:
     import torch
 
     from digitpad.explain.attribution import integrated_gradients, stroke_effects
-    from digitpad.ink.preprocess import render_strokes
+    from digitpad.ink.strokes import render_strokes
     from digitpad.reading.recognition import Recognizer
-    from digitpad.explain.sweep import TRANSFORMS, run_sweep, sweep_values
+    from digitpad.explain.transforms import TRANSFORMS
+    from digitpad.explain.sweep import run_sweep, sweep_values
     from digitpad.storage.checkpoints import load_model
 
     torch.set_num_threads(1)

@@ -34,9 +34,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from drawings import UNIT_DIGITS, _arc, _line
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 from digitpad.training.presets import get_preset
-from digitpad.storage.samples import make_sample, samples_dataset
+from digitpad.storage.samples import make_sample
+from digitpad.training.datasets import samples_dataset
 from digitpad.training.loop import evaluate
 from digitpad.training.run import RetrainRequest, load_run_data, run_training
 from digitpad.storage.checkpoints import load_checkpoint, model_from_checkpoint, shipped_weights_path

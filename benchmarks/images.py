@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.ink.preprocess import ImageError, image_to_array
+from digitpad.ink.images import image_to_array, ImageError
 
 
 def median_seconds(action, repeats: int) -> float:

@@ -98,7 +98,7 @@ def main() -> int:
     from digitpad.explain.mistakes import list_mistakes, mnist_test_examples
     from digitpad.gui.main_window import MainWindow
     from digitpad.network.lenet5 import LeNet5
-    from digitpad.storage.paths import default_mnist_dir
+    from digitpad.paths import default_mnist_dir
     from digitpad.storage.snapshots import Snapshots
 
     window = MainWindow()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.explain.mistakes import list_mistakes, mnist_test_examples  # noqa: E402
 from digitpad.storage.checkpoints import load_model  # noqa: E402
-from digitpad.storage.paths import default_mnist_dir  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
 from digitpad.training.datasets import mnist_dataset  # noqa: E402
 from digitpad.training.loop import evaluate  # noqa: E402
 

@@ -21,8 +21,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.training.datasets import mnist_dataset  # noqa: E402
-from digitpad.storage.paths import default_mnist_dir  # noqa: E402
-from digitpad.training.loop import TrainingConfig, train  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.config import TrainingConfig
+from digitpad.training.loop import train
+from digitpad.training.progress import RunProgress
 
 
 def main() -> int:
@@ -52,8 +54,8 @@ def main() -> int:
     for name, config in runs.items():
         started = time.perf_counter()
         result = train(config, train_set, test_set, device,
-                       on_epoch=lambda e: print(f"  pass {e.epoch}: test error {100 * e.test_error:.2f}%",
-                                                flush=True))
+                       progress=RunProgress(on_epoch=lambda e: print(f"  pass {e.epoch}: test error "
+                                                                     f"{100 * e.test_error:.2f}%", flush=True)))
         best = min(result.history, key=lambda e: e.test_error)
         print(f"{name}: test error {100 * result.test_error:.2f}% after {args.epochs} passes "
               f"(best {100 * best.test_error:.2f}% at pass {best.epoch}), {time.perf_counter() - started:.0f} s",

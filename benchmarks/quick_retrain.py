@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from train_speed import TutorialLeNet5, TutorialMnist
 
 from digitpad.storage.mnist import load_mnist
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 from digitpad.training.presets import get_preset
 from digitpad.training.run import RetrainRequest, load_run_data, run_training
 

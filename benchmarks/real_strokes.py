@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL  # noqa: E402
 from digitpad.storage.checkpoints import load_model, shipped_mnist_weights_path, shipped_weights_path  # noqa: E402
-from digitpad.storage.paths import default_mnist_dir, default_pendigits_file  # noqa: E402
+from digitpad.paths import default_mnist_dir, default_pendigits_file  # noqa: E402
 from digitpad.storage.pendigits import read_pendigits  # noqa: E402
 from digitpad.training.config import TEST_NEGATIVES_SEED, VALIDATION_NEGATIVES_SEED  # noqa: E402
 from digitpad.training.datasets import mnist_dataset, negatives_dataset  # noqa: E402

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.storage.paths import default_mnist_dir  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
 from digitpad.storage.snapshots import save_snapshots  # noqa: E402
 from digitpad.training.config import TrainingConfig  # noqa: E402
 from digitpad.training.datasets import mnist_dataset  # noqa: E402

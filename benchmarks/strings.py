@@ -65,10 +65,10 @@ from digitpad.reading.number_reading import (
     NumberReader,
     ReadingConfig,
 )
-from digitpad.storage.paths import default_mnist_dir, default_pendigits_file
+from digitpad.paths import default_mnist_dir, default_pendigits_file
 from digitpad.storage.pendigits import read_pendigits
 from digitpad.training.pen_split import split_by_writer
-from digitpad.ink.preprocess import image_ink
+from digitpad.ink.images import image_ink
 from digitpad.reading.recognition import Recognizer
 from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 from digitpad.storage.checkpoints import load_model

@@ -33,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.storage.mnist import load_mnist  # noqa: E402
 from digitpad.training.datasets import TensorDataset, mnist_dataset  # noqa: E402
-from digitpad.storage.paths import default_mnist_dir  # noqa: E402
-from digitpad.training.loop import TrainingConfig, evaluate, train  # noqa: E402
+from digitpad.paths import default_mnist_dir  # noqa: E402
+from digitpad.training.config import TrainingConfig
+from digitpad.training.loop import evaluate, train
 
 
 class TutorialMnist(torch.utils.data.Dataset):

@@ -40,3 +40,12 @@ class ExportError(DigitpadError):
 
 class TrainingCancelled(Exception):
     """Raised out of training when its cancel callback says so; the caller's model is untouched."""
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line for people, no traceback: an error of ours as its message (it
+    names the file and the reason), anything else as "Type: first line of its message"."""
+    text = str(exc).strip().splitlines()[0][:limit] if str(exc).strip() else ""
+    if isinstance(exc, DigitpadError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

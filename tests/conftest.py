@@ -1,4 +1,4 @@
-"""Shared fixtures. MNIST is found as the app finds it (digitpad.storage.paths.default_mnist_dir):
+"""Shared fixtures. MNIST is found as the app finds it (digitpad.paths.default_mnist_dir):
 $DIGITPAD_MNIST, ../shared/data/mnist, the user's download, else the test set and training
 slice shipped in resources/mnist, so a fresh clone needs nothing else."""
 
@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 
 
 def pytest_collection_modifyitems(items):
@@ -35,11 +35,11 @@ def mnist_served(mnist_dir, monkeypatch):
     """`mnist_dir`, for tests that serve it as a download mirror. fetch_mnist accepts only the
     published checksums; when mnist_dir is the 5,000-image training slice shipped in
     resources/mnist (a fresh clone), the table is pointed at the slice's for the training files."""
-    from digitpad.storage import mnist as data
-    from digitpad.storage.paths import shipped_mnist_dir
+    from digitpad.storage import mnist
+    from digitpad.paths import shipped_mnist_dir
 
     if mnist_dir.resolve() == shipped_mnist_dir().resolve():
-        monkeypatch.setattr(data, "KNOWN_MD5", {**data.KNOWN_MD5, **data.SHIPPED_SLICE_MD5})
+        monkeypatch.setattr(mnist, "KNOWN_MD5", {**mnist.KNOWN_MD5, **mnist.SHIPPED_SLICE_MD5})
     return mnist_dir
 
 

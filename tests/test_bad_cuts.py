@@ -5,7 +5,7 @@ import pytest
 
 from digitpad.training.bad_cuts import classify_piece, compose_number, generate_bad_cuts
 from digitpad.errors import TrainingCancelled
-from digitpad.ink.preprocess import normalise_ink
+from digitpad.ink.normalise import normalise_ink
 
 
 def block(height: int, width: int) -> np.ndarray:

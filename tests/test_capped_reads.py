@@ -12,15 +12,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from digitpad.storage import mnist as data
+from digitpad.storage import mnist
 from digitpad.cli.main import main
-from digitpad.storage.mnist import DataError, fetch_mnist, read_idx
+from digitpad.errors import DataError
+from digitpad.storage.mnist import fetch_mnist, read_idx
 
 MB = 1024 * 1024
 
 
 def test_a_gz_that_expands_past_the_cap_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "MAX_IDX_BYTES", 2 * MB, raising=False)
+    monkeypatch.setattr(mnist, "MAX_IDX_BYTES", 2 * MB, raising=False)
     header = struct.pack(">HBBIII", 0, 8, 3, 20_000, 28, 28)  # claims 15.7 MB of images
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(header + bytes(20_000 * 28 * 28), compresslevel=1))
@@ -31,7 +32,7 @@ def test_a_gz_that_expands_past_the_cap_is_refused(tmp_path, monkeypatch):
 
 
 def test_an_uncompressed_file_past_the_cap_is_refused_without_reading_it_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "MAX_IDX_BYTES", 1 * MB, raising=False)
+    monkeypatch.setattr(mnist, "MAX_IDX_BYTES", 1 * MB, raising=False)
     path = tmp_path / "t10k-images-idx3-ubyte"
     path.write_bytes(struct.pack(">HBBIII", 0, 8, 3, 2000, 28, 28) + bytes(2000 * 784))
     with pytest.raises(DataError, match="the file has more than 1 MB"):
@@ -75,7 +76,7 @@ def endless_mirror():
 
 
 def test_a_mirror_that_streams_forever_is_cut_off_and_leaves_nothing(tmp_path, monkeypatch, endless_mirror):
-    monkeypatch.setattr(data, "MAX_DOWNLOAD_BYTES", 3 * MB, raising=False)
+    monkeypatch.setattr(mnist, "MAX_DOWNLOAD_BYTES", 3 * MB, raising=False)
     dest = tmp_path / "mnist"
     with pytest.raises(DataError, match="sent more than 3,145,728 bytes"):
         fetch_mnist(dest, base_url=endless_mirror, timeout=10)
@@ -85,7 +86,7 @@ def test_a_mirror_that_streams_forever_is_cut_off_and_leaves_nothing(tmp_path, m
 def test_a_mirror_that_trickles_is_abandoned_at_the_deadline(tmp_path, monkeypatch, endless_mirror):
     monkeypatch.setattr(_Endless, "pause", 0.05)
     monkeypatch.setattr(_Endless, "limit", 4 * MB)
-    monkeypatch.setattr(data, "DOWNLOAD_DEADLINE_SECONDS", 0.5, raising=False)
+    monkeypatch.setattr(mnist, "DOWNLOAD_DEADLINE_SECONDS", 0.5, raising=False)
     dest = tmp_path / "mnist"
     with pytest.raises(DataError, match="abandoned"):  # the deadline, not the 4 MB cap, ended it
         fetch_mnist(dest, base_url=endless_mirror, timeout=10)
@@ -122,7 +123,7 @@ def test_a_mirror_sending_a_byte_at_a_time_is_abandoned_at_the_deadline(tmp_path
     trickling in byte by byte held it indefinitely."""
     monkeypatch.setattr(_Trickle, "headers_too", headers_too)
     monkeypatch.setattr(_Trickle, "stop", threading.Event())
-    monkeypatch.setattr(data, "DOWNLOAD_DEADLINE_SECONDS", 1.0)
+    monkeypatch.setattr(mnist, "DOWNLOAD_DEADLINE_SECONDS", 1.0)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -16,7 +16,8 @@ from limited import one_error_line, run_digitpad
 from PIL import Image
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad.cli import train as train_cli
+from digitpad.cli import train
 from digitpad.cli.main import main
 
 GOOD = json.dumps({"strokes": [[[50, 10], [50, 90]]]})  # a one
@@ -62,7 +62,7 @@ def _device(folder, name="null", minor=3):
 
 def test_training_onto_a_device_is_refused_before_training(tmp_path, capsys):
     node = _device(tmp_path)
-    assert train_cli.main(["--out", str(node), "--epochs", "1", "--limit", "64"]) == 1
+    assert train.main(["--out", str(node), "--epochs", "1", "--limit", "64"]) == 1
     captured = capsys.readouterr()
     assert "not a regular file" in _one_error_line(captured.err)
     assert "training LeNet-5" not in captured.out
@@ -72,14 +72,14 @@ def test_training_onto_a_device_is_refused_before_training(tmp_path, capsys):
 def test_ctrl_c_before_training_starts_is_one_line(tmp_path, capsys, monkeypatch):
     """train.py's entry point (not only `digitpad train`): Ctrl-C while the data load."""
     import digitpad.training.run  # noqa: F401  (imported first: it must keep the real pick_device)
-    from digitpad.network import lenet5 as model
+    from digitpad.network import lenet5
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(model, "pick_device", interrupted)
+    monkeypatch.setattr(lenet5, "pick_device", interrupted)
     try:
-        code = train_cli.main(["--out", str(tmp_path / "w.pt"), "--epochs", "1", "--limit", "64"])
+        code = train.main(["--out", str(tmp_path / "w.pt"), "--epochs", "1", "--limit", "64"])
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C escaped from train.py's main (a traceback for the user)")
     assert code == 130

@@ -17,17 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digitpad.storage import mnist as data
-from digitpad.storage.mnist import (
-    KNOWN_MD5,
-    MNIST_FILES,
-    DataError,
-    DownloadCancelled,
-    fetch_mnist,
-    load_labelled_arrays,
-    load_mnist,
-    read_idx,
-)
+from digitpad.storage import mnist
+from digitpad.storage.mnist import KNOWN_MD5, fetch_mnist, load_labelled_arrays, load_mnist, read_idx
+from digitpad.paths import MNIST_FILES
+from digitpad.errors import DataError, DownloadCancelled
 
 
 def idx_bytes(shape: tuple[int, ...], payload: bytes, type_code: int = 0x08) -> bytes:
@@ -301,7 +294,7 @@ def synthetic(server, monkeypatch):
             if "images" in name else labels_bytes([i, 9 - i])
         contents[name] = content
         write(server.root / f"{name}.gz", content, gz=True)
-    monkeypatch.setattr(data, "KNOWN_MD5", {n: hashlib.md5(c).hexdigest() for n, c in contents.items()})
+    monkeypatch.setattr(mnist, "KNOWN_MD5", {n: hashlib.md5(c).hexdigest() for n, c in contents.items()})
     return contents
 
 

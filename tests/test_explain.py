@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from digitpad.explain.attribution import integrated_gradients, stroke_effects
-from digitpad.ink.preprocess import BACKGROUND, render_strokes
+from digitpad.ink.normalise import BACKGROUND
+from digitpad.ink.strokes import render_strokes
 from digitpad.reading.recognition import Recognizer
 from digitpad.storage.checkpoints import load_model
 from drawings import draw

@@ -14,7 +14,7 @@ from mouse import mouse_stroke
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, QRectF, Qt
 
-from digitpad.explain import attribution as explain
+from digitpad.explain import attribution
 from digitpad.gui.main_window import MainWindow
 
 # A 7 in two strokes (top bar, then the diagonal), in canvas pixels.
@@ -36,7 +36,7 @@ def window(qtbot, use_weights, message_boxes):
 
 def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawing(qtbot, window, monkeypatch):
     started, release, threads = threading.Event(), threading.Event(), []
-    real = explain.integrated_gradients
+    real = attribution.integrated_gradients
 
     def held(*args, **kwargs):  # holds the computation until the GUI has shown it is free
         threads.append(threading.current_thread())
@@ -44,7 +44,7 @@ def test_the_attribution_is_worked_out_off_the_gui_thread_and_follows_the_drawin
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(explain, "integrated_gradients", held)
+    monkeypatch.setattr(attribution, "integrated_gradients", held)
     explanations = window.explanations
     mouse_stroke(qtbot, window.canvas, BAR)
     mouse_stroke(qtbot, window.canvas, DIAGONAL)

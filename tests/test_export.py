@@ -9,9 +9,10 @@ import onnxruntime
 import pytest
 import torch
 
-from digitpad.cli import main as cli
+from digitpad.cli.main import main
 from digitpad.training.datasets import mnist_dataset
-from digitpad.storage.onnx_export import ExportError, export_onnx
+from digitpad.errors import ExportError
+from digitpad.storage.onnx_export import export_onnx
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
@@ -62,14 +63,14 @@ def test_export_to_an_unwritable_place_is_a_clear_error(tmp_path, model):
 
 
 def test_cli_export_writes_onnx(tmp_path, weights, capsys):
-    assert cli.main(["export", "--onnx", str(tmp_path / "m.onnx"), "--weights", str(weights)]) == 0
+    assert main(["export", "--onnx", str(tmp_path / "m.onnx"), "--weights", str(weights)]) == 0
     assert "m.onnx" in capsys.readouterr().out
     onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
 
 
 def test_cli_export_with_bad_weights_is_one_line_without_traceback(tmp_path, capsys):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    assert cli.main(["export", "--onnx", str(tmp_path / "m.onnx"), "--weights", str(tmp_path / "bad.pt")]) == 1
+    assert main(["export", "--onnx", str(tmp_path / "m.onnx"), "--weights", str(tmp_path / "bad.pt")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "m.onnx").exists()
@@ -81,18 +82,18 @@ def test_cli_samples_list_export_import(tmp_path, capsys):
     store.add(SEVEN, 1)
     with open(store.path, "a") as handle:
         handle.write("garbage\n")
-    assert cli.main(["samples", "list", "--file", str(store.path)]) == 0
+    assert main(["samples", "list", "--file", str(store.path)]) == 0
     out, err = capsys.readouterr()
     assert "2 sample(s)" in out and "1: 1, 7: 1" in out and "line 3" in err
-    assert cli.main(["samples", "list", "--json", "--file", str(store.path)]) == 0
+    assert main(["samples", "list", "--json", "--file", str(store.path)]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert [s["label"] for s in listing["samples"]] == [7, 1] and listing["problems"]
 
-    assert cli.main(["samples", "export", str(tmp_path / "out.jsonl"), "--file", str(store.path)]) == 0
-    assert cli.main(["samples", "import", str(tmp_path / "out.jsonl")]) == 0  # into the default file
+    assert main(["samples", "export", str(tmp_path / "out.jsonl"), "--file", str(store.path)]) == 0
+    assert main(["samples", "import", str(tmp_path / "out.jsonl")]) == 0  # into the default file
     assert "imported 2 new" in capsys.readouterr().out
     assert [s.label for s in SampleStore().samples()] == [7, 1]
-    assert cli.main(["samples", "import", str(tmp_path / "missing.jsonl")]) == 1
+    assert main(["samples", "import", str(tmp_path / "missing.jsonl")]) == 1
     assert capsys.readouterr().err.startswith("error: ")
 
 
@@ -102,7 +103,7 @@ def test_cli_fine_tunes_from_weights_with_extra_samples(tmp_path, weights, mnist
     for _ in range(5):
         store.add(SEVEN, 7)
     out_path = tmp_path / "tuned.pt"
-    code = cli.main(["train", "--data", str(mnist_dir), "--epochs", "1", "--limit", "300", "--init", str(weights),
+    code = main(["train", "--data", str(mnist_dir), "--epochs", "1", "--limit", "300", "--init", str(weights),
                      "--extra", str(store.path), "--out", str(out_path), "--device", "cpu"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -121,7 +122,7 @@ def test_cli_fine_tunes_from_weights_with_extra_samples(tmp_path, weights, mnist
 ])
 def test_cli_train_refuses_bad_init_or_extra_in_one_line(tmp_path, mnist_dir, capsys, option, content, phrase):
     (tmp_path / "input").write_bytes(content)
-    code = cli.main(["train", "--data", str(mnist_dir), "--epochs", "1", "--limit", "10", option,
+    code = main(["train", "--data", str(mnist_dir), "--epochs", "1", "--limit", "10", option,
                      str(tmp_path / "input"), "--out", str(tmp_path / "o.pt")])
     err = capsys.readouterr().err
     assert code == 1 and phrase in err and "Traceback" not in err

@@ -400,7 +400,7 @@ def test_odd_strokes_on_the_canvas_give_a_result_and_keep_the_window_working(qtb
 def test_the_user_data_directory_is_qts_app_data_location(window, isolated_user_data):
     from PySide6.QtCore import QStandardPaths
 
-    from digitpad.storage.paths import user_data_dir
+    from digitpad.paths import user_data_dir
 
     qt_location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     assert Path(qt_location) == user_data_dir()

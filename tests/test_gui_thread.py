@@ -136,9 +136,9 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
 
 
 def test_closing_the_window_while_the_history_is_read_stops_the_reading(qtbot, window, monkeypatch):
-    from digitpad.gui.windows.retrain_dialog import weights_dir
+    from digitpad.storage.adopted_weights import adopted_weights_dir
 
-    paths = adopted_checkpoints(weights_dir(), 2)
+    paths = adopted_checkpoints(adopted_weights_dir(), 2)
     held = hold_one_file(monkeypatch, paths[0])
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(held.started.is_set, timeout=DONE_MS)
@@ -213,7 +213,7 @@ ONE = [(50, 0), (50, 100)]
 def samples_lock_held_by_another_thread() -> Iterator[HeldCall]:
     """The real lock of the samples file in the test's data folder, held (as another digitpad
     process would) until `release` is set, or HOLD_SECONDS have passed."""
-    from digitpad.storage.safe_files import locked
+    from digitpad.safe_files import locked
     from digitpad.storage.samples import default_samples_path
 
     held = HeldCall(lambda: None)
@@ -313,11 +313,12 @@ def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_wi
 
 
 def test_export_as_onnx_runs_off_the_gui_thread_on_a_copy_of_the_model(qtbot, window, tmp_path, monkeypatch):
-    from digitpad.storage import onnx_export as export
+    from digitpad.storage import onnx_export
 
-    held = HeldCall(export.export_onnx)
+    held = HeldCall(onnx_export.export_onnx)
     exported_models = []
-    monkeypatch.setattr(export, "export_onnx", lambda model, path: exported_models.append(model) or held(model, path))
+    monkeypatch.setattr(onnx_export, "export_onnx",
+                        lambda model, path: exported_models.append(model) or held(model, path))
     target = tmp_path / "lenet5.onnx"
     seen_while_pending = []
     with released_by_the_gui_thread(held, lambda: seen_while_pending.append(window.statusBar().currentMessage())):

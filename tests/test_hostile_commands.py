@@ -164,7 +164,7 @@ def test_reading_a_number_from_an_image_of_32768_dots_is_refused_at_once(tmp_pat
 
     from PIL import Image
 
-    from digitpad.ink.preprocess import ImageError, image_ink
+    from digitpad.ink.images import ImageError, image_ink
     from digitpad.reading.image_segmentation import segment_image
 
     dots = np.full((126, 1024), 255, np.uint8)  # under 2 × 64 rows and 1024 columns: not box-reduced

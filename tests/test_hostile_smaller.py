@@ -14,7 +14,7 @@ from PIL import Image
 
 from digitpad.cli.main import main
 from digitpad.errors import DataError
-from digitpad.ink.preprocess import image_to_array
+from digitpad.ink.images import image_to_array
 from digitpad.storage.mnist import fetch_mnist
 
 

@@ -148,3 +148,17 @@ def test_evaluate_mistakes_refuses_an_unwritable_picture_before_working(capsys, 
     (tmp_path / "dir.png").mkdir()
     code, _, err = run(capsys, "evaluate", "--mistakes", tmp_path / "dir.png")
     assert code == 1 and "dir.png" in err and "Traceback" not in err
+
+
+def test_evaluate_mistakes_of_a_samples_file_that_is_not_there_says_so(capsys, tmp_path):
+    code, _, err = run(capsys, "evaluate", "--mistakes", "--examples", "samples", "--samples",
+                       tmp_path / "typo.jsonl")
+    assert code == 1 and "typo.jsonl: file not found" in err and "Traceback" not in err
+
+
+def test_the_summary_names_each_set_in_plain_words(capsys, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"label": 1, "strokes": [[[100, 20], [100, 180]]]}) + "\n")
+    code, out, err = run(capsys, "evaluate", "--mistakes", "--examples", "samples", "--samples", samples)
+    assert code == 0, err
+    assert "the your" not in out and "examples (your samples)" in out.splitlines()[0]

@@ -6,8 +6,17 @@ import pytest
 import torch
 
 from digitpad.network.architecture import NEGATIVE_LABEL
-from digitpad.network.lenet5 import (C3_TABLE, LeNet5, count_parameters, map_loss, mse_loss, pick_device,
-                            rbf_penalties, rubbish_posterior, squash)
+from digitpad.network.architecture import C3_TABLE
+from digitpad.network.lenet5 import (
+    LeNet5,
+    count_parameters,
+    map_loss,
+    mse_loss,
+    pick_device,
+    rbf_penalties,
+    rubbish_posterior,
+    squash,
+)
 
 
 @pytest.fixture

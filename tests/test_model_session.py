@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from digitpad.app.model_session import ModelSession  # noqa: E402
-from digitpad.ink.preprocess import render_strokes  # noqa: E402
+from digitpad.ink.strokes import render_strokes
 
 ONE = [[(100.0, 20.0), (100.0, 180.0)]]
 

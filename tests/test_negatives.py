@@ -10,7 +10,7 @@ import pytest
 from digitpad.training import negatives
 from digitpad.training.negatives import (DIGIT_LIKE, FONT_FAMILIES, GLYPHS, HELD_OUT_FAMILIES, KINDS, SHAPE_KINDS,
                                          TRAINING_FAMILIES, FontFamily, available_fonts, generate_negatives)
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ink.normalise import BACKGROUND, INK
 
 needs_fonts = pytest.mark.skipif(not available_fonts(),
                                  reason="needs the training font families (apt-get install fonts-dejavu-core "

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from digitpad.cli.main import main
 from digitpad.reading.number_reading import NumberReader, cheapest_paths
-from digitpad.ink.preprocess import render_strokes
+from digitpad.ink.strokes import render_strokes
 from digitpad.reading.recognition import Recognizer
 from digitpad.reading.image_segmentation import _seam, label_components
 from digitpad.reading.segmentation import segment_strokes
@@ -202,7 +202,7 @@ def test_the_swept_network_answers_for_every_window_as_on_that_window_alone(mode
 
 
 def test_the_strip_puts_a_window_centre_near_every_column_of_ink(model):
-    from digitpad.ink.preprocess import BACKGROUND
+    from digitpad.ink.normalise import BACKGROUND
     from digitpad.reading.space_displacement import slide, strokes_strip
 
     for digits in ([1], [1, 7, 1], [4, 0]):  # thin digits first and last: the edge cases

@@ -3,7 +3,7 @@
 import importlib.resources
 import shutil
 
-from digitpad.storage import paths
+from digitpad import paths
 from digitpad.storage.mnist import load_mnist
 
 

@@ -5,8 +5,8 @@ import gzip
 import pytest
 
 from digitpad.errors import DataError
-from digitpad.ink.preprocess import render_strokes
-from digitpad.storage import paths
+from digitpad.ink.strokes import render_strokes
+from digitpad import paths
 from digitpad.storage.pendigits import TABLET_SIZE, parse_pendigits, read_pendigits, strokes_as_records
 from digitpad.training.pen_split import HELD_OUT_WRITERS, split_by_writer
 

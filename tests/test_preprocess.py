@@ -1,4 +1,4 @@
-"""Behaviour of digitpad.ink.preprocess: strokes and images -> LeNet-5's normalised 32×32 input.
+"""Behaviour of digitpad.ink: strokes and images -> LeNet-5's normalised 32×32 input.
 
 Centre-of-mass convention used throughout: pixel index coordinates (pixel i is centred on i).
 MNIST puts the centre of mass at (14, 14) of its 28×28 field (measured: every test digit has it
@@ -20,22 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageOps
 
-from digitpad.ink.preprocess import (
-    BACKGROUND,
-    INK,
-    INPUT_SIZE,
-    MIN_DRAWING_FRACTION,
-    EmptyDrawing,
-    ImageError,
-    drawing_too_small,
-    find_paper,
-    image_to_array,
-    otsu_threshold,
-    prepare_image,
-    mnist_to_input,
-    render_strokes,
-    to_tensor,
-)
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INK, INPUT_SIZE
+from digitpad.ink.too_small import drawing_too_small, MIN_DRAWING_FRACTION
+from digitpad.ink.images import find_paper, image_to_array, ImageError, otsu_threshold, prepare_image
+from digitpad.ink.tensors import mnist_to_input, to_tensor
+from digitpad.ink.strokes import render_strokes
 
 BG32, INK32 = np.float32(BACKGROUND), np.float32(INK)
 CENTRE = 16.0  # see the module docstring

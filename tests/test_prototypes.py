@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitpad.storage.paths import resource_path
+from digitpad.paths import resource_path
 from digitpad.network.prototypes import PrototypeError, load_prototypes, parse_prototypes
 
 

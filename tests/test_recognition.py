@@ -6,8 +6,12 @@ import torch
 from drawings import draw
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.ink.preprocess import EmptyDrawing, ImageError, render_strokes, to_tensor
-from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.ink.images import ImageError
+from digitpad.ink.strokes import render_strokes
+from digitpad.ink.tensors import to_tensor
+from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.reading.recognition import Recognizer
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.windows.retrain_dialog import weights_dir
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.training.config import TrainingConfig
 from digitpad.training.estimate import SpeedProbe, estimate_seconds, probe_speed
 from digitpad.storage.checkpoints import load_checkpoint
@@ -76,7 +76,7 @@ def test_escape_while_training_asks_first_and_stops_only_if_told(qtbot, dialog, 
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible() and job.thread.isFinished()
     qtbot.waitUntil(lambda: not BackgroundJob.running and dialog.job is None)
-    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    assert not adopted_weights_dir().exists() or not list(adopted_weights_dir().glob("*.pt"))
 
 
 @pytest.mark.slow
@@ -118,7 +118,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
     dialog.model_name.setText("Ada's quick model")
     with qtbot.waitSignal(window.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
-    (saved,) = weights_dir().glob("*.pt")
+    (saved,) = adopted_weights_dir().glob("*.pt")
     assert load_checkpoint(saved).metrics["name"] == "Ada's quick model" and "ada-s-quick-model" in saved.name
     assert "Ada's quick model" in window.weights_status.text()
     assert "Ada's quick model" in dialog.current_label.text() and dialog.comparison.text() == ""

@@ -18,8 +18,10 @@ import digitpad.training.run
 from digitpad.gui import settings as keys
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.widgets.plot import LinePlot, nice_ticks
-from digitpad.gui.windows.retrain_dialog import RetrainDialog, weights_dir
+from digitpad.gui.widgets.plot import LinePlot
+from digitpad.ticks import nice_ticks
+from digitpad.gui.windows.retrain_dialog import RetrainDialog
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
@@ -138,7 +140,7 @@ def test_cancel_stops_quickly_and_leaves_the_model_alone(qtbot, window, dialog):
     with qtbot.waitSignal(dialog.trainingCancelled, timeout=TRAINING_TIMEOUT):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert same_state(before, state_of(window))
-    assert dialog.outcome is None and not list(weights_dir().glob("*.pt"))
+    assert dialog.outcome is None and not list(adopted_weights_dir().glob("*.pt"))
     assert "cancelled" in dialog.stage.text() and dialog.start_button.isVisible()
     qtbot.waitUntil(lambda: not BackgroundJob.running)
 
@@ -150,7 +152,7 @@ def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
     new_error = dialog.outcome.new_test_error
     with qtbot.waitSignal(window.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
-    (saved,) = weights_dir().glob("*.pt")
+    (saved,) = adopted_weights_dir().glob("*.pt")
     assert window.session.weights_file == saved
     assert same_state(new_state, state_of(window))
     checkpoint = load_checkpoint(saved)
@@ -175,7 +177,7 @@ def test_discard_keeps_the_model_and_writes_nothing(qtbot, window, dialog):
     with qtbot.waitSignal(dialog.discarded):
         qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
     assert same_state(before, state_of(window)) and window.session.weights_file is None
-    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    assert not adopted_weights_dir().exists() or not list(adopted_weights_dir().glob("*.pt"))
     restarted = make_window(qtbot)
     assert same_state(before, state_of(restarted))
 
@@ -205,7 +207,7 @@ def test_closing_during_training_stops_and_joins_the_thread(qtbot, window, dialo
     (dialog if closing == "dialog" else window).close()
     assert job.thread.isFinished()  # stopped and joined before close() returned
     assert same_state(before, state_of(window)) and dialog.outcome is None
-    assert not weights_dir().exists() or not list(weights_dir().glob("*.pt"))
+    assert not adopted_weights_dir().exists() or not list(adopted_weights_dir().glob("*.pt"))
 
 
 @pytest.mark.slow
@@ -241,7 +243,7 @@ def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_se
 
 
 def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
-    folder = weights_dir()
+    folder = adopted_weights_dir()
     paths = []
     for n, error in enumerate((0.05, 0.04)):
         torch.manual_seed(n)
@@ -357,7 +359,7 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     """Rendering a few thousand samples takes seconds: not on the GUI thread, at Start."""
     import threading
 
-    import digitpad.storage.samples
+    from digitpad.gui.windows import retrain_dialog
 
     store = SampleStore()
     for _ in range(3):
@@ -365,8 +367,8 @@ def test_my_samples_are_read_and_rendered_off_the_gui_thread(qtbot, window, dial
     window.model_dialogs.open_retrain()
     dialog.use_samples.setChecked(True)
     threads = []
-    real = digitpad.storage.samples.samples_dataset
-    monkeypatch.setattr(digitpad.storage.samples, "samples_dataset",
+    real = retrain_dialog.samples_dataset
+    monkeypatch.setattr(retrain_dialog, "samples_dataset",
                         lambda samples: threads.append(threading.current_thread()) or real(samples))
     train_to_the_end(qtbot, dialog)
     assert threads and threading.main_thread() not in threads

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from digitpad.cli.main import main
 from digitpad.storage.stroke_records import parse_drawing
 from digitpad.network.lenet5 import LeNet5
-from digitpad.ink.preprocess import BACKGROUND, INK, EmptyDrawing, render_strokes
-from digitpad.storage.checkpoints import WeightsError, load_checkpoint, save_checkpoint
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INK
+from digitpad.ink.strokes import render_strokes
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 # JSON values of every type, nested a little, to throw at the stroke parser.
 json_values = st.recursive(

@@ -8,8 +8,9 @@ import stat
 
 import pytest
 
-from digitpad.storage.safe_files import NotARegularFileError, atomic_write_bytes, check_output_path
-from digitpad.storage.samples import SampleError, SampleStore
+from digitpad.safe_files import NotARegularFileError, atomic_write_bytes, check_output_path
+from digitpad.errors import SampleError
+from digitpad.storage.samples import SampleStore
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)]]
 

@@ -8,9 +8,11 @@ import random
 import pytest
 import torch
 
-from digitpad.training.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset
-from digitpad.storage.samples import SampleError, SampleStore, default_samples_path, make_sample, samples_dataset
-from digitpad.training.loop import TrainingConfig, evaluate, train
+from digitpad.training.datasets import TensorDataset, extra_repeat, mix_datasets, mnist_dataset, samples_dataset
+from digitpad.errors import SampleError
+from digitpad.storage.samples import SampleStore, default_samples_path, make_sample
+from digitpad.training.config import TrainingConfig
+from digitpad.training.loop import evaluate, train
 
 CPU = torch.device("cpu")
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
@@ -96,7 +98,7 @@ def test_a_failing_write_keeps_the_previous_file_and_says_why(tmp_path, monkeypa
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [s.label for s in store.samples()] == [7]
-    # no temporary file left behind (the lock file stays: see digitpad.storage.safe_files.locked)
+    # no temporary file left behind (the lock file stays: see digitpad.safe_files.locked)
     assert sorted(p.name for p in path.parent.iterdir()) == [".s.jsonl.lock", "s.jsonl"]
 
 
@@ -118,11 +120,11 @@ def test_dataset_renders_each_sample_as_a_network_input(tmp_path):
     store = SampleStore(tmp_path / "s.jsonl")
     store.add(SEVEN, 7)
     store.add(odd_four(random.Random(0)), 4)
-    data = store.to_dataset()
+    data = samples_dataset(store.samples())
     assert data.inputs.shape == (2, 1, 32, 32) and data.labels.tolist() == [7, 4]
     assert data.inputs.min() == pytest.approx(-0.1) and data.inputs.max() <= 1.175 + 1e-6
     assert data.checksum and data.checksum != samples_dataset(store.samples()[:1]).checksum
-    assert len(SampleStore(tmp_path / "empty.jsonl").to_dataset()) == 0
+    assert len(samples_dataset(SampleStore(tmp_path / "empty.jsonl").samples())) == 0
 
 
 def test_mixing_repeats_the_extra_samples_to_a_small_share(tmp_path):

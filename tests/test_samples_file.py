@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitpad.storage import samples as samples_module
-from digitpad.storage.samples import SampleError, SampleStore, make_sample
+from digitpad.errors import SampleError
+from digitpad.storage.samples import SampleStore, make_sample
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)]]
 GOOD = json.dumps(make_sample(SEVEN, 7, created="2024-01-01T00:00:00+00:00").to_json())
@@ -124,7 +125,7 @@ def test_teach_adds_a_drawing_once_relabels_it_and_take_back_undoes_each(tmp_pat
 
 
 def test_a_change_waiting_for_the_lock_gives_up_when_cancelled(tmp_path):
-    from digitpad.storage.safe_files import LockWaitCancelled, locked
+    from digitpad.safe_files import LockWaitCancelled, locked
 
     path = tmp_path / "samples.jsonl"
     cancel = threading.Event()

@@ -5,7 +5,8 @@ import torch
 from drawings import VARIANTS, draw
 
 from digitpad.training.datasets import mnist_dataset, negatives_dataset
-from digitpad.reading.recognition import REJECT_THRESHOLD, Recognizer
+from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.reading.recognition import Recognizer
 from digitpad.training.loop import evaluate
 from digitpad.training.config import TEST_NEGATIVES_SEED
 from digitpad.storage.checkpoints import load_model, shipped_mnist_weights_path, shipped_weights_path
@@ -95,7 +96,7 @@ def test_the_pen_weights_refuse_few_digits_and_most_held_out_family_negatives(pe
 
 def test_the_pen_weights_read_the_held_out_writers(pen_weights):
     # Issue 20's figures on real pen strokes by writers never trained on (benchmarks/real_strokes.py).
-    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.paths import default_pendigits_file
     from digitpad.storage.pendigits import read_pendigits
     from digitpad.training.pen_evaluation import score_pen_digits
     from digitpad.training.pen_split import split_by_writer

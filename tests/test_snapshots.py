@@ -23,6 +23,7 @@ from digitpad.storage.snapshots import (
     snapshots_path,
 )
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.run import RetrainRequest, load_run_data, run_training, run_two_stages
 from digitpad.training.snapshot_recorder import SNAPSHOT_POINTS, planned_steps
 
@@ -41,7 +42,7 @@ def tiny_run(mnist_dir):
     config = TrainingConfig(epochs=3, **TINY)
     points = []
     outcome = run_training(RetrainRequest(config, mnist_dir, snapshot_points=6), load_run_data(
-        RetrainRequest(config, mnist_dir)), on_snapshot=points.append)
+        RetrainRequest(config, mnist_dir)), RunProgress(on_snapshot=points.append))
     return outcome, points
 
 
@@ -83,7 +84,7 @@ def test_a_two_stage_run_numbers_its_snapshots_over_both_stages(mnist_dir):
     first, second = TrainingConfig(epochs=2, **TINY), TrainingConfig(epochs=2, negatives=16, **TINY)
     request = RetrainRequest(first, mnist_dir, snapshot_points=8)
     points = []
-    outcome = run_two_stages(request, second, on_snapshot=points.append)
+    outcome = run_two_stages(request, second, progress=RunProgress(on_snapshot=points.append))
     snapshots = outcome.snapshots
     assert len(snapshots) == 9 and snapshots.steps[0] == 0
     assert snapshots.steps == sorted(set(snapshots.steps))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitpad.ink.preprocess import render_strokes
+from digitpad.ink.strokes import render_strokes
 from digitpad.ink.stroke_augment import augment_strokes
 from digitpad.storage.pendigits import TABLET_SIZE, PenDigit
 from digitpad.training.pen_data import pen_dataset, pen_repeat

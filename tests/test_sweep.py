@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from digitpad.ink.preprocess import BACKGROUND, INK, render_strokes
+from digitpad.ink.normalise import BACKGROUND, INK
+from digitpad.ink.strokes import render_strokes
 from digitpad.reading.recognition import Recognizer
-from digitpad.explain.sweep import TRANSFORMS, run_sweep, sweep_values, transform_input
+from digitpad.explain.transforms import TRANSFORMS
+from digitpad.explain.sweep import run_sweep, sweep_values, transform_input
 from digitpad.storage.checkpoints import load_model
 from drawings import draw
 

@@ -10,8 +10,10 @@ from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.training.datasets import TensorDataset, mnist_dataset, negatives_dataset
 from digitpad.network.lenet5 import LeNet5, squash
 from digitpad.network.sdlm import SDLM, diagonal_hessian
-from digitpad.training.loop import (TrainingCancelled, TrainingConfig, evaluate, random_affine, sdlm_eta, train,
-                               warmup_cosine)
+from digitpad.errors import TrainingCancelled
+from digitpad.training.config import sdlm_eta, TrainingConfig
+from digitpad.training.loop import evaluate, random_affine, train, warmup_cosine
+from digitpad.training.progress import RunProgress
 from digitpad.training.config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")
@@ -122,7 +124,7 @@ def test_training_leaves_the_callers_global_random_state_alone(mnist_small):
 def test_progress_events_arrive_for_batches_and_epochs(mnist_small):
     batches, epochs = [], []
     train(TrainingConfig(epochs=2, batch_size=64, min_steps=0, distort=False), *first(mnist_small, 640, 100), CPU,
-          on_batch=batches.append, on_epoch=epochs.append, progress_every=5)
+          progress=RunProgress(on_batch=batches.append, on_epoch=epochs.append, batch_every=5))
     assert [e.epoch for e in epochs] == [1, 2]
     assert all(0 <= e.test_error <= 1 and e.test_total == 100 for e in epochs)
     assert [(b.epoch, b.batch) for b in batches] == [(1, 5), (1, 10), (2, 5), (2, 10)]
@@ -137,7 +139,7 @@ def test_cancel_stops_training_and_raises(mnist_small):
         return len(calls) >= 3
 
     with pytest.raises(TrainingCancelled):
-        train(TrainingConfig(epochs=5), *mnist_small, CPU, should_cancel=cancel_on_third_poll)
+        train(TrainingConfig(epochs=5), *mnist_small, CPU, progress=RunProgress(should_cancel=cancel_on_third_poll))
     assert len(calls) == 3
 
 
@@ -191,7 +193,7 @@ def test_negatives_are_mixed_in_and_only_digits_count_as_errors(mnist_small):
     train_set, test_set = first(mnist_small, 300, 200)
     config = TrainingConfig(epochs=1, batch_size=32, negatives=100, seed=4)
     seen = []
-    result = train(config, train_set, test_set, CPU, on_batch=seen.append, progress_every=1)
+    result = train(config, train_set, test_set, CPU, progress=RunProgress(on_batch=seen.append, batch_every=1))
     assert seen[-1].batches == math.ceil(400 / config.step_batch_size(400))  # the negatives were in the epoch
     last = result.history[-1]
     assert 0.0 <= last.negatives_rejected <= 1.0 and 0.0 <= last.digits_rejected <= 1.0

@@ -6,6 +6,7 @@ import torch
 from digitpad.training.datasets import TensorDataset
 from digitpad.network.architecture import NEGATIVE_LABEL
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.run import (
     RetrainRequest,
     load_run_data,
@@ -67,8 +68,9 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
     second = TrainingConfig(epochs=1, train_limit=200, test_limit=100, min_steps=20, distort=False, seed=3,
                             negatives=40, rubbish_j=40.0, learning_rate=3e-4)
     epochs, stages = [], []
-    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second, on_stage=stages.append,
-                             on_epoch=lambda e: epochs.append((e.epoch, e.epochs)))
+    outcome = run_two_stages(RetrainRequest(first, mnist_dir, current, 20.0), second,
+                             progress=RunProgress(on_stage=stages.append,
+                                                  on_epoch=lambda e: epochs.append((e.epoch, e.epochs))))
     assert epochs == [(1, 3), (2, 3), (3, 3)]
     assert [s for s in stages if "Evaluating" in s] == ["Evaluating the current model…"]  # not stage 1's result
     assert outcome.result.model.rubbish_j == 40.0 and outcome.result.config == second
@@ -87,7 +89,7 @@ def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_d
     second = TrainingConfig(epochs=1, negatives=10, seed=VALIDATION_NEGATIVES_SEED)
     epochs = []
     with pytest.raises(ValueError, match="held-out negatives"):
-        run_two_stages(RetrainRequest(first, mnist_dir), second, on_epoch=epochs.append)
+        run_two_stages(RetrainRequest(first, mnist_dir), second, progress=RunProgress(on_epoch=epochs.append))
     assert epochs == []  # refused before the first stage trained
 
 
@@ -103,7 +105,7 @@ def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     stages = []
     tuned_request = RetrainRequest(config, mnist_dir, current, None, fine_tune=True, extra=five_sevens,
                                    initial_weights="old.pt")
-    tuned = run_training(tuned_request, load_run_data(tuned_request), on_stage=stages.append)
+    tuned = run_training(tuned_request, load_run_data(tuned_request), RunProgress(on_stage=stages.append))
     assert set(tuned.metrics) == METRIC_NAMES | BEFORE_NAMES | EXTRA_NAMES | {"initial_weights"}
     assert tuned.metrics["test_errors_before"] == plain.metrics["test_errors"]  # the same model, same test set
     assert tuned.old_test_error == pytest.approx(plain.new_test_error)
@@ -170,7 +172,7 @@ def test_a_small_run_renders_only_the_pen_digits_it_needs(mnist_dir, tmp_path):
 
 
 def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp_path, monkeypatch):
-    from digitpad.storage import paths
+    from digitpad import paths
 
     monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
     monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")

@@ -7,14 +7,9 @@ import pytest
 import torch
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.checkpoints import (
-    FORMAT_VERSION,
-    WeightsError,
-    atomic_write_bytes,
-    load_checkpoint,
-    load_model,
-    save_checkpoint,
-)
+from digitpad.storage.checkpoints import FORMAT_VERSION, load_checkpoint, load_model, save_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.safe_files import atomic_write_bytes
 
 
 @pytest.fixture
@@ -160,13 +155,14 @@ def test_killed_writer_leaves_the_previous_file_loadable(tmp_path, saved):
 
     script = textwrap.dedent(f"""
         import os, sys, time
-        import digitpad.storage.checkpoints as w
+        from pathlib import Path
+        from digitpad.safe_files import atomic_write_bytes
         real_fsync = os.fsync
         def slow_fsync(fd):
             print("writing", flush=True)
             time.sleep(30)
         os.fsync = slow_fsync
-        w.atomic_write_bytes(w.Path({str(saved)!r}), b"half-written" * 1000)
+        atomic_write_bytes(Path({str(saved)!r}), b"half-written" * 1000)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "writing"

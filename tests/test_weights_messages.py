@@ -6,7 +6,8 @@ import pytest
 
 from digitpad.storage.onnx_export import export_onnx
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.checkpoints import WeightsError, load_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import load_checkpoint
 
 
 @pytest.mark.parametrize("name, content, says", [

@@ -109,7 +109,7 @@ def retrain(qtbot, untrained_shipped_weights, message_boxes):
 
 
 def test_the_estimate_is_for_the_images_in_the_folder_and_agrees_with_the_preset_list(retrain):
-    from digitpad.storage.paths import shipped_mnist_dir
+    from digitpad.paths import shipped_mnist_dir
     from digitpad.training.estimate import SpeedProbe, estimate_seconds
 
     dialog = retrain

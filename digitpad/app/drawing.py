@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from digitpad.ink.preprocess import Placement
+    from digitpad.ink.normalise import Placement
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]
@@ -46,7 +46,7 @@ class OpenedImage:
     input: np.ndarray
     caption: str
     preview: object = None
-    too_small: bool = False  # its ink was a speck (preprocess.image_ink_too_small)
+    too_small: bool = False  # its ink was a speck (ink.too_small.image_ink_too_small)
     placement: Placement | None = None  # where the image's pixels landed on `input`
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitpad.errors import one_line
+
 if TYPE_CHECKING:
     import torch
 
@@ -54,18 +56,19 @@ def load_model_session(request: LoadRequest) -> LoadedModel:
 
     if request.torch_threads is not None:
         torch.set_num_threads(request.torch_threads)  # before the first inference, in check_device
-    from digitpad.app import model_session
+    from digitpad.app import model_session  # torch
+    from digitpad.network.lenet5 import available_devices  # torch
 
     session = model_session.ModelSession("cpu")
     problems = session.start(request.device_name, request.weights_file)
-    return LoadedModel(session, problems, model_session.available_devices())
+    return LoadedModel(session, problems, available_devices())
 
 
 def describe_failure(exc: BaseException) -> str:
     """One line for people (no traceback): what could not be loaded and why."""
     if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "torch":
         return f"PyTorch could not be imported ({exc}). Install it with: pip install torch"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return one_line(exc)
 
 
 def preload_torch_library() -> None:

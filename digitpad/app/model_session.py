@@ -17,8 +17,8 @@ import torch
 
 from digitpad.network.lenet5 import LeNet5, device_description, pick_device
 from digitpad.reading.recognition import Recognizer
-from digitpad.storage.checkpoints import (Checkpoint, WeightsError, load_checkpoint, model_from_checkpoint,
-                                         shipped_weights_path)
+from digitpad.storage.checkpoints import Checkpoint, load_checkpoint, model_from_checkpoint, shipped_weights_path
+from digitpad.errors import WeightsError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -27,30 +27,12 @@ UNTRAINED_LABEL = "untrained network (no shipped weights found)"
 
 def _reason(exc: BaseException) -> str:
     """One short line for the status bar."""
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return text if isinstance(exc, WeightsError) else f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return one_line(exc)
 
 
 def shipped_weights_file() -> Path:
     """The shipped weights; the one place a session asks for them (tests may point it elsewhere)."""
     return shipped_weights_path()
-
-
-def available_devices() -> list[tuple[torch.device, str]]:
-    """CPU and every CUDA device torch can see, with names for the Device menu."""
-    devices = [(torch.device("cpu"), "CPU")]
-    try:
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    except Exception:  # a broken driver must not stop the app from starting
-        log.exception("could not count CUDA devices")
-        count = 0
-    for index in range(count):
-        try:
-            name = torch.cuda.get_device_name(index)
-        except Exception:
-            name = "unknown device"
-        devices.append((torch.device("cuda", index), f"CUDA {index}: {name}"))
-    return devices
 
 
 def check_device(model: LeNet5, device: torch.device) -> LeNet5:

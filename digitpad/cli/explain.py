@@ -91,7 +91,9 @@ def _peek(inputs: Iterator, count: int) -> tuple[list, Iterator]:
 def _prepare(kind: str, payload):
     """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
     preprocessing errors) with a message for people."""
-    from digitpad.ink.preprocess import EmptyDrawing, image_to_array, render_strokes
+    from digitpad.ink.normalise import EmptyDrawing
+    from digitpad.ink.images import image_to_array
+    from digitpad.ink.strokes import render_strokes
 
     if isinstance(payload, Exception):
         raise payload

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from digitpad.cli.failures import EXIT_OK
 from digitpad.cli.output import check_output
-from digitpad.storage.paths import downloaded_mnist_dir
+from digitpad.paths import downloaded_mnist_dir
 
 
 def add_file_commands(commands) -> None:

@@ -71,7 +71,7 @@ def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
 
 def _examples(args: argparse.Namespace, default_pen: Path):
     from digitpad.explain.mistakes import mnist_test_examples, pen_held_out_examples, sample_examples
-    from digitpad.storage.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
+    from digitpad.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
 
     if args.examples == "pen-held-out":
         path = args.strokes_data if args.strokes_data not in (None, default_pen) else default_pendigits_file()

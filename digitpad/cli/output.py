@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from digitpad.cli.failures import CliError
-from digitpad.storage.safe_files import atomic_write_bytes, check_output_path
+from digitpad.safe_files import atomic_write_bytes, check_output_path
 
 
 class NonFiniteOutput(ValueError):

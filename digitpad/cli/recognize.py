@@ -12,10 +12,13 @@ from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, s
 from digitpad.cli.learning import add_mistakes_arguments, cmd_evaluate_mistakes
 from digitpad.cli.inputs import drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
-from digitpad.storage.paths import default_mnist_dir
+from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
+from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.storage.pendigits import read_pendigits
+from digitpad.training.pen_split import split_by_writer
 
-_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.storage.paths
+_DEFAULT_PEN = Path("\0default")  # --strokes-data without a FILE: found through digitpad.paths
 
 
 def add_recognize_commands(commands) -> None:
@@ -55,7 +58,8 @@ def add_recognize_commands(commands) -> None:
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
-    from digitpad.ink.preprocess import EmptyDrawing, ImageError
+    from digitpad.ink.normalise import EmptyDrawing
+    from digitpad.ink.images import ImageError
 
     recognizer = load_recognizer(args.weights, args.device)
     read_image, show, reader = recognizer.recognize_image, print_result, None
@@ -121,10 +125,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
     """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
-    from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
-    from digitpad.storage.pendigits import read_pendigits
     from digitpad.training.pen_evaluation import format_report, score_pen_digits
-    from digitpad.training.pen_split import split_by_writer
 
     path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()
     if path is None:

@@ -11,9 +11,11 @@ from pathlib import Path
 from digitpad.cli.failures import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, run_command
 from digitpad.cli.output import check_output
 from digitpad.errors import SampleError, TrainingCancelled
-from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir
+from digitpad.paths import default_mnist_dir, shipped_mnist_dir
 from digitpad.training.config import TrainingConfig
+from digitpad.training.progress import RunProgress
 from digitpad.training.presets import PRESETS, get_preset
+from digitpad.errors import WeightsError
 
 DEFAULTS = TrainingConfig()
 
@@ -222,10 +224,10 @@ def _train(args: argparse.Namespace) -> int:
     with ProgressBar() as bar:
         try:
             if second is None:
-                outcome = run_training(request, data, on_batch=bar.batch, on_epoch=bar.epoch)
+                outcome = run_training(request, data, RunProgress(on_batch=bar.batch, on_epoch=bar.epoch))
             else:
-                outcome = run_two_stages(request, second, data, on_stage=bar.line, on_batch=bar.batch,
-                                         on_epoch=bar.epoch)
+                outcome = run_two_stages(request, second, data,
+                                         RunProgress(on_stage=bar.line, on_batch=bar.batch, on_epoch=bar.epoch))
         except (TrainingCancelled, FloatingPointError) as exc:
             raise CliError(f"{exc or 'cancelled'}: nothing written") from exc
     _print_comparison(outcome)
@@ -244,7 +246,6 @@ def _train(args: argparse.Namespace) -> int:
 def _save_snapshots(checkpoint: Path, snapshots) -> None:
     """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
     that cannot be is a warning, not a failure."""
-    from digitpad.errors import WeightsError
     from digitpad.storage.snapshots import save_snapshots
 
     try:
@@ -292,6 +293,7 @@ def _print_comparison(outcome) -> None:
 def _load_extra(path: Path):
     """The samples in `path` as a dataset; its unreadable lines are reported, an empty file refused."""
     from digitpad.storage.samples import SampleStore, require_file  # numpy
+    from digitpad.training.datasets import samples_dataset  # torch
 
     require_file(path)
     store = SampleStore(path)
@@ -299,7 +301,7 @@ def _load_extra(path: Path):
         print(f"warning: {path}: {problem} (skipped)", file=sys.stderr)
     if not len(store):
         raise SampleError(f"{path}: no usable samples to train on")
-    return store.to_dataset()
+    return samples_dataset(store.samples())
 
 
 def main(argv: list[str] | None = None) -> int:

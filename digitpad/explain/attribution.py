@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from digitpad.ink.preprocess import (BACKGROUND, INPUT_SIZE, EmptyDrawing, Placement, Stroke, render_strokes,
-                                 render_strokes_placed, to_tensor)
+from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INPUT_SIZE, Placement
+from digitpad.ink.strokes import render_strokes, render_strokes_placed, Stroke
+from digitpad.ink.tensors import to_tensor
 from digitpad.reading.recognition import Recognition, Recognizer
 from digitpad.reading.verdict import penalty_change_text
 

@@ -14,7 +14,9 @@ from PIL import Image, ImageDraw
 
 from digitpad.explain.colours import diverging_rgb
 from digitpad.explain.mistakes import REFUSED, MistakeReport
-from digitpad.explain.pictures import _font, input_greys, nice_ticks
+from digitpad.explain.pictures import _font
+from digitpad.ink.normalise import input_greys
+from digitpad.ticks import nice_ticks
 from digitpad.network.architecture import C3_TABLE
 
 # ---- Figure 8 ------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def _curve_panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], name
     font = _font()
     draw.text((left - 50, 6), name, fill="black", font=font)
     y_high = max([v for _, v in points], default=1.0) or 1.0
-    ticks = nice_ticks(0.0, y_high, 5)
+    ticks = nice_ticks(0.0, y_high, 4, inside=True)
     y_high = max(y_high, ticks[-1])
 
     def px(x: float, y: float) -> tuple[float, float]:
@@ -136,7 +138,7 @@ def _curve_panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], name
         draw.line([(left, y), (right, y)], fill=(230, 230, 230))
         text = f"{tick:g}"
         draw.text((left - 6 - draw.textlength(text, font=font), y - 7), text, fill="black", font=font)
-    for tick in nice_ticks(0.0, x_high, 6):
+    for tick in nice_ticks(0.0, x_high, 5, inside=True):
         x, _ = px(tick, 0)
         text = f"{tick:g}"
         draw.text((x - draw.textlength(text, font=font) / 2, bottom + 4), text, fill="black", font=font)

@@ -102,7 +102,7 @@ class MistakeReport:
 
     def summary(self) -> str:
         wrong, unsure, refused = (self.count(r) for r in REASONS)
-        return (f"{len(self.mistakes):,} mistakes in {self.total:,} examples of the {self.examples.name}: "
+        return (f"{len(self.mistakes):,} mistakes in {self.total:,} examples ({self.examples.name}): "
                 f"{wrong:,} wrong, {unsure:,} wrong but not sure, {refused:,} refused")
 
     def to_json(self) -> dict:
@@ -164,7 +164,8 @@ def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> Examp
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The pen-digits file's held-out writers (training.pen_split), rendered as drawings are, each
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
-    from digitpad.ink.preprocess import drawing_too_small, render_strokes
+    from digitpad.ink.strokes import render_strokes
+    from digitpad.ink.too_small import drawing_too_small
     from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
     from digitpad.training.pen_split import split_by_writer
 
@@ -182,9 +183,12 @@ def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | 
 
 
 def sample_examples(path: Path | str | None = None, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
-    """The user's labelled samples (storage.samples; the default file when `path` is None)."""
-    from digitpad.storage.samples import SampleStore
+    """The user's labelled samples (storage.samples; the default file when `path` is None, where
+    no file is no samples). A file named by the caller must be there (SampleError)."""
+    from digitpad.storage.samples import SampleStore, require_file
 
+    if path is not None:
+        require_file(Path(path))
     samples = [s for s in SampleStore(path, should_cancel=should_cancel).samples() if 0 <= s.label <= 9]
     inputs = np.empty((len(samples), 1, 32, 32), np.float32)
     for index, sample in enumerate(samples):

@@ -5,12 +5,12 @@ once; the GUI paints with the same ones.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ticks import nice_ticks
+from digitpad.ink.normalise import input_greys
 
 # ColorBrewer PuOr, colour-blind safe: purple = the ink lowered the penalty (supports the
 # class), white = no effect, orange = it raised the penalty (opposes). Not the activations'
@@ -49,12 +49,6 @@ def attribution_rgba(attribution: np.ndarray, limit: float | None = None) -> np.
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
 
 
-def input_greys(array32: np.ndarray) -> np.ndarray:
-    """The network input as 8-bit greys: paper white, ink black."""
-    ink = np.clip((np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND), 0, 1)
-    return np.rint(255 * (1 - ink)).astype(np.uint8)
-
-
 def _font() -> ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=14)
@@ -91,16 +85,6 @@ def attribution_picture(array32: np.ndarray, attribution: np.ndarray, digit: int
     return sheet
 
 
-def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
-    """Round tick values covering [low, high] (1, 2 or 5 times a power of ten apart)."""
-    span = (high - low) or abs(high) or 1.0
-    raw = span / max(count - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
-    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
-
-
 def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | None], title: str, x_label: str,
                breaking_points: tuple[float | None, float | None] = (None, None),
                size: tuple[int, int] = (900, 520)) -> Image.Image:
@@ -115,7 +99,7 @@ def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | N
     if x_high == x_low:
         x_high = x_low + 1
     y_high = max(float(np.nanmax(penalties)), 1.0)
-    y_ticks = nice_ticks(0.0, y_high)
+    y_ticks = nice_ticks(0.0, y_high, 5, inside=True)
     y_high = max(y_high, y_ticks[-1])
 
     def px(x: float, y: float) -> tuple[float, float]:
@@ -127,7 +111,7 @@ def sweep_plot(values: list[float], penalties: np.ndarray, answers: list[int | N
         draw.line([(left, y), (width - right, y)], fill=(230, 230, 230))
         label = f"{tick:g}"
         draw.text((left - 8 - draw.textlength(label, font=font), y - 7), label, fill="black", font=font)
-    for tick in nice_ticks(x_low, x_high, 9):
+    for tick in nice_ticks(x_low, x_high, 8, inside=True):
         x, _ = px(tick, 0)
         draw.line([(x, height - bottom), (x, height - bottom + 5)], fill="black")
         label = f"{tick:g}"

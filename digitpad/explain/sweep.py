@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from digitpad.ink.preprocess import (BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, Stroke, normalise_ink,
-                                     render_strokes_placed)
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, normalise_ink
+from digitpad.ink.strokes import Stroke, render_strokes_placed
 from digitpad.explain.transforms import INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS, Transform
 
 if TYPE_CHECKING:  # imports torch, which this module needs only through the Recognizer passed in

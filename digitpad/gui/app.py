@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from digitpad import __version__
 from digitpad.gui.jobs.background import stop_all_jobs
 from digitpad.gui.settings import APPLICATION
-from digitpad.storage.paths import user_data_dir
+from digitpad.paths import user_data_dir
+from digitpad.gui.startup_probe import StartupProbe
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance()
     if app is None:
         # No organisation name: Qt's AppDataLocation is then <data>/digitpad, the very folder
-        # digitpad.storage.paths.user_data_dir() names without Qt (the settings file is set explicitly).
+        # digitpad.paths.user_data_dir() names without Qt (the settings file is set explicitly).
         QCoreApplication.setApplicationName(APPLICATION)
         QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(list(argv))
@@ -123,8 +124,6 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     hook.install()
     probe = None
     if os.environ.get(STARTUP_PROBE_ENV):
-        from digitpad.gui.startup_probe import StartupProbe  # benchmarks/startup.py
-
         probe = StartupProbe(window.context, os.environ[STARTUP_PROBE_ENV])
     try:
         window.show()

@@ -31,7 +31,7 @@ from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_r
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.ink.preprocess import INPUT_SIZE, Placement
+from digitpad.ink.normalise import INPUT_SIZE, Placement
 
 if TYPE_CHECKING:
     from digitpad.app.drawing import Drawing

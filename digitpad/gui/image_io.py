@@ -1,6 +1,6 @@
 """Getting images in (files, drops, the clipboard) and out (PNG files) of the window.
 
-Decoding for recognition is the core's job (`preprocess.prepare_image`), so a pasted QImage is
+Decoding for recognition is the core's job (`ink.images.prepare_image`), so a pasted QImage is
 handed over as PNG bytes: the same code path as an opened file. `ImageFiles` does it for the
 window: an opened image goes into the `Drawing` (which the window recognises), and the drawing
 or the network's 32×32 input go out as PNG files.
@@ -19,9 +19,10 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.app.drawing import Drawing, OpenedImage
-from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 from digitpad.gui.jobs.background import BackgroundJob, Worker
-from digitpad.ink.preprocess import EmptyDrawing, ImageError, ImageSource, Placement, prepare_image
+from digitpad.ink.normalise import EmptyDrawing, Placement
+from digitpad.ink.images import ImageError, ImageSource, prepare_image
 
 #: File dialog filter: what Pillow (the core's decoder) reads in practice.
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm *.pbm);;All files (*)"
@@ -66,7 +67,7 @@ def mime_image(mime: QMimeData) -> QImage | None:
 
 
 def save_png(image: QImage, path: Path) -> None:
-    """Write `image` as a PNG file the way digitpad writes every file (digitpad.storage.safe_files: atomic,
+    """Write `image` as a PNG file the way digitpad writes every file (digitpad.safe_files: atomic,
     through a symlink, never over a device or folder). Raises OSError with a readable message."""
     data = qimage_to_png(image)
     if not data:
@@ -85,7 +86,7 @@ class DecodedImage:
     name: str
     array: np.ndarray | None = None
     preview: QImage | None = None
-    too_small: bool = False  # its ink is a speck (preprocess.image_ink_too_small)
+    too_small: bool = False  # its ink is a speck (ink.too_small.image_ink_too_small)
     placement: Placement | None = None  # where the image's pixels landed on `array`
     error: str = ""       # not readable: the reason, for a message box
     blank: bool = False   # readable, but no ink

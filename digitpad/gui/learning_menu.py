@@ -43,7 +43,7 @@ class LearningWindows(QObject):
 
     def open_mistakes(self) -> MistakesWindow:
         from digitpad.gui.windows.mistakes_window import MistakesWindow
-        from digitpad.storage.paths import default_pendigits_file
+        from digitpad.paths import default_pendigits_file
 
         if self.mistakes_window is None:
             self.mistakes_window = MistakesWindow(self.context, default_pendigits_file() is not None,

@@ -54,7 +54,8 @@ from digitpad.gui.teach_menu import TeachMenu
 from digitpad.gui.window_actions import (build_canvas_toolbar, build_status_labels, build_zoom_actions, create_actions,
                                          fill_file_and_edit_menus)
 from digitpad.gui.window_layout import WindowLayout, make_dock, scrollable
-from digitpad.ink.preprocess import EmptyDrawing, render_strokes
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.ink.strokes import render_strokes
 
 if TYPE_CHECKING:
     import numpy as np

@@ -26,6 +26,7 @@ from digitpad.gui.settings import read_text
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.model_loader import ModelLoadWorker, WeightsReadWorker
 from digitpad.gui.window_actions import StatusLabels, ask_weights_to_load
+from digitpad.errors import WeightsError
 
 if TYPE_CHECKING:
     import torch
@@ -180,9 +181,6 @@ class ModelControl(QObject):
         self._read_weights(None)
         return True
 
-    def is_reading_weights(self) -> bool:
-        return self._weights_job is not None
-
     def _read_weights(self, path: Path | None) -> None:
         """The newest request wins: a read still going is left to finish and its result ignored."""
         job = BackgroundJob(WeightsReadWorker(path, self.session.device), "digitpad-weights-reader")
@@ -201,7 +199,6 @@ class ModelControl(QObject):
         if not self._is_current_read():
             return
         self._weights_job = None
-        from digitpad.storage.checkpoints import WeightsError  # torch is loaded: the weights were just read
 
         try:
             self.session.use(weights)  # tried again only if the device changed meanwhile
@@ -236,7 +233,6 @@ class ModelControl(QObject):
         given, is remembered for the next start; otherwise the next start uses the saved setting."""
         if not self.require_model():  # first: importing digitpad.storage.checkpoints imports torch
             return False
-        from digitpad.storage.checkpoints import WeightsError
 
         self._weights_job = None  # a file still being read would replace this model: no longer wanted
         try:

@@ -10,8 +10,6 @@ before the first is saved finds that sample ("already kept") instead of adding i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
@@ -21,9 +19,7 @@ from digitpad.gui.windows.model_dialogs import make_action
 from digitpad.gui.jobs.sample_changes import SampleChanges
 from digitpad.storage.samples import (Sample, SampleStore, Taught, default_samples_path, make_image_sample, make_sample,
                               readable_date)
-
-if TYPE_CHECKING:
-    from digitpad.gui.windows.samples_browser import SamplesBrowser
+from digitpad.gui.windows.samples_browser import SamplesBrowser
 
 # Short: it follows "Kept as a sample of 7: 3 of 7, 12 in all." in the status bar, which cut off
 # the longer wording at 1024 px.
@@ -148,8 +144,6 @@ class TeachMenu(QMenu):
             self.samples_browser.refresh()
 
     def open_samples(self) -> SamplesBrowser:
-        from digitpad.gui.windows.samples_browser import SamplesBrowser
-
         if self.samples_browser is None:
             self.samples_browser = SamplesBrowser(self.sample_store, self.changes, self.parentWidget())
         else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.ink.preprocess import DEFAULT_RELATIVE_PEN
+from digitpad.ink.strokes import DEFAULT_RELATIVE_PEN
 
 Point = tuple[float, float]
 

@@ -9,6 +9,7 @@ units whose ±1 weights are the fixed 7×12 prototype bitmaps. 60,000 trainable 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ from torch import nn
 # loaded); they are imported from here too, by sdlm, training and the tests.
 from digitpad.network.architecture import C3_TABLE, DEFAULT_RUBBISH_J, NEGATIVE_LABEL, SQUASH_A, SQUASH_S
 from digitpad.network.prototypes import load_prototypes
+
+log = logging.getLogger(__name__)
 
 
 def squash(a: torch.Tensor) -> torch.Tensor:
@@ -288,3 +291,20 @@ def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return f"CUDA: {torch.cuda.get_device_name(device)}"
     return "CPU"
+
+
+def available_devices() -> list[tuple[torch.device, str]]:
+    """CPU and every CUDA device torch can see, with names for the Device menu."""
+    devices = [(torch.device("cpu"), "CPU")]
+    try:
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except Exception:  # a broken driver must not stop the app (or a dialog) from opening
+        log.exception("could not count CUDA devices")
+        count = 0
+    for index in range(count):
+        try:
+            name = torch.cuda.get_device_name(index)
+        except Exception:
+            name = "unknown device"
+        devices.append((torch.device("cuda", index), f"CUDA {index}: {name}"))
+    return devices

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.storage.paths import resource_path
+from digitpad.paths import resource_path
 
 WIDTH = 7
 HEIGHT = 12

@@ -21,7 +21,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from digitpad.network.lenet5 import SQUASH_A, SQUASH_S, LeNet5, block_sums
+from digitpad.network.architecture import SQUASH_A, SQUASH_S
+from digitpad.network.lenet5 import LeNet5, block_sums
 
 
 def _squash_derivative_squared(a: torch.Tensor) -> torch.Tensor:

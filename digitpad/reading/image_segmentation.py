@@ -13,7 +13,8 @@ import math
 import numpy as np
 from PIL import Image
 
-from digitpad.ink.preprocess import EmptyDrawing, ImageError, InkImage
+from digitpad.ink.images import ImageError, InkImage
+from digitpad.ink.normalise import EmptyDrawing
 from digitpad.reading.segmentation import (
     MAX_MARKS,
     MAX_SEGMENTS,

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
-from digitpad.ink.preprocess import ImageSource, Stroke, drawing_too_small, image_ink, image_ink_too_small
-from digitpad.reading.recognition import REJECT_THRESHOLD
+from digitpad.ink.images import ImageSource, image_ink
+from digitpad.ink.strokes import Stroke
+from digitpad.ink.too_small import drawing_too_small, image_ink_too_small
+from digitpad.reading.verdict import REJECT_THRESHOLD
 from digitpad.reading.image_segmentation import segment_image
 from digitpad.reading.segmentation import HOSTED, Box, Segmentation, segment_strokes
 from digitpad.reading.verdict import NOT_A_NUMBER, TOO_SMALL, TOO_SMALL_TEXT, UNSURE_LEVEL, best_posterior
@@ -177,7 +179,6 @@ class NumberReading:
     from_strokes: bool
     seconds: float = 0.0
     pieces_scored: int = 0
-    candidate_cuts: list[float] = field(default_factory=list)  # x of every segment boundary
     unsure_margin: float = 3.0  # in penalty units: choose_reading sets j × ReadingConfig.unsure_margin
     too_small: bool = False  # the whole drawing or image is a speck: nothing was read
     digit_cost: float = 0.0  # the path's cost per digit, the piece bonus not counted
@@ -272,9 +273,9 @@ class NumberReader:
         self.model = model.to(self.device).eval()
 
     def read_strokes(self, strokes: Sequence[Stroke], canvas_size: tuple[float, float] | None = None) -> NumberReading:
-        """A drawing spanning less than preprocess.MIN_DRAWING_FRACTION of the canvas's shorter side
-        (`canvas_size`, as for one digit: preprocess.drawing_too_small) is too small to read.
-        Raises preprocess.EmptyDrawing when there is nothing to read."""
+        """A drawing spanning less than ink.too_small.MIN_DRAWING_FRACTION of the canvas's shorter side
+        (`canvas_size`, as for one digit: ink.too_small.drawing_too_small) is too small to read.
+        Raises EmptyDrawing when there is nothing to read."""
         started = time.perf_counter()
         segmentation = segment_strokes(strokes)
         if drawing_too_small(strokes, canvas_size):
@@ -282,8 +283,8 @@ class NumberReader:
         return self.read(segmentation, from_strokes=True, started=started)
 
     def read_image(self, source: ImageSource) -> NumberReading:
-        """An image whose ink is a speck (preprocess.image_ink_too_small) is too small to read.
-        Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """An image whose ink is a speck (ink.too_small.image_ink_too_small) is too small to read.
+        Raises ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
         ink = image_ink(source)
         segmentation = segment_image(ink)
@@ -358,11 +359,10 @@ def choose_reading(segmentation: Segmentation, spans: list[tuple[int, int]], inp
     # cost, not at the dearer one they chose.
     overruled = sum(float(costs[index, digit] - cheapest[index]) for index, digit in best
                     if spans[index] in fixed)
-    boundaries = [(a.box[2] + b.box[0]) / 2 for a, b in zip(segmentation.segments, segmentation.segments[1:])]
     sources = {segment.source for piece in pieces for segment in segmentation.segments[piece.first:piece.stop]}
     return NumberReading(pieces, best_cost, _text(runner_up[1]) if runner_up else None,
                          runner_up[0] if runner_up else None, segmentation, from_strokes=False,
-                         pieces_scored=len(spans), candidate_cuts=boundaries,
+                         pieces_scored=len(spans),
                          scored=ScoredPieces(spans, inputs, penalties, rubbish, rubbish_j, config, fixed),
                          unsure_margin=j * config.unsure_margin,
                          digit_cost=(best_cost - overruled) / len(pieces) + j * config.piece_bonus,

@@ -13,10 +13,12 @@ import numpy as np
 import torch
 
 from digitpad.network.lenet5 import LeNet5
-from digitpad.ink.preprocess import (ImageSource, Stroke, drawing_too_small, prepare_image, render_strokes,
-                                 to_tensor)
-from digitpad.reading.verdict import (  # noqa: F401 (the levels are importable from here too)
-    NOT_A_DIGIT, REJECT_THRESHOLD, TOO_SMALL, UNSURE_LEVEL, best_posterior, explanation, is_unsure,
+from digitpad.ink.images import ImageSource, prepare_image
+from digitpad.ink.strokes import render_strokes, Stroke
+from digitpad.ink.too_small import drawing_too_small
+from digitpad.ink.tensors import to_tensor
+from digitpad.reading.verdict import (
+    best_posterior, explanation, is_unsure,
     rejection_reason)
 
 
@@ -34,7 +36,7 @@ class Recognition:
     penalties: np.ndarray  # 10, smaller is better
     rubbish: float         # posterior of the rubbish class
     seconds: float         # preprocessing + forward
-    too_small: bool = False  # the ink was a speck (preprocess.drawing_too_small / image_ink_too_small)
+    too_small: bool = False  # the ink was a speck (ink.too_small)
 
     @property
     def digit(self) -> int:
@@ -100,14 +102,14 @@ class Recognizer:
     def recognize_strokes(self, strokes: list[Stroke], pen_width: float | None = None,
                           canvas_size: tuple[float, float] | None = None) -> Recognition:
         """`canvas_size` (width, height, in the strokes' units) decides "too small"; see
-        preprocess.drawing_too_small. Raises preprocess.EmptyDrawing when there is nothing to recognise."""
+        ink.too_small.drawing_too_small. Raises EmptyDrawing when there is nothing to recognise."""
         started = time.perf_counter()
         strokes = list(strokes)
         array = render_strokes(strokes, pen_width)
         return self.recognize_array(array, started, drawing_too_small(strokes, canvas_size))
 
     def recognize_image(self, source: ImageSource | Path) -> Recognition:
-        """Raises preprocess.ImageError for unreadable images, EmptyDrawing for blank ones."""
+        """Raises ImageError for unreadable images, EmptyDrawing for blank ones."""
         started = time.perf_counter()
         prepared = prepare_image(source)
         return self.recognize_array(prepared.array, started, prepared.too_small)

@@ -26,13 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitpad.ink.preprocess import (
-    EmptyDrawing,
-    Stroke,
-    _clean_strokes,
-    normalise_ink,
-    render_strokes,
-)
+from digitpad.ink.normalise import EmptyDrawing, normalise_ink
+from digitpad.ink.strokes import Stroke, clean_strokes, render_strokes
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in input coordinates
 
@@ -150,7 +145,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     points_count = sum(len(stroke) for stroke in strokes)
     if points_count > MAX_POINTS:  # the cuts' ink profile is as long as the strokes: bounded first
         raise ValueError(f"{points_count:,} points: too many to read as one number (at most {MAX_POINTS:,})")
-    cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := _clean_strokes([stroke]))]
+    cleaned = [(index, parts[0]) for index, stroke in enumerate(strokes) if (parts := clean_strokes([stroke]))]
     if not cleaned:
         raise EmptyDrawing("no strokes with finite points")
     if max(float(np.abs(pts).max()) for _, pts in cleaned) > MAX_COORDINATE:  # sizes, cuts, costs stay finite
@@ -205,7 +200,7 @@ def reading_order(segments: list[Segment], height: float) -> list[Segment]:
 
 def drop_specks(strokes: Sequence[Stroke]) -> list[np.ndarray]:
     """The strokes as (n, 2) arrays of finite points, without the specks (see `specks`)."""
-    parts = _clean_strokes(strokes)
+    parts = clean_strokes(strokes)
     return [pts for pts, speck in zip(parts, specks(parts)) if not speck]
 
 

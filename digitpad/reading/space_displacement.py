@@ -23,16 +23,9 @@ import torch
 from PIL import Image, ImageDraw
 
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
-from digitpad.ink.preprocess import (
-    BACKGROUND,
-    BOX,
-    DEFAULT_RELATIVE_PEN,
-    INK,
-    INPUT_SIZE,
-    EmptyDrawing,
-    InkImage,
-    Stroke,
-)
+from digitpad.ink.normalise import BACKGROUND, BOX, EmptyDrawing, INK, INPUT_SIZE
+from digitpad.ink.strokes import DEFAULT_RELATIVE_PEN, Stroke
+from digitpad.ink.images import InkImage
 from digitpad.reading.segmentation import drop_specks
 from digitpad.reading.verdict import REJECT_THRESHOLD
 
@@ -125,7 +118,7 @@ def strokes_strip(strokes: Sequence[Stroke]) -> np.ndarray:
 
 
 def image_strip(image: InkImage) -> np.ndarray:
-    """An image's ink (digitpad.ink.preprocess.image_ink) as a 32-px-tall strip."""
+    """An image's ink (digitpad.ink.images.image_ink) as a 32-px-tall strip."""
     ink = np.asarray(image.ink, np.float32)
     rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
     if rows.size == 0:

@@ -20,13 +20,12 @@ from typing import Any
 
 import torch
 
-# atomic_write_bytes lives in digitpad.storage.safe_files (no torch); it stays importable from here.
 from digitpad.network.architecture import RUBBISH_J_RANGE
 from digitpad.errors import WeightsError
 from digitpad.storage.file_kinds import describe_foreign_file, read_head
-from digitpad.storage.safe_files import atomic_write_bytes, write_new_file
+from digitpad.safe_files import atomic_write_bytes, write_new_file
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.paths import resource_path
+from digitpad.paths import resource_path
 
 log = logging.getLogger(__name__)
 

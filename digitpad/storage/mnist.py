@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 
 from digitpad.errors import DataError, DownloadCancelled
-from digitpad.storage.paths import MNIST_FILES
+from digitpad.paths import MNIST_FILES
 
 log = logging.getLogger(__name__)
 

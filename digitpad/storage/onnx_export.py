@@ -7,7 +7,7 @@ The contract of the exported file
   levels: background (paper) = **−0.1**, full ink = **1.175**, linear in between. An MNIST image
   (28×28 bytes, 0 = paper, 255 = ink) becomes an input by ``-0.1 + byte × 1.275 / 255`` and
   2 pixels of −0.1 padding on each side; a drawing should first be normalised the MNIST way
-  (ink bounding box scaled to 20 px, centre of mass at the centre), as `digitpad.ink.preprocess`
+  (ink bounding box scaled to 20 px, centre of mass at the centre), as `digitpad.ink`
   does.
 - **Output** ``"penalties"``: float32, shape ``N×10``. Entry ``[n, d]`` is the RBF output of
   class ``d``: the squared Euclidean distance between the 84 F6 activations and the fixed ±1
@@ -32,7 +32,7 @@ import torch
 
 from digitpad.errors import ExportError
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.checkpoints import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 

@@ -19,23 +19,24 @@ large, over MAX_LINE_BYTES) is reported in `SampleStore.problems` as ``"line N: 
 other lines still load; such a line is kept verbatim when the file is rewritten, so nothing a
 user made is ever dropped silently. A file over MAX_FILE_BYTES is refused as a whole.
 
-Every change takes the file's lock (`digitpad.storage.safe_files.locked`: a hidden `.samples.jsonl.lock`
+Every change takes the file's lock (`digitpad.safe_files.locked`: a hidden `.samples.jsonl.lock`
 beside it), re-reads the file, applies itself and writes the whole file atomically (temporary
 file, fsync, os.replace), so several windows and `digitpad samples import` runs at once lose
 nothing, and a crash or a full disk leaves the previous file intact.
 
-No Qt here, and torch only in `samples_dataset` (for training): the GUI's Teach menu and samples
-browser, the CLI and the tests share this code, and the GUI uses it before torch is loaded.
+No Qt and no torch here (training.datasets.samples_dataset makes the samples a data set): the
+GUI's Teach menu and samples browser, the CLI and the tests share this code, and the GUI uses it
+before torch is loaded.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import logging
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.errors import SampleError
-from digitpad.storage.safe_files import NotARegularFileError, atomic_write_bytes, locked, open_regular_file
+from digitpad.safe_files import NotARegularFileError, atomic_write_bytes, locked, open_regular_file
 from digitpad.storage.jsonlines import MAX_LINE_BYTES, is_blank, split_lines
-from digitpad.storage.paths import user_data_dir
+from digitpad.paths import user_data_dir
 from digitpad.storage.stroke_records import decode_record, parse_strokes
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, render_strokes
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE
+from digitpad.ink.strokes import render_strokes
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,10 @@ class Sample:
         if self.pixels is not None:
             record["input"] = [list(row) for row in self.pixels]
         return record
+
+    def to_line(self) -> str:
+        """The sample as one line of the file (without the line end)."""
+        return json.dumps(self.to_json(), separators=(",", ":"))
 
     def render(self) -> np.ndarray:
         """LeNet-5's (32, 32) input for this drawing."""
@@ -205,10 +211,6 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.3g} MB"
 
 
-def _encode(sample: Sample) -> str:
-    return json.dumps(sample.to_json(), separators=(",", ":"))
-
-
 @dataclass
 class _Line:
     """One non-blank line of the file: a sample, or the exact bytes of a line we could not read."""
@@ -218,7 +220,7 @@ class _Line:
 
 
 def _line(sample: Sample) -> _Line:
-    return _Line(sample, _encode(sample).encode("utf-8"))
+    return _Line(sample, sample.to_line().encode("utf-8"))
 
 
 class SampleStore:
@@ -311,12 +313,6 @@ class SampleStore:
         self._change(lambda lines: lines.append(_line(sample)))
         return sample
 
-    def add_image(self, array32: np.ndarray, label: int) -> Sample:
-        """Keep an image's 32×32 network input as a sample of `label`."""
-        sample = make_image_sample(array32, label)
-        self._change(lambda lines: lines.append(_line(sample)))
-        return sample
-
     def teach(self, candidate: Sample) -> Taught:
         """Keep `candidate` (Teach → This Is a …) unless the same drawing is kept already: with the
         same label that is "already kept" and nothing is written, with another label the kept one
@@ -394,6 +390,49 @@ class SampleStore:
         self._change(remove)
         return target
 
+    def relabel_many(self, targets: Iterable[Sample], label: int) -> int:
+        """Give each of `targets` (samples as read) the label `label`, in ONE rewrite of the file
+        under its lock (a few thousand one by one took minutes: a rewrite each). Samples removed
+        meanwhile (by another window?) and those already so labelled are left; returns how many
+        were relabelled."""
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
+            raise ValueError(f"label must be a digit 0-9, got {label!r}")
+        wanted = Counter(target for target in targets if target.label != int(label))
+        changed = 0
+
+        def replace_lines(lines: list[_Line]) -> bool:
+            nonlocal changed
+            for i, line in enumerate(lines):
+                if line.sample is not None and wanted[line.sample] > 0:
+                    wanted[line.sample] -= 1
+                    lines[i] = _line(Sample(int(label), line.sample.strokes, line.sample.created, line.sample.pixels))
+                    changed += 1
+            return changed > 0
+
+        self._change(replace_lines)
+        return changed
+
+    def delete_many(self, targets: Iterable[Sample]) -> int:
+        """Delete each of `targets` (samples as read) in ONE rewrite of the file under its lock;
+        samples removed meanwhile are left out of the count; returns how many were deleted."""
+        wanted = Counter(targets)
+        deleted = 0
+
+        def remove_lines(lines: list[_Line]) -> bool:
+            nonlocal deleted
+            kept = []
+            for line in lines:
+                if line.sample is not None and wanted[line.sample] > 0:
+                    wanted[line.sample] -= 1
+                    deleted += 1
+                else:
+                    kept.append(line)
+            lines[:] = kept
+            return deleted > 0
+
+        self._change(remove_lines)
+        return deleted
+
     def import_file(self, path: Path | str) -> tuple[int, list[str]]:
         """Add the samples of another samples file, skipping exact duplicates.
 
@@ -427,17 +466,10 @@ class SampleStore:
             raise SampleError(f"{path}: is the samples file being exported; export to another file")
         samples = self.samples()
         try:
-            atomic_write_bytes(Path(path), "".join(_encode(s) + "\n" for s in samples).encode("utf-8"))
+            atomic_write_bytes(Path(path), "".join(s.to_line() + "\n" for s in samples).encode("utf-8"))
         except OSError as exc:
             raise SampleError(f"{path}: could not write: {exc.strerror or exc}") from exc
         return len(samples)
-
-    # -- for training ---------------------------------------------------------------------------
-
-    def to_dataset(self):
-        """The samples as a training.TensorDataset (N×1×32×32 inputs, N labels); the checksum
-        identifies the exact drawings and labels."""
-        return samples_dataset(self.samples())
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -446,21 +478,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:  # one of them does not exist (yet): compare where they would be
         return os.path.realpath(a) == os.path.realpath(b)
-
-
-def samples_dataset(samples: Sequence[Sample]):
-    import torch
-
-    from digitpad.training.datasets import TensorDataset
-
-    arrays, labels, digest = [], [], hashlib.md5()
-    for sample in samples:
-        try:
-            arrays.append(sample.render())
-        except EmptyDrawing:  # make_sample guarantees points; kept for safety with odd input
-            continue
-        labels.append(sample.label)
-        digest.update(_encode(sample).encode("utf-8") + b"\n")
-    inputs = (torch.from_numpy(np.stack(arrays)).unsqueeze(1) if arrays
-              else torch.empty(0, 1, 32, 32, dtype=torch.float32))
-    return TensorDataset(inputs, torch.tensor(labels, dtype=torch.int64), digest.hexdigest() if arrays else "")

@@ -31,7 +31,7 @@ import torch
 from digitpad.errors import WeightsError
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.checkpoints import check_plain, read_torch_file, validate_state
-from digitpad.storage.safe_files import atomic_write_bytes
+from digitpad.safe_files import atomic_write_bytes
 
 FORMAT_VERSION = 1
 KIND = "digitpad-snapshots"

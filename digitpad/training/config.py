@@ -99,7 +99,7 @@ class TrainingConfig:
     # Real pen strokes (digitpad.training.pen_data): the training writers' digits of the pen-digits
     # file, rendered `pen_copies` times each (the first as written, the rest through the
     # stroke-level distortions at strength `pen_augment`) and repeated to about `pen_share` of the
-    # training set. 0 = MNIST alone. Without the file (digitpad.storage.paths.default_pendigits_file)
+    # training set. 0 = MNIST alone. Without the file (digitpad.paths.default_pendigits_file)
     # the run trains on MNIST alone and says so.
     pen_share: float = 0.0
     pen_copies: int = 4
@@ -115,6 +115,12 @@ class TrainingConfig:
 
     def validate(self) -> None:
         """Raise ValueError, with a message for people, for a config no run can use."""
+        self._check_recipe()
+        self._check_data()
+        self._check_numbers()
+
+    def _check_recipe(self) -> None:
+        """The optimiser, the loss, the epochs and the batches."""
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}: use 'adam' or 'sdlm'")
         if self.loss not in LOSSES:
@@ -127,6 +133,9 @@ class TrainingConfig:
             raise ValueError("warmup_fraction must be in [0, 1)")
         if not 0.0 <= self.shift_only_fraction <= 1.0:
             raise ValueError("shift_only_fraction must be in [0, 1]")
+
+    def _check_data(self) -> None:
+        """What is mixed into the training set (negatives, bad cuts, pen strokes) and the limits."""
         if self.negatives < 0:
             raise ValueError("negatives must be 0 (none) or more")
         if not (math.isfinite(self.pen_share) and 0.0 <= self.pen_share < 1.0):
@@ -148,6 +157,9 @@ class TrainingConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1 (or None for all images)")
+
+    def _check_numbers(self) -> None:
+        """The seed, the rates, eq. 9's j, the averaging and the distortions."""
         if not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"the seed must be from 0 to 2^63 - 1, got {str(self.seed)[:30]}")
         _positive(self.learning_rate, "the learning rate", 1.0)

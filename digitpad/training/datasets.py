@@ -7,11 +7,20 @@ batches are index slices of them, so the training loop does no per-sample Python
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
+
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.ink.tensors import mnist_to_input
+from digitpad.network.architecture import NEGATIVE_LABEL
+from digitpad.storage.mnist import load_mnist
+from digitpad.storage.samples import Sample
+from digitpad.training.bad_cuts import generate_bad_cuts
+from digitpad.training.negatives import HELD_OUT_FAMILIES, TRAINING_FAMILIES, generate_negatives
 
 
 @dataclass
@@ -37,15 +46,28 @@ def mnist_dataset(data_dir: Path | str, split: str, limit: int | None = None,
     images are 250 MB and take seconds to build). This is the one place a data set is limited.
     The checksum names the whole split, with the limit when there is one.
     """
-    from digitpad.storage.mnist import load_mnist
-    from digitpad.ink.preprocess import mnist_to_input
-
     loaded = load_mnist(data_dir, split, verify=verify)
     images, labels, checksum = loaded.images, loaded.labels, loaded.checksum
     if limit is not None and limit < len(labels):
         images, labels = images[:limit], labels[:limit]
         checksum = hashlib.md5(f"{checksum}[:{limit}]".encode()).hexdigest()
     return TensorDataset(mnist_to_input(images), torch.from_numpy(labels.copy()), checksum)
+
+
+def samples_dataset(samples: Sequence[Sample]) -> TensorDataset:
+    """The user's samples as network-ready tensors; the checksum identifies the exact drawings and
+    labels."""
+    arrays, labels, digest = [], [], hashlib.md5()
+    for sample in samples:
+        try:
+            arrays.append(sample.render())
+        except EmptyDrawing:  # make_sample guarantees points; kept for safety with odd input
+            continue
+        labels.append(sample.label)
+        digest.update(sample.to_line().encode("utf-8") + b"\n")
+    inputs = (torch.from_numpy(np.stack(arrays)).unsqueeze(1) if arrays
+              else torch.empty(0, 1, 32, 32, dtype=torch.float32))
+    return TensorDataset(inputs, torch.tensor(labels, dtype=torch.int64), digest.hexdigest() if arrays else "")
 
 
 #: Share of each fine-tuning epoch made of the user's own samples (repeated): enough for the
@@ -81,9 +103,6 @@ def negatives_dataset(count: int, seed: int, should_cancel: Callable[[], bool] |
     "not a digit" threshold on lettering training never saw).
 
     Generating takes about 2 ms a pattern; `should_cancel` is polled every few hundred."""
-    from digitpad.network.architecture import NEGATIVE_LABEL
-    from digitpad.training.negatives import HELD_OUT_FAMILIES, TRAINING_FAMILIES, generate_negatives
-
     families = HELD_OUT_FAMILIES if held_out_families else TRAINING_FAMILIES
     negatives = generate_negatives(count, seed, should_cancel=should_cancel, families=families)
     inputs = torch.from_numpy(negatives.images).unsqueeze(1)
@@ -96,10 +115,6 @@ def bad_cuts_dataset(data_dir: Path | str, config, should_cancel: Callable[[], b
     images (the first `config.train_limit`), labelled NEGATIVE_LABEL, network-ready.
 
     About 5 ms a piece (composing, segmenting, rendering); `should_cancel` is polled."""
-    from digitpad.network.architecture import NEGATIVE_LABEL
-    from digitpad.training.bad_cuts import generate_bad_cuts
-    from digitpad.storage.mnist import load_mnist
-
     loaded = load_mnist(data_dir, "train")
     images = loaded.images[: config.train_limit]
     pieces = generate_bad_cuts(images, config.bad_cuts, config.seed, should_cancel=should_cancel)

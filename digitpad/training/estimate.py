@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from digitpad.training.loop import TensorDataset, evaluate, train
+from digitpad.training.datasets import TensorDataset
+from digitpad.training.progress import RunProgress
+from digitpad.training.loop import evaluate, train
 from digitpad.training.config import TrainingConfig
 
 #: Batches timed by the probe (after the first, which pays for warm-up).
@@ -54,7 +56,7 @@ def probe_speed(config: TrainingConfig, device: torch.device | str = "cpu") -> S
     stamps: list[float] = []
     started = time.perf_counter()
     result = train(one_epoch, _random_set(batch_size * PROBE_BATCHES, generator), test_set, device,
-                   on_batch=lambda _progress: stamps.append(time.perf_counter()), progress_every=1)
+                   progress=RunProgress(on_batch=lambda _progress: stamps.append(time.perf_counter()), batch_every=1))
     per_batch = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
     overhead = max(0.0, (stamps[0] - started) - per_batch)
     evaluation_set = _random_set(PROBE_TEST_IMAGES, generator).to(device)
@@ -82,7 +84,7 @@ TRAINING_PEN_DIGITS = 5249
 def pen_load(config: TrainingConfig, base_images: int) -> tuple[int, float]:
     """(pen images a run adds to each epoch beside `base_images`, seconds to render them), for a
     config with a pen share, when the pen-digits file is found (else the run trains without)."""
-    from digitpad.storage.paths import default_pendigits_file
+    from digitpad.paths import default_pendigits_file
     from digitpad.training.pen_data import pen_images_wanted
 
     if config.pen_share <= 0 or default_pendigits_file() is None:
@@ -98,3 +100,4 @@ def estimate_seconds(probe: SpeedProbe, epochs: int, train_images: int, test_ima
     test_pass = test_images / probe.test_images_per_second
     epoch = probe.epoch_overhead_seconds + train_images / probe.train_images_per_second + test_pass
     return LOADING_SECONDS + (test_pass if evaluate_current else 0.0) + epochs * epoch
+

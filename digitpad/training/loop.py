@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-# Kept importable from here: the data sets, the config and the errors are part of what train() takes.
 from digitpad.network.architecture import NEGATIVE_LABEL
-from digitpad.training.datasets import (  # noqa: F401
-    TensorDataset, extra_repeat, mix_datasets, mnist_dataset, negatives_dataset)
-from digitpad.errors import TrainingCancelled
+from digitpad.training.datasets import (
+    TensorDataset, mix_datasets, negatives_dataset)
 from digitpad.network.lenet5 import LeNet5, map_loss, mse_loss
-from digitpad.ink.preprocess import BACKGROUND
+from digitpad.ink.normalise import BACKGROUND
 from digitpad.network.sdlm import SDLM, diagonal_hessian
-from digitpad.training.config import (  # noqa: F401
-    PAPER_ETA_SCHEDULE, VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
+from digitpad.training.config import (
+    VALIDATION_NEGATIVES_SEED, TrainingConfig, sdlm_eta)
 from digitpad.reading.verdict import REJECT_THRESHOLD
+from digitpad.training.progress import SILENT, RunProgress
 from digitpad.training.snapshot_recorder import SnapshotRecorder
 
 log = logging.getLogger(__name__)
@@ -297,15 +296,12 @@ def _loss_fn(config: TrainingConfig) -> Callable[[torch.Tensor, torch.Tensor], t
 
 def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDataset,
           device: torch.device, initial_state: dict | None = None,
-          on_batch: Callable[[BatchProgress], None] | None = None,
-          on_epoch: Callable[[EpochResult], None] | None = None,
-          should_cancel: Callable[[], bool] | None = None,
-          progress_every: int = 20, recorder: SnapshotRecorder | None = None) -> TrainingResult:
+          progress: RunProgress = SILENT, recorder: SnapshotRecorder | None = None) -> TrainingResult:
     """Train a fresh (or `initial_state`-initialised) LeNet-5 on all of `train_set`, evaluating
     on `test_set` after every epoch, and return it with its history.
 
     Repeatable for a given `config.seed`, with generators of its own (torch's global random
-    state is left alone). `should_cancel` is polled every batch; when it returns True,
+    state is left alone). `progress.should_cancel` is polled every batch; when it returns True,
     TrainingCancelled is raised and nothing outside this function has been changed. A `recorder`
     gets the weights the run would keep (the average, with weight averaging) at its planned steps.
     """
@@ -314,9 +310,9 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         raise ValueError("no training images")
     held_out_negatives = None
     if config.negatives:
-        train_set = mix_datasets(train_set, negatives_dataset(config.negatives, config.seed, should_cancel), 1)
+        train_set = mix_datasets(train_set, negatives_dataset(config.negatives, config.seed, progress.should_cancel), 1)
         held_out_negatives = negatives_dataset(REJECTION_CHECK_NEGATIVES, VALIDATION_NEGATIVES_SEED,
-                                               should_cancel, held_out_families=True).inputs.to(device)
+                                               progress.should_cancel, held_out_families=True).inputs.to(device)
     model = LeNet5(rubbish_j=config.rubbish_j, generator=torch.Generator().manual_seed(config.seed))
     if initial_state is not None:
         model.load_state_dict(initial_state)
@@ -340,8 +336,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         order = torch.randperm(len(train_set), generator=generator, device=device)
         total_loss = torch.zeros((), device=device)
         for b in range(batches):
-            if should_cancel is not None and should_cancel():
-                raise TrainingCancelled()
+            progress.check()
             index = order[b * batch_size:(b + 1) * batch_size]
             inputs, labels = train_set.inputs[index], train_set.labels[index]
             if config.distort:
@@ -356,9 +351,9 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
             if recorder is not None and recorder.wants(step):
                 with strategy.evaluation_weights():
                     recorder.take(step, model, float(total_loss) / (b + 1))
-            if on_batch is not None and ((b + 1) % progress_every == 0 or b + 1 == batches):
+            if progress.on_batch is not None and ((b + 1) % progress.batch_every == 0 or b + 1 == batches):
                 rate = (b + 1) * batch_size / max(time.perf_counter() - epoch_started, 1e-9)
-                on_batch(BatchProgress(epoch, config.epochs, b + 1, batches, float(total_loss) / (b + 1), rate))
+                progress.batch(BatchProgress(epoch, config.epochs, b + 1, batches, float(total_loss) / (b + 1), rate))
         train_loss = float(total_loss) / batches
         if not math.isfinite(train_loss):
             raise FloatingPointError(f"training diverged in epoch {epoch} (loss {train_loss})")
@@ -379,8 +374,7 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
             recorder.add_epoch(epoch, train_loss, epoch_result.test_error)
         log.info("epoch %d/%d: loss %.4f, test error %.2f%%", epoch, config.epochs, train_loss,
                  100 * epoch_result.test_error)
-        if on_epoch is not None:
-            on_epoch(epoch_result)
+        progress.epoch(epoch_result)
     strategy.finish()
     result.seconds = time.perf_counter() - started
     model.eval()

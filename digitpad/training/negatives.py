@@ -11,7 +11,7 @@ seed, with no data files and no network access:
   a cross, smileys, stars, dots, short dashes, hatching;
 * two digit glyphs overlapping side by side (a person sees "two digits", not one).
 
-Every pattern goes through the same normalisation as a drawing or an image (`preprocess`):
+Every pattern goes through the same normalisation as a drawing or an image (`ink.normalise`):
 strokes through `render_strokes`, glyph images through `normalise_ink`, so a negative is a
 (32, 32) float32 array in −0.1 … 1.175 exactly like an MNIST input.
 
@@ -31,7 +31,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digitpad.errors import TrainingCancelled
-from digitpad.ink.preprocess import EmptyDrawing, normalise_ink, render_strokes
+from digitpad.ink.normalise import EmptyDrawing, normalise_ink
+from digitpad.ink.strokes import render_strokes
 
 log = logging.getLogger(__name__)
 

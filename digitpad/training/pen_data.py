@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from digitpad.errors import TrainingCancelled
-from digitpad.ink.preprocess import render_strokes
+from digitpad.ink.strokes import render_strokes
 from digitpad.ink.stroke_augment import augment_strokes
 from digitpad.storage.pendigits import TABLET_SIZE, PenDigit, read_pendigits
 from digitpad.training.datasets import TensorDataset

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from digitpad.ink.preprocess import drawing_too_small, render_strokes
+from digitpad.ink.too_small import drawing_too_small
+from digitpad.ink.strokes import render_strokes
 from digitpad.network.lenet5 import LeNet5
 from digitpad.reading.verdict import is_unsure, rejection_reason
 from digitpad.storage.pendigits import TABLET_SIZE, PenDigit

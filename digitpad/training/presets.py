@@ -16,6 +16,16 @@ from dataclasses import dataclass, field, replace
 from digitpad.training.config import TrainingConfig
 
 
+def describe_duration(seconds: float) -> str:
+    """'about 40 seconds', 'about 3 minutes', 'about 1 h 20 min': a time for people."""
+    if seconds < 90:
+        return f"about {max(10, round(seconds / 10) * 10)} seconds"
+    minutes = round(seconds / 60)
+    if minutes >= 90:
+        return f"about {minutes // 60} h {minutes % 60:02d} min"
+    return f"about {minutes} minute{'s' * (minutes != 1)}"
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str                 # the CLI's --preset value
@@ -43,11 +53,8 @@ class Preset:
         return replace(replace(first, **self.then), **overrides)
 
     def duration_text(self) -> str:
-        """'about 1 minute', 'about 30 seconds', for people."""
-        if self.expected_seconds < 90:
-            return f"about {round(self.expected_seconds, -1):.0f} seconds"
-        minutes = round(self.expected_seconds / 60)
-        return f"about {minutes} minute{'s' * (minutes != 1)}"
+        """'about 2 minutes', 'about 30 seconds', for people."""
+        return describe_duration(self.expected_seconds)
 
 
 QUICK = Preset(

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,16 +43,15 @@ from digitpad.training.datasets import TensorDataset, bad_cuts_dataset, extra_re
 from digitpad.errors import TrainingCancelled
 from digitpad.network.lenet5 import LeNet5, pick_device
 from digitpad.training.loop import (
-    BatchProgress,
-    EpochResult,
     TrainingResult,
     evaluate,
     train,
 )
 from digitpad.training.config import TrainingConfig
-from digitpad.storage.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
 from digitpad.storage.snapshots import Snapshots
 from digitpad.training.pen_data import pen_images_wanted, pen_repeat, training_writers_dataset
+from digitpad.training.progress import SILENT, RunProgress
 from digitpad.training.snapshot_recorder import SNAPSHOT_POINTS, SnapshotPoint, SnapshotRecorder
 
 log = logging.getLogger(__name__)
@@ -181,24 +181,18 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
                    pen_repeat=pen_times, pen_file=str(pen_file) if pen_file else None, pen_missing=pen_missing)
 
 
-def run_training(request: RetrainRequest, data: RunData,
-                 on_stage: Callable[[str], None] | None = None,
-                 on_batch: Callable[[BatchProgress], None] | None = None,
-                 on_epoch: Callable[[EpochResult], None] | None = None,
-                 should_cancel: Callable[[], bool] | None = None,
-                 progress_every: int = 20,
-                 on_snapshot: Callable[[SnapshotPoint], None] | None = None) -> RetrainOutcome:
+def run_training(request: RetrainRequest, data: RunData, progress: RunProgress = SILENT) -> RetrainOutcome:
     """Evaluate the model in use, train a new one, evaluate it; the new model ends on the CPU.
-    `on_batch` is called every `progress_every` batches, `on_snapshot` for each snapshot of the
-    time-lapse as it is taken (the outcome's `snapshots` has them all).
+    `progress` hears of the stages, batches, epochs and each snapshot of the time-lapse as it is
+    taken (the outcome's `snapshots` has them all).
 
-    Raises TrainingCancelled when `should_cancel` says so (checked between stages and batches),
-    ValueError for a config or device no run can use, DataError for unusable data.
+    Raises TrainingCancelled when `progress.should_cancel` says so (checked between stages and
+    batches), ValueError for a config or device no run can use, DataError for unusable data.
     """
     config = request.config
     device = pick_device(config.device)
-    stage = on_stage or (lambda text: None)
-    with _torch_threads(request.threads):
+    stage = progress.stage
+    with torch_threads(request.threads):
         test_set = data.test_set.to(device)
         extra = data.extra.to(device) if data.extra is not None else None
         old_test_errors = old_extra_errors = None
@@ -208,13 +202,12 @@ def run_training(request: RetrainRequest, data: RunData,
             old_test_errors = evaluate(old, test_set)[0]
             old_extra_errors = evaluate(old, extra)[0] if extra is not None else None
             del old
-        _check(should_cancel)
+        progress.check()
         stage(f"Training on {data.describe()}…")
         initial = request.current_state if request.fine_tune else None
-        recorder = SnapshotRecorder(request.snapshot_points, on_snapshot) if request.snapshot_points else None
-        result = train(config, data.train_set, data.test_set, device, initial_state=initial,
-                       on_batch=on_batch, on_epoch=on_epoch, should_cancel=should_cancel,
-                       progress_every=progress_every, recorder=recorder)
+        recorder = SnapshotRecorder(request.snapshot_points, progress.on_snapshot) if request.snapshot_points else None
+        result = train(config, data.train_set, data.test_set, device, initial_state=initial, progress=progress,
+                       recorder=recorder)
         _, predictions = evaluate(result.model, test_set)
         new_extra_errors = evaluate(result.model, extra)[0] if extra is not None else None
     result.model.to("cpu")
@@ -229,12 +222,7 @@ def run_training(request: RetrainRequest, data: RunData,
 
 
 def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunData | None = None,
-                   on_stage: Callable[[str], None] | None = None,
-                   on_batch: Callable[[BatchProgress], None] | None = None,
-                   on_epoch: Callable[[EpochResult], None] | None = None,
-                   should_cancel: Callable[[], bool] | None = None,
-                   progress_every: int = 20,
-                   on_snapshot: Callable[[SnapshotPoint], None] | None = None) -> RetrainOutcome:
+                   progress: RunProgress = SILENT) -> RetrainOutcome:
     """A two-stage recipe (presets.Preset.then): `request` as run_training runs it, then a
     fine-tune of its result with the config `second` (with its own data and its own j). Progress
     is numbered over both stages' epochs, and so is the time-lapse (its points shared by the
@@ -242,17 +230,10 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
     model, and its metrics say what the first stage reached."""
     second.validate()  # now, not after the first stage's minutes of training
     total = request.config.epochs + second.epochs
-    stage = on_stage or (lambda text: None)
-
-    def numbered(callback, offset):
-        if callback is None:
-            return None
-        return lambda progress: callback(replace(progress, epoch=progress.epoch + offset, epochs=total))
-
     first_points = round(request.snapshot_points * request.config.epochs / total)
-    data = data if data is not None else load_run_data(request, should_cancel)
-    first = run_training(replace(request, snapshot_points=first_points), data, on_stage, numbered(on_batch, 0),
-                         numbered(on_epoch, 0), should_cancel, progress_every, on_snapshot)
+    data = data if data is not None else load_run_data(request, progress.should_cancel)
+    first = run_training(replace(request, snapshot_points=first_points), data,
+                         progress.renumbered(0, total, on_snapshot=progress.on_snapshot))
     # current_rubbish_j stays None: the second stage sets its own j (that is its point).
     follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
                             extra=data.extra, threads=request.threads, evaluate_before=False,
@@ -261,15 +242,14 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
     first_snapshots = first.snapshots or Snapshots()
 
     def continued(point: SnapshotPoint) -> None:  # the second stage's snapshots go on from the first's
-        if on_snapshot is not None and point.index > 0:  # its step 0 is the first stage's last
-            on_snapshot(replace(point, index=len(first_snapshots) + point.index - 1,
+        if progress.on_snapshot is not None and point.index > 0:  # its step 0 is the first stage's last
+            progress.on_snapshot(replace(point, index=len(first_snapshots) + point.index - 1,
                                 step=point.step + (first_snapshots.steps[-1] if len(first_snapshots) else 0),
                                 epoch=point.epoch + request.config.epochs))
-    stage("Stage 2: loading…")
-    second_data = load_run_data(follow, should_cancel)
-    outcome = run_training(follow, second_data, lambda text: stage(f"Stage 2: {text}"),
-                           numbered(on_batch, request.config.epochs), numbered(on_epoch, request.config.epochs),
-                           should_cancel, progress_every, continued)
+    progress.stage("Stage 2: loading…")
+    second_data = load_run_data(follow, progress.should_cancel)
+    outcome = run_training(follow, second_data,
+                           progress.renumbered(request.config.epochs, total, "Stage 2: ", on_snapshot=continued))
     if outcome.snapshots is not None:
         first_snapshots.extend(outcome.snapshots)
     outcome.snapshots = first_snapshots if len(first_snapshots) else None
@@ -344,8 +324,14 @@ def _model_from_state(state: dict, rubbish_j: float | None, device: torch.device
     return model.to(device).eval()
 
 
+def training_threads(requested: int | None = None) -> int:
+    """The torch threads a run in the app gets: as requested, else every core but one (the
+    canvas keeps up while it trains)."""
+    return requested or max(1, (os.cpu_count() or 2) - 1)
+
+
 @contextlib.contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
+def torch_threads(threads: int | None) -> Iterator[None]:
     """torch's thread count for the run, restored after (it is process-wide)."""
     previous = torch.get_num_threads()
     if threads:

@@ -19,7 +19,7 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from digitpad.errors import DigitpadError
+from digitpad.errors import DigitpadError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,8 @@ class Worker(QObject):
         return isinstance(exc, WorkCancelled)
 
     def describe_failure(self, exc: BaseException) -> str:
-        """One line for people, no traceback."""
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        """One line for people, no traceback (errors.one_line)."""
+        return one_line(exc)
 
     @Slot()
     def run(self) -> None:

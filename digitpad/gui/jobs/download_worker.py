@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 
 from digitpad.gui.jobs.background import Worker
+from digitpad.errors import DownloadCancelled
+from digitpad.errors import DataError
 
 
 class DownloadWorker(Worker):
@@ -36,11 +38,7 @@ class DownloadWorker(Worker):
         return str(self.dest)
 
     def is_cancellation(self, exc: BaseException) -> bool:
-        from digitpad.storage.mnist import DownloadCancelled
-
         return isinstance(exc, DownloadCancelled) or super().is_cancellation(exc)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.storage.mnist import DataError
-
         return str(exc) if isinstance(exc, DataError) else super().describe_failure(exc)

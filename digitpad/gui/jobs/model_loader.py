@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from digitpad.app import model_loading
 from digitpad.gui.jobs.background import Worker
+from digitpad.errors import WeightsError
 
 if TYPE_CHECKING:
     import torch
@@ -60,8 +61,6 @@ class WeightsReadWorker(Worker):
         return model_session.read_weights(self.path, self.device)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.storage.checkpoints import WeightsError
-
         if isinstance(exc, WeightsError):
             return str(exc)  # it names the file
         return f"{self.path or 'the shipped weights'}: {super().describe_failure(exc)}"

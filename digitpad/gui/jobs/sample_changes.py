@@ -1,6 +1,6 @@
 """Changes to the personal samples file, off the GUI thread, one at a time in the order asked.
 
-Every change to the file takes its lock (`digitpad.storage.safe_files.locked`), which another digitpad window
+Every change to the file takes its lock (`digitpad.safe_files.locked`), which another digitpad window
 or process may hold for a while, so each change runs in a `SamplesWorker` (a `BackgroundJob`,
 gui/jobs/background.py). The Teach menu and the samples browser of one window share one
 `SampleChanges`: a Teach and a delete in the browser never overtake each other, and each change
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, Signal
 
 from digitpad.errors import SampleError
-from digitpad.storage.safe_files import LockWaitCancelled
+from digitpad.safe_files import LockWaitCancelled
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.storage.samples import SampleStore
 

@@ -9,16 +9,23 @@ the user says so.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
 
 from digitpad.app.model_loading import import_training_stack
-from digitpad.errors import DataError, TrainingCancelled
+from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
-from digitpad.training.run import RetrainOutcome, RetrainRequest, load_run_data, run_training, run_two_stages
+from digitpad.training.progress import RunProgress
+from digitpad.training.run import (
+    RetrainOutcome,
+    RetrainRequest,
+    load_run_data,
+    run_training,
+    run_two_stages,
+    training_threads,
+)
 
 __all__ = ["RetrainOutcome", "RetrainRequest", "TrainingWorker"]  # the dialog imports the first two here
 
@@ -50,25 +57,22 @@ class TrainingWorker(Worker):
 
     def work(self) -> RetrainOutcome:
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
-        # training gets all cores but one (the canvas keeps up); the run restores the app's count.
+        # training gets training_threads(); the run restores the app's count.
         import_training_stack()
-        request = replace(self.request, threads=self.request.threads or max(1, (os.cpu_count() or 2) - 1))
+        request = replace(self.request, threads=training_threads(self.request.threads))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
         config = request.config
         batch_size = config.sdlm_batch_size if config.optimizer == "sdlm" else config.batch_size
-        progress = dict(on_stage=self.stage.emit, on_batch=self.batchProgress.emit, on_epoch=self.epochFinished.emit,
-                        on_snapshot=self.snapshotTaken.emit, should_cancel=self.is_cancelled,
-                        progress_every=max(1, LOSS_POINT_IMAGES // batch_size))
+        progress = RunProgress(on_stage=self.stage.emit, on_batch=self.batchProgress.emit,
+                               on_epoch=self.epochFinished.emit, on_snapshot=self.snapshotTaken.emit,
+                               should_cancel=self.is_cancelled, batch_every=max(1, LOSS_POINT_IMAGES // batch_size))
         if self.second is not None:
-            return run_two_stages(request, self.second, data, **progress)
-        return run_training(request, data, **progress)
+            return run_two_stages(request, self.second, data, progress)
+        return run_training(request, data, progress)
 
 
 def _describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, DataError):
-        return str(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return f"not enough memory to train ({exc}); try the CPU or fewer images"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return one_line(exc)

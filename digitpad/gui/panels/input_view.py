@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.gui.widgets.colormap import input_image, input_packed
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.ink.preprocess import BACKGROUND, INK, INPUT_SIZE
+from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE
 
 ZOOM_LEVELS = (3, 4, 5, 6, 8, 10, 12)
 DEFAULT_ZOOM = 6

@@ -57,7 +57,8 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
     from digitpad.gui.image_io import qimage_to_png
-    from digitpad.ink.preprocess import EmptyDrawing, image_ink
+    from digitpad.ink.normalise import EmptyDrawing
+    from digitpad.ink.images import image_ink
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:

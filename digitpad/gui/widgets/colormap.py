@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
 from digitpad.explain.colours import DIVERGING_ANCHORS, DIVERGING_LUT
 from digitpad.explain.colours import diverging_rgb as _diverging_rgb
 from digitpad.network.architecture import SQUASH_A
-from digitpad.ink.preprocess import BACKGROUND, INK
+from digitpad.ink.normalise import input_greys
 
 ACTIVATION_LIMIT = SQUASH_A
 
@@ -43,15 +43,9 @@ def diverging_packed(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> np.
     return _LUT_PACKED[np.rint(t).astype(np.intp)]
 
 
-def input_grey(array32: np.ndarray) -> np.ndarray:
-    """The network's input as grey levels: paper (−0.1) white 255, ink (+1.175) black 0."""
-    ink = (np.asarray(array32, np.float64) - BACKGROUND) / (INK - BACKGROUND)
-    return np.rint(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
-
-
 def input_packed(array32: np.ndarray) -> np.ndarray:
-    """`input_grey` packed as 0xffRRGGBB."""
-    grey = input_grey(array32).astype(np.uint32)
+    """`input_greys` packed as 0xffRRGGBB."""
+    grey = input_greys(array32).astype(np.uint32)
     return 0xFF000000 | (grey << 16) | (grey << 8) | grey
 
 
@@ -73,7 +67,7 @@ def activation_image(values: np.ndarray, limit: float = ACTIVATION_LIMIT) -> QIm
 
 def input_image(array32: np.ndarray) -> QImage:
     """The network's 32×32 input as paper-white / ink-black greys, one pixel per input."""
-    return rgb_to_qimage(np.repeat(input_grey(array32)[..., None], 3, axis=2))
+    return rgb_to_qimage(np.repeat(input_greys(array32)[..., None], 3, axis=2))
 
 
 def draw_nearest(painter: QPainter, target: QRectF, image: QImage) -> None:

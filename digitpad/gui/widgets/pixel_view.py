@@ -92,12 +92,10 @@ class PixelView(QWidget):
         self._packed: np.ndarray | None = None   # the units' colours, 0xffRRGGBB, (h, w)
         self._values: np.ndarray | None = None
         self._describe: Callable[[int, int, float], str] | None = None
-        self._tooltip_source: Callable[[], str] | None = None
         self._pixels = PixelImage()
         self._filled = False  # the PixelImage shows the current colours
         self._grid = False
         self._highlighted = False
-        self._selected = False
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
         # paintEvent fills the whole widget, so Qt need not paint the widgets under it first.
@@ -160,11 +158,6 @@ class PixelView(QWidget):
             self._highlighted = highlighted
             self.update()
 
-    def set_selected(self, selected: bool) -> None:
-        if selected != self._selected:
-            self._selected = selected
-            self.update()
-
     # ---- geometry --------------------------------------------------------------------------
     def sizeHint(self) -> QSize:
         border = 2 * FRAME
@@ -203,8 +196,8 @@ class PixelView(QWidget):
             painter.fillRect(target, palette.color(QPalette.ColorRole.AlternateBase))
         else:
             painter.drawImage(target.topLeft(), self._screen_image(target))
-        if self._highlighted or self._selected:
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2 if self._selected else 1.5))
+        if self._highlighted:
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5))
             painter.drawRect(target.adjusted(-1, -1, 1, 1))
         else:
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
@@ -237,13 +230,8 @@ class PixelView(QWidget):
                 return True
         return super().event(event)
 
-    def set_tooltip_source(self, source: Callable[[], str] | None) -> None:
-        """A function that writes the tooltip when it is shown (instead of setToolTip on every
-        update, which costs more than the recognition itself)."""
-        self._tooltip_source = source
-
     def _unit_tooltip(self, position: QPointF) -> str:
-        base = self._tooltip_source() if self._tooltip_source is not None else self.toolTip()
+        base = self.toolTip()
         if self._values is None or self._describe is None:
             return base
         unit = self.unit_at(position)

@@ -1,7 +1,7 @@
 """A small line plot drawn with QPainter: axes, "nice" ticks, labels, one or more series.
 
-Enough for training curves (loss and test error per epoch) without a plotting dependency.
-`nice_ticks` is plain Python so it can be tested without a display.
+Enough for training curves (loss and test error per epoch) without a plotting dependency. The
+ticks are digitpad.ticks' (shared with the sweep pictures).
 """
 
 from __future__ import annotations
@@ -13,28 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [low, high]."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return []
-    if high < low:
-        low, high = high, low
-    if high == low:
-        pad = abs(low) * 0.1 or 1.0
-        low, high = low - pad, high + pad
-    raw = (high - low) / max(1, count)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
-    first = math.floor(low / step + 1e-9) * step
-    last = math.ceil(high / step - 1e-9) * step
-    n = int(round((last - first) / step))
-    return [round(first + i * step, 12) for i in range(n + 1)]
-
-
-def format_tick(value: float, step: float) -> str:
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
-    return f"{value:.{decimals}f}"
+from digitpad.ticks import format_tick, nice_ticks
 
 
 @dataclass

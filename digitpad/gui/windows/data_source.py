@@ -20,25 +20,19 @@ from PySide6.QtWidgets import (
 
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.download_worker import DownloadWorker
-from digitpad.storage.paths import default_mnist_dir, shipped_mnist_dir, user_data_dir
-
-
-def mnist_present(folder: Path) -> bool:
-    from digitpad.storage.mnist import MNIST_FILES, find_mnist_file
-
-    return all(find_mnist_file(folder, name) is not None for name in MNIST_FILES)
+from digitpad.paths import default_mnist_dir, downloaded_mnist_dir, has_mnist, shipped_mnist_dir
 
 
 def initial_mnist_dir() -> Path:
     """Where MNIST already is (the usual place, then the download folder), else the usual place."""
     for folder in (default_mnist_dir(), download_dir()):
-        if mnist_present(folder):
+        if has_mnist(folder):
             return folder
     return default_mnist_dir()
 
 
 def download_dir() -> Path:
-    return user_data_dir() / "mnist"
+    return downloaded_mnist_dir()
 
 
 class MnistSourceBox(QGroupBox):
@@ -80,7 +74,7 @@ class MnistSourceBox(QGroupBox):
 
     def is_ready(self) -> bool:
         """MNIST is in the folder and no download is writing to it."""
-        return self.download is None and mnist_present(self.data_dir())
+        return self.download is None and has_mnist(self.data_dir())
 
     def set_locked(self, locked: bool) -> None:
         for widget in (self.folder, self.choose_button, self.download_button):
@@ -89,7 +83,7 @@ class MnistSourceBox(QGroupBox):
     def refresh(self) -> None:
         from digitpad.storage.mnist import count_images
 
-        present = mnist_present(self.data_dir())
+        present = has_mnist(self.data_dir())
         self.train_images = count_images(self.data_dir(), "train") if present else None
         self.test_images = count_images(self.data_dir(), "test") if present else None
         if not present:

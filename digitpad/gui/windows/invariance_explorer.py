@@ -23,9 +23,10 @@ from digitpad.gui.widgets.colormap import input_image
 from digitpad.gui.explanations import current_source, drawing_key
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
-from digitpad.gui.widgets.plot import format_tick, nice_ticks
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ticks import format_tick, nice_ticks
+from digitpad.ink.normalise import INPUT_SIZE
 from digitpad.explain.transforms import DRAWING, INPUT, TRANSFORMS
+from digitpad.explain.sweep import run_sweep, sweep_values
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -111,7 +112,7 @@ class SweepPlot(QWidget):
             label = format_tick(tick, y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1)
             painter.drawText(QRectF(0, point.y() - 8, frame.left() - 6, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
-        x_ticks = [t for t in nice_ticks(x_low, x_high, 8) if x_low - 1e-9 <= t <= x_high + 1e-9]
+        x_ticks = nice_ticks(x_low, x_high, 8, inside=True)
         for tick in x_ticks:
             point = at(tick, 0)
             label = format_tick(tick, x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else 1)
@@ -301,7 +302,6 @@ class InvarianceExplorer(QWidget):
         if source is None or recognizer is None:
             self._show(None, "Draw a digit first." if source is None else "Waiting for the neural network…")
             return
-        from digitpad.explain.sweep import run_sweep, sweep_values  # torch arrives with the recognizer
 
         transform = TRANSFORMS[self.transform.currentData()]
         try:

@@ -61,7 +61,7 @@ class MistakesWorker(Worker):
 
     def work(self) -> MistakeReport:
         from digitpad.explain import mistakes
-        from digitpad.storage.paths import default_mnist_dir, default_pendigits_file
+        from digitpad.paths import default_mnist_dir, default_pendigits_file
 
         if self.which == PEN_HELD_OUT:
             examples = mistakes.pen_held_out_examples(default_pendigits_file(), self.is_cancelled)

@@ -22,7 +22,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.app.model_loading import no_gc_pauses
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
+from digitpad.errors import ExportError
+import copy
 
 if TYPE_CHECKING:
     from digitpad.gui.model_control import ModelControl
@@ -58,13 +61,11 @@ class OnnxExportWorker(Worker):
         self.model, self.path = model, path
 
     def work(self) -> Path:
-        from digitpad.storage import onnx_export as export
+        from digitpad.storage import onnx_export  # torch.onnx, onnx
 
-        return export.export_onnx(self.model, self.path)
+        return onnx_export.export_onnx(self.model, self.path)  # looked up here: tests replace it
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import ExportError
-
         return str(exc) if isinstance(exc, ExportError) else f"{self.path}: {super().describe_failure(exc)}"
 
 
@@ -170,13 +171,13 @@ class ModelDialogs(QObject):
     def open_history(self) -> WeightsHistoryDialog | None:
         if not self.model_control.require_model():
             return None
-        from digitpad.gui.windows.retrain_dialog import weights_dir
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
         from digitpad.storage.checkpoints import shipped_mnist_weights_path
 
         if self.history_dialog is None:
-            self.history_dialog = WeightsHistoryDialog(weights_dir, self.current_weights_file, self.parent_widget,
-                                                       shipped=lambda: [shipped_mnist_weights_path()])
+            self.history_dialog = WeightsHistoryDialog(
+                adopted_weights_dir, self.current_weights_file, self.parent_widget,
+                shipped=lambda: [shipped_mnist_weights_path()])
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
@@ -214,7 +215,6 @@ class ModelDialogs(QObject):
                                                   str(Path.home() / "lenet5.onnx"), ONNX_FILTER)
             if not path:
                 return False
-        import copy
 
         path, model = Path(path), copy.deepcopy(self.model_control.session.model)  # a copy: recognition goes on
         self._exporting = self.model_control.session.weights_text()

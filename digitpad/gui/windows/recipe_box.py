@@ -6,10 +6,8 @@ before it starts from a short measured probe (digitpad.training.estimate) run of
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 
-import torch
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,37 +21,21 @@ from PySide6.QtWidgets import (
 
 from digitpad.app.model_loading import import_training_stack
 from digitpad.gui.jobs.background import BackgroundJob, Worker
-from digitpad.training.presets import PRESETS, Preset
+from digitpad.training.presets import PRESETS, Preset, describe_duration
 from digitpad.training.config import TrainingConfig
 from digitpad.training.estimate import SpeedProbe, estimate_seconds, negatives_seconds, pen_load, probe_speed
+from digitpad.training.run import torch_threads, training_threads
+from digitpad.network.lenet5 import available_devices
 
 log = logging.getLogger(__name__)
 
 MNIST_TRAIN_IMAGES, MNIST_TEST_IMAGES = 60_000, 10_000
 
 
-def training_devices() -> list[tuple[str, str]]:
-    devices = [("cpu", "CPU")]
-    try:
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        devices += [(f"cuda:{i}", f"CUDA {i}: {torch.cuda.get_device_name(i)}") for i in range(count)]
-    except Exception:  # a broken driver must not stop the dialog from opening
-        log.exception("could not list CUDA devices")
-    return devices
-
-
 def format_duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
         else f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def describe_estimate(seconds: float) -> str:
-    """'about 40 seconds', 'about 3 minutes', 'about 1 h 20 min'."""
-    if seconds < 90:
-        return f"about {max(10, round(seconds / 10) * 10)} seconds"
-    minutes = round(seconds / 60)
-    return f"about {minutes} minutes" if minutes < 90 else f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
 class SpeedProbeWorker(Worker):
@@ -68,12 +50,8 @@ class SpeedProbeWorker(Worker):
     def work(self) -> SpeedProbe:
         # Not cancellable midway: it takes well under a second once torch is warm, joining suffices.
         import_training_stack()
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.threads or max(1, (os.cpu_count() or 2) - 1))
-        try:
+        with torch_threads(training_threads(self.threads)):
             return probe_speed(self.config, self.device)
-        finally:
-            torch.set_num_threads(previous)
 
 
 class RecipeBox(QGroupBox):
@@ -100,7 +78,8 @@ class RecipeBox(QGroupBox):
         self.optimizer.addItem("SDLM (the paper's stochastic diagonal Levenberg-Marquardt)", "sdlm")
         self.distort = QCheckBox("Random distortions of the training images", self)
         self.device = QComboBox(self)
-        for name, label in training_devices():
+        for device, label in available_devices():
+            name = str(device)
             self.device.addItem(label, name)
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)
@@ -198,7 +177,7 @@ class RecipeBox(QGroupBox):
             self._probe_timer.start()
             return
         seconds = self._estimate(probe)
-        self._set_estimate(f"{describe_estimate(seconds)} on this machine "
+        self._set_estimate(f"{describe_duration(seconds)} on this machine "
                            f"(measured {probe.train_images_per_second:,.0f} training images/s)")
 
     def estimated_seconds(self) -> float | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import logging
-import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -42,43 +41,28 @@ from digitpad.gui.windows.recipe_box import (
     MNIST_TRAIN_IMAGES,
     RecipeBox,
     format_duration,
-    training_devices,  # noqa: F401  (kept importable from here)
 )
-from digitpad.gui.jobs.training_worker import RetrainOutcome, RetrainRequest, TrainingWorker
+from digitpad.training.run import RetrainOutcome, RetrainRequest
+from digitpad.gui.jobs.training_worker import TrainingWorker
 from digitpad.network.lenet5 import LeNet5
-from digitpad.storage.paths import user_data_dir
+from digitpad.storage.adopted_weights import adopted_weights_dir, new_weights_stem
 from digitpad.training.presets import Preset
 from digitpad.storage.samples import SampleStore
-from digitpad.training.loop import extra_repeat
+from digitpad.training.datasets import extra_repeat, samples_dataset
 from digitpad.training.config import TrainingConfig
+from digitpad.errors import WeightsError
+from digitpad.storage.checkpoints import save_new_checkpoint
+from digitpad.storage.snapshots import save_snapshots
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = TrainingConfig()
 
 
-def weights_dir() -> Path:
-    """Where adopted checkpoints live: <user data>/weights/<timestamp>[_<name>].pt."""
-    return user_data_dir() / "weights"
-
-
-def slug(name: str) -> str:
-    """A file-name-safe short form of a model's name: 'Quick, 2 epochs' -> 'quick-2-epochs'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
-
-
-def new_weights_stem(name: str = "") -> str:
-    """The adopted file's name without `.pt`: when it was adopted, then its name, so sorted by
-    file name is sorted by date and the name is readable (save_new_checkpoint adds `_2`, `_3`, …
-    if another file, perhaps of another window at the same moment, has it)."""
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    return f"{stamp}_{slug(name)}" if slug(name) else stamp
-
-
 def _render_samples(sample_store: Callable[[], SampleStore | None]):
     """The personal samples as a dataset (None: no store); called in the training thread."""
     store = sample_store()
-    return store.to_dataset() if store is not None else None
+    return samples_dataset(store.samples()) if store is not None else None
 
 
 class RetrainDialog(QDialog):
@@ -425,15 +409,13 @@ class RetrainDialog(QDialog):
     def adopt(self) -> Path | None:
         """Save the new weights atomically (with their name) and announce them; None if saving
         failed (reported)."""
-        from digitpad.storage.checkpoints import WeightsError, save_new_checkpoint
-
         if self.outcome is None:
             return None
         outcome = self.outcome
         name = self.model_name.text().strip()
         metrics = {**outcome.metrics, **({"name": name} if name else {})}
         try:
-            path = save_new_checkpoint(weights_dir(), new_weights_stem(name), outcome.result.model,
+            path = save_new_checkpoint(adopted_weights_dir(), new_weights_stem(name), outcome.result.model,
                                        outcome.result.config.to_dict(), metrics,
                                        data_checksum=outcome.data_checksum).path
         except WeightsError as exc:
@@ -451,8 +433,6 @@ class RetrainDialog(QDialog):
 
     def _save_snapshots(self, checkpoint_path: Path, snapshots) -> None:
         """Write the run's time-lapse beside the adopted checkpoint, off the GUI thread (~5 MB)."""
-        from digitpad.storage.snapshots import save_snapshots
-
         job = BackgroundJob(CallWorker(checkpoint_path, lambda: save_snapshots(checkpoint_path, snapshots)),
                             "save-snapshots")
         job.worker.failed.connect(lambda why: self.stage.setText(

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSiz
 from digitpad.gui.widgets.colormap import diverging_rgb, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.window_layout import keep_on_screen, place_on_screen
-from digitpad.explain.pictures import input_greys
-from digitpad.ink.preprocess import INPUT_SIZE
+from digitpad.ink.normalise import INPUT_SIZE, input_greys
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext

@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.window_layout import screen_area
-from digitpad.storage.checkpoints import Checkpoint, WeightsError, load_checkpoint
+from digitpad.storage.checkpoints import Checkpoint, load_checkpoint
+from digitpad.errors import WeightsError
+from digitpad.storage.adopted_weights import history_files
 from digitpad.storage.snapshots import snapshots_path
 
 log = logging.getLogger(__name__)
@@ -97,11 +99,6 @@ def local_time(iso: str) -> str:
         return _dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return iso or "?"
-
-
-def history_files(folder: Path) -> list[Path]:
-    """The .pt files in `folder`, newest first (their names start with the adoption time)."""
-    return sorted(folder.glob("*.pt"), key=lambda p: p.name, reverse=True)
 
 
 def read_entry(path: Path) -> HistoryEntry:

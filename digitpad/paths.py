@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from importlib.resources import files
 
 APP_NAME = "digitpad"
 
@@ -25,7 +26,7 @@ MNIST_FILES = (
     "t10k-labels-idx1-ubyte",
 )
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def resource_path(name: str) -> Path:
@@ -38,8 +39,6 @@ def resource_path(name: str) -> Path:
     if (_REPO_ROOT / "pyproject.toml").is_file() and local.exists():
         return local
     try:
-        from importlib.resources import files
-
         candidate = Path(str(files("digitpad.resources").joinpath(name)))
         if candidate.exists():
             return candidate
