@@ -30,6 +30,7 @@ from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from digitpad.app.drawing import Change
+from digitpad.gui.image_io import qimage_to_png
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
 from digitpad.gui.window_layout import scrollable
@@ -56,9 +57,8 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     """Read one drawing (strokes) or opened image (its picture, a QImage) as a number, and sweep
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
-    from digitpad.gui.image_io import qimage_to_png
+    from digitpad.ink.images import image_ink  # PIL
     from digitpad.ink.normalise import EmptyDrawing
-    from digitpad.ink.images import image_ink
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:
