@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.model_control.ready.connect(self.context.modelReady)
         # Number mode (gui/panels/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
         self.number_mode = NumberMode(self.context, self)
+        self.teach_menu.selected_piece = self.number_mode.selected_piece_sample  # Teach keeps the piece shown
         self.number_mode.readingShown.connect(lambda _: self._show_prediction())
         self.number_mode.pieceShown.connect(self._show_piece)
         toolbar.addAction(self.number_mode.action)
