@@ -81,7 +81,7 @@ def main() -> int:
     # Setting the strokes is an edit of the drawing (Change.EDITED), as releasing the pen is, and
     # the window recognises on that notification: one recognition per update, counted to make sure.
     recognitions = []
-    window.recognized.connect(recognitions.append)
+    window.context.recognized.connect(recognitions.append)
     for _ in range(args.rounds):
         for strokes in drawings:
             started, started_cpu = time.perf_counter(), time.thread_time()

@@ -358,7 +358,7 @@ def test_qt_calls_and_signals_do_not_leak_references_to_none_or_true(window):
     before = sys.getrefcount(None), sys.getrefcount(True)
     for _ in range(500):
         window.canvas.setObjectName("canvas")
-        window.modelChanged.emit()
+        window.context.modelChanged.emit()
     after = sys.getrefcount(None), sys.getrefcount(True)
     assert after[0] >= before[0] - 50 and after[1] >= before[1] - 50, (before, after)
 

@@ -150,6 +150,22 @@ def test_evaluate_mistakes_refuses_an_unwritable_picture_before_working(capsys, 
     assert code == 1 and "dir.png" in err and "Traceback" not in err
 
 
+def test_the_pen_set_is_the_held_out_writers_only_judged_as_drawings():
+    from digitpad.explain.mistakes import pen_held_out_examples
+    from digitpad.paths import default_pendigits_file
+    from digitpad.training.pen_split import HELD_OUT_WRITERS
+
+    path = default_pendigits_file()
+    if path is None:
+        pytest.skip("no pen-digits file here ($DIGITPAD_PENDIGITS or ../shared/data/pendigits): the set needs it")
+    examples = pen_held_out_examples(path)
+    writers = {int(caption.split("writer ")[1].split(",")[0]) for caption in examples.captions}
+    assert writers == set(HELD_OUT_WRITERS) and examples.too_small is not None
+    model, _ = load_model()
+    report = list_mistakes(model, examples)
+    assert 0 < len(report.mistakes) < len(examples) / 5 and report.confusion.sum() == len(examples)
+
+
 def test_evaluate_mistakes_of_a_samples_file_that_is_not_there_says_so(capsys, tmp_path):
     code, _, err = run(capsys, "evaluate", "--mistakes", "--examples", "samples", "--samples",
                        tmp_path / "typo.jsonl")

@@ -116,7 +116,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
         dialog.start()
     assert dialog.model_name.isVisible() and dialog.model_name.text()  # a suggestion
     dialog.model_name.setText("Ada's quick model")
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
     (saved,) = adopted_weights_dir().glob("*.pt")
     assert load_checkpoint(saved).metrics["name"] == "Ada's quick model" and "ada-s-quick-model" in saved.name

@@ -150,7 +150,7 @@ def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
     train_to_the_end(qtbot, dialog)
     new_state = {k: v.clone() for k, v in dialog.outcome.result.model.state_dict().items()}
     new_error = dialog.outcome.new_test_error
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
     (saved,) = adopted_weights_dir().glob("*.pt")
     assert window.session.weights_file == saved
@@ -259,12 +259,12 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     assert history.table.item(3, 6).text() == "lenet5-mnist.pt (shipped)"
     history.select_path(history.entries[3].path)
     assert not history.delete_button.isEnabled() and not history.delete_selected(confirm=False)
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.use_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file == history.entries[3].path and history.entries[3].path.exists()
 
     history.select_path(paths[0])
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.use_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file == paths[0]
     assert "(in use)" in history.table.item(2, 0).text()
@@ -274,7 +274,7 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     snapshots_path(paths[1]).write_bytes(b"its time-lapse")
     assert history.delete_selected() and not paths[1].exists()
     assert not snapshots_path(paths[1]).exists()  # deleted with its weights
-    with qtbot.waitSignal(window.modelChanged):
+    with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
     assert window.session.weights_file is None
     assert same_state(load_checkpoint(shipped).state, state_of(window))

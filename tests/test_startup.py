@@ -95,7 +95,7 @@ def test_drawing_while_the_network_loads_is_recognised_when_it_arrives(qtbot, us
     assert waiting_input is not None and waiting_input.shape == (32, 32) and waiting_input.max() > 1.0
     assert window.window_actions.export_input.isEnabled()
 
-    with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
+    with qtbot.waitSignal(window.context.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()
     assert window.model_ready
     assert window.last_recognition is not None and window.last_recognition.digit == 4
@@ -126,7 +126,7 @@ def test_an_image_opened_while_the_network_loads_is_recognised_when_it_arrives(q
     assert opened.args == [True]
     assert window.drawing.image is not None and window.prediction_view.shown_digit() is None
 
-    with qtbot.waitSignal(window.modelReady, timeout=READY_TIMEOUT_MS):
+    with qtbot.waitSignal(window.context.modelReady, timeout=READY_TIMEOUT_MS):
         held_loader.set()
     assert window.prediction_view.shown_digit() == int(test_set.labels[0])
     assert window.model_control.loader.wait(10)

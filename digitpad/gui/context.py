@@ -56,6 +56,25 @@ class WindowContext(QObject):
         """What the window shows for the whole drawing (None when there is nothing)."""
         return self._last_recognition()
 
+    def drawing_source(self) -> dict | None:
+        """The drawing (strokes and pen) or the opened image's input, as keyword arguments for the
+        core's explanations and sweeps; None when the canvas is empty."""
+        drawing = self.drawing
+        if drawing.image is not None:
+            return {"array32": drawing.image.input, "placement": drawing.image.placement}
+        if drawing.is_empty():
+            return None
+        return {"strokes": drawing.strokes(), "pen_width": drawing.pen_width}
+
+    def drawing_key(self) -> tuple:
+        """What a result about the drawing depends on, to tell a fresh one from a stale one: the
+        strokes, the opened image, the pen and the recognizer (new weights or a new device make
+        a new one)."""
+        drawing = self.drawing
+        strokes = tuple(tuple(s) for s in drawing.strokes())
+        return (strokes, id(drawing.image) if drawing.image is not None else None, drawing.pen_width,
+                id(self.recognizer))
+
     def show_status(self, message: str, timeout_ms: int = 0) -> None:
         """A message in the window's status bar (0: until the next one)."""
         self._show_status(message, timeout_ms)

@@ -31,35 +31,17 @@ from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_r
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
+from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
+from digitpad.gui.windows.unit_trace import UnitTraceWindow
 from digitpad.ink.normalise import INPUT_SIZE, Placement
 
 if TYPE_CHECKING:
-    from digitpad.app.drawing import Drawing
     from digitpad.explain.attribution import Explanation
     from digitpad.gui.context import WindowContext
 
 log = logging.getLogger(__name__)
 
 CANVAS_OPACITY = 0.8
-
-
-def drawing_key(context: WindowContext) -> tuple:
-    """What an explanation depends on, to tell a fresh result from a stale one (a new device or
-    new weights make a new recognizer)."""
-    drawing = context.drawing
-    strokes = tuple(tuple(s) for s in drawing.strokes())
-    return (strokes, id(drawing.image) if drawing.image is not None else None, drawing.pen_width,
-            id(context.recognizer))
-
-
-def current_source(drawing: Drawing) -> dict | None:
-    """The drawing (strokes and pen) or the opened image's input, as keyword arguments for the
-    core; None when the canvas is empty."""
-    if drawing.image is not None:
-        return {"array32": drawing.image.input, "placement": drawing.image.placement}
-    if drawing.is_empty():
-        return None
-    return {"strokes": drawing.strokes(), "pen_width": drawing.pen_width}
 
 
 class AttributionScale(QWidget):
@@ -280,7 +262,7 @@ class Explanations(QObject):
         if not self.dock.isVisible():
             self._show(None, "")
             return
-        source = current_source(self.context.drawing)
+        source = self.context.drawing_source()
         recognizer = self.context.recognizer
         if source is None:
             self._show(None, "Draw something to see which ink made the answer.")
@@ -292,13 +274,13 @@ class Explanations(QObject):
 
         digit = self.panel.chosen_digit()
         self.panel.summary.setText("Working out the attribution…")
-        self.jobs.submit((drawing_key(self.context), digit), lambda: explain_input(recognizer, digit, **source))
+        self.jobs.submit((self.context.drawing_key(), digit), lambda: explain_input(recognizer, digit, **source))
 
     def busy(self) -> bool:
         return self.jobs.busy()
 
     def _on_explained(self, key: object, explanation: Explanation) -> None:
-        if self.dock.isVisible() and key == (drawing_key(self.context), self.panel.chosen_digit()):
+        if self.dock.isVisible() and key == (self.context.drawing_key(), self.panel.chosen_digit()):
             self._show(explanation)
 
     def _show(self, explanation: Explanation | None, message: str = "") -> None:
@@ -316,8 +298,6 @@ class Explanations(QObject):
 
     # ---- the other windows -----------------------------------------------------------------
     def open_explorer(self) -> None:
-        from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
-
         if self.explorer is None:
             self.explorer = InvarianceExplorer(self.context, self.parent_widget)
             place_on_screen(self.explorer)
@@ -325,8 +305,6 @@ class Explanations(QObject):
         self.explorer.raise_()
 
     def open_trace(self, layer: str = "c1", map_index: int = 0, row: int = 0, col: int = 0) -> None:
-        from digitpad.gui.windows.unit_trace import UnitTraceWindow
-
         if self.trace is None:
             self.trace = UnitTraceWindow(self.context, self.parent_widget)
             self.trace.place_on_screen()  # before it is shown: a window manager keeps a given place

@@ -13,6 +13,10 @@ recognised the moment the network arrives.
 The window is the only writer of its panels (input, F6, internals, prediction). Its features
 (number mode, explanations, the unit trace, the Invariance Explorer) get a `WindowContext`
 (gui/context.py), not the window, and emit what they want shown (number mode: `pieceShown`).
+
+About 440 lines, over the ~400 aim: what remains is the wiring of every part and the writing of the
+panels, which stay here on purpose; actions and menus are built in window_actions, the docks and
+proportions in window_layout, what features may use in context.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -75,13 +79,10 @@ class MainWindow(QMainWindow):
 
     By default the network is loaded in the constructor, so `session` is ready when it returns
     (tests, benchmarks, embedding). With `load_model_in_background=True` (the app) it is loaded
-    by a background thread: `session` is None and `model_ready` False until `modelReady` (or
-    `modelFailed`) is emitted. `torch_threads`, if given, is set before the first inference."""
-
-    modelChanged = Signal()
-    modelReady = Signal()
-    modelFailed = Signal(str)  # the reason, in words
-    recognized = Signal(object)  # the new Recognition, or None when there is nothing to recognise
+    by a background thread: `session` is None and `model_ready` False until `context.modelReady`
+    (or `modelFailed`) is emitted. `torch_threads`, if given, is set before the first inference.
+    The window's signals are its context's (gui/context.py): modelChanged, modelReady, modelFailed
+    and recognized."""
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None, *,
                  load_model_in_background: bool = False, torch_threads: int | None = None):
@@ -134,7 +135,6 @@ class MainWindow(QMainWindow):
         if settings_note:
             self.model_control.startup_notes.append(settings_note)
         self.model_control.changed.connect(self._on_model_changed)
-        self.model_control.ready.connect(self.modelReady)
         self.model_control.failed.connect(self._on_model_failed)
         self._connect_actions()
         self.model_dialogs = ModelDialogs(self.model_control, self)  # Retrain…, Weights History…, Export…
@@ -143,13 +143,10 @@ class MainWindow(QMainWindow):
         self.context = WindowContext(self.drawing, self.canvas, recognizer=lambda: self.recognizer,
                                      last_recognition=lambda: self._recognition, show_status=self.show_status,
                                      sample_changes=self.teach_menu.changes, parent=self)
-        for signal, relay in ((self.modelChanged, self.context.modelChanged),
-                              (self.modelReady, self.context.modelReady),
-                              (self.modelFailed, self.context.modelFailed),
-                              (self.recognized, self.context.recognized)):
-            signal.connect(relay)
+        self.model_control.ready.connect(self.context.modelReady)
         # Number mode (gui/panels/number_mode.py): its toggle, boxes over the canvas and the pieces dock.
         self.number_mode = NumberMode(self.context, self)
+        self.teach_menu.selected_piece = self.number_mode.selected_piece_sample  # Teach keeps the piece shown
         self.number_mode.readingShown.connect(lambda _: self._show_prediction())
         self.number_mode.pieceShown.connect(self._show_piece)
         toolbar.addAction(self.number_mode.action)
@@ -249,8 +246,7 @@ class MainWindow(QMainWindow):
     # ---- the model ---------------------------------------------------------------------------
     @property
     def session(self) -> ModelSession | None:
-        """The current model, checkpoint and Recognizer (see gui/model_control.py); None while
-        the network is still loading."""
+        """The current model, checkpoint and Recognizer; None while the network loads."""
         return self.model_control.session
 
     @property
@@ -267,12 +263,12 @@ class MainWindow(QMainWindow):
         # The F6 panel draws the RBF weights this model holds, not the bitmaps on disk.
         self.f6_panel.set_prototypes(self.session.model.prototypes.detach().cpu().numpy())
         self.recognize_now()
-        self.modelChanged.emit()
+        self.context.modelChanged.emit()
 
     def _on_model_failed(self, message: str) -> None:
         """No network at all (e.g. torch cannot be imported): say so once; drawing goes on."""
         self.recognize_now()
-        self.modelFailed.emit(message)  # before the modal box, which blocks until it is closed
+        self.context.modelFailed.emit(message)  # before the modal box, which blocks until it is closed
         QMessageBox.critical(self, "digitpad: no neural network",
                              f"{NOT_LOADED_TEXT}.\n\n{message}\n\nYou can still draw, open and save images, "
                              "but nothing will be recognised until digitpad is started again with this fixed.")
@@ -338,7 +334,7 @@ class MainWindow(QMainWindow):
         self.timing_status.setText("Recognition: —" if recognition is None
                                    else f"Recognition: {1000 * recognition.seconds:.1f} ms")
         self.window_actions.export_input.setEnabled(recognition is not None)
-        self.recognized.emit(recognition)
+        self.context.recognized.emit(recognition)
 
     def _show_prediction(self) -> None:
         """The prediction view: the drawing's verdict, or in number mode a note on the number."""

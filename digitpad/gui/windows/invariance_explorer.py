@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from digitpad.app.drawing import Change
 from digitpad.explain.pictures import CLASS_COLOURS, CLASS_LINE_STYLES
 from digitpad.gui.widgets.colormap import input_image
-from digitpad.gui.explanations import current_source, drawing_key
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.ticks import format_tick, nice_ticks
@@ -290,7 +289,7 @@ class InvarianceExplorer(QWidget):
             self.refresh()
 
     def _request(self) -> tuple:
-        return (drawing_key(self.context), self.transform.currentData(), self.stage.currentData(),
+        return (self.context.drawing_key(), self.transform.currentData(), self.stage.currentData(),
                 self.start.value(), self.stop.value(), self.steps.value())
 
     def refresh(self) -> None:
@@ -298,7 +297,7 @@ class InvarianceExplorer(QWidget):
         self._debounce.stop()
         if not self.isVisible():
             return
-        source, recognizer = current_source(self.context.drawing), self.context.recognizer
+        source, recognizer = self.context.drawing_source(), self.context.recognizer
         if source is None or recognizer is None:
             self._show(None, "Draw a digit first." if source is None else "Waiting for the neural network…")
             return

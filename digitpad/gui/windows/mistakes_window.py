@@ -15,14 +15,16 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListView,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import OpenedImage
+from digitpad.errors import DataError, SampleError, TrainingCancelled
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.widgets.confusion_map import REFUSED_COLUMN, ConfusionMap
 from digitpad.gui.windows.samples_browser import thumbnail_image
+from digitpad.paths import default_mnist_dir, default_pendigits_file
 
 if TYPE_CHECKING:
     from digitpad.explain.mistakes import Mistake, MistakeReport
@@ -50,18 +52,13 @@ class MistakesWorker(Worker):
         self.model, self.which = model, which
 
     def is_cancellation(self, exc: BaseException) -> bool:
-        from digitpad.errors import TrainingCancelled
-
         return isinstance(exc, TrainingCancelled) or super().is_cancellation(exc)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import DataError, SampleError
-
         return str(exc) if isinstance(exc, (DataError, SampleError)) else super().describe_failure(exc)
 
     def work(self) -> MistakeReport:
         from digitpad.explain import mistakes
-        from digitpad.paths import default_mnist_dir, default_pendigits_file
 
         if self.which == PEN_HELD_OUT:
             examples = mistakes.pen_held_out_examples(default_pendigits_file(), self.is_cancelled)
@@ -83,7 +80,7 @@ class MistakeListModel(QAbstractListModel):
         super().__init__(parent)
         self.report: MistakeReport | None = None
         self.shown: list[Mistake] = []
-        self._thumbnails: dict[int, QImage] = {}
+        self._thumbnails: dict[int, QPixmap] = {}   # made when first painted (a QImage: converted every paint)
 
     def set_report(self, report: MistakeReport | None) -> None:
         self.beginResetModel()
@@ -108,10 +105,11 @@ class MistakeListModel(QAbstractListModel):
             answer = "?" if mistake.reason == "refused" else str(mistake.answer)
             return f"{mistake.true} → {answer}{'?' if mistake.reason == 'not sure' else ''}\n{mistake.margin:+.1f}"
         if role == Qt.ItemDataRole.DecorationRole:
-            image = self._thumbnails.get(mistake.index)
-            if image is None:
-                image = self._thumbnails[mistake.index] = thumbnail_image(self.report.examples.input(mistake.index))
-            return image
+            pixmap = self._thumbnails.get(mistake.index)
+            if pixmap is None:
+                pixmap = QPixmap.fromImage(thumbnail_image(self.report.examples.input(mistake.index)))
+                self._thumbnails[mistake.index] = pixmap
+            return pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             closest = f" (closest: {mistake.answer})" if mistake.reason == "refused" else ""
             return (f"{self.report.examples.caption(mistake.index)}\ntrue {mistake.true}, {mistake.reason}{closest}; "
