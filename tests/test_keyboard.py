@@ -57,11 +57,11 @@ def test_digits_go_to_the_focused_panel_not_to_the_pen_width(qtbot, window):
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.canvas, timeout=2000)  # where the keys start
     qtbot.keyClick(window.canvas, Qt.Key.Key_5)
     assert window.pen_width_spin.value() == width
-    window.pen_width_spin.setFocus()  # the person used the pen width box, then clicked a feature map
-    grid = window.internals_panel.grid("c1")
-    window.internals_dock.show()
-    window.internals_dock.raise_()
-    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.rect().center())
+    spin = window.pen_width_spin  # the person used the pen width box, then clicked the answer
+    spin.setFocus()
+    spin.selectAll()
+    answer = window.prediction_view
+    qtbot.mouseClick(answer, Qt.MouseButton.LeftButton, pos=answer.rect().center())
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_5)
     assert window.pen_width_spin.value() == width, "a digit typed after clicking a panel landed in the pen width"
     window.f6_panel.setFocus()

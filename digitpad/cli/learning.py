@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_OK, EXIT_USAGE, CliError, shown
+from digitpad.cli.inputs import load_recognizer
 from digitpad.cli.output import check_output, write_png
+from digitpad.errors import WeightsError
+from digitpad.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
 
 #: `evaluate --examples`: the sets whose mistakes can be listed.
 EXAMPLE_SETS = ("mnist-test", "pen-held-out", "samples")
@@ -44,7 +47,6 @@ def add_timelapse_command(commands) -> None:
 def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
     out = Path(args.mistakes) if args.mistakes else None
     check_output(out)
-    from digitpad.cli.inputs import load_recognizer
     from digitpad.explain.mistakes import list_mistakes
 
     examples = _examples(args, default_pen)
@@ -71,7 +73,6 @@ def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
 
 def _examples(args: argparse.Namespace, default_pen: Path):
     from digitpad.explain.mistakes import mnist_test_examples, pen_held_out_examples, sample_examples
-    from digitpad.paths import PENDIGITS_ENV, default_mnist_dir, default_pendigits_file
 
     if args.examples == "pen-held-out":
         path = args.strokes_data if args.strokes_data not in (None, default_pen) else default_pendigits_file()
@@ -85,7 +86,6 @@ def _examples(args: argparse.Namespace, default_pen: Path):
 
 def cmd_timelapse(args: argparse.Namespace) -> int:
     check_output(args.out / "kernels-00.png", "cannot write the frames there")
-    from digitpad.errors import WeightsError
     from digitpad.explain.learning_pictures import curves_picture, kernel_limits, kernels_picture
     from digitpad.storage.checkpoints import load_checkpoint
     from digitpad.storage.snapshots import load_snapshots, snapshots_path

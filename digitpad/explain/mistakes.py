@@ -26,6 +26,9 @@ import torch
 from digitpad.errors import TrainingCancelled
 from digitpad.network.lenet5 import LeNet5, rubbish_posterior
 from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL
+from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
+from digitpad.training.datasets import mnist_dataset
+from digitpad.training.pen_split import split_by_writer
 
 WRONG, NOT_SURE, REFUSED = "wrong", "not sure", "refused"
 REASONS = (WRONG, NOT_SURE, REFUSED)
@@ -155,8 +158,6 @@ def list_mistakes(model: LeNet5, examples: ExampleSet, device: torch.device | st
 
 def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> ExampleSet:
     """The MNIST test set (DataError if missing)."""
-    from digitpad.training.datasets import mnist_dataset
-
     data = mnist_dataset(data_dir, "test", limit)
     return ExampleSet("MNIST test set", data.inputs, data.labels, item="MNIST test image")
 
@@ -166,8 +167,6 @@ def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | 
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
     from digitpad.ink.strokes import render_strokes
     from digitpad.ink.too_small import drawing_too_small
-    from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
-    from digitpad.training.pen_split import split_by_writer
 
     _, held_out = split_by_writer(read_pendigits(path))
     inputs = np.empty((len(held_out), 1, 32, 32), np.float32)

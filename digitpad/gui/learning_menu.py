@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from digitpad.gui.windows.model_dialogs import make_action
+from digitpad.paths import default_pendigits_file
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -43,7 +44,6 @@ class LearningWindows(QObject):
 
     def open_mistakes(self) -> MistakesWindow:
         from digitpad.gui.windows.mistakes_window import MistakesWindow
-        from digitpad.paths import default_pendigits_file
 
         if self.mistakes_window is None:
             self.mistakes_window = MistakesWindow(self.context, default_pendigits_file() is not None,

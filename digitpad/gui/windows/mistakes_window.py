@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import OpenedImage
+from digitpad.errors import DataError, SampleError, TrainingCancelled
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.widgets.confusion_map import REFUSED_COLUMN, ConfusionMap
 from digitpad.gui.windows.samples_browser import thumbnail_image
+from digitpad.paths import default_mnist_dir, default_pendigits_file
 
 if TYPE_CHECKING:
     from digitpad.explain.mistakes import Mistake, MistakeReport
@@ -50,18 +52,13 @@ class MistakesWorker(Worker):
         self.model, self.which = model, which
 
     def is_cancellation(self, exc: BaseException) -> bool:
-        from digitpad.errors import TrainingCancelled
-
         return isinstance(exc, TrainingCancelled) or super().is_cancellation(exc)
 
     def describe_failure(self, exc: BaseException) -> str:
-        from digitpad.errors import DataError, SampleError
-
         return str(exc) if isinstance(exc, (DataError, SampleError)) else super().describe_failure(exc)
 
     def work(self) -> MistakeReport:
         from digitpad.explain import mistakes
-        from digitpad.paths import default_mnist_dir, default_pendigits_file
 
         if self.which == PEN_HELD_OUT:
             examples = mistakes.pen_held_out_examples(default_pendigits_file(), self.is_cancelled)
