@@ -15,7 +15,7 @@ held-out data only: negatives of the held-out families from the VALIDATION seed,
 writers' digits (refused at most 1 %) and the last 5,000 MNIST training images (refused at most
 0.3 %); the threshold rejecting the most such negatives within both budgets.
 
-    python benchmarks/real_strokes.py [--old resources/lenet5.pt] [--new resources/lenet5-pen.pt]
+    python benchmarks/real_strokes.py [--old resources/lenet5-mnist.pt] [--new resources/lenet5.pt]
         [--pen FILE] [--negatives 2000] [--choose] [--threads 1]
 """
 
@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL  # noqa: E402
-from digitpad.storage.checkpoints import load_model, shipped_pen_weights_path, shipped_weights_path  # noqa: E402
+from digitpad.storage.checkpoints import load_model, shipped_mnist_weights_path, shipped_weights_path  # noqa: E402
 from digitpad.paths import default_mnist_dir, default_pendigits_file  # noqa: E402
 from digitpad.storage.pendigits import read_pendigits  # noqa: E402
 from digitpad.training.config import TEST_NEGATIVES_SEED, VALIDATION_NEGATIVES_SEED  # noqa: E402
@@ -89,10 +89,10 @@ def choose_threshold(model, pen_inputs: torch.Tensor, validation: torch.Tensor, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--old", type=Path, default=shipped_weights_path(),
-                        help="the weights to compare with (default: the shipped default, MNIST only)")
-    parser.add_argument("--new", type=Path, default=shipped_pen_weights_path(),
-                        help="default: the shipped weights that also learnt pen strokes")
+    parser.add_argument("--old", type=Path, default=shipped_mnist_weights_path(),
+                        help="the weights to compare with (default: the shipped MNIST-only weights)")
+    parser.add_argument("--new", type=Path, default=shipped_weights_path(),
+                        help="default: the shipped default weights, which also learnt pen strokes")
     parser.add_argument("--pen", type=Path, default=None, help="the pen-digits file (default: as the app finds it)")
     parser.add_argument("--data", type=Path, default=None, help="the MNIST folder (default: as the app finds it)")
     parser.add_argument("--negatives", type=int, default=2000, help="held-out-family negatives (default 2000)")

@@ -253,10 +253,10 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(lambda: not history.is_loading())  # read in the background
     # Adopted files newest first, then the weights shipped beside the default (pen strokes too).
-    assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name, "lenet5-pen.pt"]
+    assert [e.path.name for e in history.entries] == ["broken.pt", paths[1].name, paths[0].name, "lenet5-mnist.pt"]
     assert history.table.item(1, 2).text() == "4.00%" and history.table.item(1, 4).text() == "SDLM"
     assert history.entries[0].checkpoint is None and history.table.item(0, 2).text() == "unusable"
-    assert history.table.item(3, 6).text() == "lenet5-pen.pt (shipped)"
+    assert history.table.item(3, 6).text() == "lenet5-mnist.pt (shipped)"
     history.select_path(history.entries[3].path)
     assert not history.delete_button.isEnabled() and not history.delete_selected(confirm=False)
     with qtbot.waitSignal(window.context.modelChanged):

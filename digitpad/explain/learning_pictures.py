@@ -111,7 +111,7 @@ def curves_picture(epochs: Sequence[float], losses: Sequence[float | None], hist
     panels = (("training loss", [(e, v) for e, v in zip(epochs, losses) if v is not None], (0x33, 0x22, 0x88)),
               ("test error (%)", [(h["epoch"], 100 * h["test_error"]) for h in history
                                   if h.get("test_error") is not None], (0xCC, 0x66, 0x77)))
-    panel_w = (width - 40) // 2
+    panel_w = (width - 70) // 2  # room for the right-hand panel's last tick label
     at = epochs[current] if 0 <= current < len(epochs) else None
     for n, (name, points, colour) in enumerate(panels):
         box = (20 + n * (panel_w + 20) + 50, 30, 20 + n * (panel_w + 20) + panel_w, height - 40)

@@ -36,6 +36,9 @@ class TeachMenu(QMenu):
         self.drawing = drawing
         self._show_status = show_status
         self.samples_browser: SamplesBrowser | None = None
+        #: The piece number mode shows, as a sample of a digit ((index, sample), or None): set by the
+        #: window. With a piece shown, Teach keeps that piece, not the whole number (walk F30).
+        self.selected_piece: Callable[[int], tuple[int, Sample] | None] = lambda digit: None
         self.teach_actions: list[QAction] = []
         for digit in range(10):
             action = make_action(parent, f"This Is a{'n' * (digit == 8)} &{digit}",
@@ -60,16 +63,17 @@ class TeachMenu(QMenu):
         return SampleStore(default_samples_path(), should_cancel)
 
     def teach(self, digit: int) -> bool:
-        """Keep the drawing (or the opened or pasted image) as a sample of `digit`, in the
-        background (`teachingDone` when saved). The same drawing is kept once: taught again with
-        the same digit it is "already kept", with another digit it is relabelled. Undo Teach
-        takes the last of these back. False when there is nothing to keep."""
+        """Keep the drawing (or the opened or pasted image; in number mode, the piece shown in
+        the panels) as a sample of `digit`, in the background (`teachingDone` when saved). The
+        same drawing is kept once: taught again with the same digit it is "already kept", with
+        another digit it is relabelled. Undo Teach takes the last of these back. False when there is nothing to keep."""
         try:
-            candidate = self._candidate(digit)
+            piece = self.selected_piece(digit)
+            candidate = piece[1] if piece is not None else self._candidate(digit)
         except ValueError:
             self._show_status("Draw a digit or open an image first, then say what it is (Teach → This Is a …)", 5000)
             return False
-        self._show_status("Saving the sample…", 0)
+        self._show_status("Saving the sample…" if piece is None else f"Saving piece {piece[0] + 1} as a sample…", 0)
         self.undo_action.setEnabled(False)  # it would take back what is being saved: wait
         self.changes.submit(lambda store: (store.teach(candidate), store.counts()), self._taught,
                             lambda message: self._not_saved("Could not keep the sample", message))

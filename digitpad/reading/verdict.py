@@ -11,10 +11,10 @@ import math
 from collections.abc import Sequence
 
 #: "Not a digit" when the posterior of eq. 9's rubbish class, e^{−j} / (e^{−j} + Σ e^{−y_i}),
-#: is above this. Chosen for the default weights (j = 40) on validation data: the threshold that
+#: is above this. Chosen for the MNIST-only weights (j = 40) on validation data: the threshold that
 #: rejects the most validation negatives while rejecting at most 0.3 % of the validation digits
-#: (0.856, rounded; benchmarks/rejection.py prints the trade-off). For the weights that also
-#: learnt pen strokes (resources/lenet5-pen.pt) the same rule on held-out data (negatives of the
+#: (0.856, rounded; benchmarks/rejection.py prints the trade-off). For the default weights, which
+#: also learnt pen strokes, the same rule on held-out data (negatives of the
 #: held-out font families, the held-out writers' digits ≤ 1 %, MNIST validation ≤ 0.3 %) gives
 #: 0.827 (benchmarks/real_strokes.py --choose); at 0.85 they meet every goal too.
 REJECT_THRESHOLD = 0.85

@@ -34,7 +34,7 @@ from digitpad.gui.image_io import qimage_to_png
 from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
 from digitpad.gui.window_layout import scrollable
-from digitpad.storage.samples import SampleStore, make_sample
+from digitpad.storage.samples import Sample, SampleStore, make_image_sample, make_sample
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -270,6 +270,17 @@ class NumberMode(QObject):
         if not self._selected_by_program:
             self.context.show_status(f"Piece {index + 1} of {len(self.reading.pieces)} is shown in the panels; "
                                      "type a digit to correct it.", 6000)
+
+    def selected_piece_sample(self, digit: int) -> tuple[int, Sample] | None:
+        """(index, a sample of `digit`) of the piece shown in the panels while number mode shows a
+        reading: its strokes (parts of strokes where one was cut) for a drawing, its 32×32 input
+        for an image; None when no piece is shown. Teach keeps this, not the whole number (F30)."""
+        index = self.panel.pieces.currentRow()
+        if not self.active or self.reading is None or not 0 <= index < len(self.reading.pieces):
+            return None
+        if self.reading.from_strokes:
+            return index, make_sample(piece_strokes(self.reading, index), digit)
+        return index, make_image_sample(self.reading.pieces[index].input, digit)
 
     def correct_piece(self, index: int, digit: int) -> bool:
         """Read the number again with piece `index` fixed as `digit` (at once: the pieces' scores

@@ -172,12 +172,12 @@ class ModelDialogs(QObject):
         if not self.model_control.require_model():
             return None
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
-        from digitpad.storage.checkpoints import shipped_pen_weights_path
+        from digitpad.storage.checkpoints import shipped_mnist_weights_path
 
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(
                 adopted_weights_dir, self.current_weights_file, self.parent_widget,
-                shipped=lambda: [shipped_pen_weights_path()])
+                shipped=lambda: [shipped_mnist_weights_path()])
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
