@@ -14,6 +14,10 @@ keeping a few cheapest distinct readings per node) gives the number; the cheapes
 reads differently is kept as the runner-up, and a small gap between the two means "unsure".
 A drawing whose cheapest path still costs more per digit than real numbers do (a wavy line, a
 scribble, cut into slivers) is "not a number"; a click or a speck is "too small", as for one digit.
+
+Longer than ~400 lines because the reading's settings (each with the measurement it was chosen
+on), its result types and the path search are one algorithm read together; the cuts it searches
+over are made elsewhere (segmentation.py, image_segmentation.py).
 """
 
 from __future__ import annotations

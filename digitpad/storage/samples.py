@@ -27,6 +27,10 @@ nothing, and a crash or a full disk leaves the previous file intact.
 No Qt and no torch here (training.datasets.samples_dataset makes the samples a data set): the
 GUI's Teach menu and samples browser, the CLI and the tests share this code, and the GUI uses it
 before torch is loaded.
+
+Longer than ~400 lines because the format's checks and every locked read-modify-write (teach,
+relabel, delete, import, export, each refusing what would break the file's limits) share the
+same reading and writing, which must stay in step.
 """
 
 from __future__ import annotations

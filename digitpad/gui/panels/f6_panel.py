@@ -10,6 +10,10 @@ Everything is one widget painted from cached images: the parts that change only 
 or the model (captions, prototype thumbnails, bar tracks) are rendered once into a pixmap, and
 each recognition paints that pixmap, three 7×12 images, ten bars and ten numbers. This runs on
 every mouse move while drawing, so it has to stay well under a millisecond.
+
+Longer than ~400 lines on purpose: the layout (`Geometry`), the cached background and the
+per-recognition paint read the same rectangles, and splitting them would spread one paint pass
+over modules that must change together.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ The dialog is modeless, so the main window keeps recognising with its current mo
 run is going. The run trains a copy; the window's model changes only through `adopted`, after
 the new weights are safely on disk. Close, Escape and the window's ✕ work in every state: a
 running job or an unadopted model is asked about first.
+
+Longer than ~400 lines because it is one state machine (choosing, running, finished, adopted)
+whose every state decides what Close, Adopt and Discard do; the data source and the recipe are
+already their own widgets (data_source.py, recipe_box.py).
 """
 
 from __future__ import annotations
