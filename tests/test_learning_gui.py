@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -9,12 +11,15 @@ from PySide6.QtCore import Qt
 
 from digitpad.explain.colours import diverging_rgb
 from digitpad.explain.learning_pictures import kernel_limits
+from digitpad.explain.mistakes import list_mistakes
 from digitpad.gui.jobs.background import BackgroundJob
+from digitpad.gui.windows import mistakes_window
 from digitpad.gui.windows.mistakes_window import SAMPLES
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.checkpoints import save_checkpoint
 from digitpad.storage.samples import SampleStore
 from digitpad.storage.snapshots import Snapshots, save_snapshots
+from test_mistakes import KNOWN, KnownAnswers, known_set
 
 LINE = [(100.0, 20.0), (100.0, 180.0)]   # a vertical stroke: read as 1
 SEVEN = [(40.0, 30.0), (160.0, 30.0), (90.0, 190.0)]
@@ -163,3 +168,21 @@ def test_the_timelapse_follows_a_retraining_live(qtbot, window, mnist_dir):
     qtbot.waitUntil(lambda: len(timelapse.snapshots) == 41)
     assert "This run: 41 snapshots" in timelapse.status.text() and timelapse.slider.maximum() == 40
     assert len(set(seen)) > 10  # drawn as they arrived, not only at the end
+
+
+def test_thumbnails_are_made_off_the_gui_thread_and_a_blank_square_shows_meanwhile(qtbot, monkeypatch):
+    made_on = []
+    real = mistakes_window.thumbnail_image
+    monkeypatch.setattr(mistakes_window, "thumbnail_image",
+                        lambda array, *size: made_on.append(threading.current_thread()) or real(array, *size))
+    report = list_mistakes(KnownAnswers([penalties for _, penalties in KNOWN]), known_set())
+    model = mistakes_window.MistakeListModel()
+    model.set_report(report)
+    first = model.index(0)
+    blank = model.data(first, Qt.ItemDataRole.DecorationRole)   # asked for before the job has made it
+    assert threading.main_thread() not in made_on
+    qtbot.waitUntil(lambda: len(model._thumbnails) == len(report.mistakes), timeout=10_000)
+    model.shutdown()
+    made = model.data(first, Qt.ItemDataRole.DecorationRole)
+    assert made is not blank and made.toImage() != blank.toImage()
+    assert len(made_on) == len(report.mistakes) and threading.main_thread() not in made_on

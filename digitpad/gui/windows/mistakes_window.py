@@ -3,9 +3,10 @@
 Pick a set (the MNIST test set, the pen digits of the held-out writers when the data is there, or
 your samples); it is judged in a background job (digitpad.explain.mistakes, with a progress bar)
 and listed most confidently wrong first, each with true → answer and the margin. The list is a
-model/view grid (thumbnails made when first shown), filtered by true digit, answer and kind; the
-confusion matrix beside it filters to a cell when clicked. Double-click or Enter opens the example
-in the main window as an opened image, so every panel shows it and Teach can keep it.
+model/view grid (thumbnails made in a second background job, a blank square until each arrives),
+filtered by true digit, answer and kind; the confusion matrix beside it filters to a cell when
+clicked. Double-click or Enter opens the example in the main window as an opened image, so every
+panel shows it and Teach can keep it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListView,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
@@ -23,7 +24,7 @@ from digitpad.app.drawing import OpenedImage
 from digitpad.errors import DataError, SampleError, TrainingCancelled
 from digitpad.gui.jobs.background import BackgroundJob, Worker
 from digitpad.gui.widgets.confusion_map import REFUSED_COLUMN, ConfusionMap
-from digitpad.gui.windows.samples_browser import thumbnail_image
+from digitpad.gui.windows.samples_browser import THUMBNAIL, thumbnail_image
 from digitpad.paths import default_mnist_dir, default_pendigits_file
 
 if TYPE_CHECKING:
@@ -71,6 +72,27 @@ class MistakesWorker(Worker):
                                       should_cancel=self.is_cancelled)
 
 
+class ThumbnailWorker(Worker):
+    """Makes the thumbnail of every mistake of a report as QImages (any thread may), a chunk at a
+    time: `made(report, {example index: QImage})`, so the grid never makes one on the GUI thread."""
+
+    made = Signal(object, object)
+
+    failure_log = "making the mistakes' thumbnails failed"
+    CHUNK = 250   # thumbnails per signal: a page or so, converted to pixmaps in well under a millisecond each
+
+    def __init__(self, report: MistakeReport):
+        super().__init__()
+        self.report = report
+
+    def work(self) -> None:
+        mistakes = self.report.mistakes
+        for start in range(0, len(mistakes), self.CHUNK):
+            self.check_cancelled()
+            self.made.emit(self.report, {m.index: thumbnail_image(self.report.examples.input(m.index))
+                                         for m in mistakes[start:start + self.CHUNK]})
+
+
 class MistakeListModel(QAbstractListModel):
     """The filtered mistakes of one report, one item each: thumbnail, "4 → 9", margin."""
 
@@ -80,12 +102,40 @@ class MistakeListModel(QAbstractListModel):
         super().__init__(parent)
         self.report: MistakeReport | None = None
         self.shown: list[Mistake] = []
-        self._thumbnails: dict[int, QPixmap] = {}   # made when first painted (a QImage: converted every paint)
+        self._thumbnails: dict[int, QPixmap] = {}   # as they arrive (a QImage would be converted every paint)
+        self._placeholder = QPixmap(THUMBNAIL, THUMBNAIL)   # until a thumbnail arrives
+        self._placeholder.fill(Qt.GlobalColor.white)
+        self.thumbnail_job: BackgroundJob | None = None
 
     def set_report(self, report: MistakeReport | None) -> None:
         self.beginResetModel()
         self.report, self.shown, self._thumbnails = report, list(report.mistakes) if report else [], {}
         self.endResetModel()
+        self._start_thumbnails()
+
+    def _start_thumbnails(self) -> None:
+        if self.thumbnail_job is not None:
+            self.thumbnail_job.cancel()   # its chunks still queued are for the old report: ignored
+        self.thumbnail_job = None
+        if self.report is None or not self.report.mistakes:
+            return
+        job = BackgroundJob(ThumbnailWorker(self.report), "digitpad-mistake-thumbnails")
+        job.worker.made.connect(self._thumbnails_made, Qt.ConnectionType.QueuedConnection)
+        self.thumbnail_job = job
+        job.start()
+
+    def _thumbnails_made(self, report: MistakeReport, images: dict[int, QImage]) -> None:
+        if report is not self.report:
+            return
+        for index, image in images.items():
+            self._thumbnails[index] = QPixmap.fromImage(image)
+        if self.shown:
+            self.dataChanged.emit(self.index(0), self.index(len(self.shown) - 1), [Qt.ItemDataRole.DecorationRole])
+
+    def shutdown(self) -> None:
+        if self.thumbnail_job is not None:
+            self.thumbnail_job.stop()
+            self.thumbnail_job = None
 
     def set_filter(self, true: int | None, column: int | None, reasons: set[str]) -> None:
         if self.report is None:
@@ -105,11 +155,7 @@ class MistakeListModel(QAbstractListModel):
             answer = "?" if mistake.reason == "refused" else str(mistake.answer)
             return f"{mistake.true} → {answer}{'?' if mistake.reason == 'not sure' else ''}\n{mistake.margin:+.1f}"
         if role == Qt.ItemDataRole.DecorationRole:
-            pixmap = self._thumbnails.get(mistake.index)
-            if pixmap is None:
-                pixmap = QPixmap.fromImage(thumbnail_image(self.report.examples.input(mistake.index)))
-                self._thumbnails[mistake.index] = pixmap
-            return pixmap
+            return self._thumbnails.get(mistake.index, self._placeholder)
         if role == Qt.ItemDataRole.ToolTipRole:
             closest = f" (closest: {mistake.answer})" if mistake.reason == "refused" else ""
             return (f"{self.report.examples.caption(mistake.index)}\ntrue {mistake.true}, {mistake.reason}{closest}; "
@@ -318,6 +364,7 @@ class MistakesWindow(QDialog):
 
     # ---- closing -----------------------------------------------------------------------------
     def shutdown(self) -> None:
+        self.model.shutdown()
         if self.job is not None:
             self.job.stop()
             self.job = None
