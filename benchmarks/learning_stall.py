@@ -8,8 +8,8 @@ while, in the main window with the shipped weights:
    grid and heat map filling in), from the click until the report is shown;
 2. filtering: a report of an untrained network's 10,000 mistakes (as many as a set can list) is
    shown, then filtered by every true digit and every confusion cell in turn, 20 ms apart;
-3. scrolling: that grid scrolled from top to bottom a page at a time (each page painted, its
-   thumbnails made), 20 ms apart;
+3. scrolling: that grid scrolled from top to bottom a page at a time (each page painted while its
+   thumbnails arrive from their background job), 20 ms apart;
 4. scrubbing: the time-lapse of 41 snapshots stepped through one by one (kernels, F6, penalties
    and curves redrawn for a drawing on the canvas), 20 ms apart.
 
