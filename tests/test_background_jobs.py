@@ -10,6 +10,7 @@ pytest.importorskip("PySide6")
 
 from digitpad.errors import ExportError  # noqa: E402
 from digitpad.gui.jobs.background import BackgroundJob, Worker  # noqa: E402
+from digitpad.gui.jobs.latest_only import LatestOnly  # noqa: E402
 
 
 class Failing(Worker):
@@ -44,3 +45,16 @@ def test_an_unexpected_error_is_logged_with_its_traceback(qtbot, caplog):
         message = run_to_failure(qtbot, ZeroDivisionError("division by zero"))
     assert message == "ZeroDivisionError: division by zero"
     assert any(record.exc_info is not None for record in caplog.records)
+
+
+def test_latest_only_is_busy_until_its_result_has_been_delivered(qtbot):
+    # "Not busy" is what callers (and tests) wait for before looking at the result: the thread
+    # ending is not enough, the result still has to reach the GUI thread.
+    jobs = LatestOnly("digitpad-test-latest")
+    results: list = []
+    jobs.finished.connect(lambda key, result: results.append((key, result)))
+    jobs.submit("a", lambda: 42)
+    assert jobs._job is not None and jobs._job.thread.wait(10_000)  # ended; no event handled yet
+    assert jobs.busy() and results == []
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
+    assert results == [("a", 42)]

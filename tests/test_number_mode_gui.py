@@ -345,3 +345,17 @@ def test_a_new_reading_selects_its_least_certain_piece_not_a_persons_pick(qtbot,
     qtbot.waitUntil(lambda: mode.reading is not shown and not mode.busy(), timeout=10_000)
     assert picks and not any(picks)  # the list's row moving as it is refilled is no person's pick
     assert window.prediction_view.verdict_text().startswith("Not a number")
+
+
+def test_a_stale_or_background_failure_leaves_the_reading_shown(qtbot, window):
+    # The failure handler wrote "Could not read the number" for any failure, also for a request
+    # the drawing had moved past, or for the check made while number mode is off (review finding).
+    mode = window.number_mode
+    write(qtbot, window, [4, 2])
+    qtbot.waitUntil(lambda: mode.active and not mode.busy() and mode.reading is not None, timeout=20_000)
+    shown = mode.panel.summary.text()
+    mode.jobs.failed.emit(("an older drawing",), "boom")
+    assert mode.panel.summary.text() == shown and mode.reading is not None
+    mode.set_active(False)
+    mode.jobs.failed.emit(mode._key(), "boom")
+    assert "Could not read" not in mode.panel.summary.text()

@@ -1,6 +1,9 @@
 """The pen-digits reader (UNIPEN-style text -> canvas stroke records) and the split by writer."""
 
 import gzip
+import os
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +186,29 @@ def test_evaluate_on_a_bad_pen_file_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")
     code, _, err = _run(capsys, "evaluate", "--strokes-data")
     assert code == 2 and "DIGITPAD_PENDIGITS" in err
+
+
+def test_a_named_pipe_put_in_the_files_place_after_it_was_looked_at_is_refused(tmp_path, monkeypatch):
+    # The file is looked at, then opened: a pipe taking its place in between must not be opened
+    # waiting for a writer. The look is made to see the regular file that was there.
+    path = tmp_path / "pendigits.txt"
+    os.mkfifo(path)
+    real_is_file, real_exists = Path.is_file, Path.exists
+    monkeypatch.setattr(Path, "is_file", lambda p: True if p == path else real_is_file(p))
+    monkeypatch.setattr(Path, "exists", lambda p: True if p == path else real_exists(p))
+    outcome: list = []
+
+    def read() -> None:
+        try:
+            read_pendigits(path)
+        except DataError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # blocked in open(): give it a writer so the thread ends
+        with open(path, "wb"):
+            pass
+        reader.join(10)
+    assert outcome and "named pipe" in outcome[0]

@@ -44,11 +44,12 @@ def test_shipped_weights_beat_the_papers_test_error(either_shipped, mnist_dir):
     assert errors == checkpoint.metrics["test_errors"]  # the metadata tells the truth
 
 
-def test_few_mnist_test_digits_are_rejected_and_most_held_out_negatives_are(shipped, mnist_dir):
-    # The figures of issues 11 and 20 (benchmarks/real_strokes.py prints them): at most 0.5 % of
-    # the MNIST test digits "not a digit", at least 85 % of negatives whose lettering comes from
-    # font families never used in training (URW base35, Noto), from a seed never used either.
-    model, checkpoint = shipped
+def test_few_mnist_test_digits_are_rejected_and_most_held_out_negatives_are(either_shipped, mnist_dir):
+    # The figures of issues 11 and 20 (benchmarks/real_strokes.py prints them), for both shipped
+    # files: at most 0.5 % of the MNIST test digits "not a digit", at least 85 % of negatives whose
+    # lettering comes from font families never used in training (URW base35, Noto), from a seed
+    # never used either.
+    model, checkpoint = either_shipped
     assert checkpoint.config.get("negatives", 0) > 0, "the shipped weights were trained with negatives"
     with torch.no_grad():
         digits = model.forward_with_internals(mnist_dataset(mnist_dir, "test").inputs).rubbish
@@ -82,16 +83,6 @@ def test_a_scribble_is_not_confidently_a_digit(shipped):
 def pen_weights():
     """The default weights: they learnt the training writers' pen strokes too."""
     return load_model(None, "cpu")
-
-
-def test_the_pen_weights_refuse_few_digits_and_most_held_out_family_negatives(pen_weights, mnist_dir):
-    model, _ = pen_weights
-    with torch.no_grad():
-        digits = model.forward_with_internals(mnist_dataset(mnist_dir, "test").inputs).rubbish
-        negatives = model.forward_with_internals(
-            negatives_dataset(600, TEST_NEGATIVES_SEED, held_out_families=True).inputs).rubbish
-    assert float((digits > REJECT_THRESHOLD).float().mean()) <= 0.005
-    assert float((negatives > REJECT_THRESHOLD).float().mean()) >= 0.85
 
 
 def test_the_pen_weights_read_the_held_out_writers(pen_weights):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitpad.errors import DataError
+from digitpad.safe_files import NotARegularFileError, open_regular_file
 
 #: The tablet's box: coordinates run 0..500 in both directions.
 TABLET_SIZE = 500.0
@@ -65,14 +66,16 @@ def strokes_as_records(digits: Iterable[PenDigit]) -> Iterator[dict]:
 
 def _read_text(path: Path) -> str:
     """The file's text (gzip or plain), at most MAX_TEXT_BYTES of it."""
-    if path.exists() and not path.is_file():  # a folder, a FIFO, a device: never opened
-        raise DataError(f"{path}: not a regular file", path)
     try:
-        with open(path, "rb") as raw:
+        # A folder, a FIFO, a device is refused by the descriptor it would be read through, so
+        # nothing put in the file's place after a look can make the read wait or never end.
+        with open_regular_file(path) as raw:
             head = raw.read(2)
             raw.seek(0)
             stream = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw
             data = stream.read(MAX_TEXT_BYTES + 1)
+    except NotARegularFileError as exc:
+        raise DataError(f"{path}: it is {exc.kind}, not a regular file", path) from None
     except (OSError, EOFError, zlib.error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise DataError(f"{path}: cannot read the pen data: {reason}", path) from exc

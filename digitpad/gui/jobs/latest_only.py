@@ -39,11 +39,13 @@ class LatestOnly(QObject):
         self._job: BackgroundJob | None = None
         self._key: object = None
         self._waiting: tuple[object, Callable[[], object]] | None = None
+        # From a job's start until its `done` reaches this thread (after its result did).
+        self._in_flight = False
         self._shut_down = False
 
     def busy(self) -> bool:
-        """A request is running or waiting to run."""
-        return self._waiting is not None or self._running()
+        """A request is running or waiting to run, or its result is still on its way here."""
+        return self._waiting is not None or self._in_flight or self._running()
 
     def _running(self) -> bool:
         return self._job is not None and self._job.is_running()
@@ -52,7 +54,7 @@ class LatestOnly(QObject):
         """Run `function()` off the GUI thread now, or after the job running now (replacing any
         request that was waiting for it)."""
         self._shut_down = False
-        if self._running():
+        if self._in_flight or self._running():  # also until its result is in: it carries its key
             self._waiting = (key, function)
             return
         worker = CallWorker(key, function)
@@ -61,6 +63,7 @@ class LatestOnly(QObject):
         worker.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         worker.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._job = BackgroundJob(worker, self.name)
+        self._in_flight = True
         self._job.done.connect(self._next, Qt.ConnectionType.QueuedConnection)
         self._job.start()
 
@@ -73,6 +76,7 @@ class LatestOnly(QObject):
             self.failed.emit(self._key, message)
 
     def _next(self) -> None:
+        self._in_flight = False  # the job's result, queued before its `done`, has been delivered
         if self._waiting is not None and not self._running():
             key, function = self._waiting
             self._waiting = None
@@ -82,5 +86,6 @@ class LatestOnly(QObject):
         """Drop the waiting request, stop and join the running job; no result is reported after."""
         self._waiting = None
         self._shut_down = True
+        self._in_flight = False
         if self._job is not None:
             self._job.stop(timeout_ms)

@@ -116,7 +116,7 @@ class NumberMode(QObject):
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
         self.jobs.finished.connect(self._on_read)
-        self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not read the number: {message}"))
+        self.jobs.failed.connect(self._on_failed)
         self._selected_by_program = False  # the row is being set to the least certain piece
         self.panel.pieces.currentRowChanged.connect(self.select_piece)
         self.panel.pieces.correctionRequested.connect(self.correct_piece)
@@ -228,6 +228,12 @@ class NumberMode(QObject):
             else:
                 return
         self._show(reading, sliding=sliding)
+
+    def _on_failed(self, key: object, message: str) -> None:
+        # Only a failure of the reading asked for last, in number mode, is news: a stale one, or the
+        # check made while the mode is off, would put "Could not read" over a reading that is fine.
+        if key == self._key() and self.active:
+            self._show(None, f"Could not read the number: {message}")
 
     def _show(self, reading: NumberReading | None, message: str = "", sliding: SlidingOutputs | None = None,
               selected: int | None = None) -> None:
