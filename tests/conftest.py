@@ -122,6 +122,24 @@ def message_boxes(monkeypatch):
 
 
 @pytest.fixture
+def answers(monkeypatch):
+    """QMessageBox.question answers, given in order by the test; the questions are recorded. With
+    none left (the test is over and its window closes, asking about a model left waiting) the
+    answer is Discard: nothing is kept."""
+    from PySide6.QtWidgets import QMessageBox
+
+    queue: list = []
+    asked: list[str] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(title)
+        return queue.pop(0) if queue else QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return queue, asked
+
+
+@pytest.fixture
 def untrained_shipped_weights(tmp_path, monkeypatch):
     """A seeded, untrained checkpoint standing in for the shipped weights (the retraining tests must
     not depend on how good the real ones are)."""

@@ -23,21 +23,6 @@ def shipped(untrained_shipped_weights):
 
 
 @pytest.fixture
-def answers(monkeypatch):
-    """QMessageBox.question answers, given in order by the test; the questions are recorded."""
-    queue: list = []
-    asked: list[str] = []
-
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(title)
-        # Empty: the test is over and its window closes (it asks about a model left waiting).
-        return queue.pop(0) if queue else QMessageBox.StandardButton.Discard
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return queue, asked
-
-
-@pytest.fixture
 def dialog(qtbot, mnist_dir, message_boxes):  # closing the window asks about a model left waiting
     window = MainWindow()
     qtbot.addWidget(window)

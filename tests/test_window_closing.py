@@ -20,20 +20,6 @@ Button = QMessageBox.StandardButton
 
 
 @pytest.fixture
-def answers(monkeypatch):
-    """QMessageBox.question answers, given in order by the test; the questions are recorded."""
-    queue: list = []
-    asked: list[str] = []
-
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(title)
-        return queue.pop(0) if queue else Button.Discard  # the test's own clean-up: nothing kept
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return queue, asked
-
-
-@pytest.fixture
 def window(qtbot, untrained_shipped_weights, mnist_dir):
     win = MainWindow()
     qtbot.addWidget(win)
