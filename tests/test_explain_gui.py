@@ -145,3 +145,15 @@ def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
     assert trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))
     mouse_stroke(qtbot, window.canvas, [(60, 300), (90, 320)])  # the trace follows the drawing
     assert trace_window.trace.value == pytest.approx(float(window.last_recognition.c3[9, trace.row, trace.col]))
+
+
+def test_why_over_a_stray_click_paints_without_an_error(qtbot, window):
+    # A click (one point) and Why?: the overlay divided by the placement's scale of 0 in every
+    # paint, and the app quit (seen under Xvfb at the end of the session).
+    explanations = window.explanations
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: not explanations.busy(), timeout=15_000)
+    explanations.overlay.repaint()
+    window.canvas.repaint()
+    assert explanations.overlay.canvas_rect() is None or explanations.overlay.canvas_rect().width() > 0

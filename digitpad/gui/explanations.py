@@ -98,8 +98,8 @@ class AttributionOverlay(QWidget):
     def canvas_rect(self) -> QRectF | None:
         """Where the 32×32 input lies on the canvas (for tests and the curious); None when it
         cannot be shown (no attribution, or an image without a picture on the canvas)."""
-        if self._placement is None:
-            return None
+        if self._placement is None or not self._placement.scale > 0:
+            return None  # a click has no extent to scale: nothing to lay over it (it divided by 0)
         left, top = self._placement.to_source(0.0, 0.0)
         side = INPUT_SIZE / self._placement.scale
         if not self._on_image:  # the placement is in canvas pixels
