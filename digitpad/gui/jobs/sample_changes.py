@@ -53,11 +53,19 @@ class SamplesWorker(Worker):
         return super().describe_failure(exc)
 
 
-def count_samples(sample_store: Callable[[], SampleStore | None]) -> int:
-    """How many personal samples there are (0 without a samples file). Reading the file takes a
-    tenth of a second or more for a few hundred detailed drawings: call it off the GUI thread."""
+def count_samples(sample_store: Callable[[], SampleStore | None]) -> tuple[int, str]:
+    """How many personal samples there are (0 without a samples file), and, when some lines of
+    the file are not drawings, a line saying so ("" otherwise). SampleError when the file cannot
+    be read at all. Reading the file takes a tenth of a second or more for a few hundred detailed
+    drawings: call it off the GUI thread."""
     store = sample_store()
-    return len(store) if store is not None else 0
+    if store is None:
+        return 0, ""
+    problems = store.problems
+    note = "" if not problems else (f"{len(problems)} line{'s' * (len(problems) != 1)} of {store.path.name} "
+                                    f"could not be read and {'are' if len(problems) != 1 else 'is'} not counted "
+                                    f"({problems[0]}{'; …' if len(problems) > 1 else ''})")
+    return len(store), " ".join(note.split())  # one line, whatever the reason quoted
 
 
 @dataclass
