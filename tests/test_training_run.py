@@ -175,7 +175,13 @@ def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp
     from digitpad import paths
 
     monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
-    monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")
+    # A checkout with no ../shared beside it, its own resources/ still there (the installed
+    # digitpad.resources may point at another checkout, or at none).
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").touch()
+    (checkout / "resources").symlink_to(paths._REPO_ROOT / "resources")
+    monkeypatch.setattr(paths, "_REPO_ROOT", checkout)
     config = TrainingConfig(train_limit=64, test_limit=32, pen_share=0.3, epochs=1, min_steps=2, distort=False)
     request = RetrainRequest(config, mnist_dir)
     data = load_run_data(request)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
-from digitpad.cli.inputs import drawing_inputs, load_recognizer
+from digitpad.cli.inputs import add_model_options, drawing_inputs, load_recognizer
 from digitpad.cli.output import check_output, print_failure, write_png
 from digitpad.explain.transforms import DRAWING, INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS
 from digitpad.storage.stroke_records import parse_drawing
@@ -38,8 +38,7 @@ def add_explain_commands(commands) -> None:
                               '"reason": why no digit is given ("too small", "not a digit") or null} (and '
                               '"strokes" for drawings)')
     explain.add_argument("--out", type=Path, metavar="PNG", help="write the overlay picture (one input only)")
-    explain.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
-    explain.add_argument("--device", help="cpu, cuda or cuda:N")
+    add_model_options(explain)
     explain.set_defaults(run=cmd_explain)
 
     sweep = commands.add_parser(
@@ -63,8 +62,7 @@ def add_explain_commands(commands) -> None:
     sweep.add_argument("--json", action="store_true",
                        help='one object per step: {"value", "digit", "penalties", "rejected", …}')
     sweep.add_argument("--out", type=Path, metavar="PNG", help="write the plot of the ten penalties")
-    sweep.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
-    sweep.add_argument("--device", help="cpu, cuda or cuda:N")
+    add_model_options(sweep)
     sweep.set_defaults(run=cmd_sweep)
 
 

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_USAGE, CliError, shown
 from digitpad.storage.jsonlines import LineTooLong, StreamError
 from digitpad.storage.stroke_records import drawing_lines
+
+
+def add_model_options(parser: argparse.ArgumentParser, purpose: str = "use", device: bool = True) -> None:
+    """--weights (and --device): the network a command runs, as `load_recognizer` reads them."""
+    parser.add_argument("--weights", type=Path, help=f"checkpoint to {purpose} (default: the shipped weights)")
+    if device:
+        parser.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
 
 
 def load_recognizer(weights: Path | None, device_name: str | None):

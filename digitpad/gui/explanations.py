@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QImage, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, QLabel, QListWidget, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
 from digitpad.gui.window_layout import place_on_screen, scrollable
 from digitpad.reading.verdict import penalty_change_text
-from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
+from digitpad.explain.colours import ATTRIBUTION_ANCHORS
+from digitpad.explain.pictures import attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
-from digitpad.gui.widgets.colormap import rgb_to_qimage
+from digitpad.gui.widgets.colormap import paint_colour_scale, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
 from digitpad.gui.windows.unit_trace import UnitTraceWindow
@@ -51,12 +52,7 @@ class AttributionScale(QWidget):
         return QSize(200, 12)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = QRectF(self.rect())
-        gradient = QLinearGradient(rect.topLeft(), rect.topRight())
-        for i, (r, g, b) in enumerate(ATTRIBUTION_ANCHORS):
-            gradient.setColorAt(i / (len(ATTRIBUTION_ANCHORS) - 1), QColor(int(r), int(g), int(b)))
-        painter.fillRect(rect, gradient)
+        paint_colour_scale(QPainter(self), QRectF(self.rect()), ATTRIBUTION_ANCHORS)
 
 
 class AttributionOverlay(QWidget):
