@@ -79,6 +79,7 @@ class SampleChanges(QObject):
     """The queue of one window's changes to the samples file."""
 
     finished = Signal()  # a change ended (after its callback); `is_busy()` may still be True
+    changeFailed = Signal()  # a change was not made (before its callback and `finished`)
 
     def __init__(self, open_store: StoreFactory, parent: QObject | None = None):
         super().__init__(parent)
@@ -99,6 +100,10 @@ class SampleChanges(QObject):
         """Whether a change is waiting or being made."""
         return self._job is not None or bool(self._waiting)
 
+    def pending(self) -> int:
+        """How many changes are waiting or being made."""
+        return len(self._waiting) + (self._job is not None)
+
     def _next(self) -> None:
         if self._job is not None or not self._waiting or self._closed:
             return
@@ -114,6 +119,8 @@ class SampleChanges(QObject):
         self._end(lambda request: request.on_done(result))
 
     def _failed(self, message: str) -> None:
+        if not self._closed:
+            self.changeFailed.emit()
         self._end(lambda request: request.on_failed(message))
 
     def _end(self, report: Callable[[_Request], None]) -> None:
@@ -127,7 +134,8 @@ class SampleChanges(QObject):
             self._next()
 
     def shutdown(self) -> None:
-        """The window is closing: a change still waiting for another process's lock, or not
+        """The window is closing (after `TeachMenu.may_close` waited for the changes, or the person
+        chose to close without them): a change still waiting for another process's lock, or not
         started yet, is dropped (and said so in the log); one being written finishes."""
         self._closed = True
         pending = len(self._waiting) + (self._job is not None)
