@@ -157,3 +157,16 @@ def test_why_over_a_stray_click_paints_without_an_error(qtbot, window):
     explanations.overlay.repaint()
     window.canvas.repaint()
     assert explanations.overlay.canvas_rect() is None or explanations.overlay.canvas_rect().width() > 0
+
+
+def test_why_over_a_speck_says_too_small_as_the_answer_does(qtbot, window):
+    # The main answer said "Too small — draw bigger" while the Why? panel called the same speck
+    # "not a digit" (or a digit): both now ask ink.too_small.
+    explanations = window.explanations
+    mouse_stroke(qtbot, window.canvas, [(200, 200), (205, 203), (209, 199)])  # 9 px on a wide canvas
+    assert window.last_recognition.reason == "too small"
+    assert "Too small — draw bigger" in window.prediction_view.verdict.text()
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    summary = explanations.panel.summary.text()
+    assert "Too small — draw bigger" in summary and "not a digit" not in summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_OK, EXIT_USAGE, CliError, shown
@@ -51,6 +52,8 @@ def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
     from digitpad.explain.mistakes import list_mistakes
 
     examples = _examples(args, default_pen)
+    if examples.skipped:
+        print(f"note: {examples.skipped_note()}", file=sys.stderr)
     if not len(examples):
         raise CliError(f"{examples.name}: no examples to evaluate")
     recognizer = load_recognizer(args.weights, args.device)

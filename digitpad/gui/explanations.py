@@ -181,7 +181,7 @@ class AttributionPanel(QWidget):
         values = a.attribution
         self.view.set_image(rgb_to_qimage(attribution_overlay_rgb(explanation.recognition.input, values)), values)
         recognition = explanation.recognition
-        answer = "not a digit" if recognition.rejected else str(recognition.digit)
+        answer = recognition.short_answer()
         self.summary.setText(
             f"Answer: <b>{answer}</b>. Penalty of <b>{a.digit}</b>: {a.penalty:.1f}, against {a.baseline_penalty:.1f} "
             f"for a blank page. The ink in purple lowered it by {-values[values < 0].sum():.1f}, the ink in "
@@ -270,6 +270,12 @@ class Explanations(QObject):
 
         digit = self.panel.chosen_digit()
         self.panel.summary.setText("Working out the attribution…")
+        # "Too small" as the window's answer decides it (ink.too_small): a drawing on this canvas,
+        # an image as it was judged when opened.
+        if "strokes" in source:
+            source["canvas_size"] = (self.context.canvas.width(), self.context.canvas.height())
+        else:
+            source["too_small"] = self.context.drawing.image.too_small
         self.jobs.submit((self.context.drawing_key(), digit), lambda: explain_input(recognizer, digit, **source))
 
     def busy(self) -> bool:

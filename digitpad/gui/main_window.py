@@ -430,9 +430,10 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # A training run or a new model waiting for Adopt is asked about first; Cancel (or No)
-        # keeps the window and the model (closing used to quit whatever was answered).
-        if not self.model_dialogs.may_close():
+        # Changes to the samples file are saved first (closing waits for them; a queued Teach was
+        # dropped). A training run or a new model waiting for Adopt is asked about then; Cancel (or
+        # No) keeps the window and the model (closing used to quit whatever was answered).
+        if not self.teach_menu.may_close(self.close) or not self.model_dialogs.may_close():
             event.ignore()
             return
         self.save_settings()
