@@ -25,6 +25,7 @@ from digitpad.gui.jobs.background import BackgroundJob  # noqa: E402
 from digitpad.gui.windows.weights_history import WeightsHistoryDialog  # noqa: E402
 from digitpad.network.lenet5 import LeNet5  # noqa: E402
 from digitpad.storage.checkpoints import save_checkpoint  # noqa: E402
+from digitpad.storage.run_metrics import RunMetrics
 
 #: How long a held call waits for the GUI thread before giving up (only when the GUI is blocked).
 HOLD_SECONDS = 2.0
@@ -76,7 +77,7 @@ def adopted_checkpoints(folder, count: int) -> list:
     for n in range(count):
         paths.append(folder / f"2026-01-0{n + 1}_10-00-00.pt")
         save_checkpoint(paths[-1], LeNet5(generator=torch.Generator().manual_seed(n)),
-                        {"epochs": 1 + n, "optimizer": "adam"}, {"test_error": 0.01 * (n + 1)})
+                        {"epochs": 1 + n, "optimizer": "adam"}, RunMetrics(test_error=0.01 * (n + 1)))
     return paths[::-1]  # newest first, as listed
 
 
@@ -122,7 +123,7 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
     assert sorted(reads) == sorted(p.name for p in paths)
     reads.clear()
     newer = tmp_path / "weights" / "2026-02-01_10-00-00.pt"
-    save_checkpoint(newer, LeNet5(generator=torch.Generator().manual_seed(9)), {}, {"test_error": 0.5})
+    save_checkpoint(newer, LeNet5(generator=torch.Generator().manual_seed(9)), {}, RunMetrics(test_error=0.5))
     paths[0].unlink()
     with qtbot.waitSignal(dialog.loaded, timeout=DONE_MS):
         dialog.refresh()

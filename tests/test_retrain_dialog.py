@@ -104,7 +104,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
     with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
     (saved,) = adopted_weights_dir().glob("*.pt")
-    assert load_checkpoint(saved).metrics["name"] == "Ada's quick model" and "ada-s-quick-model" in saved.name
+    assert load_checkpoint(saved).metrics.name == "Ada's quick model" and "ada-s-quick-model" in saved.name
     assert "Ada's quick model" in window.weights_status.text()
     assert "Ada's quick model" in dialog.current_label.text() and dialog.comparison.text() == ""
     window.model_dialogs.open_retrain()  # reopened: still the model in use

@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from digitpad.storage.run_metrics import RunMetrics
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
@@ -74,7 +75,7 @@ def test_weights_history_shows_the_adopted_name_the_whole_file_and_the_images_us
     folder.mkdir()
     path = folder / "2026-12-03_12-40-11_fine-tune-on-my-samples-1-epoch-03-dec-12-40.pt"
     save_checkpoint(path, LeNet5(), {"epochs": 1, "optimizer": "adam", "train_limit": 24_000},
-                    {"test_error": 0.012, "train_images": 5_000, "name": "My own hand, first try"})
+                    RunMetrics(test_error=0.012, train_images=5_000, name="My own hand, first try"))
     dialog = WeightsHistoryDialog(lambda: folder, lambda: None)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -286,8 +286,8 @@ def _print_comparison(outcome) -> None:
     total, metrics = outcome.test_total, outcome.metrics
     if outcome.old_test_error is not None:
         print(f"MNIST test error before: {100 * outcome.old_test_error:.2f}% "
-              f"({metrics['test_errors_before']}/{total})")
-        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics['test_errors']}/{total})")
+              f"({metrics.test_errors_before}/{total})")
+        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics.test_errors}/{total})")
     for when, errors in (("before", outcome.old_extra_errors), ("after", outcome.new_extra_errors)):
         if outcome.extra_total and errors is not None:
             print(f"your samples {when}: {outcome.extra_total - errors}/{outcome.extra_total} right")

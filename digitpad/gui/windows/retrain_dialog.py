@@ -17,6 +17,7 @@ import html
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -403,7 +404,8 @@ class RetrainDialog(QDialog):
 
     def _suggested_name(self, outcome: RetrainOutcome) -> str:
         label = self.recipe.current_preset().title
-        epochs = outcome.result.config.epochs + outcome.metrics.get("first_stage", {}).get("epochs", 0)
+        first = outcome.metrics.first_stage
+        epochs = outcome.result.config.epochs + (first.epochs or 0 if first is not None else 0)
         return f"{label}, {epochs} epoch{'s' * (epochs != 1)}, {_dt.datetime.now():%d %b %H:%M}"
 
     def _comparison_html(self, o: RetrainOutcome) -> str:
@@ -430,7 +432,7 @@ class RetrainDialog(QDialog):
             return None
         outcome = self.outcome
         name = self.model_name.text().strip()
-        metrics = {**outcome.metrics, **({"name": name} if name else {})}
+        metrics = replace(outcome.metrics, name=name) if name else outcome.metrics
         try:
             path = save_new_checkpoint(adopted_weights_dir(), new_weights_stem(name), outcome.result.model,
                                        outcome.result.config.to_dict(), metrics,

@@ -65,24 +65,22 @@ class HistoryEntry:
         error = c.test_error
         metrics, config = c.metrics, c.config
         data = "MNIST"
-        if metrics.get("fine_tuned"):
+        if metrics.fine_tuned:
             data = "fine-tuned on MNIST"
-        if metrics.get("pen_digits"):
+        if metrics.pen_digits:
             data += " + real pen strokes"
-        if metrics.get("extra_samples"):
-            data += f" + {_count(metrics['extra_samples'])} of my samples"
+        if metrics.extra_samples:
+            data += f" + {_count(metrics.extra_samples)} of my samples"
         # The images the run actually had (a limit of 24,000 on the 5,000 shipped ones used 5,000).
-        used = metrics.get("train_images")
-        if isinstance(used, int) and not isinstance(used, bool):
-            data += f" ({_count(used)} images)"
+        if metrics.train_images is not None:
+            data += f" ({_count(metrics.train_images)} images)"
         elif config.get("train_limit"):
             data += f" (first {_count(config['train_limit'])})"
         tested = f" (of {_count(config['test_limit'])})" if config.get("test_limit") else ""
         optimizer = config.get("optimizer")
-        name = metrics.get("name")
-        return [local_time(c.created), name[:80] if isinstance(name, str) else "",
+        return [local_time(c.created), (metrics.name or "")[:80],
                 "–" if error is None else f"{100 * error:.2f}%{tested}",
-                _count(metrics.get("epochs", config.get("epochs", "?"))),
+                _count(metrics.epochs if metrics.epochs is not None else config.get("epochs", "?")),
                 {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
                 data, file]
 
