@@ -91,6 +91,7 @@ def _prepare(kind: str, payload):
     """The input's 32×32 array, for a drawing its strokes and canvas size (None, None for an
     image), and whether it is too small to read (ink.too_small, as `recognize` decides it); raises ValueError (incl. the
     preprocessing errors) with a message for people."""
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.ink.normalise import EmptyDrawing
     from digitpad.ink.images import prepare_image
     from digitpad.ink.strokes import render_strokes
@@ -118,6 +119,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                        EXIT_USAGE)
     check_output(args.out)
     recognizer = load_recognizer(args.weights, args.device)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.attribution import integrated_gradients, stroke_effects, stroke_effects_skipped
     from digitpad.explain.pictures import attribution_picture
 
@@ -165,6 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if len(inputs) != 1:
         raise CliError(f"sweep: {shown(args.strokes)} must hold exactly one drawing, it has "
                        f"{'none' if not inputs else 'more'}", EXIT_USAGE)
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.sweep import run_sweep, sweep_values
 
     transform = TRANSFORMS[args.transform]

@@ -46,6 +46,7 @@ def add_file_commands(commands) -> None:
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> int:
+    # numpy: imported when the command runs, not for `--help`
     from digitpad.storage.mnist import DEFAULT_MIRROR, fetch_mnist
 
     dest = args.dest or downloaded_mnist_dir()
@@ -96,6 +97,7 @@ def _list_samples(store, as_json: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # torch, numpy: imported when the command runs, not for `--help`
     from digitpad.storage.checkpoints import load_model
     from digitpad.storage.onnx_export import export_onnx
 

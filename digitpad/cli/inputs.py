@@ -22,6 +22,7 @@ def add_model_options(parser: argparse.ArgumentParser, purpose: str = "use", dev
 def load_recognizer(weights: Path | None, device_name: str | None):
     """A Recognizer over the checkpoint (default: the shipped weights) on the named device; a bad
     device name is a usage error, a bad file a failure (errors.WeightsError)."""
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.network.lenet5 import pick_device
     from digitpad.reading.recognition import Recognizer
     from digitpad.storage.checkpoints import load_model

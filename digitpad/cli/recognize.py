@@ -56,6 +56,7 @@ def add_recognize_commands(commands) -> None:
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.ink.normalise import EmptyDrawing
     from digitpad.ink.images import ImageError
 
@@ -98,6 +99,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return cmd_evaluate_mistakes(args, _DEFAULT_PEN)
     if args.strokes_data is not None:
         return _evaluate_pen_strokes(args)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     import torch
 
     from digitpad.training.datasets import mnist_dataset
@@ -123,6 +125,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
     """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.training.pen_evaluation import format_report, score_pen_digits
 
     path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()

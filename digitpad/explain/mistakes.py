@@ -29,6 +29,9 @@ from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL
 from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
 from digitpad.training.datasets import mnist_dataset
 from digitpad.training.pen_split import split_by_writer
+from digitpad.ink.strokes import render_strokes
+from digitpad.ink.too_small import drawing_too_small
+from digitpad.storage.samples import SampleStore, require_file
 
 WRONG, NOT_SURE, REFUSED = "wrong", "not sure", "refused"
 REASONS = (WRONG, NOT_SURE, REFUSED)
@@ -177,9 +180,6 @@ def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> Examp
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The pen-digits file's held-out writers (training.pen_split), rendered as drawings are, each
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
-    from digitpad.ink.strokes import render_strokes
-    from digitpad.ink.too_small import drawing_too_small
-
     _, held_out = split_by_writer(read_pendigits(path))
     inputs = np.empty((len(held_out), 1, 32, 32), np.float32)
     too_small = np.zeros(len(held_out), bool)
@@ -196,8 +196,6 @@ def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | 
 def sample_examples(path: Path | str | None = None, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The user's labelled samples (storage.samples; the default file when `path` is None, where
     no file is no samples). A file named by the caller must be there (SampleError)."""
-    from digitpad.storage.samples import SampleStore, require_file
-
     if path is not None:
         require_file(Path(path))
     store = SampleStore(path, should_cancel=should_cancel)

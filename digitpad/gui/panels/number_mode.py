@@ -35,6 +35,10 @@ from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
 from digitpad.gui.window_layout import scrollable
 from digitpad.storage.samples import Sample, SampleStore, make_image_sample, make_sample
+from digitpad.ink.images import image_ink
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.reading.segmentation import drop_specks
+from digitpad.reading.verdict import best_posterior
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -57,8 +61,7 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     """Read one drawing (strokes) or opened image (its picture, a QImage) as a number, and sweep
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
-    from digitpad.ink.images import image_ink  # PIL
-    from digitpad.ink.normalise import EmptyDrawing
+    # torch: imported on the reader's thread, once the network is loaded
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:
@@ -146,8 +149,6 @@ class NumberMode(QObject):
     def width_ratio(self) -> float:
         """The drawing's width over its height, stray clicks not counted (as the reader does not
         count them); 0 without ink."""
-        from digitpad.reading.segmentation import drop_specks
-
         strokes = drop_specks(self.drawing.finished_strokes)
         if not strokes:
             return 0.0
@@ -258,8 +259,6 @@ class NumberMode(QObject):
     def least_certain(reading: NumberReading) -> int:
         """The piece whose best digit has the lowest posterior (verdict.best_posterior); pieces a
         person fixed last."""
-        from digitpad.reading.verdict import best_posterior
-
         return min(range(len(reading.pieces)), key=lambda k: (reading.pieces[k].fixed, best_posterior(
             reading.pieces[k].penalties, reading.pieces[k].rubbish)))
 

@@ -279,7 +279,7 @@ class NumberPanel(QWidget):
         if reading.reason is not None:  # too small (no pieces) or not a number (its pieces shown)
             self.summary.setText(reading.describe())
         else:
-            from digitpad.reading.number_reading import SLIVERS  # loaded: a reading exists
+            from digitpad.reading.number_reading import SLIVERS  # torch: loaded by now (a reading exists)
 
             slivers = f" ({SLIVERS})" if reading.one_stroke_slivers else ""
             self.summary.setText(f"<b>{reading.text}</b>{' — unsure' + slivers if reading.unsure else ''}: "

@@ -59,6 +59,7 @@ class MistakesWorker(Worker):
         return str(exc) if isinstance(exc, (DataError, SampleError)) else super().describe_failure(exc)
 
     def work(self) -> MistakeReport:
+        # torch: imported on the worker thread, not at start-up
         from digitpad.explain import mistakes
 
         if self.which == PEN_HELD_OUT:

@@ -28,6 +28,7 @@ from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.network.architecture import SQUASH_A
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.snapshots import Snapshots, load_snapshots, snapshots_path
+from digitpad.app.model_session import shipped_weights_file
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -146,8 +147,6 @@ class TimelapseWindow(QDialog):
     # ---- where the snapshots come from -------------------------------------------------------
     def load_for(self, weights: Path | None) -> None:
         """The snapshots beside `weights` (None: the shipped weights), read in the background."""
-        from digitpad.app.model_session import shipped_weights_file
-
         weights = Path(weights) if weights is not None else shipped_weights_file()
         self._showing_live = False
         path = snapshots_path(weights)
