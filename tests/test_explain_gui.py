@@ -170,3 +170,40 @@ def test_why_over_a_speck_says_too_small_as_the_answer_does(qtbot, window):
     qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
     summary = explanations.panel.summary.text()
     assert "Too small — draw bigger" in summary and "not a digit" not in summary
+
+
+def ink_box(image) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the dark pixels of a grabbed widget, its 2-px frame left out."""
+    pixels = image.convertToFormat(image.Format.Format_Grayscale8)
+    width, height = pixels.width(), pixels.height()
+    grey = np.frombuffer(pixels.constBits(), np.uint8).reshape(height, pixels.bytesPerLine())[:, :width]
+    rows, cols = np.nonzero(grey[2:-2, 2:-2] < 96)
+    return cols.min() + 2, rows.min() + 2, cols.max() + 2, rows.max() + 2
+
+
+def test_a_large_drawing_stays_whole_when_the_why_dock_narrows_the_canvas(qtbot, window):
+    # With Why? in a column of its own the canvas narrowed and the drawing, kept in widget
+    # pixels, was cut at the right edge (seen at 1280×800). The view now shrinks to fit it.
+    canvas = window.canvas
+    wide, high = canvas.width(), canvas.height()
+    bar = [(20 + (wide - 60) * i / 20, 40) for i in range(21)]
+    mouse_stroke(qtbot, canvas, bar + [(wide / 2, high - 40)])
+    left, top, right, bottom = ink_box(canvas.grab().toImage())
+    explanations = window.explanations
+    explanations.panel.on_canvas.setChecked(False)  # only the ink on the canvas
+    window.splitDockWidget(window.input_dock, explanations.dock, Qt.Orientation.Horizontal)
+    explanations.dock.show()
+    # Widened as a person would drag its edge, to read the stroke list; then a smaller window.
+    window.resizeDocks([window.input_dock, explanations.dock], [300, 400], Qt.Orientation.Horizontal)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: canvas.width() < wide - 100, timeout=5000)
+    qtbot.waitUntil(lambda: not explanations.busy(), timeout=15_000)
+    new_left, new_top, new_right, new_bottom = ink_box(canvas.grab().toImage())
+    assert new_right < canvas.width() - 3, "the drawing is cut at the canvas's right edge"
+    # Whole, not squeezed: the ink keeps its proportions.
+    assert (new_right - new_left) / (new_bottom - new_top) == pytest.approx((right - left) / (bottom - top), rel=0.05)
+    assert window.last_recognition.digit == 7
+    # The pen still lands where it is put: a dot drawn now is painted under the pointer.
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() - 30, canvas.height() - 30))
+    image = canvas.grab().toImage()
+    assert image.pixelColor(canvas.width() - 30, canvas.height() - 30).lightness() < 96

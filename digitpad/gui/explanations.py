@@ -98,8 +98,8 @@ class AttributionOverlay(QWidget):
             return None  # a click has no extent to scale: nothing to lay over it (it divided by 0)
         left, top = self._placement.to_source(0.0, 0.0)
         side = INPUT_SIZE / self._placement.scale
-        if not self._on_image:  # the placement is in canvas pixels
-            return QRectF(left, top, side, side)
+        if not self._on_image:  # the placement is in drawing units
+            return self.parentWidget().to_view(QRectF(left, top, side, side))
         # The placement is in the image's pixels: map them to where the canvas paints its picture
         # (worked out here, as the canvas may have been resized since).
         canvas = self.parentWidget()
@@ -273,7 +273,7 @@ class Explanations(QObject):
         # "Too small" as the window's answer decides it (ink.too_small): a drawing on this canvas,
         # an image as it was judged when opened.
         if "strokes" in source:
-            source["canvas_size"] = (self.context.canvas.width(), self.context.canvas.height())
+            source["canvas_size"] = self.context.canvas.drawing_size()
         else:
             source["too_small"] = self.context.drawing.image.too_small
         self.jobs.submit((self.context.drawing_key(), digit), lambda: explain_input(recognizer, digit, **source))

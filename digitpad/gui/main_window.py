@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
             elif not self.drawing.is_empty():
                 # The canvas size decides "too small" (the strokes are in its pixels).
                 recognition = self.recognizer.recognize_strokes(self.drawing.strokes(), self.drawing.pen_width,
-                                                                (self.canvas.width(), self.canvas.height()))
+                                                                self.canvas.drawing_size())
         except EmptyDrawing:
             recognition = None
         self._show(recognition)

@@ -209,7 +209,7 @@ class NumberMode(QObject):
         image = self.drawing.image
         source = QImage(image.preview) if image is not None else self.drawing.strokes()
         canvas = self.context.canvas  # its size decides "too small", as in single-digit mode
-        reader, size = NumberReader(recognizer.model, recognizer.device), (canvas.width(), canvas.height())
+        reader, size = NumberReader(recognizer.model, recognizer.device), canvas.drawing_size()
         self.jobs.submit(self._key(), lambda: read_number(reader, source, size))
 
     def _on_read(self, key: object, result: tuple[NumberReading | None, SlidingOutputs | None]) -> None:
