@@ -309,6 +309,9 @@ class InvarianceExplorer(QWidget):
             self._show(None, str(exc))
             return
         stage = self.stage.currentData()
+        # Where an opened image lies on the canvas is the attribution overlay's business: the sweep
+        # takes the image's input alone (passing it on failed every sweep of an image).
+        source.pop("placement", None)
         self.status.setText("Sweeping…")
         self.jobs.submit(self._request(), lambda: run_sweep(recognizer, transform, values, stage=stage, **source))
 
