@@ -179,7 +179,9 @@ class ModelDialogs(QObject):
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(
                 adopted_weights_dir, self.current_weights_file, self.parent_widget,
-                shipped=lambda: [shipped_mnist_weights_path()])
+                shipped=lambda: [shipped_mnist_weights_path()],
+                shipped_note="the paper's reproduction shipped with digitpad, trained on MNIST alone (the "
+                             "default weights also learnt real pen strokes: they read people's handwriting better)")
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
