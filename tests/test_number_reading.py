@@ -399,6 +399,15 @@ def test_a_flat_drawing_is_measured_by_its_ink_height():
     assert segment_strokes(line).height == pytest.approx(0.1 * 595, rel=0.01)
 
 
+def test_a_scanned_scribble_is_not_a_number(reader):
+    # Images keep their own level (1.15 j per digit): at the drawings' 1.2 j this scan read
+    # "13235" without doubt at 1.17 j per digit.
+    from digitpad.reading.verdict import NOT_A_NUMBER
+
+    reading = reader.read_image(image_of(scribble(17), pen=20))
+    assert reading.reason == NOT_A_NUMBER, reading.describe()
+
+
 def test_a_long_row_of_teeth_out_of_one_stroke_is_not_a_number(reader):
     # A wave measured by its real height is cut into teeth that each pass as a "1": more of them
     # than anyone writes without lifting the pen is not a number, whatever they cost.
