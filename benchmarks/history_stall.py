@@ -32,10 +32,11 @@ def make_checkpoints(folder: Path, count: int) -> None:
 
     from digitpad.network.lenet5 import LeNet5
     from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.storage.run_metrics import RunMetrics
 
     for n in range(count):
         save_checkpoint(folder / f"2026-01-{n + 1:02d}_10-00-00.pt", LeNet5(generator=torch.Generator().manual_seed(n)),
-                        {"epochs": 2, "optimizer": "adam"}, {"test_error": 0.01 + n / 1000})
+                        {"epochs": 2, "optimizer": "adam"}, RunMetrics(test_error=0.01 + n / 1000))
 
 
 class GapRecorder:

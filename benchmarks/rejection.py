@@ -91,7 +91,7 @@ def main() -> int:
     p_val_neg, p_test_neg = penalties_of(model, val_neg), penalties_of(model, test_neg)
     odds = {name: log_odds_rubbish(p, j) for name, p in
             (("val", p_val), ("test", p_test), ("val_neg", p_val_neg), ("test_neg", p_test_neg))}
-    trained_on = checkpoint.metrics.get("train_images")
+    trained_on = checkpoint.metrics.train_images
     print(f"weights: {args.weights or 'shipped'} (j = {j:g}, trained on "
           f"{trained_on if trained_on is not None else 'an unrecorded number of'} MNIST images, "
           f"{checkpoint.config.get('negatives', 0)} negatives)")

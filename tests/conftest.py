@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from digitpad.paths import default_mnist_dir
+from digitpad.storage.run_metrics import RunMetrics
 
 
 def pytest_collection_modifyitems(items):
@@ -151,6 +152,6 @@ def untrained_shipped_weights(tmp_path, monkeypatch):
 
     path = tmp_path / "shipped.pt"
     save_checkpoint(path, LeNet5(generator=torch.Generator().manual_seed(11)), {"epochs": 0},
-                    {"test_error": 0.9})
+                    RunMetrics(test_error=0.9))
     monkeypatch.setattr(model_session, "shipped_weights_file", lambda: path)
     return path

@@ -58,3 +58,25 @@ def test_latest_only_is_busy_until_its_result_has_been_delivered(qtbot):
     assert jobs.busy() and results == []
     qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
     assert results == [("a", 42)]
+
+
+def test_latest_only_after_shutdown_a_new_job_stays_busy_and_the_old_result_stays_unreported(qtbot):
+    # A job stopped by shutdown() still delivers its `done` (and its result) afterwards, as queued
+    # calls; a submit() in between started a new job whose busy flag that stale `done` cleared (and
+    # the stale result was reported, as if shutdown had not happened).
+    import threading
+
+    jobs = LatestOnly("digitpad-test-latest")
+    results: list = []
+    jobs.finished.connect(lambda key, result: results.append((key, result)))
+    jobs.submit("old", lambda: "old result")
+    assert jobs._job.thread.wait(10_000)  # ended; its result and its `done` are queued, not handled
+    jobs.shutdown()
+    release = threading.Event()
+    jobs.submit("new", lambda: release.wait(10) and "new result")
+    qtbot.wait(50)  # the old job's queued calls are handled here
+    release.set()
+    assert jobs._job.thread.wait(10_000)  # the new job ended; its result is not in yet
+    assert jobs.busy(), "the new job's result is still on its way, yet busy() said no"
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
+    assert results == [("new", "new result")]

@@ -18,13 +18,14 @@ from PIL import Image
 from digitpad.network.lenet5 import LeNet5
 from digitpad.errors import WeightsError
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+from digitpad.storage.run_metrics import RunMetrics
 
 
 @pytest.fixture
 def saved(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "good.pt"
-    save_checkpoint(path, LeNet5(), {"epochs": 3, "rubbish_j": 20.0}, {"test_error": 0.01}, "abc")
+    save_checkpoint(path, LeNet5(), {"epochs": 3, "rubbish_j": 20.0}, RunMetrics(test_error=0.01), "abc")
     return path
 
 
@@ -88,7 +89,7 @@ def test_bad_metadata_is_refused_by_type_and_size(saved, change, phrase):
 def test_non_finite_metrics_are_dropped_not_used(saved):
     _rewrite(saved, **{"metrics.test_error": float("nan"), "metrics.train_loss": float("inf")})
     checkpoint = load_checkpoint(saved)
-    assert checkpoint.test_error is None and checkpoint.metrics["train_loss"] is None
+    assert checkpoint.test_error is None and checkpoint.metrics.train_loss is None
     assert checkpoint.describe() == "good.pt"
 
 

@@ -80,11 +80,12 @@ def test_adopting_weights_at_the_same_moment_gives_each_its_own_file(tmp_path):
         import torch
         from digitpad.network.lenet5 import LeNet5
         from digitpad.storage.checkpoints import save_new_checkpoint
+        from digitpad.storage.run_metrics import RunMetrics
         model = LeNet5()
         """) + _wait_for(go) + textwrap.dedent(f"""
         for i in range({per_writer}):
             save_new_checkpoint(__import__("pathlib").Path({str(folder)!r}), "2026-01-01_00-00-00", model,
-                                {{}}, {{"writer": {writer}, "i": i}})
+                                {{}}, RunMetrics(name=f"{writer} {{i}}"))
         """) for writer in range(WRITERS)]
     procs = [subprocess.Popen([sys.executable, "-c", s], stderr=subprocess.PIPE, text=True) for s in scripts]
     go.touch()
@@ -94,6 +95,6 @@ def test_adopting_weights_at_the_same_moment_gives_each_its_own_file(tmp_path):
 
     files = sorted(folder.glob("*.pt"))
     assert len(files) == WRITERS * per_writer
-    written = {(load_checkpoint(f).metrics["writer"], load_checkpoint(f).metrics["i"]) for f in files}
-    assert written == {(w, i) for w in range(WRITERS) for i in range(per_writer)}
+    written = {load_checkpoint(f).metrics.name for f in files}
+    assert written == {f"{w} {i}" for w in range(WRITERS) for i in range(per_writer)}
     assert not [p for p in folder.iterdir() if p.suffix == ".tmp"]

@@ -104,3 +104,22 @@ def test_the_new_commands_import_no_torch_until_they_run():
              "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_explain_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, tmp_path):
+    # `recognize` said "Too small — draw bigger" where `explain` said "not a digit" (or a digit).
+    click = tmp_path / "click.jsonl"
+    click.write_text(json.dumps({"strokes": [[[120, 80], [121, 80]]], "canvas": [440, 440]}) + "\n")
+    speck = tmp_path / "speck.png"
+    picture = np.full((200, 200), 255, np.uint8)
+    picture[100:103, 100:103] = 0
+    Image.fromarray(picture).save(speck)
+    _, recognized, _ = run(capsys, "recognize", "--strokes", click, speck)
+    assert recognized.count("Too small — draw bigger") == 2
+    code, out, err = run(capsys, "explain", "--strokes", click, speck)
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert [line.split(";")[0] for line in lines] == [f"{speck}: Too small — draw bigger",
+                                                      f"{click}:1: Too small — draw bigger"]
+    code, out, err = run(capsys, "explain", "--json", "--strokes", click, speck)
+    assert [json.loads(line)["reason"] for line in out.splitlines()] == ["too small", "too small"]

@@ -127,6 +127,23 @@ def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, wi
     np.testing.assert_array_equal(explorer.sweep.untransformed.penalties, bar_alone)
 
 
+def test_the_invariance_explorer_sweeps_an_opened_image(qtbot, window, tmp_path):
+    path = tmp_path / "one.png"
+    picture = Image.new("L", (400, 300), 255)  # a 1
+    ImageDraw.Draw(picture).rectangle((265, 60, 284, 239), fill=0)
+    picture.save(path)
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000):
+        window.image_files.open_image(path)
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("rotate", "input", -30, 30, 3)
+    qtbot.waitUntil(lambda: not explorer.busy() and explorer.status.text() != "Sweeping…", timeout=15_000)
+    assert "Could not" not in explorer.status.text()
+    assert explorer.sweep is not None and len(explorer.sweep.steps) == 3
+    np.testing.assert_array_equal(explorer.sweep.untransformed.penalties, window.last_recognition.penalties)
+
+
 def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
     mouse_stroke(qtbot, window.canvas, BAR)
     mouse_stroke(qtbot, window.canvas, DIAGONAL)
@@ -157,3 +174,53 @@ def test_why_over_a_stray_click_paints_without_an_error(qtbot, window):
     explanations.overlay.repaint()
     window.canvas.repaint()
     assert explanations.overlay.canvas_rect() is None or explanations.overlay.canvas_rect().width() > 0
+
+
+def test_why_over_a_speck_says_too_small_as_the_answer_does(qtbot, window):
+    # The main answer said "Too small — draw bigger" while the Why? panel called the same speck
+    # "not a digit" (or a digit): both now ask ink.too_small.
+    explanations = window.explanations
+    mouse_stroke(qtbot, window.canvas, [(200, 200), (205, 203), (209, 199)])  # 9 px on a wide canvas
+    assert window.last_recognition.reason == "too small"
+    assert "Too small — draw bigger" in window.prediction_view.verdict.text()
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    summary = explanations.panel.summary.text()
+    assert "Too small — draw bigger" in summary and "not a digit" not in summary
+
+
+def ink_box(image) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the dark pixels of a grabbed widget, its 2-px frame left out."""
+    pixels = image.convertToFormat(image.Format.Format_Grayscale8)
+    width, height = pixels.width(), pixels.height()
+    grey = np.frombuffer(pixels.constBits(), np.uint8).reshape(height, pixels.bytesPerLine())[:, :width]
+    rows, cols = np.nonzero(grey[2:-2, 2:-2] < 96)
+    return cols.min() + 2, rows.min() + 2, cols.max() + 2, rows.max() + 2
+
+
+def test_a_large_drawing_stays_whole_when_the_why_dock_narrows_the_canvas(qtbot, window):
+    # With Why? in a column of its own the canvas narrowed and the drawing, kept in widget
+    # pixels, was cut at the right edge (seen at 1280×800). The view now shrinks to fit it.
+    canvas = window.canvas
+    wide, high = canvas.width(), canvas.height()
+    bar = [(20 + (wide - 60) * i / 20, 40) for i in range(21)]
+    mouse_stroke(qtbot, canvas, bar + [(wide / 2, high - 40)])
+    left, top, right, bottom = ink_box(canvas.grab().toImage())
+    explanations = window.explanations
+    explanations.panel.on_canvas.setChecked(False)  # only the ink on the canvas
+    window.splitDockWidget(window.input_dock, explanations.dock, Qt.Orientation.Horizontal)
+    explanations.dock.show()
+    # Widened as a person would drag its edge, to read the stroke list; then a smaller window.
+    window.resizeDocks([window.input_dock, explanations.dock], [300, 400], Qt.Orientation.Horizontal)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: canvas.width() < wide - 100, timeout=5000)
+    qtbot.waitUntil(lambda: not explanations.busy(), timeout=15_000)
+    new_left, new_top, new_right, new_bottom = ink_box(canvas.grab().toImage())
+    assert new_right < canvas.width() - 3, "the drawing is cut at the canvas's right edge"
+    # Whole, not squeezed: the ink keeps its proportions.
+    assert (new_right - new_left) / (new_bottom - new_top) == pytest.approx((right - left) / (bottom - top), rel=0.05)
+    assert window.last_recognition.digit == 7
+    # The pen still lands where it is put: a dot drawn now is painted under the pointer.
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(canvas.width() - 30, canvas.height() - 30))
+    image = canvas.grab().toImage()
+    assert image.pixelColor(canvas.width() - 30, canvas.height() - 30).lightness() < 96

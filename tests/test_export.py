@@ -16,6 +16,7 @@ from digitpad.storage.onnx_export import export_onnx
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+from digitpad.storage.run_metrics import RunMetrics
 
 SEVEN = [[(10, 10), (90, 10), (40, 100)], [(30, 55), (75, 55)]]
 
@@ -29,7 +30,7 @@ def model():
 @pytest.fixture
 def weights(tmp_path, model):
     path = tmp_path / "w.pt"
-    save_checkpoint(path, model, {"epochs": 1}, {"test_error": 0.5})
+    save_checkpoint(path, model, {"epochs": 1}, RunMetrics(test_error=0.5))
     return path
 
 
@@ -110,8 +111,8 @@ def test_cli_fine_tunes_from_weights_with_extra_samples(tmp_path, weights, mnist
     assert "fine-tuning" in out and "your samples before" in out and "your samples after" in out
     assert "MNIST test error before" in out
     tuned = load_checkpoint(out_path)
-    assert tuned.metrics["extra_samples"] == 5 and tuned.metrics["initial_weights"] == str(weights)
-    assert tuned.metrics["extra_repeat"] == round(0.07 * 300 / (0.93 * 5))
+    assert tuned.metrics.extra_samples == 5 and tuned.metrics.initial_weights == str(weights)
+    assert tuned.metrics.extra_repeat == round(0.07 * 300 / (0.93 * 5))
     assert tuned.config["train_limit"] == 300
     assert not torch.equal(tuned.state["c1.weight"], load_checkpoint(weights).state["c1.weight"])
 

@@ -30,6 +30,7 @@ from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
 from digitpad.network.prototypes import load_prototypes  # noqa: E402
 from digitpad.reading.recognition import Recognizer  # noqa: E402
 from digitpad.storage.checkpoints import load_model, save_checkpoint  # noqa: E402
+from digitpad.storage.run_metrics import RunMetrics
 
 # ---- fixtures -------------------------------------------------------------------------------
 
@@ -459,7 +460,7 @@ def test_the_custom_widgets_have_accessible_names(window):
 def test_a_name_typed_at_adopt_is_shown_as_typed_not_as_html(qtbot, window, gui_weights, tmp_path):
     # "name<b>x</b>" showed as a bold "namex" in the status bar (the label took it for rich text).
     named = tmp_path / "named.pt"
-    save_checkpoint(named, load_model(gui_weights)[0], metrics={"name": "name<b>x</b>"})
+    save_checkpoint(named, load_model(gui_weights)[0], metrics=RunMetrics(name="name<b>x</b>"))
     with qtbot.waitSignal(window.model_control.weightsLoaded, timeout=20_000):
         assert window.model_control.load_weights_file(named)
     assert "name<b>x</b>" in window.weights_status.text()

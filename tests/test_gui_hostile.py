@@ -21,11 +21,13 @@ from digitpad.gui.settings import open_settings, settings_file  # noqa: E402
 from digitpad.gui.windows.weights_history import WeightsHistoryDialog  # noqa: E402
 from digitpad.network.lenet5 import LeNet5  # noqa: E402
 from digitpad.storage.checkpoints import save_checkpoint  # noqa: E402
+from digitpad.storage.run_metrics import RunMetrics
 
 
 def _hostile_checkpoint(path, **changes):
     torch.manual_seed(0)
-    save_checkpoint(path, LeNet5(), {"epochs": 1, "optimizer": "adam", "rubbish_j": 20.0}, {"test_error": 0.5}, "x")
+    save_checkpoint(path, LeNet5(), {"epochs": 1, "optimizer": "adam", "rubbish_j": 20.0}, RunMetrics(test_error=0.5),
+                    "x")
     raw = torch.load(path, weights_only=True)
     for key, value in changes.items():
         outer, inner = key.split(".")
@@ -70,10 +72,10 @@ def test_one_bad_adopted_file_does_not_break_the_weights_history(qtbot, tmp_path
     folder = tmp_path / "weights"
     folder.mkdir()
     save_checkpoint(folder / "2026-01-03_10-00-00.pt", LeNet5(), {"epochs": 2, "optimizer": "sdlm",
-                                                                    "train_limit": "lots"}, {"test_error": 0.02})
+                                                                    "train_limit": "lots"}, RunMetrics(test_error=0.02))
     _hostile_checkpoint(folder / "2026-01-02_10-00-00.pt", **{"config.rubbish_j": -1e30})
     strange = folder / "2026-01-01_10-00-00.pt"
-    save_checkpoint(strange, LeNet5(), {}, {})
+    save_checkpoint(strange, LeNet5(), {}, RunMetrics())
     real_load = weights_history.load_checkpoint
 
     def load(path):  # whatever a file might still provoke, beyond the refusals we know

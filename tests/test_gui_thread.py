@@ -25,6 +25,7 @@ from digitpad.gui.jobs.background import BackgroundJob  # noqa: E402
 from digitpad.gui.windows.weights_history import WeightsHistoryDialog  # noqa: E402
 from digitpad.network.lenet5 import LeNet5  # noqa: E402
 from digitpad.storage.checkpoints import save_checkpoint  # noqa: E402
+from digitpad.storage.run_metrics import RunMetrics
 
 #: How long a held call waits for the GUI thread before giving up (only when the GUI is blocked).
 HOLD_SECONDS = 2.0
@@ -76,7 +77,7 @@ def adopted_checkpoints(folder, count: int) -> list:
     for n in range(count):
         paths.append(folder / f"2026-01-0{n + 1}_10-00-00.pt")
         save_checkpoint(paths[-1], LeNet5(generator=torch.Generator().manual_seed(n)),
-                        {"epochs": 1 + n, "optimizer": "adam"}, {"test_error": 0.01 * (n + 1)})
+                        {"epochs": 1 + n, "optimizer": "adam"}, RunMetrics(test_error=0.01 * (n + 1)))
     return paths[::-1]  # newest first, as listed
 
 
@@ -122,7 +123,7 @@ def test_refreshing_the_history_reads_only_new_or_changed_files(qtbot, tmp_path,
     assert sorted(reads) == sorted(p.name for p in paths)
     reads.clear()
     newer = tmp_path / "weights" / "2026-02-01_10-00-00.pt"
-    save_checkpoint(newer, LeNet5(generator=torch.Generator().manual_seed(9)), {}, {"test_error": 0.5})
+    save_checkpoint(newer, LeNet5(generator=torch.Generator().manual_seed(9)), {}, RunMetrics(test_error=0.5))
     paths[0].unlink()
     with qtbot.waitSignal(dialog.loaded, timeout=DONE_MS):
         dialog.refresh()
@@ -273,12 +274,40 @@ def test_teaching_again_before_the_first_is_saved_keeps_each_drawing_once_in_ord
     assert done.args == [True] and labels() == [7, 1]
 
 
-def test_closing_the_window_while_teach_waits_for_the_lock_does_not_wait_for_it(qtbot, window):
+def test_closing_the_window_saves_the_changes_queued_first_then_closes(qtbot, window):
+    # A Teach queued behind another was dropped at quit (only the log said so).
     window.drawing.add_stroke(SEVEN)
     with samples_lock_held_by_another_thread() as held:
         window.teach_menu.teach(7)
-        window.close()  # does not wait for the other process: the waiting sample is dropped
-        assert not held.release.is_set() and not held.released  # closed while the lock was still held
+        window.drawing.set_strokes([ONE])
+        window.teach_menu.teach(1)  # queued behind the first
+        window.close()
+        assert window.isVisible(), "the window closed with two samples not saved yet"
+        assert window.statusBar().currentMessage() == "Saving 2 changes to your samples before closing…"
+        held.release.set()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=DONE_MS)
+    assert held.released == [True]
+    assert labels() == [7, 1]
+
+
+def test_closing_while_another_process_holds_the_samples_asks_after_a_while(qtbot, window, answers, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from digitpad.gui import teach_menu
+
+    monkeypatch.setattr(teach_menu, "CLOSE_WAIT_MS", 50)
+    queue, asked = answers
+    window.drawing.add_stroke(SEVEN)
+    with samples_lock_held_by_another_thread() as held:
+        window.teach_menu.teach(7)
+        queue.append(QMessageBox.StandardButton.Cancel)  # keep the window: the sample is still saved
+        window.close()
+        qtbot.waitUntil(lambda: asked == ["Close without saving your samples?"], timeout=DONE_MS)
+        assert window.isVisible() and window.teach_menu.is_busy()
+        queue.append(QMessageBox.StandardButton.Discard)  # the person chose to lose it
+        window.close()
+        qtbot.waitUntil(lambda: len(asked) == 2 and not window.isVisible(), timeout=DONE_MS)
+        assert held.released == []  # closed while the other process still held the file
         qtbot.waitUntil(lambda: not BackgroundJob.running, timeout=DONE_MS)
     assert labels() == []
 

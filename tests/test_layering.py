@@ -57,6 +57,53 @@ def test_the_check_finds_qt_imports_anywhere_in_a_module():
     assert [hit.split()[-1] for hit in hits] == ["PySide6", "PySide6.QtGui", "shiboken6"]
 
 
+#: What a function-level import may defer (issue 23): the heavy libraries, Qt behind the command
+#: line, or an import cycle. Its comment (on its line, or on the line above its group) names which.
+DEFERRED = ("torch", "numpy", "PIL", "onnx", "Qt", "cycle")
+
+
+def unexplained_function_imports(source: str, name: str) -> list[str]:
+    """Every import inside a function whose group of imports carries no comment naming what it defers."""
+    lines = source.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(source, name)):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        reason = ""
+        for statement in function.body:
+            if not isinstance(statement, (ast.Import, ast.ImportFrom)):
+                reason = ""  # a new group of imports needs its own reason
+                continue
+            above = lines[statement.lineno - 2].strip()
+            if above.startswith("#"):
+                reason = above
+            own = lines[statement.end_lineno - 1].partition("#")[2]
+            if not any(word in own or word in reason for word in DEFERRED):
+                found.append(f"{name}:{statement.lineno}")
+    return found
+
+
+def test_every_function_level_import_says_what_it_defers():
+    offending = [hit for path in sorted(PACKAGE.rglob("*.py"))
+                 for hit in unexplained_function_imports(path.read_text(encoding="utf-8"),
+                                                         str(path.relative_to(PACKAGE.parent)))]
+    assert offending == []
+
+
+def test_the_check_finds_a_function_level_import_with_no_reason():
+    source = ("import os\n"
+              "def f():\n"
+              "    # torch: deferred past --help\n"
+              "    from digitpad.network import lenet5\n"
+              "    from digitpad.storage import checkpoints\n"
+              "    x = 1\n"
+              "    from digitpad import paths\n"
+              "def g():\n"
+              "    import torch  # torch: only when asked\n"
+              "    from digitpad import errors  # why not\n")
+    assert unexplained_function_imports(source, "example.py") == ["example.py:7", "example.py:10"]
+
+
 @pytest.mark.slow
 def test_importing_every_core_module_loads_no_qt():
     names = [".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts) for p in core_modules()]

@@ -55,6 +55,22 @@ def test_the_browser_lists_exactly_the_mistakes_and_a_confusion_click_filters(qt
     assert mistakes.model.rowCount() == 0
 
 
+def test_unreadable_lines_of_the_samples_file_are_counted_and_said_in_the_status(qtbot, window):
+    # They were skipped silently: the browser judged the readable samples as if they were all.
+    store = SampleStore()
+    for label, stroke in ((1, LINE), (7, SEVEN)):
+        store.add([stroke], label)
+    with open(store.path, "a", encoding="utf-8") as file:
+        file.write('not json\n{"label": 12, "strokes": [[[0, 0], [5, 5]]]}\n')
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    report = evaluated(qtbot, mistakes, SAMPLES)
+    assert report.total == 2
+    status = mistakes.summary.text().splitlines()
+    assert len(status) == 2 and status[0] == report.summary() + ". Most confidently wrong first."
+    assert status[1].startswith("2 lines of samples.jsonl skipped: not drawings (line 3: bad JSON")
+
+
 def test_opening_an_example_shows_it_in_every_panel_and_teach_keeps_it(qtbot, window):
     SampleStore().add([LINE], 8)   # read as 1: a mistake
     qtbot.waitUntil(lambda: window.recognizer is not None)

@@ -144,6 +144,14 @@ def test_evaluate_mistakes_of_the_samples_file(capsys, tmp_path):
     assert [m["index"] for m in result["list"]] == [1] and result["list"][0]["true"] == 8
 
 
+def test_evaluate_mistakes_says_how_many_lines_of_the_samples_file_it_skipped(capsys, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"label": 1, "strokes": [[[100, 20], [100, 180]]]}) + "\nnot json\n")
+    code, out, err = run(capsys, "evaluate", "--mistakes", "--examples", "samples", "--samples", samples)
+    assert code == 0, err
+    assert err.startswith("note: 1 line of samples.jsonl skipped: not drawings (line 2: bad JSON")
+
+
 def test_evaluate_mistakes_refuses_an_unwritable_picture_before_working(capsys, tmp_path):
     (tmp_path / "dir.png").mkdir()
     code, _, err = run(capsys, "evaluate", "--mistakes", tmp_path / "dir.png")

@@ -104,7 +104,7 @@ def test_an_adopted_model_keeps_its_name_and_becomes_the_model_in_use(qtbot, dia
     with qtbot.waitSignal(window.context.modelChanged):
         qtbot.mouseClick(dialog.adopt_button, Qt.MouseButton.LeftButton)
     (saved,) = adopted_weights_dir().glob("*.pt")
-    assert load_checkpoint(saved).metrics["name"] == "Ada's quick model" and "ada-s-quick-model" in saved.name
+    assert load_checkpoint(saved).metrics.name == "Ada's quick model" and "ada-s-quick-model" in saved.name
     assert "Ada's quick model" in window.weights_status.text()
     assert "Ada's quick model" in dialog.current_label.text() and dialog.comparison.text() == ""
     window.model_dialogs.open_retrain()  # reopened: still the model in use
@@ -148,3 +148,23 @@ def test_the_probe_times_batches_of_the_recipes_size_and_makes_no_negatives(monk
     monkeypatch.setattr(estimate, "train", spy)
     probe_speed(TrainingConfig(batch_size=128, distort=False, negatives=2_000))
     assert seen[-1] == (128, 0)  # the timed run: batches of 128, as the real run trains
+
+
+@pytest.mark.parametrize("bad", ["folder", "malformed"])
+def test_samples_that_cannot_be_counted_say_why_in_one_line(qtbot, dialog, bad):
+    # The dialog said "Include my own samples (0)" and nothing else when the file was a folder
+    # (or unreadable) or held no readable drawing.
+    from digitpad.storage.samples import default_samples_path
+
+    path = default_samples_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if bad == "folder":
+        path.mkdir()
+    else:
+        path.write_text('{"label": 7, "strokes": [[[0, 0], [1, 1]]\n' + "not json\n")
+    dialog.refresh()  # counts again, in the background
+    qtbot.waitUntil(lambda: not dialog._counts.busy(), timeout=10_000)
+    assert dialog.use_samples.text() == "Include my own samples (0)" and not dialog.use_samples.isEnabled()
+    note = dialog.samples_note
+    assert note.isVisibleTo(dialog) and "\n" not in note.text()
+    assert ("folder" in note.text()) if bad == "folder" else ("2 lines" in note.text() and "line 1" in note.text())

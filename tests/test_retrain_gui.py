@@ -26,6 +26,7 @@ from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 from digitpad.storage.snapshots import load_snapshots, snapshots_path
+from digitpad.storage.run_metrics import RunMetrics
 
 SEVEN = [(10, 10), (90, 10), (40, 100)]
 TRAINING_TIMEOUT = 60_000
@@ -157,7 +158,7 @@ def test_adopt_switches_the_model_and_survives_a_restart(qtbot, window, dialog):
     assert same_state(new_state, state_of(window))
     checkpoint = load_checkpoint(saved)
     assert checkpoint.config["epochs"] == 1 and checkpoint.config["optimizer"] == "adam"
-    assert checkpoint.metrics["test_error"] == pytest.approx(new_error)
+    assert checkpoint.metrics.test_error == pytest.approx(new_error)
     assert checkpoint.data_checksum and checkpoint.created
     # The run's time-lapse is written beside it, off the GUI thread, and belongs to it.
     qtbot.waitUntil(lambda: dialog._snapshots_job is not None and not dialog._snapshots_job.is_running())
@@ -223,8 +224,8 @@ def test_fine_tuning_with_my_samples_reports_them_before_and_after(qtbot, window
     outcome = dialog.outcome
     assert outcome.extra_total == 5 and outcome.old_extra_errors is not None
     assert outcome.new_extra_errors is not None and "Your samples" in dialog.comparison.text()
-    assert outcome.metrics["fine_tuned"] and outcome.metrics["extra_samples"] == 5
-    assert outcome.metrics["extra_repeat"] >= 1
+    assert outcome.metrics.fine_tuned and outcome.metrics.extra_samples == 5
+    assert outcome.metrics.extra_repeat >= 1
 
 
 def test_download_fills_the_user_data_folder_and_is_used(qtbot, window, mnist_served, isolated_user_data):
@@ -248,7 +249,7 @@ def test_weights_history_switches_deletes_and_reverts(qtbot, window, shipped):
     for n, error in enumerate((0.05, 0.04)):
         torch.manual_seed(n)
         paths.append(folder / f"2024-01-0{n + 1}_10-00-00.pt")
-        save_checkpoint(paths[-1], LeNet5(), {"epochs": 2 + n, "optimizer": "sdlm"}, {"test_error": error})
+        save_checkpoint(paths[-1], LeNet5(), {"epochs": 2 + n, "optimizer": "sdlm"}, RunMetrics(test_error=error))
     (folder / "broken.pt").write_bytes(b"junk")
     history = window.model_dialogs.open_history()
     qtbot.waitUntil(lambda: not history.is_loading())  # read in the background

@@ -15,6 +15,7 @@ from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INK
 from digitpad.ink.strokes import render_strokes
 from digitpad.errors import WeightsError
 from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
+from digitpad.storage.run_metrics import RunMetrics
 
 # JSON values of every type, nested a little, to throw at the stroke parser.
 json_values = st.recursive(
@@ -81,14 +82,14 @@ def test_a_refused_write_reports_keeps_the_old_file_and_leaves_no_temporary(tmp_
     import importlib
 
     path = tmp_path / "w.pt"
-    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01}, "old")
+    save_checkpoint(path, LeNet5(), {}, RunMetrics(test_error=0.01), "old")
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(importlib.import_module(module), function, refuse)
     with pytest.raises(WeightsError, match=message):
-        save_checkpoint(path, LeNet5(), {}, {"test_error": 0.5}, "new")
+        save_checkpoint(path, LeNet5(), {}, RunMetrics(test_error=0.5), "new")
     monkeypatch.undo()
     assert load_checkpoint(path).data_checksum == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -29,7 +29,7 @@ def test_shipped_weights_are_a_small_valid_checkpoint_with_their_recipe(shipped)
     assert checkpoint.config["optimizer"] in ("adam", "sdlm")
     assert checkpoint.config["epochs"] >= 1
     assert len(checkpoint.data_checksum) == 32
-    assert checkpoint.metrics["test_total"] == 10_000
+    assert checkpoint.metrics.test_total == 10_000
 
 
 def test_shipped_weights_beat_the_papers_test_error(either_shipped, mnist_dir):
@@ -39,9 +39,9 @@ def test_shipped_weights_beat_the_papers_test_error(either_shipped, mnist_dir):
     # The paper: 0.95 % without distortions, 0.8 % with; digitpad's target is 0.70 %. The MNIST-only
     # weights reach it (0.63 %); the default weights, which also learnt real pen strokes, end at
     # 0.74 %: the target is not reached for them (benchmarks/README.md, "Real handwriting").
-    limit = 70 if checkpoint.metrics.get("pen_digits") is None else 75
+    limit = 70 if checkpoint.metrics.pen_digits is None else 75
     assert errors <= limit, f"{errors} errors in 10,000"
-    assert errors == checkpoint.metrics["test_errors"]  # the metadata tells the truth
+    assert errors == checkpoint.metrics.test_errors  # the metadata tells the truth
 
 
 def test_few_mnist_test_digits_are_rejected_and_most_held_out_negatives_are(either_shipped, mnist_dir):
@@ -97,7 +97,7 @@ def test_the_pen_weights_read_the_held_out_writers(pen_weights):
         pytest.skip("the pen-digits file is not here (set DIGITPAD_PENDIGITS or keep ../shared beside the "
                     "checkout): the held-out writers' figures cannot be measured without it")
     model, checkpoint = pen_weights
-    assert checkpoint.metrics.get("pen_digits", 0) > 0, "these weights were trained on pen strokes"
+    assert (checkpoint.metrics.pen_digits or 0) > 0, "these weights were trained on pen strokes"
     _, held_out = split_by_writer(read_pendigits(path))
     report = score_pen_digits(model, held_out)
     total = report.overall

@@ -13,7 +13,6 @@ from digitpad.training.run import (
     one_class_warning,
     run_training,
 )
-from digitpad.storage.checkpoints import load_checkpoint, save_checkpoint
 
 METRIC_NAMES = {"test_error", "test_errors", "test_total", "train_loss", "epochs", "seconds", "history",
                 "train_images", "fine_tuned"}
@@ -75,10 +74,10 @@ def test_two_stages_fine_tune_the_first_and_number_the_epochs_over_both(mnist_di
     assert [s for s in stages if "Evaluating" in s] == ["Evaluating the current model…"]  # not stage 1's result
     assert outcome.result.model.rubbish_j == 40.0 and outcome.result.config == second
     assert outcome.old_test_error > 0.5  # compared with the model in use, not with stage 1's
-    assert outcome.metrics["first_stage"]["epochs"] == 2 and outcome.metrics["train_images"] == 200
-    assert outcome.metrics["first_stage"]["test_error"] < outcome.old_test_error
-    assert outcome.metrics["fine_tuned"] is False and outcome.metrics["negatives"] == 40
-    assert outcome.metrics["epochs"] == 3  # both stages (Weights History shows it)
+    assert outcome.metrics.first_stage.epochs == 2 and outcome.metrics.train_images == 200
+    assert outcome.metrics.first_stage.test_error < outcome.old_test_error
+    assert outcome.metrics.fine_tuned is False and outcome.metrics.negatives == 40
+    assert outcome.metrics.epochs == 3  # both stages (Weights History shows it)
 
 
 def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_dir):
@@ -97,33 +96,20 @@ def test_two_stages_refuse_a_second_stage_no_run_can_use_before_training(mnist_d
 def test_a_run_records_one_set_of_metric_names(mnist_dir, five_sevens):
     config = TrainingConfig(epochs=1, train_limit=200, test_limit=50, distort=False)
     plain = run_training(request := RetrainRequest(config, mnist_dir), load_run_data(request))
-    assert set(plain.metrics) == METRIC_NAMES
-    assert plain.metrics["train_images"] == 200 and plain.metrics["test_total"] == 50
-    assert plain.old_test_error is None and plain.metrics["fine_tuned"] is False
+    assert set(plain.metrics.to_dict()) == METRIC_NAMES  # the names its checkpoint keeps
+    assert plain.metrics.train_images == 200 and plain.metrics.test_total == 50
+    assert plain.old_test_error is None and plain.metrics.fine_tuned is False
 
     current = {k: v.clone() for k, v in plain.result.model.state_dict().items()}
     stages = []
     tuned_request = RetrainRequest(config, mnist_dir, current, None, fine_tune=True, extra=five_sevens,
                                    initial_weights="old.pt")
     tuned = run_training(tuned_request, load_run_data(tuned_request), RunProgress(on_stage=stages.append))
-    assert set(tuned.metrics) == METRIC_NAMES | BEFORE_NAMES | EXTRA_NAMES | {"initial_weights"}
-    assert tuned.metrics["test_errors_before"] == plain.metrics["test_errors"]  # the same model, same test set
+    assert set(tuned.metrics.to_dict()) == METRIC_NAMES | BEFORE_NAMES | EXTRA_NAMES | {"initial_weights"}
+    assert tuned.metrics.test_errors_before == plain.metrics.test_errors  # the same model, same test set
     assert tuned.old_test_error == pytest.approx(plain.new_test_error)
-    assert tuned.metrics["fine_tuned"] is True and tuned.extra_total == 5
+    assert tuned.metrics.fine_tuned is True and tuned.extra_total == 5
     assert stages[0] == "Evaluating the current model…" and stages[1].startswith("Training on 200 MNIST images + 5")
-
-
-def test_an_old_checkpoints_metric_names_are_read_under_todays(tmp_path):
-    from digitpad.network.lenet5 import LeNet5
-
-    path = tmp_path / "old-gui.pt"
-    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01, "test_errors": 100, "test_total": 10_000,
-                                         "previous_test_error": 0.0062, "fine_tuned": False})
-    metrics = load_checkpoint(path).metrics
-    assert metrics["test_errors_before"] == 62 and "previous_test_error" not in metrics
-    save_checkpoint(path, LeNet5(), {}, {"test_error": 0.01, "initial_weights": "w.pt", "test_errors_before": 70})
-    metrics = load_checkpoint(path).metrics
-    assert metrics["fine_tuned"] is True and metrics["test_errors_before"] == 70
 
 
 def test_a_model_that_answers_one_digit_for_most_images_is_called_out():
@@ -158,8 +144,8 @@ def test_pen_strokes_are_mixed_at_their_share_and_recorded(mnist_dir, tmp_path):
     assert pen_images == len(data.pen) * data.pen_repeat and abs(pen_images / len(data.train_set) - 0.3) < 0.05
     assert data.describe() == f"700 MNIST images + 120 renders of real pen digits (×{data.pen_repeat})"
     outcome = run_training(request, data)
-    assert outcome.metrics["pen_digits"] == 120 and outcome.metrics["pen_file"] == str(pen_file)
-    assert outcome.metrics["pen_repeat"] == data.pen_repeat
+    assert outcome.metrics.pen_digits == 120 and outcome.metrics.pen_file == str(pen_file)
+    assert outcome.metrics.pen_repeat == data.pen_repeat
 
 
 def test_a_small_run_renders_only_the_pen_digits_it_needs(mnist_dir, tmp_path):
@@ -175,9 +161,15 @@ def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp
     from digitpad import paths
 
     monkeypatch.delenv(paths.PENDIGITS_ENV, raising=False)
-    monkeypatch.setattr(paths, "_REPO_ROOT", tmp_path / "checkout")
+    # A checkout with no ../shared beside it, its own resources/ still there (the installed
+    # digitpad.resources may point at another checkout, or at none).
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").touch()
+    (checkout / "resources").symlink_to(paths._REPO_ROOT / "resources")
+    monkeypatch.setattr(paths, "_REPO_ROOT", checkout)
     config = TrainingConfig(train_limit=64, test_limit=32, pen_share=0.3, epochs=1, min_steps=2, distort=False)
     request = RetrainRequest(config, mnist_dir)
     data = load_run_data(request)
     assert data.pen is None and len(data.train_set) == 64 and "DIGITPAD_PENDIGITS" in data.describe()
-    assert run_training(request, data).metrics["pen_missing"] is True
+    assert run_training(request, data).metrics.pen_missing is True

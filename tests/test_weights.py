@@ -10,6 +10,7 @@ from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.checkpoints import FORMAT_VERSION, load_checkpoint, load_model, save_checkpoint
 from digitpad.errors import WeightsError
 from digitpad.safe_files import atomic_write_bytes
+from digitpad.storage.run_metrics import RunMetrics
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def model():
 @pytest.fixture
 def saved(tmp_path, model):
     path = tmp_path / "good.pt"
-    save_checkpoint(path, model, {"epochs": 3, "optimizer": "adam"}, {"test_error": 0.0123}, "abc123")
+    save_checkpoint(path, model, {"epochs": 3, "optimizer": "adam"}, RunMetrics(test_error=0.0123), "abc123")
     return path
 
 
@@ -140,7 +141,7 @@ def test_failed_write_keeps_the_previous_file(saved, model, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(WeightsError, match="No space left on device"):
-        save_checkpoint(saved, model, {}, {"test_error": 0.5}, "")
+        save_checkpoint(saved, model, {}, RunMetrics(test_error=0.5), "")
     assert saved.read_bytes() == before
     assert not [p for p in saved.parent.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
 

@@ -52,6 +52,7 @@ def load_model_session(request: LoadRequest) -> LoadedModel:
     """Import torch and the model, load and validate the weights (the saved ones, falling back to
     the shipped ones with a message, as `ModelSession.start` does). Runs on any thread, no Qt.
     Raises only when torch or the model cannot be used at all (e.g. torch is not installed)."""
+    # the app's first import of torch, on the loader thread
     import torch
 
     if request.torch_threads is not None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
-from digitpad.cli.inputs import drawing_inputs, load_recognizer
+from digitpad.cli.inputs import add_model_options, drawing_inputs, load_recognizer
 from digitpad.cli.output import check_output, print_failure, write_png
 from digitpad.explain.transforms import DRAWING, INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS
 from digitpad.storage.stroke_records import parse_drawing
@@ -34,11 +34,11 @@ def add_explain_commands(commands) -> None:
     explain.add_argument("--digit", type=int, choices=range(10), metavar="D",
                          help="the class to explain (default: the winner)")
     explain.add_argument("--json", action="store_true",
-                         help='one object per input: {"digit", "attribution": 32×32, "penalty", "baseline_penalty"}'
-                              ' (and "strokes" for drawings)')
+                         help='one object per input: {"digit", "attribution": 32×32, "penalty", "baseline_penalty", '
+                              '"reason": why no digit is given ("too small", "not a digit") or null} (and '
+                              '"strokes" for drawings)')
     explain.add_argument("--out", type=Path, metavar="PNG", help="write the overlay picture (one input only)")
-    explain.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
-    explain.add_argument("--device", help="cpu, cuda or cuda:N")
+    add_model_options(explain)
     explain.set_defaults(run=cmd_explain)
 
     sweep = commands.add_parser(
@@ -62,8 +62,7 @@ def add_explain_commands(commands) -> None:
     sweep.add_argument("--json", action="store_true",
                        help='one object per step: {"value", "digit", "penalties", "rejected", …}')
     sweep.add_argument("--out", type=Path, metavar="PNG", help="write the plot of the ten penalties")
-    sweep.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
-    sweep.add_argument("--device", help="cpu, cuda or cuda:N")
+    add_model_options(sweep)
     sweep.set_defaults(run=cmd_sweep)
 
 
@@ -89,19 +88,23 @@ def _peek(inputs: Iterator, count: int) -> tuple[list, Iterator]:
 
 
 def _prepare(kind: str, payload):
-    """The input's 32×32 array and, for a drawing, its strokes; raises ValueError (incl. the
+    """The input's 32×32 array, for a drawing its strokes and canvas size (None, None for an
+    image), and whether it is too small to read (ink.too_small, as `recognize` decides it); raises ValueError (incl. the
     preprocessing errors) with a message for people."""
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.ink.normalise import EmptyDrawing
-    from digitpad.ink.images import image_to_array
+    from digitpad.ink.images import prepare_image
     from digitpad.ink.strokes import render_strokes
+    from digitpad.ink.too_small import drawing_too_small
 
     if isinstance(payload, Exception):
         raise payload
     try:
         if kind == "image":
-            return image_to_array(payload), None
-        strokes = parse_drawing(payload)[0]
-        return render_strokes(strokes), strokes
+            prepared = prepare_image(payload)
+            return prepared.array, None, None, prepared.too_small
+        strokes, canvas = parse_drawing(payload)
+        return render_strokes(strokes), strokes, canvas, drawing_too_small(strokes, canvas)
     except EmptyDrawing:
         raise ValueError("blank image: nothing to explain" if kind == "image"
                          else "empty drawing: no strokes with finite points") from None
@@ -116,6 +119,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                        EXIT_USAGE)
     check_output(args.out)
     recognizer = load_recognizer(args.weights, args.device)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.attribution import integrated_gradients, stroke_effects, stroke_effects_skipped
     from digitpad.explain.pictures import attribution_picture
 
@@ -125,17 +129,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
             raise CliError(f"explain: stopped after {MAX_EXPLAIN_INPUTS:,} inputs (at most {MAX_EXPLAIN_INPUTS:,} "
                            "a run)")
         try:
-            array32, strokes = _prepare(kind, payload)
+            array32, strokes, canvas, too_small = _prepare(kind, payload)
         except ValueError as exc:
             failures += 1
             print_failure(label, str(exc), args.json)
             continue
         attribution = integrated_gradients(recognizer.model, array32, args.digit)
-        full = recognizer.recognize_array(array32)
-        effects = stroke_effects(recognizer, strokes) if strokes and len(strokes) > 1 else []
+        full = recognizer.recognize_array(array32, None, too_small)
+        effects = stroke_effects(recognizer, strokes, None, canvas) if strokes and len(strokes) > 1 else []
         skipped = stroke_effects_skipped(strokes) if strokes else None
         if args.json:
-            record = attribution.to_json()
+            record = {**attribution.to_json(), "reason": full.reason}
             if strokes is not None:
                 record["strokes"] = [effect.to_json(full) for effect in effects]
                 if skipped:
@@ -143,7 +147,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print(json.dumps(record), flush=True)
         else:
             a = attribution.attribution
-            print(f"{label}: {'not a digit' if full.rejected else full.digit}; attribution for "
+            print(f"{label}: {full.short_answer()}; attribution for "
                   f"{attribution.digit}: penalty {attribution.penalty:.2f}, blank input "
                   f"{attribution.baseline_penalty:.2f}; ink that lowered it {a[a < 0].sum():+.2f}, "
                   f"ink that raised it {a[a > 0].sum():+.2f}", flush=True)
@@ -163,6 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if len(inputs) != 1:
         raise CliError(f"sweep: {shown(args.strokes)} must hold exactly one drawing, it has "
                        f"{'none' if not inputs else 'more'}", EXIT_USAGE)
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.sweep import run_sweep, sweep_values
 
     transform = TRANSFORMS[args.transform]
@@ -176,7 +181,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_output(args.out)
     label, kind, payload = inputs[0]
     try:
-        array32, strokes = _prepare(kind, payload)
+        array32, strokes, _, _ = _prepare(kind, payload)
     except ValueError as exc:
         raise CliError(f"{label}: {exc}") from exc
     recognizer = load_recognizer(args.weights, args.device)

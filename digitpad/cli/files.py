@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_OK
+from digitpad.cli.inputs import add_model_options
 from digitpad.cli.output import check_output
 from digitpad.paths import downloaded_mnist_dir
 
@@ -40,11 +41,12 @@ def add_file_commands(commands) -> None:
                                  description="Input 'input': float32 N×1×32×32, −0.1 background .. 1.175 ink; "
                                              "output 'penalties': N×10 RBF distances, the digit is the argmin.")
     export.add_argument("--onnx", type=Path, required=True, metavar="FILE", help="ONNX file to write")
-    export.add_argument("--weights", type=Path, help="checkpoint to export (default: the shipped weights)")
+    add_model_options(export, "export", device=False)
     export.set_defaults(run=cmd_export)
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> int:
+    # numpy: imported when the command runs, not for `--help`
     from digitpad.storage.mnist import DEFAULT_MIRROR, fetch_mnist
 
     dest = args.dest or downloaded_mnist_dir()
@@ -95,6 +97,7 @@ def _list_samples(store, as_json: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # torch, numpy: imported when the command runs, not for `--help`
     from digitpad.storage.checkpoints import load_model
     from digitpad.storage.onnx_export import export_onnx
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +12,17 @@ from digitpad.storage.jsonlines import LineTooLong, StreamError
 from digitpad.storage.stroke_records import drawing_lines
 
 
+def add_model_options(parser: argparse.ArgumentParser, purpose: str = "use", device: bool = True) -> None:
+    """--weights (and --device): the network a command runs, as `load_recognizer` reads them."""
+    parser.add_argument("--weights", type=Path, help=f"checkpoint to {purpose} (default: the shipped weights)")
+    if device:
+        parser.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+
+
 def load_recognizer(weights: Path | None, device_name: str | None):
     """A Recognizer over the checkpoint (default: the shipped weights) on the named device; a bad
     device name is a usage error, a bad file a failure (errors.WeightsError)."""
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.network.lenet5 import pick_device
     from digitpad.reading.recognition import Recognizer
     from digitpad.storage.checkpoints import load_model

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from digitpad.cli.failures import EXIT_OK, EXIT_USAGE, CliError, shown
@@ -47,9 +48,12 @@ def add_timelapse_command(commands) -> None:
 def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
     out = Path(args.mistakes) if args.mistakes else None
     check_output(out)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.mistakes import list_mistakes
 
     examples = _examples(args, default_pen)
+    if examples.skipped:
+        print(f"note: {examples.skipped_note()}", file=sys.stderr)
     if not len(examples):
         raise CliError(f"{examples.name}: no examples to evaluate")
     recognizer = load_recognizer(args.weights, args.device)
@@ -72,6 +76,7 @@ def cmd_evaluate_mistakes(args: argparse.Namespace, default_pen: Path) -> int:
 
 
 def _examples(args: argparse.Namespace, default_pen: Path):
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.mistakes import mnist_test_examples, pen_held_out_examples, sample_examples
 
     if args.examples == "pen-held-out":
@@ -86,6 +91,7 @@ def _examples(args: argparse.Namespace, default_pen: Path):
 
 def cmd_timelapse(args: argparse.Namespace) -> int:
     check_output(args.out / "kernels-00.png", "cannot write the frames there")
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.explain.learning_pictures import curves_picture, kernel_limits, kernels_picture
     from digitpad.storage.checkpoints import load_checkpoint
     from digitpad.storage.snapshots import load_snapshots, snapshots_path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from digitpad.cli.failures import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, shown
 from digitpad.cli.learning import add_mistakes_arguments, cmd_evaluate_mistakes
-from digitpad.cli.inputs import drawing_inputs, load_recognizer
+from digitpad.cli.inputs import add_model_options, drawing_inputs, load_recognizer
 from digitpad.cli.output import print_failure, print_reading, print_result
 from digitpad.paths import default_mnist_dir
 from digitpad.storage.stroke_records import parse_drawing
@@ -37,14 +37,12 @@ def add_recognize_commands(commands) -> None:
                                 'recognition); with --json: {"text", "digits": [{"digit", "penalty", "box", '
                                 '"strokes"}, …], "cost", "unsure"}')
     recognize.add_argument("--json", action="store_true", help="one JSON object per input, in order")
-    recognize.add_argument("--weights", type=Path, help="checkpoint to use (default: the shipped weights)")
-    recognize.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    add_model_options(recognize)
     recognize.set_defaults(run=cmd_recognize)
 
     evaluate = commands.add_parser("evaluate", help="test error and confusion matrix on the MNIST test set")
     evaluate.add_argument("--data", type=Path, help="folder with the MNIST IDX files")
-    evaluate.add_argument("--weights", type=Path, help="checkpoint to evaluate (default: the shipped weights)")
-    evaluate.add_argument("--device", help="cpu, cuda or cuda:N")
+    add_model_options(evaluate, "evaluate")
     evaluate.add_argument("--json", action="store_true", help='print {"errors", "total", "error_rate"}')
     evaluate.add_argument("--strokes-data", nargs="?", const=_DEFAULT_PEN, type=Path, metavar="FILE",
                           help="evaluate on real pen strokes instead, read as drawings (the pen-digits file; "
@@ -58,6 +56,7 @@ def add_recognize_commands(commands) -> None:
 def cmd_recognize(args: argparse.Namespace) -> int:
     if not args.images and not args.strokes:
         raise CliError("recognize: give one or more IMAGE files or --strokes FILE", EXIT_USAGE)
+    # numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.ink.normalise import EmptyDrawing
     from digitpad.ink.images import ImageError
 
@@ -100,6 +99,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return cmd_evaluate_mistakes(args, _DEFAULT_PEN)
     if args.strokes_data is not None:
         return _evaluate_pen_strokes(args)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     import torch
 
     from digitpad.training.datasets import mnist_dataset
@@ -125,6 +125,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pen_strokes(args: argparse.Namespace) -> int:
     """`evaluate --strokes-data`: real pen digits read as drawings, writer by writer."""
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.training.pen_evaluation import format_report, score_pen_digits
 
     path = args.strokes_data if args.strokes_data != _DEFAULT_PEN else default_pendigits_file()

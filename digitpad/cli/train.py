@@ -192,6 +192,7 @@ def _check_arguments(args: argparse.Namespace, config: TrainingConfig, second: T
 
 def _request(args: argparse.Namespace, config: TrainingConfig, data_dir: Path):
     """The run's RetrainRequest: the config, the data, and the weights to start from (--init)."""
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.storage.checkpoints import load_checkpoint
     from digitpad.training.run import RetrainRequest
 
@@ -208,6 +209,7 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     second = second_stage_from_arguments(args, config)
     _check_arguments(args, config, second)
+    # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.network.lenet5 import pick_device
     from digitpad.storage.checkpoints import save_checkpoint
     from digitpad.training.run import load_run_data, run_training, run_two_stages
@@ -246,6 +248,7 @@ def _train(args: argparse.Namespace) -> int:
 def _save_snapshots(checkpoint: Path, snapshots) -> None:
     """The run's time-lapse beside the checkpoint; the checkpoint is written by now, so a time-lapse
     that cannot be is a warning, not a failure."""
+    # torch, numpy: imported when the command runs, not for `--help`
     from digitpad.storage.snapshots import save_snapshots
 
     try:
@@ -283,8 +286,8 @@ def _print_comparison(outcome) -> None:
     total, metrics = outcome.test_total, outcome.metrics
     if outcome.old_test_error is not None:
         print(f"MNIST test error before: {100 * outcome.old_test_error:.2f}% "
-              f"({metrics['test_errors_before']}/{total})")
-        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics['test_errors']}/{total})")
+              f"({metrics.test_errors_before}/{total})")
+        print(f"MNIST test error after: {100 * outcome.new_test_error:.2f}% ({metrics.test_errors}/{total})")
     for when, errors in (("before", outcome.old_extra_errors), ("after", outcome.new_extra_errors)):
         if outcome.extra_total and errors is not None:
             print(f"your samples {when}: {outcome.extra_total - errors}/{outcome.extra_total} right")

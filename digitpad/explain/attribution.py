@@ -26,8 +26,9 @@ import torch
 from digitpad.ink.normalise import BACKGROUND, EmptyDrawing, INPUT_SIZE, Placement
 from digitpad.ink.strokes import render_strokes, render_strokes_placed, Stroke
 from digitpad.ink.tensors import to_tensor
+from digitpad.ink.too_small import drawing_too_small
 from digitpad.reading.recognition import Recognition, Recognizer
-from digitpad.reading.verdict import penalty_change_text
+from digitpad.reading.verdict import TOO_SMALL, penalty_change_text
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ class StrokeEffect:
         name = f"stroke {self.stroke + 1}"
         if self.recognition is None:
             return f"without {name} nothing is left"
+        if self.recognition.reason == TOO_SMALL:
+            return f"without {name} it would be too small to read"
         if self.recognition.rejected:
             return f"without {name} it would not be a digit"
         if self.recognition.digit == full.digit:
@@ -162,17 +165,19 @@ def stroke_effects_skipped(strokes: Sequence[Stroke]) -> str | None:
     return None
 
 
-def stroke_effects(recognizer: Recognizer, strokes: Sequence[Stroke],
-                   pen_width: float | None = None) -> list[StrokeEffect]:
-    """For each stroke, the drawing recognised without it (normalised again, as drawn); none when
-    that is too much work (`stroke_effects_skipped` says why)."""
+def stroke_effects(recognizer: Recognizer, strokes: Sequence[Stroke], pen_width: float | None = None,
+                   canvas_size: tuple[float, float] | None = None) -> list[StrokeEffect]:
+    """For each stroke, the drawing recognised without it (normalised again, as drawn, and judged
+    too small on `canvas_size` as the whole drawing is: ink.too_small); none when that is too much
+    work (`stroke_effects_skipped` says why)."""
     if stroke_effects_skipped(strokes):
         return []
     effects = []
     for left_out in range(len(strokes)):
         rest = [stroke for index, stroke in enumerate(strokes) if index != left_out]
         try:
-            recognition = recognizer.recognize_array(render_strokes(rest, pen_width)) if rest else None
+            recognition = recognizer.recognize_array(render_strokes(rest, pen_width), None,
+                                                     drawing_too_small(rest, canvas_size)) if rest else None
         except EmptyDrawing:
             recognition = None
         effects.append(StrokeEffect(left_out, recognition))
@@ -190,16 +195,21 @@ class Explanation:
 
 
 def explain_input(recognizer: Recognizer, digit: int | None = None, *, strokes: Sequence[Stroke] | None = None,
-                  pen_width: float | None = None, array32: np.ndarray | None = None,
-                  placement: Placement | None = None) -> Explanation:
+                  pen_width: float | None = None, canvas_size: tuple[float, float] | None = None,
+                  array32: np.ndarray | None = None, placement: Placement | None = None,
+                  too_small: bool = False) -> Explanation:
     """Attribution for `digit` (default: the answer) and, for a drawing of several strokes, what
-    each stroke does. `placement` says where an image given as `array32` lies on it, if known.
-    Raises EmptyDrawing when there is nothing to explain."""
+    each stroke does. "Too small" is decided as for recognition (ink.too_small): a drawing's on
+    `canvas_size`, an image's by whoever prepared `array32` (`too_small`, as
+    ink.images.prepare_image says). `placement` says where an image given as `array32` lies on
+    it, if known. Raises EmptyDrawing when there is nothing to explain."""
     if strokes is not None:
         array32, placement = render_strokes_placed(strokes, pen_width)
+        too_small = drawing_too_small(strokes, canvas_size)
     elif array32 is None:
         raise ValueError("give strokes or array32")
-    recognition = recognizer.recognize_array(array32)
+    recognition = recognizer.recognize_array(array32, None, too_small)
     attribution = integrated_gradients(recognizer.model, array32, digit)
-    effects = stroke_effects(recognizer, strokes, pen_width) if strokes is not None and len(strokes) > 1 else []
+    effects = (stroke_effects(recognizer, strokes, pen_width, canvas_size)
+               if strokes is not None and len(strokes) > 1 else [])
     return Explanation(recognition, attribution, placement, effects)

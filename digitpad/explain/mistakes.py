@@ -29,6 +29,9 @@ from digitpad.reading.verdict import REJECT_THRESHOLD, UNSURE_LEVEL
 from digitpad.storage.pendigits import TABLET_SIZE, read_pendigits
 from digitpad.training.datasets import mnist_dataset
 from digitpad.training.pen_split import split_by_writer
+from digitpad.ink.strokes import render_strokes
+from digitpad.ink.too_small import drawing_too_small
+from digitpad.storage.samples import SampleStore, require_file
 
 WRONG, NOT_SURE, REFUSED = "wrong", "not sure", "refused"
 REASONS = (WRONG, NOT_SURE, REFUSED)
@@ -64,6 +67,18 @@ class ExampleSet:
     too_small: torch.Tensor | None = None
     captions: list[str] | None = None   # per example, for people ("writer 12, sample 3")
     item: str = "example"               # else "<item> <index>": "MNIST test image 1,234"
+    #: Lines of the source that are not examples and were left out, as "line N: reason".
+    skipped: list[str] = field(default_factory=list)
+    source: str = ""                    # the file they were skipped from, for people
+
+    def skipped_note(self) -> str:
+        """One line saying what was left out and why ("" when nothing was)."""
+        if not self.skipped:
+            return ""
+        many = len(self.skipped) != 1
+        note = (f"{len(self.skipped):,} line{'s' * many} of {self.source or 'the file'} skipped: not drawings "
+                f"({self.skipped[0]}{'; …' if many else ''})")
+        return " ".join(note.split())
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -165,9 +180,6 @@ def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> Examp
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The pen-digits file's held-out writers (training.pen_split), rendered as drawings are, each
     judged "too small" against the tablet as the window judges the canvas (DataError if unreadable)."""
-    from digitpad.ink.strokes import render_strokes
-    from digitpad.ink.too_small import drawing_too_small
-
     _, held_out = split_by_writer(read_pendigits(path))
     inputs = np.empty((len(held_out), 1, 32, 32), np.float32)
     too_small = np.zeros(len(held_out), bool)
@@ -184,11 +196,10 @@ def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | 
 def sample_examples(path: Path | str | None = None, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
     """The user's labelled samples (storage.samples; the default file when `path` is None, where
     no file is no samples). A file named by the caller must be there (SampleError)."""
-    from digitpad.storage.samples import SampleStore, require_file
-
     if path is not None:
         require_file(Path(path))
-    samples = [s for s in SampleStore(path, should_cancel=should_cancel).samples() if 0 <= s.label <= 9]
+    store = SampleStore(path, should_cancel=should_cancel)
+    samples = [s for s in store.samples() if 0 <= s.label <= 9]
     inputs = np.empty((len(samples), 1, 32, 32), np.float32)
     for index, sample in enumerate(samples):
         if should_cancel is not None and index % 256 == 0 and should_cancel():
@@ -197,4 +208,5 @@ def sample_examples(path: Path | str | None = None, should_cancel: Callable[[], 
     return ExampleSet("your samples", torch.from_numpy(inputs),
                       torch.tensor([s.label for s in samples], dtype=torch.int64),
                       captions=[f"your sample {i + 1:,}" + (f" ({s.created[:10]})" if s.created else "")
-                                for i, s in enumerate(samples)])
+                                for i, s in enumerate(samples)],
+                      skipped=list(store.problems), source=store.path.name)

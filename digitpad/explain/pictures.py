@@ -1,6 +1,6 @@
 """Pictures of the explanations, drawn with Pillow (no Qt, no torch): the attribution overlay
-and the invariance sweep's plot, for `digitpad explain/sweep --out`. The colour maps live here
-once; the GUI paints with the same ones.
+and the invariance sweep's plot, for `digitpad explain/sweep --out`. The class colours live here
+once (the attribution map in colours.py); the GUI paints with the same ones.
 """
 
 from __future__ import annotations
@@ -9,20 +9,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from digitpad.explain.colours import ATTRIBUTION_LUT, LUT_SIZE
 from digitpad.ticks import nice_ticks
 from digitpad.ink.normalise import input_greys
 
-# ColorBrewer PuOr, colour-blind safe: purple = the ink lowered the penalty (supports the
-# class), white = no effect, orange = it raised the penalty (opposes). Not the activations'
-# blue/red, so the two are not confused.
-ATTRIBUTION_ANCHORS = np.array([
-    (0x2D, 0x00, 0x4B), (0x54, 0x27, 0x88), (0x80, 0x73, 0xAC), (0xB2, 0xAB, 0xD2), (0xD8, 0xDA, 0xEB),
-    (0xF7, 0xF7, 0xF7),
-    (0xFE, 0xE0, 0xB6), (0xFD, 0xB8, 0x63), (0xE0, 0x82, 0x14), (0xB3, 0x58, 0x06), (0x7F, 0x3B, 0x08),
-], dtype=np.float64)
-_LUT_SIZE = 256
-_LUT = np.stack([np.interp(np.linspace(0, 1, _LUT_SIZE), np.linspace(0, 1, len(ATTRIBUTION_ANCHORS)),
-                           ATTRIBUTION_ANCHORS[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
 
 #: One colour per class for the sweep's lines (Paul Tol's muted set and black, told apart by
 #: colour-blind readers too; each line is also labelled with its digit).
@@ -44,7 +34,7 @@ def attribution_rgba(attribution: np.ndarray, limit: float | None = None) -> np.
     """(…) attributions -> (…, 4) uint8: the colour says supports/opposes, the opacity how much."""
     limit = attribution_limit(attribution) if limit is None else limit
     t = np.clip(np.nan_to_num(np.asarray(attribution, np.float64)) / limit, -1.0, 1.0)
-    rgb = _LUT[np.rint((t + 1) / 2 * (_LUT_SIZE - 1)).astype(np.intp)]
+    rgb = ATTRIBUTION_LUT[np.rint((t + 1) / 2 * (LUT_SIZE - 1)).astype(np.intp)]
     alpha = np.rint(255 * np.sqrt(np.abs(t))).astype(np.uint8)  # √: weak evidence stays visible
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
 

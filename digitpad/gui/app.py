@@ -21,6 +21,7 @@ from digitpad.gui.jobs.background import stop_all_jobs
 from digitpad.gui.settings import APPLICATION
 from digitpad.paths import user_data_dir
 from digitpad.gui.startup_probe import StartupProbe
+from digitpad.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,6 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     and recognises whatever was drawn in the meantime as soon as it is ready."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_application(argv if argv is not None else sys.argv[:1])
-    from digitpad.gui.main_window import MainWindow  # after QApplication: widgets need it
 
     # LeNet-5 on one input is far too small to gain from threads, and on a busy machine a second
     # OpenMP thread that is not scheduled makes each forward pass wait (1 ms becomes 80 ms). The

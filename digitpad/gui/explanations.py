@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QImage, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QHBoxLayout, QLabel, QListWidget, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from digitpad.app.drawing import Change
 from digitpad.gui.window_layout import place_on_screen, scrollable
 from digitpad.reading.verdict import penalty_change_text
-from digitpad.explain.pictures import ATTRIBUTION_ANCHORS, attribution_overlay_rgb, attribution_rgba
+from digitpad.explain.colours import ATTRIBUTION_ANCHORS
+from digitpad.explain.pictures import attribution_overlay_rgb, attribution_rgba
 from digitpad.gui.jobs.latest_only import LatestOnly
-from digitpad.gui.widgets.colormap import rgb_to_qimage
+from digitpad.gui.widgets.colormap import paint_colour_scale, rgb_to_qimage
 from digitpad.gui.widgets.pixel_view import PixelView
 from digitpad.gui.windows.invariance_explorer import InvarianceExplorer
 from digitpad.gui.windows.unit_trace import UnitTraceWindow
@@ -51,12 +52,7 @@ class AttributionScale(QWidget):
         return QSize(200, 12)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = QRectF(self.rect())
-        gradient = QLinearGradient(rect.topLeft(), rect.topRight())
-        for i, (r, g, b) in enumerate(ATTRIBUTION_ANCHORS):
-            gradient.setColorAt(i / (len(ATTRIBUTION_ANCHORS) - 1), QColor(int(r), int(g), int(b)))
-        painter.fillRect(rect, gradient)
+        paint_colour_scale(QPainter(self), QRectF(self.rect()), ATTRIBUTION_ANCHORS)
 
 
 class AttributionOverlay(QWidget):
@@ -102,8 +98,8 @@ class AttributionOverlay(QWidget):
             return None  # a click has no extent to scale: nothing to lay over it (it divided by 0)
         left, top = self._placement.to_source(0.0, 0.0)
         side = INPUT_SIZE / self._placement.scale
-        if not self._on_image:  # the placement is in canvas pixels
-            return QRectF(left, top, side, side)
+        if not self._on_image:  # the placement is in drawing units
+            return self.parentWidget().to_view(QRectF(left, top, side, side))
         # The placement is in the image's pixels: map them to where the canvas paints its picture
         # (worked out here, as the canvas may have been resized since).
         canvas = self.parentWidget()
@@ -185,7 +181,7 @@ class AttributionPanel(QWidget):
         values = a.attribution
         self.view.set_image(rgb_to_qimage(attribution_overlay_rgb(explanation.recognition.input, values)), values)
         recognition = explanation.recognition
-        answer = "not a digit" if recognition.rejected else str(recognition.digit)
+        answer = recognition.short_answer()
         self.summary.setText(
             f"Answer: <b>{answer}</b>. Penalty of <b>{a.digit}</b>: {a.penalty:.1f}, against {a.baseline_penalty:.1f} "
             f"for a blank page. The ink in purple lowered it by {-values[values < 0].sum():.1f}, the ink in "
@@ -227,6 +223,8 @@ class Explanations(QObject):
         self.dock.hide()
         self.overlay = AttributionOverlay(context.canvas)
         self.explanation: Explanation | None = None
+        self.explanation_key: tuple | None = None  # what it explains (`_key()` then)
+        self._requested_key: tuple | None = None  # what was last asked of the background job
         self.jobs = LatestOnly("digitpad-attribution", self)
         self.jobs.finished.connect(self._on_explained)
         self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not explain: {message}"))
@@ -241,6 +239,7 @@ class Explanations(QObject):
         self.trace = None
         context.drawing.subscribe(self._on_drawing_changed)
         context.modelChanged.connect(self.refresh)
+        context.inputShown.connect(self._on_input_shown)  # number mode: another piece
         self.dock.visibilityChanged.connect(lambda _: self.refresh())
         self.panel.digitChosen.connect(lambda _: self.refresh())
         self.panel.on_canvas.toggled.connect(lambda _: self._show_overlay())
@@ -257,8 +256,17 @@ class Explanations(QObject):
         if change is Change.EDITED or change is Change.PEN:
             self.refresh()
 
+    def _on_input_shown(self, _recognition: object) -> None:
+        # A change of drawing has asked already; a piece picked in number mode has not.
+        if self._key() not in (self.explanation_key, self._requested_key):
+            self.refresh()
+
+    def _key(self) -> tuple:
+        return self.context.drawing_key(), self.panel.chosen_digit()
+
     def refresh(self) -> None:
-        """Explain the drawing again if the dock is shown (in the background), else drop the views."""
+        """Explain the drawing (in number mode, the piece shown) again if the dock is shown (in the
+        background), else drop the views."""
         if not self.dock.isVisible():
             self._show(None, "")
             return
@@ -274,17 +282,24 @@ class Explanations(QObject):
 
         digit = self.panel.chosen_digit()
         self.panel.summary.setText("Working out the attribution…")
-        self.jobs.submit((self.context.drawing_key(), digit), lambda: explain_input(recognizer, digit, **source))
+        # "Too small" as the window's answer decides it (ink.too_small): a drawing on this canvas,
+        # an image as it was judged when opened.
+        if "strokes" in source:
+            source["canvas_size"] = self.context.canvas.drawing_size()
+        else:
+            source.setdefault("too_small", self.context.drawing.image.too_small)
+        self._requested_key = self._key()
+        self.jobs.submit(self._requested_key, lambda: explain_input(recognizer, digit, **source))
 
     def busy(self) -> bool:
         return self.jobs.busy()
 
     def _on_explained(self, key: object, explanation: Explanation) -> None:
-        if self.dock.isVisible() and key == (self.context.drawing_key(), self.panel.chosen_digit()):
-            self._show(explanation)
+        if self.dock.isVisible() and key == self._key():
+            self._show(explanation, key=key)
 
-    def _show(self, explanation: Explanation | None, message: str = "") -> None:
-        self.explanation = explanation
+    def _show(self, explanation: Explanation | None, message: str = "", key: tuple | None = None) -> None:
+        self.explanation, self.explanation_key = explanation, key
         if explanation is None:
             self.panel.show_message(message)
         else:

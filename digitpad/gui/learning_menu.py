@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QWidget
 
 from digitpad.gui.windows.model_dialogs import make_action
 from digitpad.paths import default_pendigits_file
+from digitpad.gui.windows.mistakes_window import MistakesWindow
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
     from digitpad.gui.windows.model_dialogs import ModelDialogs
     from digitpad.gui.windows.retrain_dialog import RetrainDialog
-    from digitpad.gui.windows.mistakes_window import MistakesWindow
     from digitpad.gui.windows.timelapse_window import TimelapseWindow
 
 
@@ -43,8 +43,6 @@ class LearningWindows(QObject):
         return [self.mistakes_action, self.timelapse_action]
 
     def open_mistakes(self) -> MistakesWindow:
-        from digitpad.gui.windows.mistakes_window import MistakesWindow
-
         if self.mistakes_window is None:
             self.mistakes_window = MistakesWindow(self.context, default_pendigits_file() is not None,
                                                   self.parent_widget)
@@ -53,6 +51,7 @@ class LearningWindows(QObject):
         return self.mistakes_window
 
     def _timelapse(self) -> TimelapseWindow:
+        # torch: imported when the window first opens, not at start-up
         from digitpad.gui.windows.timelapse_window import TimelapseWindow
 
         if self.timelapse_window is None:

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.teach_menu.selected_piece = self.number_mode.selected_piece_sample  # Teach keeps the piece shown
         self.number_mode.readingShown.connect(lambda _: self._show_prediction())
         self.number_mode.pieceShown.connect(self._show_piece)
+        self.context.set_piece_source(self.number_mode.shown_piece_source)  # Why? and the others look at it
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
@@ -307,7 +308,7 @@ class MainWindow(QMainWindow):
             elif not self.drawing.is_empty():
                 # The canvas size decides "too small" (the strokes are in its pixels).
                 recognition = self.recognizer.recognize_strokes(self.drawing.strokes(), self.drawing.pen_width,
-                                                                (self.canvas.width(), self.canvas.height()))
+                                                                self.canvas.drawing_size())
         except EmptyDrawing:
             recognition = None
         self._show(recognition)
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
         self.input_view.set_array(None if recognition is None else recognition.input)
         self.f6_panel.show_recognition(recognition)
         self.internals_panel.show_recognition(recognition)
+        self.context.input_shown(recognition)
 
     def _show_piece(self, recognition: Recognition | None, chosen: bool) -> None:
         """Number mode's selected piece in the panels that show one 32×32 input (never the whole
@@ -430,9 +432,10 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # A training run or a new model waiting for Adopt is asked about first; Cancel (or No)
-        # keeps the window and the model (closing used to quit whatever was answered).
-        if not self.model_dialogs.may_close():
+        # Changes to the samples file are saved first (closing waits for them; a queued Teach was
+        # dropped). A training run or a new model waiting for Adopt is asked about then; Cancel (or
+        # No) keeps the window and the model (closing used to quit whatever was answered).
+        if not self.teach_menu.may_close(self.close) or not self.model_dialogs.may_close():
             event.ignore()
             return
         self.save_settings()

@@ -249,7 +249,7 @@ class ModelControl(QObject):
         """Move the model; a device that fails leaves everything on the old one, with a message."""
         if not self.require_model():
             return False
-        import torch  # loaded with the network
+        import torch  # torch: loaded with the network, not at start-up
 
         device = torch.device(device)
         try:

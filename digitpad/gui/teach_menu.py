@@ -10,7 +10,7 @@ before the first is saved finds that sample ("already kept") instead of adding i
 from __future__ import annotations
 
 from collections.abc import Callable
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
@@ -24,6 +24,9 @@ from digitpad.gui.windows.samples_browser import SamplesBrowser
 # Short: it follows "Kept as a sample of 7: 3 of 7, 12 in all." in the status bar, which cut off
 # the longer wording at 1024 px.
 RETRAIN_HINT = "Retrain… → “Fine-tune on my samples” teaches them; Ctrl+Alt+Z takes it back."
+#: Closing waits this long for changes to the samples file before asking whether to close without
+#: them: a change takes milliseconds unless another digitpad window or process holds the file.
+CLOSE_WAIT_MS = 10_000
 
 
 class TeachMenu(QMenu):
@@ -50,6 +53,16 @@ class TeachMenu(QMenu):
         self._last: Taught | None = None  # what Undo Teach takes back
         self.changes = SampleChanges(self.sample_store, self)  # shared with the samples browser
         self.changes.finished.connect(self._update_undo)
+        # Closing the window waits for the changes asked for (may_close): the close to make once
+        # they are saved, and whether one failed meanwhile (the window then stays, to say so).
+        self._close: Callable[[], None] | None = None
+        self._failed_while_closing = False
+        self._close_anyway = False
+        self._close_timer = QTimer(self)
+        self._close_timer.setSingleShot(True)
+        self._close_timer.timeout.connect(self._ask_close_without_saving)
+        self.changes.finished.connect(self._close_when_saved)
+        self.changes.changeFailed.connect(self._note_failure_while_closing)
         self.undo_action = make_action(parent, "&Undo Teach", self.undo_teach, "Ctrl+Alt+Z",
                                        "Take back the last sample kept (or relabelled)")
         self.addAction(self.undo_action)
@@ -139,8 +152,57 @@ class TeachMenu(QMenu):
     def _update_undo(self) -> None:
         self.undo_action.setEnabled(not self.changes.is_busy())  # with nothing to undo it says so
 
+    def may_close(self, close: Callable[[], None]) -> bool:
+        """The window is asked to close: True when no change to the samples file is waiting. Else
+        False, and `close()` is called once they are all saved; after CLOSE_WAIT_MS the person is
+        asked whether to close without them (another process holds the file)."""
+        if self._close_anyway:  # the person chose to close without them, this once
+            self._close_anyway = False
+            return True
+        if not self.changes.is_busy():
+            return True
+        pending = self.changes.pending()
+        self._show_status(f"Saving {pending} change{'s' * (pending != 1)} to your samples before closing…", 0)
+        if self._close is None:
+            self._close, self._failed_while_closing = close, False
+            self._close_timer.start(CLOSE_WAIT_MS)
+        return False
+
+    def _note_failure_while_closing(self) -> None:
+        if self._close is not None:
+            self._failed_while_closing = True
+
+    def _close_when_saved(self) -> None:
+        if self._close is None or self.changes.is_busy():
+            return
+        close, self._close = self._close, None
+        self._close_timer.stop()
+        if self._failed_while_closing:  # its message box said why; the person may teach it again
+            self._show_status("Not closed: a change to your samples could not be saved.", 0)
+            return
+        close()
+
+    def _ask_close_without_saving(self) -> None:
+        if self._close is None or not self.changes.is_busy():
+            return
+        pending = self.changes.pending()
+        answer = QMessageBox.question(
+            self.parentWidget(), "Close without saving your samples?",
+            f"{pending} change{'s' * (pending != 1)} to your samples {'are' if pending != 1 else 'is'} still "
+            f"waiting: another digitpad window or process holds {default_samples_path()}.\n\n"
+            "Discard closes now without them; Cancel keeps the window open (they are saved as soon as the "
+            "file is free).",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        close, self._close = self._close, None
+        if answer == QMessageBox.StandardButton.Discard:
+            self._close_anyway = True
+            close()
+        else:
+            self._show_status("Not closed: your samples are saved as soon as the samples file is free.", 0)
+
     def shutdown(self) -> None:
-        """The window is closing: see `SampleChanges.shutdown`."""
+        """The window is closing (may_close said so): see `SampleChanges.shutdown`."""
         self.changes.shutdown()
 
     def _refresh_browser(self) -> None:

@@ -19,7 +19,7 @@ from digitpad.ink.too_small import drawing_too_small
 from digitpad.ink.tensors import to_tensor
 from digitpad.reading.verdict import (
     best_posterior, explanation, is_unsure,
-    rejection_reason)
+    rejection_reason, short_answer)
 
 
 @dataclass
@@ -70,6 +70,10 @@ class Recognition:
     def unsure(self) -> bool:
         """A digit is given but the runner-up is close (see verdict.UNSURE_LEVEL)."""
         return is_unsure(self.penalties.tolist(), self.rubbish, self.too_small)
+
+    def short_answer(self) -> str:
+        """The digit, "not a digit" or "Too small — draw bigger" (verdict.short_answer)."""
+        return short_answer(self.digit, self.reason)
 
     def explanation(self) -> str:
         """The answer in plain words, e.g. "Not sure: 0 or 8?"."""

@@ -45,6 +45,16 @@ def rejection_reason(rubbish: float, too_small: bool) -> str | None:
     return None
 
 
+def short_answer(digit: int, reason: str | None) -> str:
+    """The answer in a word or few, where a sentence would not fit (the Why? panel, `explain`):
+    the digit, "not a digit", or TOO_SMALL_TEXT, as the window's answer says it."""
+    if reason == TOO_SMALL:
+        return TOO_SMALL_TEXT
+    if reason == NOT_A_DIGIT:
+        return NOT_A_DIGIT
+    return str(digit)
+
+
 def is_unsure(penalties: Sequence[float], rubbish: float, too_small: bool) -> bool:
     """A digit is given, but with a best-class posterior below UNSURE_LEVEL (a close runner-up)."""
     return rejection_reason(rubbish, too_small) is None and best_posterior(penalties, rubbish) < UNSURE_LEVEL

@@ -26,6 +26,7 @@ from digitpad.storage.file_kinds import describe_foreign_file, read_head
 from digitpad.safe_files import atomic_write_bytes, write_new_file
 from digitpad.network.lenet5 import LeNet5
 from digitpad.paths import resource_path
+from digitpad.storage.run_metrics import RunMetrics
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ MAX_METADATA_INT = 2**53
 class Checkpoint:
     state: dict[str, torch.Tensor]
     config: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: RunMetrics = field(default_factory=RunMetrics)
     data_checksum: str = ""
     created: str = ""
     format_version: int = FORMAT_VERSION
@@ -68,13 +69,12 @@ class Checkpoint:
 
     @property
     def test_error(self) -> float | None:
-        value = self.metrics.get("test_error")
-        return float(value) if isinstance(value, (int, float)) else None
+        return self.metrics.test_error
 
     def describe(self) -> str:
         """'lenet5.pt (test error 0.85%)', or the name given when it was adopted, for people."""
-        given = self.metrics.get("name")
-        name = given if isinstance(given, str) and given.strip() else self.path.name if self.path else "unsaved weights"
+        given = self.metrics.name
+        name = given if given and given.strip() else self.path.name if self.path else "unsaved weights"
         error = self.test_error
         return f"{name} (test error {100 * error:.2f}%)" if error is not None else name
 
@@ -88,20 +88,20 @@ def shipped_mnist_weights_path() -> Path:
     return resource_path(SHIPPED_MNIST_WEIGHTS)
 
 
-def _checkpoint_bytes(model: LeNet5, config: dict | None, metrics: dict | None,
+def _checkpoint_bytes(model: LeNet5, config: dict | None, metrics: RunMetrics | None,
                       data_checksum: str) -> tuple[Checkpoint, bytes]:
     checkpoint = Checkpoint(
         state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        config=dict(config or {}), metrics=dict(metrics or {}), data_checksum=data_checksum,
+        config=dict(config or {}), metrics=metrics or RunMetrics(), data_checksum=data_checksum,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     buffer = io.BytesIO()
     torch.save({"format_version": FORMAT_VERSION, "model": checkpoint.state, "config": checkpoint.config,
-                "metrics": checkpoint.metrics, "data_checksum": data_checksum, "created": checkpoint.created},
+                "metrics": checkpoint.metrics.to_dict(), "data_checksum": data_checksum, "created": checkpoint.created},
                buffer)
     return checkpoint, buffer.getvalue()
 
 
-def save_checkpoint(path: Path, model: LeNet5, config: dict | None = None, metrics: dict | None = None,
+def save_checkpoint(path: Path, model: LeNet5, config: dict | None = None, metrics: RunMetrics | None = None,
                     data_checksum: str = "") -> Checkpoint:
     """Save `model` with its metadata atomically; raises WeightsError (naming the file) on failure."""
     checkpoint, data = _checkpoint_bytes(model, config, metrics, data_checksum)
@@ -114,7 +114,7 @@ def save_checkpoint(path: Path, model: LeNet5, config: dict | None = None, metri
 
 
 def save_new_checkpoint(folder: Path, stem: str, model: LeNet5, config: dict | None = None,
-                        metrics: dict | None = None, data_checksum: str = "") -> Checkpoint:
+                        metrics: RunMetrics | None = None, data_checksum: str = "") -> Checkpoint:
     """Save under a new name in `folder` (`<stem>.pt`, else `<stem>_2.pt`, …) that no other
     process saving at the same moment can also take; the checkpoint's `path` says which."""
     checkpoint, data = _checkpoint_bytes(model, config, metrics, data_checksum)
@@ -256,7 +256,7 @@ def check_plain(value: Any, what: str, source: str) -> Any:
     return root[0]
 
 
-def _metadata(raw: dict, path: Path) -> tuple[dict, dict, str, str]:
+def _metadata(raw: dict, path: Path) -> tuple[dict, RunMetrics, str, str]:
     """Config, metrics, data checksum and creation date, each checked by type and size."""
     config = check_plain(raw["config"], "config", str(path)) if isinstance(raw["config"], dict) else {}
     metrics = check_plain(raw["metrics"], "metrics", str(path)) if isinstance(raw["metrics"], dict) else {}
@@ -266,15 +266,12 @@ def _metadata(raw: dict, path: Path) -> tuple[dict, dict, str, str]:
         if not isinstance(value, str) or len(value) > 200:
             raise WeightsError(f"{path}: unusable metadata in {key} (expected a short text)")
         texts.append(value)
-    error = metrics.get("test_error")
-    if error is not None and not (isinstance(error, (int, float)) and not isinstance(error, bool) and 0 <= error <= 1):
-        metrics = {k: v for k, v in metrics.items() if k != "test_error"}
     if "rubbish_j" in config:  # non-finite values are None by now
         rubbish_j, (low, high) = config["rubbish_j"], RUBBISH_J_RANGE
         if isinstance(rubbish_j, bool) or not isinstance(rubbish_j, (int, float)) or not low < rubbish_j <= high:
             raise WeightsError(f"{path}: unusable rubbish_j {str(rubbish_j)[:20]} in config "
                                f"(eq. 9's j must be a number in ({low:g}, {high:g}])")
-    return config, metrics, texts[0], texts[1]
+    return config, RunMetrics.from_dict(metrics), texts[0], texts[1]
 
 
 def _probe(state: dict[str, torch.Tensor], config: dict, path: Path) -> None:
@@ -348,7 +345,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
     config, metrics, data_checksum, created = _metadata(raw, path)
     state = validate_state(raw["model"], str(path))
     _probe(state, config, path)
-    return Checkpoint(state=state, config=config, metrics=upgrade_metric_names(metrics), data_checksum=data_checksum,
+    return Checkpoint(state=state, config=config, metrics=metrics, data_checksum=data_checksum,
                       created=created, format_version=version, path=path)
 
 
@@ -358,19 +355,6 @@ def _model(state: dict[str, torch.Tensor], config: dict) -> LeNet5:
                       and not isinstance(rubbish_j, bool) else {}))
     model.load_state_dict(state)
     return model.eval()
-
-
-def upgrade_metric_names(metrics: dict) -> dict:
-    """Older checkpoints' metrics under today's names (see digitpad.training.run), values kept."""
-    metrics = dict(metrics)
-    previous = metrics.pop("previous_test_error", None)
-    total = metrics.get("test_total")
-    if ("test_errors_before" not in metrics and isinstance(previous, (int, float))
-            and isinstance(total, int) and 0 <= previous <= 1):
-        metrics["test_errors_before"] = round(previous * total)
-    if "fine_tuned" not in metrics and metrics.get("initial_weights"):
-        metrics["fine_tuned"] = True
-    return metrics
 
 
 def model_from_checkpoint(checkpoint: Checkpoint, device: torch.device | str = "cpu") -> LeNet5:

@@ -32,6 +32,7 @@ import numpy as np
 from digitpad.errors import TrainingCancelled
 from digitpad.ink.images import InkImage
 from digitpad.reading.image_segmentation import segment_image
+from digitpad.reading.number_reading import candidate_pieces
 
 #: A merge holds at least this share of each of two digits' ink.
 MERGE_SHARE = 0.3
@@ -91,8 +92,6 @@ def generate_bad_cuts(images: np.ndarray, count: int, seed: int,
                       should_cancel: Callable[[], bool] | None = None) -> np.ndarray:
     """`count` bad cuts, (count, 32, 32) float32 network inputs, from MNIST-style digit images
     (N, 28, 28) uint8 (ink 255 on 0). Raises TrainingCancelled when `should_cancel` says so."""
-    from digitpad.reading.number_reading import candidate_pieces
-
     if count <= 0:
         return np.zeros((0, 32, 32), np.float32)
     if len(images) < 3:

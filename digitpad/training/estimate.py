@@ -17,6 +17,8 @@ from digitpad.training.datasets import TensorDataset
 from digitpad.training.progress import RunProgress
 from digitpad.training.loop import evaluate, train
 from digitpad.training.config import TrainingConfig
+from digitpad.paths import default_pendigits_file
+from digitpad.training.pen_data import pen_images_wanted
 
 #: Batches timed by the probe (after the first, which pays for warm-up).
 PROBE_BATCHES = 12
@@ -84,9 +86,6 @@ TRAINING_PEN_DIGITS = 5249
 def pen_load(config: TrainingConfig, base_images: int) -> tuple[int, float]:
     """(pen images a run adds to each epoch beside `base_images`, seconds to render them), for a
     config with a pen share, when the pen-digits file is found (else the run trains without)."""
-    from digitpad.paths import default_pendigits_file
-    from digitpad.training.pen_data import pen_images_wanted
-
     if config.pen_share <= 0 or default_pendigits_file() is None:
         return 0, 0.0
     wanted = pen_images_wanted(base_images, config.pen_share)

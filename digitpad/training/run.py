@@ -2,30 +2,9 @@
 
 Load MNIST (limited as the config says), mix in the user's own samples, evaluate the model in
 use before, train, evaluate the new model after, and record what happened under one set of
-metric names. No Qt here: the GUI runs `load_run_data` and `run_training` in a worker thread
-and relays the callbacks as signals; the CLI prints them.
-
-Metric names in a checkpoint (`RetrainOutcome.metrics`, all plain types):
-
-| name | meaning |
-|---|---|
-| `test_error`, `test_errors`, `test_total` | the new model on the test set: fraction, count, images |
-| `train_loss`, `epochs`, `seconds`, `history` | the run: last epoch's loss, epochs, time, per-epoch |
-| `train_images` | MNIST training images used (after `train_limit`), without the user's samples |
-| `test_errors_before` | the model compared against (the one in use, or `--init`), same test set |
-| `fine_tuned`, `initial_weights` | started from existing weights; their file when known |
-| `extra_samples`, `extra_repeat`, `extra_checksum`, `extra_file` | the user's samples mixed in |
-| `extra_errors_before`, `extra_errors_after` | errors on those samples before and after |
-| `negatives`, `negatives_rejected`, `digits_rejected` | generated non-digits mixed in; the share of |
-| | held-out ones (validation seed) and of test digits rejected as "not a digit" |
-| `pen_digits`, `pen_repeat`, `pen_file` | training writers' pen digits rendered (all copies), their |
-| | repeat in the mix, the file they came from; `pen_missing` when the run asked for them but |
-| | the file was not found |
-| `bad_cuts` | bad segmentation cuts of the training images mixed in (digitpad.training.bad_cuts) |
-| `first_stage` | a two-stage recipe's first stage: its config, test error, epochs and images |
-
-Older checkpoints used `previous_test_error` (a fraction, GUI) for `test_errors_before`;
-`weights.load_checkpoint` translates it (`weights.upgrade_metric_names`).
+metrics (storage.run_metrics.RunMetrics, as its checkpoint keeps them). No Qt here: the GUI
+runs `load_run_data` and `run_training` in a worker thread and relays the callbacks as signals;
+the CLI prints them.
 """
 
 from __future__ import annotations
@@ -49,6 +28,7 @@ from digitpad.training.loop import (
 )
 from digitpad.training.config import TrainingConfig
 from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
+from digitpad.storage.run_metrics import EpochRecord, FirstStage, RunMetrics
 from digitpad.storage.snapshots import Snapshots
 from digitpad.training.pen_data import pen_images_wanted, pen_repeat, training_writers_dataset
 from digitpad.training.progress import SILENT, RunProgress
@@ -136,7 +116,7 @@ class RetrainOutcome:
     extra_total: int = 0
     old_extra_errors: int | None = None
     new_extra_errors: int | None = None
-    metrics: dict = field(default_factory=dict)
+    metrics: RunMetrics = field(default_factory=RunMetrics)
     warning: str | None = None     # said plainly when the new model is useless (one class)
     snapshots: Snapshots | None = None   # the run's time-lapse, saved beside the checkpoint
 
@@ -254,15 +234,12 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
         first_snapshots.extend(outcome.snapshots)
     outcome.snapshots = first_snapshots if len(first_snapshots) else None
     outcome.old_test_error, outcome.old_extra_errors = first.old_test_error, first.old_extra_errors
-    metrics = dict(outcome.metrics, fine_tuned=request.fine_tune, epochs=total,
-                   first_stage={"config": request.config.to_dict(), "test_error": first.new_test_error,
-                                "epochs": request.config.epochs, "train_images": first.metrics["train_images"]})
-    metrics.pop("initial_weights", None)
-    for before in ("test_errors_before", "extra_errors_before"):  # "before" is the model in use
-        metrics.pop(before, None)
-        if before in first.metrics:
-            metrics[before] = first.metrics[before]
-    outcome.metrics = metrics
+    outcome.metrics = replace(
+        outcome.metrics, fine_tuned=request.fine_tune, epochs=total, initial_weights=None,
+        first_stage=FirstStage(request.config.to_dict(), first.new_test_error, request.config.epochs,
+                               first.metrics.train_images),
+        # "before" is the model in use, which the first stage was compared with
+        test_errors_before=first.metrics.test_errors_before, extra_errors_before=first.metrics.extra_errors_before)
     return outcome
 
 
@@ -280,37 +257,30 @@ def one_class_warning(predictions: torch.Tensor) -> str | None:
 
 
 def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, test_errors_before: int | None,
-             extra_errors_before: int | None, extra_errors_after: int | None) -> dict:
-    """The checkpoint's metrics, under the names in the module docstring (plain types only)."""
+             extra_errors_before: int | None, extra_errors_after: int | None) -> RunMetrics:
+    """What the run reached, and on what data."""
     last = result.history[-1]
-    metrics = {"test_error": last.test_error, "test_errors": last.test_errors, "test_total": last.test_total,
-               "train_loss": last.train_loss, "epochs": len(result.history), "seconds": round(result.seconds, 1),
-               "history": [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error}
-                           for e in result.history],
-               "train_images": data.mnist_images, "fine_tuned": request.fine_tune}
-    if data.bad_cuts:
-        metrics["bad_cuts"] = data.bad_cuts
-    if data.pen is not None:
-        metrics.update(pen_digits=len(data.pen), pen_repeat=data.pen_repeat)
-        if data.pen_file:
-            metrics["pen_file"] = data.pen_file
-    elif data.pen_missing:
-        metrics["pen_missing"] = True
-    if last.negatives_rejected is not None:
-        metrics.update(negatives=request.config.negatives, negatives_rejected=last.negatives_rejected,
-                       digits_rejected=last.digits_rejected)
-    if request.fine_tune and request.initial_weights:
-        metrics["initial_weights"] = request.initial_weights
-    if test_errors_before is not None:
-        metrics["test_errors_before"] = test_errors_before
-    if data.extra is not None:
-        metrics.update(extra_samples=len(data.extra), extra_repeat=data.extra_repeat,
-                       extra_checksum=data.extra.checksum, extra_errors_after=extra_errors_after)
-        if extra_errors_before is not None:
-            metrics["extra_errors_before"] = extra_errors_before
-        if request.extra_file:
-            metrics["extra_file"] = request.extra_file
-    return metrics
+    rejection = last.negatives_rejected is not None
+    extra = data.extra
+    return RunMetrics(
+        test_error=last.test_error, test_errors=last.test_errors, test_total=last.test_total,
+        train_loss=last.train_loss, epochs=len(result.history), seconds=round(result.seconds, 1),
+        history=tuple(EpochRecord(e.epoch, e.train_loss, e.test_error) for e in result.history),
+        train_images=data.mnist_images, fine_tuned=request.fine_tune, test_errors_before=test_errors_before,
+        initial_weights=request.initial_weights if request.fine_tune and request.initial_weights else None,
+        bad_cuts=data.bad_cuts or None,
+        pen_digits=len(data.pen) if data.pen is not None else None,
+        pen_repeat=data.pen_repeat if data.pen is not None else None,
+        pen_file=data.pen_file if data.pen is not None and data.pen_file else None,
+        pen_missing=data.pen is None and data.pen_missing,
+        negatives=request.config.negatives if rejection else None,
+        negatives_rejected=last.negatives_rejected, digits_rejected=last.digits_rejected if rejection else None,
+        extra_samples=len(extra) if extra is not None else None,
+        extra_repeat=data.extra_repeat if extra is not None else None,
+        extra_checksum=extra.checksum if extra is not None else None,
+        extra_errors_before=extra_errors_before if extra is not None else None,
+        extra_errors_after=extra_errors_after if extra is not None else None,
+        extra_file=request.extra_file if extra is not None and request.extra_file else None)
 
 
 def _check(should_cancel: Callable[[], bool] | None) -> None:

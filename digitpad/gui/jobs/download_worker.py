@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from digitpad.gui.jobs.background import Worker
 from digitpad.errors import DownloadCancelled
 from digitpad.errors import DataError
+from digitpad.storage.mnist import DEFAULT_MIRROR, fetch_mnist
 
 
 class DownloadWorker(Worker):
@@ -32,8 +33,6 @@ class DownloadWorker(Worker):
             self.progress.emit(name, done, total or 0)
 
     def work(self) -> str:
-        from digitpad.storage.mnist import DEFAULT_MIRROR, fetch_mnist
-
         fetch_mnist(self.dest, self.base_url or DEFAULT_MIRROR, progress=self._progress, cancel=self.is_cancelled)
         return str(self.dest)
 

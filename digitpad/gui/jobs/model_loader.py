@@ -56,6 +56,7 @@ class WeightsReadWorker(Worker):
         self.path, self.device = path, device
 
     def work(self) -> ReadWeights:
+        # torch: imported on the worker thread, not at start-up
         from digitpad.app import model_session
 
         return model_session.read_weights(self.path, self.device)

@@ -53,11 +53,19 @@ class SamplesWorker(Worker):
         return super().describe_failure(exc)
 
 
-def count_samples(sample_store: Callable[[], SampleStore | None]) -> int:
-    """How many personal samples there are (0 without a samples file). Reading the file takes a
-    tenth of a second or more for a few hundred detailed drawings: call it off the GUI thread."""
+def count_samples(sample_store: Callable[[], SampleStore | None]) -> tuple[int, str]:
+    """How many personal samples there are (0 without a samples file), and, when some lines of
+    the file are not drawings, a line saying so ("" otherwise). SampleError when the file cannot
+    be read at all. Reading the file takes a tenth of a second or more for a few hundred detailed
+    drawings: call it off the GUI thread."""
     store = sample_store()
-    return len(store) if store is not None else 0
+    if store is None:
+        return 0, ""
+    problems = store.problems
+    note = "" if not problems else (f"{len(problems)} line{'s' * (len(problems) != 1)} of {store.path.name} "
+                                    f"could not be read and {'are' if len(problems) != 1 else 'is'} not counted "
+                                    f"({problems[0]}{'; …' if len(problems) > 1 else ''})")
+    return len(store), " ".join(note.split())  # one line, whatever the reason quoted
 
 
 @dataclass
@@ -71,6 +79,7 @@ class SampleChanges(QObject):
     """The queue of one window's changes to the samples file."""
 
     finished = Signal()  # a change ended (after its callback); `is_busy()` may still be True
+    changeFailed = Signal()  # a change was not made (before its callback and `finished`)
 
     def __init__(self, open_store: StoreFactory, parent: QObject | None = None):
         super().__init__(parent)
@@ -91,6 +100,10 @@ class SampleChanges(QObject):
         """Whether a change is waiting or being made."""
         return self._job is not None or bool(self._waiting)
 
+    def pending(self) -> int:
+        """How many changes are waiting or being made."""
+        return len(self._waiting) + (self._job is not None)
+
     def _next(self) -> None:
         if self._job is not None or not self._waiting or self._closed:
             return
@@ -106,6 +119,8 @@ class SampleChanges(QObject):
         self._end(lambda request: request.on_done(result))
 
     def _failed(self, message: str) -> None:
+        if not self._closed:
+            self.changeFailed.emit()
         self._end(lambda request: request.on_failed(message))
 
     def _end(self, report: Callable[[_Request], None]) -> None:
@@ -119,7 +134,8 @@ class SampleChanges(QObject):
             self._next()
 
     def shutdown(self) -> None:
-        """The window is closing: a change still waiting for another process's lock, or not
+        """The window is closing (after `TeachMenu.may_close` waited for the changes, or the person
+        chose to close without them): a change still waiting for another process's lock, or not
         started yet, is dropped (and said so in the log); one being written finishes."""
         self._closed = True
         pending = len(self._waiting) + (self._job is not None)

@@ -26,7 +26,6 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
     QFontMetrics,
-    QHelpEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -37,8 +36,9 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from digitpad.gui.widgets.pixel_view import answer_tooltip
 from digitpad.gui.widgets.colormap import (
     ACTIVATION_LIMIT,
     activation_image,
@@ -462,15 +462,7 @@ class F6Panel(QWidget):
                 and event.key() == Qt.Key.Key_Escape and self._pinned is not None):
             event.accept()  # Escape un-picks here before it clears the canvas (the window's shortcut)
             return True
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            tip = self._tooltip_at(QPointF(event.pos()))
-            if tip:
-                QToolTip.showText(event.globalPos(), tip, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
+        return answer_tooltip(self, event, self._tooltip_at) or super().event(event)
 
     def _tooltip_at(self, position: QPointF) -> str:
         g = self._current_geometry()

@@ -35,6 +35,10 @@ from digitpad.gui.jobs.latest_only import LatestOnly
 from digitpad.gui.panels.number_views import NumberOverlay, NumberPanel
 from digitpad.gui.window_layout import scrollable
 from digitpad.storage.samples import Sample, SampleStore, make_image_sample, make_sample
+from digitpad.ink.images import image_ink
+from digitpad.ink.normalise import EmptyDrawing
+from digitpad.reading.segmentation import drop_specks
+from digitpad.reading.verdict import best_posterior
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -57,8 +61,7 @@ def read_number(reader: NumberReader, source: list | QImage, canvas_size: tuple[
     """Read one drawing (strokes) or opened image (its picture, a QImage) as a number, and sweep
     LeNet-5 along it: a few to a few tens of ms, more than a frame, so it runs off the GUI thread.
     (None, None) when there is no ink."""
-    from digitpad.ink.images import image_ink  # PIL
-    from digitpad.ink.normalise import EmptyDrawing
+    # torch: imported on the reader's thread, once the network is loaded
     from digitpad.reading.space_displacement import image_strip, slide, strokes_strip
 
     try:
@@ -113,6 +116,7 @@ class NumberMode(QObject):
         # The pieces are number mode's: they go when it ends (the panel stayed, empty).
         self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
+        self._reading_of: object = None  # what `reading` was read from (`_key()` then)
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
         self.jobs.finished.connect(self._on_read)
@@ -146,8 +150,6 @@ class NumberMode(QObject):
     def width_ratio(self) -> float:
         """The drawing's width over its height, stray clicks not counted (as the reader does not
         count them); 0 without ink."""
-        from digitpad.reading.segmentation import drop_specks
-
         strokes = drop_specks(self.drawing.finished_strokes)
         if not strokes:
             return 0.0
@@ -208,7 +210,7 @@ class NumberMode(QObject):
         image = self.drawing.image
         source = QImage(image.preview) if image is not None else self.drawing.strokes()
         canvas = self.context.canvas  # its size decides "too small", as in single-digit mode
-        reader, size = NumberReader(recognizer.model, recognizer.device), (canvas.width(), canvas.height())
+        reader, size = NumberReader(recognizer.model, recognizer.device), canvas.drawing_size()
         self.jobs.submit(self._key(), lambda: read_number(reader, source, size))
 
     def _on_read(self, key: object, result: tuple[NumberReading | None, SlidingOutputs | None]) -> None:
@@ -240,7 +242,7 @@ class NumberMode(QObject):
         """Show `reading` in the views and select a piece: `selected`, else the least certain (in
         the input, F6 and internals panels either way: the prediction panel keeps the number)."""
         had_pieces = self.reading is not None and bool(self.reading.pieces)
-        self.reading = reading
+        self.reading, self._reading_of = reading, self._key()
         self.overlay.show_reading(reading)
         self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
@@ -258,8 +260,6 @@ class NumberMode(QObject):
     def least_certain(reading: NumberReading) -> int:
         """The piece whose best digit has the lowest posterior (verdict.best_posterior); pieces a
         person fixed last."""
-        from digitpad.reading.verdict import best_posterior
-
         return min(range(len(reading.pieces)), key=lambda k: (reading.pieces[k].fixed, best_posterior(
             reading.pieces[k].penalties, reading.pieces[k].rubbish)))
 
@@ -276,6 +276,21 @@ class NumberMode(QObject):
         if not self._selected_by_program:
             self.context.show_status(f"Piece {index + 1} of {len(self.reading.pieces)} is shown in the panels; "
                                      "type a digit to correct it.", 6000)
+
+    def shown_piece_source(self) -> tuple[object, dict] | None:
+        """The piece shown in the panels, for the features that look inside (WindowContext's
+        piece source): ((first, stop) segments, its strokes — parts of strokes where one was cut,
+        rendered as the reader rendered it — or its 32×32 for an image); None when number mode
+        shows no piece of the drawing on the canvas now (off, no reading, or one of ink since
+        changed)."""
+        index = self.panel.pieces.currentRow()
+        if not self.active or self.reading is None or not 0 <= index < len(self.reading.pieces) \
+                or self._reading_of != self._key():
+            return None
+        piece = self.reading.pieces[index]
+        if self.reading.from_strokes:  # the reader renders a piece's strokes with the default pen
+            return (piece.first, piece.stop), {"strokes": piece_strokes(self.reading, index), "pen_width": None}
+        return (piece.first, piece.stop), {"array32": piece.input, "placement": None, "too_small": False}
 
     def selected_piece_sample(self, digit: int) -> tuple[int, Sample] | None:
         """(index, a sample of `digit`) of the piece shown in the panels while number mode shows a

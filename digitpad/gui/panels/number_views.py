@@ -136,8 +136,9 @@ class NumberOverlay(QWidget):
         if self.reading is None:
             return []
         rects = [QRectF(p.box[0], p.box[1], p.box[2] - p.box[0], p.box[3] - p.box[1]) for p in self.reading.pieces]
-        if self.reading.from_strokes:
-            return rects
+        if self.reading.from_strokes:  # drawing units: where the canvas paints them
+            canvas = self.parentWidget()
+            return [canvas.to_view(rect) for rect in rects]
         canvas = self.parentWidget()
         target, picture = canvas.image_rect(), canvas.drawing.image.preview if canvas.drawing.image else None
         if target is None or not isinstance(picture, QImage) or picture.width() == 0:
@@ -278,7 +279,7 @@ class NumberPanel(QWidget):
         if reading.reason is not None:  # too small (no pieces) or not a number (its pieces shown)
             self.summary.setText(reading.describe())
         else:
-            from digitpad.reading.number_reading import SLIVERS  # loaded: a reading exists
+            from digitpad.reading.number_reading import SLIVERS  # torch: loaded by now (a reading exists)
 
             slivers = f" ({SLIVERS})" if reading.one_stroke_slivers else ""
             self.summary.setText(f"<b>{reading.text}</b>{' — unsure' + slivers if reading.unsure else ''}: "

@@ -1,16 +1,23 @@
 """The drawing surface: draws a `digitpad.app.drawing.Drawing` and feeds it the pen, like Qt's Scribble.
 
-Strokes live in the drawing model as points in widget coordinates and are painted from those
-vectors on every paint, so resizing the window never loses or blurs the drawing, and the
-recogniser gets exactly what the person drew (the core renders its own 32×32 from the vectors).
+Strokes live in the drawing model as points in canvas pixels ("drawing units") and are painted
+from those vectors on every paint, so resizing the window never loses or blurs the drawing, and
+the recogniser gets exactly what the person drew (the core renders its own 32×32 from the vectors).
 The canvas keeps only what painting needs (the finished strokes as one QPainterPath).
+
+When the canvas becomes smaller than the drawing (a dock opened beside it, the window narrowed,
+a stroke dragged past the edge), the view is scaled down, aspect kept, so the whole drawing stays
+in sight (it was cut at the right edge); the pen is mapped back, so new strokes join the old
+ones. `view_scale()` says by how much, `drawing_size()` is the canvas in drawing units, and
+overlays map drawing units to the widget with `to_view()`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -53,6 +60,9 @@ class DrawingCanvas(QWidget):
         super().__init__(parent)
         self.drawing = drawing
         self._finished_path = QPainterPath()
+        # Where the finished strokes' ink ends (right, bottom), in drawing units; kept fixed while
+        # a stroke is drawn, so the view never moves under the pen.
+        self._extent = QSizeF(0.0, 0.0)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills every pixel
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -63,15 +73,47 @@ class DrawingCanvas(QWidget):
         self.setToolTip("Draw a digit with the mouse. Esc or Delete clears, Ctrl+Z undoes a stroke.")
         drawing.subscribe(self._on_drawing_changed)
 
+    # ---- the view: drawing units -> widget pixels ----------------------------------------------
+    def view_scale(self) -> float:
+        """Widget pixels per drawing unit: 1, or less while the drawing reaches past the canvas."""
+        scale = 1.0
+        if self._extent.width() > self.width() > 0:
+            scale = self.width() / self._extent.width()
+        if self._extent.height() > self.height() > 0:
+            scale = min(scale, self.height() / self._extent.height())
+        return scale
+
+    def drawing_size(self) -> tuple[float, float]:
+        """The canvas's width and height in drawing units (what "too small" is judged against)."""
+        scale = self.view_scale()
+        return self.width() / scale, self.height() / scale
+
+    def to_view(self, rect: QRectF) -> QRectF:
+        """A rectangle in drawing units, where it is painted on the widget."""
+        scale = self.view_scale()
+        return QRectF(rect.x() * scale, rect.y() * scale, rect.width() * scale, rect.height() * scale)
+
+    def _measure_extent(self) -> None:
+        """Where the finished strokes' ink ends, with the pen's half width and a small margin."""
+        right = bottom = 0.0
+        for stroke in self.drawing.finished_strokes:
+            for x, y in stroke:
+                if math.isfinite(x) and math.isfinite(y):
+                    right, bottom = max(right, x), max(bottom, y)
+        pad = self.drawing.pen_width / 2 + 2 if right or bottom else 0.0
+        self._extent = QSizeF(right + pad, bottom + pad)
+
     def _on_drawing_changed(self, change: Change) -> None:
         current = self.drawing.current_stroke
         if change is Change.GROWING and current is not None and len(current) >= 2:
             # Repaint only around the newest segment; WA_StaticContents keeps the rest.
             (x0, y0), (x1, y1) = current[-2], current[-1]
             pad = self.drawing.pen_width + 4
-            self.update(QRectF(min(x0, x1) - pad, min(y0, y1) - pad, abs(x1 - x0) + 2 * pad,
-                               abs(y1 - y0) + 2 * pad).toAlignedRect())
+            self.update(self.to_view(QRectF(min(x0, x1) - pad, min(y0, y1) - pad, abs(x1 - x0) + 2 * pad,
+                                            abs(y1 - y0) + 2 * pad)).toAlignedRect())
             return
+        if change is Change.EDITED or change is Change.PEN:
+            self._measure_extent()
         if change is Change.EDITED:
             self._finished_path = QPainterPath()
             for stroke in self.drawing.finished_strokes:
@@ -79,8 +121,11 @@ class DrawingCanvas(QWidget):
         self.update()
 
     def render_drawing(self, size: QSize | None = None) -> QImage:
-        """The strokes in black on white, at the canvas size (for Save Drawing As…)."""
-        size = size or self.size()
+        """The strokes in black on white, at full size on the canvas (widened to the drawing, if it
+        reaches past it), for Save Drawing As…."""
+        if size is None:
+            width, height = self.drawing_size()
+            size = QSize(round(width), round(height))
         image = QImage(size, QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
@@ -92,9 +137,10 @@ class DrawingCanvas(QWidget):
         return image
 
     # ---- input -----------------------------------------------------------------------------
-    @staticmethod
-    def _point(position: QPointF) -> Point:
-        return (position.x(), position.y())
+    def _point(self, position: QPointF) -> Point:
+        """A pen position on the widget, in drawing units."""
+        scale = self.view_scale()
+        return (position.x() / scale, position.y() / scale)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -160,6 +206,8 @@ class DrawingCanvas(QWidget):
             self._paint_hint(painter)
         painter.setPen(self._ink_pen(palette.color(QPalette.ColorRole.Text)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        scale = self.view_scale()
+        painter.scale(scale, scale)  # the pen too: the drawing shrinks as a whole
         self._paint_strokes(painter)
 
     def _paint_hint(self, painter: QPainter) -> None:

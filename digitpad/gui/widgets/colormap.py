@@ -18,7 +18,7 @@ from digitpad.ink.normalise import input_greys
 
 ACTIVATION_LIMIT = SQUASH_A
 
-_ANCHORS, _LUT = DIVERGING_ANCHORS, DIVERGING_LUT  # ColorBrewer RdBu: −blue, 0 white, +red
+_LUT = DIVERGING_LUT  # ColorBrewer RdBu: −blue, 0 white, +red
 _LUT_SIZE = len(_LUT)
 
 
@@ -78,11 +78,12 @@ def draw_nearest(painter: QPainter, target: QRectF, image: QImage) -> None:
     painter.restore()
 
 
-def paint_colour_scale(painter: QPainter, rect: QRectF, limit: float = ACTIVATION_LIMIT) -> None:
-    """A horizontal blue-white-red bar for the legends (labels are drawn by the caller)."""
+def paint_colour_scale(painter: QPainter, rect: QRectF, anchors: np.ndarray = DIVERGING_ANCHORS) -> None:
+    """A horizontal bar of a colour map (default: blue-white-red) for the legends (labels are drawn
+    by the caller)."""
     gradient = QLinearGradient(rect.topLeft(), rect.topRight())
-    for i, (r, g, b) in enumerate(_ANCHORS):
-        gradient.setColorAt(i / (len(_ANCHORS) - 1), QColor(int(r), int(g), int(b)))
+    for i, (r, g, b) in enumerate(anchors):
+        gradient.setColorAt(i / (len(anchors) - 1), QColor(int(r), int(g), int(b)))
     painter.save()
     painter.setPen(Qt.PenStyle.NoPen)
     painter.fillRect(rect, gradient)

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from digitpad.gui.widgets.pixel_view import FRAME, PixelImage, packed_colour, unit_of_pixel
+from digitpad.gui.widgets.pixel_view import FRAME, PixelImage, answer_tooltip, packed_colour, unit_of_pixel
 
 SPACING = 3  # logical pixels between the framed maps
 
@@ -180,14 +180,7 @@ class MapGrid(QWidget):
         super().mouseReleaseEvent(event)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self.tooltip_at(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+        return answer_tooltip(self, event, self.tooltip_at) or super().event(event)
 
     def tooltip_at(self, position: QPointF) -> str:
         index = self.map_at(position)

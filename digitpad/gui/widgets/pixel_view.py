@@ -24,6 +24,20 @@ GRID_GREY, GRID_ALPHA = 128, 50 / 255
 FRAME = 2  # logical pixels around each picture: its frame, and the selection's
 
 
+def answer_tooltip(widget: QWidget, event: QEvent, text_at: Callable[[QPointF], str]) -> bool:
+    """Whether `event` is a tooltip request; if so, answer it with `text_at` the pointer (an empty
+    text hides the tooltip of the unit left behind, and leaves the event unaccepted, as Qt asks)."""
+    if event.type() != QEvent.Type.ToolTip or not isinstance(event, QHelpEvent):
+        return False
+    text = text_at(QPointF(event.pos()))
+    if text:
+        QToolTip.showText(event.globalPos(), text, widget)
+    else:
+        QToolTip.hideText()
+        event.ignore()
+    return True
+
+
 def packed_colour(colour) -> int:
     """A QColor as 0xffRRGGBB."""
     return 0xFF000000 | (colour.red() << 16) | (colour.green() << 8) | colour.blue()
@@ -223,12 +237,7 @@ class PixelView(QWidget):
 
     # ---- events ----------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self._unit_tooltip(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-                return True
-        return super().event(event)
+        return answer_tooltip(self, event, self._unit_tooltip) or super().event(event)
 
     def _unit_tooltip(self, position: QPointF) -> str:
         base = self.toolTip()

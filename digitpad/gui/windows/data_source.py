@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.download_worker import DownloadWorker
 from digitpad.paths import default_mnist_dir, downloaded_mnist_dir, has_mnist, shipped_mnist_dir
+from digitpad.storage.mnist import count_images
 
 
 def initial_mnist_dir() -> Path:
@@ -81,8 +82,6 @@ class MnistSourceBox(QGroupBox):
             widget.setEnabled(not locked)
 
     def refresh(self) -> None:
-        from digitpad.storage.mnist import count_images
-
         present = has_mnist(self.data_dir())
         self.train_images = count_images(self.data_dir(), "train") if present else None
         self.test_images = count_images(self.data_dir(), "test") if present else None

@@ -59,6 +59,7 @@ class MistakesWorker(Worker):
         return str(exc) if isinstance(exc, (DataError, SampleError)) else super().describe_failure(exc)
 
     def work(self) -> MistakeReport:
+        # torch: imported on the worker thread, not at start-up
         from digitpad.explain import mistakes
 
         if self.which == PEN_HELD_OUT:
@@ -317,7 +318,9 @@ class MistakesWindow(QDialog):
     def show_report(self, report: MistakeReport) -> None:
         self.report = report
         weights = self.context.recognizer
-        self.summary.setText(report.summary() + ("" if weights is None else ". Most confidently wrong first."))
+        skipped = report.examples.skipped_note()  # lines of the samples file that are not drawings
+        self.summary.setText(report.summary() + ("" if weights is None else ". Most confidently wrong first.")
+                             + (f"\n{skipped}" if skipped else ""))
         self.confusion.set_counts(report.confusion)
         self.model.set_report(report)
         for box in (self.true_choice, self.answer_choice):

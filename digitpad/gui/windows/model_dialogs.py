@@ -141,6 +141,7 @@ class ModelDialogs(QObject):
     def open_retrain(self) -> RetrainDialog | None:
         if not self.model_control.require_model():
             return None
+        # torch (training): imported when the dialog first opens
         from digitpad.gui.windows.retrain_dialog import RetrainDialog
 
         if self.retrain_dialog is None:
@@ -171,13 +172,16 @@ class ModelDialogs(QObject):
     def open_history(self) -> WeightsHistoryDialog | None:
         if not self.model_control.require_model():
             return None
+        # torch: imported when the dialog first opens
         from digitpad.gui.windows.weights_history import WeightsHistoryDialog
         from digitpad.storage.checkpoints import shipped_mnist_weights_path
 
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(
                 adopted_weights_dir, self.current_weights_file, self.parent_widget,
-                shipped=lambda: [shipped_mnist_weights_path()])
+                shipped=lambda: [shipped_mnist_weights_path()],
+                shipped_note="the paper's reproduction shipped with digitpad, trained on MNIST alone (the "
+                             "default weights also learnt real pen strokes: they read people's handwriting better)")
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()
@@ -188,6 +192,7 @@ class ModelDialogs(QObject):
     # ---- export ----------------------------------------------------------------------------------
     def _say_what_export_needs(self) -> str:
         """The menu item names what to install when torch's exporter lacks a piece ("" if none)."""
+        # torch: asked once a network is loaded, not at start-up
         from digitpad.storage.onnx_export import missing_exporter
 
         missing = missing_exporter()

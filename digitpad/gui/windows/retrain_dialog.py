@@ -17,6 +17,7 @@ import html
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -101,9 +103,10 @@ class RetrainDialog(QDialog):
         self._samples: int | None = None  # the personal samples, as last counted (None: not yet)
         # Counted again whenever the dialog is shown: the file may change while it is counted.
         self._counts = LatestOnly("digitpad-sample-count", self)
-        self._counts.finished.connect(lambda _key, count: self._samples_counted(count))
-        # An unreadable file counts 0: retraining on MNIST still works (the log says why).
-        self._counts.failed.connect(lambda _key, _message: self._samples_counted(0))
+        self._counts.finished.connect(lambda _key, counted: self._samples_counted(*counted))
+        # An unreadable file counts 0: retraining on MNIST still works, and the dialog says why.
+        self._counts.failed.connect(
+            lambda _key, message: self._samples_counted(0, f"Your samples could not be counted: {message}"))
         self._snapshots_job: BackgroundJob | None = None   # writing an adopted run's time-lapse
         self._started = 0.0
         self._loss_mark = (0, 0.0)  # (batch, summed loss) at the last loss point of this epoch
@@ -121,7 +124,14 @@ class RetrainDialog(QDialog):
         self.use_samples.toggled.connect(lambda *_: self._refresh_estimate())
         self.fine_tune = QCheckBox("Fine-tune from the current weights", self.source)
         self.fine_tune.setToolTip("Start from the model in use instead of random weights; a few epochs suffice")
+        self.samples_note = QLabel(self.source)  # why some or all of the samples are not counted
+        self.samples_note.setTextFormat(Qt.TextFormat.PlainText)  # it quotes a path and the file's lines
+        self.samples_note.setStyleSheet("color: #b00020")
+        # Cut at the dialog's edge rather than widening it (a long path); the tooltip has it all.
+        self.samples_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.samples_note.hide()
         self.source.box.addWidget(self.use_samples)
+        self.source.box.addWidget(self.samples_note)
         self.source.box.addWidget(self.fine_tune)
 
         self.recipe = RecipeBox(self)
@@ -218,9 +228,13 @@ class RetrainDialog(QDialog):
         """Count the personal samples in the background; the dialog says so when done."""
         self._counts.submit(None, partial(count_samples, self._sample_store))
 
-    def _samples_counted(self, count: int) -> None:
+    def _samples_counted(self, count: int, note: str = "") -> None:
         first_count = self._samples is None
         self._samples = count
+        note = " ".join(note.split())  # one line
+        self.samples_note.setText(note)
+        self.samples_note.setToolTip(note)  # the line may be cut where the dialog is narrow
+        self.samples_note.setVisible(bool(note))
         if first_count and count and self.recipe.current_preset().uses_samples and self.job is None:
             self.use_samples.setEnabled(True)  # the preset chosen while counting wants them
             self.use_samples.setChecked(True)
@@ -390,7 +404,8 @@ class RetrainDialog(QDialog):
 
     def _suggested_name(self, outcome: RetrainOutcome) -> str:
         label = self.recipe.current_preset().title
-        epochs = outcome.result.config.epochs + outcome.metrics.get("first_stage", {}).get("epochs", 0)
+        first = outcome.metrics.first_stage
+        epochs = outcome.result.config.epochs + (first.epochs or 0 if first is not None else 0)
         return f"{label}, {epochs} epoch{'s' * (epochs != 1)}, {_dt.datetime.now():%d %b %H:%M}"
 
     def _comparison_html(self, o: RetrainOutcome) -> str:
@@ -417,7 +432,7 @@ class RetrainDialog(QDialog):
             return None
         outcome = self.outcome
         name = self.model_name.text().strip()
-        metrics = {**outcome.metrics, **({"name": name} if name else {})}
+        metrics = replace(outcome.metrics, name=name) if name else outcome.metrics
         try:
             path = save_new_checkpoint(adopted_weights_dir(), new_weights_stem(name), outcome.result.model,
                                        outcome.result.config.to_dict(), metrics,

@@ -28,6 +28,7 @@ from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.network.architecture import SQUASH_A
 from digitpad.network.lenet5 import LeNet5
 from digitpad.storage.snapshots import Snapshots, load_snapshots, snapshots_path
+from digitpad.app.model_session import shipped_weights_file
 
 if TYPE_CHECKING:
     from digitpad.gui.context import WindowContext
@@ -141,13 +142,11 @@ class TimelapseWindow(QDialog):
         layout.addLayout(controls)
         layout.addLayout(middle)
         layout.addWidget(self.curves)
-        context.recognized.connect(lambda _: self.show_snapshot(self.slider.value()))
+        context.inputShown.connect(lambda _: self.show_snapshot(self.slider.value()))  # as the panels
 
     # ---- where the snapshots come from -------------------------------------------------------
     def load_for(self, weights: Path | None) -> None:
         """The snapshots beside `weights` (None: the shipped weights), read in the background."""
-        from digitpad.app.model_session import shipped_weights_file
-
         weights = Path(weights) if weights is not None else shipped_weights_file()
         self._showing_live = False
         path = snapshots_path(weights)
@@ -233,7 +232,7 @@ class TimelapseWindow(QDialog):
         self.kernels.setPixmap(QPixmap.fromImage(rgb_to_qimage(
             kernel_sheet(state["c1.weight"].numpy(), state["c3.weight"].numpy(), self._limits, zoom=5))))
         self._net.load_state_dict(state)
-        recognition = self.context.last_recognition
+        recognition = self.context.shown_recognition
         f6 = penalties = None
         if recognition is not None:
             with torch.inference_mode():

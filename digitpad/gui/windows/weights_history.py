@@ -65,24 +65,22 @@ class HistoryEntry:
         error = c.test_error
         metrics, config = c.metrics, c.config
         data = "MNIST"
-        if metrics.get("fine_tuned"):
+        if metrics.fine_tuned:
             data = "fine-tuned on MNIST"
-        if metrics.get("pen_digits"):
+        if metrics.pen_digits:
             data += " + real pen strokes"
-        if metrics.get("extra_samples"):
-            data += f" + {_count(metrics['extra_samples'])} of my samples"
+        if metrics.extra_samples:
+            data += f" + {_count(metrics.extra_samples)} of my samples"
         # The images the run actually had (a limit of 24,000 on the 5,000 shipped ones used 5,000).
-        used = metrics.get("train_images")
-        if isinstance(used, int) and not isinstance(used, bool):
-            data += f" ({_count(used)} images)"
+        if metrics.train_images is not None:
+            data += f" ({_count(metrics.train_images)} images)"
         elif config.get("train_limit"):
             data += f" (first {_count(config['train_limit'])})"
         tested = f" (of {_count(config['test_limit'])})" if config.get("test_limit") else ""
         optimizer = config.get("optimizer")
-        name = metrics.get("name")
-        return [local_time(c.created), name[:80] if isinstance(name, str) else "",
+        return [local_time(c.created), (metrics.name or "")[:80],
                 "–" if error is None else f"{100 * error:.2f}%{tested}",
-                _count(metrics.get("epochs", config.get("epochs", "?"))),
+                _count(metrics.epochs if metrics.epochs is not None else config.get("epochs", "?")),
                 {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
                 data, file]
 
@@ -152,10 +150,11 @@ class WeightsHistoryDialog(QDialog):
     loaded = Signal()  # every row of the list has been read
 
     def __init__(self, folder: Callable[[], Path], current: Callable[[], Path | None], parent: QWidget | None = None,
-                 shipped: Callable[[], list[Path]] = list):
+                 shipped: Callable[[], list[Path]] = list, shipped_note: str = "other weights shipped with digitpad"):
         super().__init__(parent)
         self.setWindowTitle("Weights History")
         self._folder, self._current, self._shipped = folder, current, shipped
+        self._shipped_note = shipped_note  # what the shipped files listed last are, said by who lists them
         self.entries: list[HistoryEntry] = []
         self._read: dict[Path, tuple[tuple[int, int, int], HistoryEntry]] = {}  # files read, and their state then
         self._refresh_count = 0
@@ -219,8 +218,7 @@ class WeightsHistoryDialog(QDialog):
             self._show_row(row)
         self.intro.setText((f"Weights you adopted after retraining, kept in {folder}." if adopted else
                             "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
-                           + (" Listed last: other weights shipped with digitpad (trained on MNIST and real "
-                              "pen strokes: they read people's handwriting better)." if shipped else ""))
+                           + (f" Listed last: {self._shipped_note}." if shipped else ""))
         self._update_buttons()
         if not to_read:
             self._fit_width()
