@@ -102,6 +102,28 @@ def test_opening_an_example_shows_it_in_every_panel_and_teach_keeps_it(qtbot, wi
     assert np.array_equal(window.drawing.image.input, expected)
 
 
+def test_a_mistake_opened_brings_the_main_window_forward_over_the_list(qtbot, window):
+    # The list was the main window's child, kept above it by the window manager: at 1024×700 it
+    # covered the canvas the double-click had just put the mistake on.
+    SampleStore().add([LINE], 8)   # read as 1: a mistake
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    qtbot.waitExposed(mistakes)
+    assert mistakes.windowHandle().transientParent() is None  # a window of its own
+    evaluated(qtbot, mistakes, SAMPLES)
+    qtbot.waitUntil(mistakes.isActiveWindow)
+    rect = mistakes.grid.visualRect(mistakes.model.index(0))
+    with qtbot.waitSignal(mistakes.opened):
+        qtbot.mouseClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.drawing.image is not None and "Model → Mistakes…" in window.statusBar().currentMessage()
+    window.learning.open_mistakes()  # and the menu brings the list back
+    qtbot.waitUntil(mistakes.isActiveWindow)
+    window.close()  # closing the main window closes the list, which nothing else would
+    assert not mistakes.isVisible()
+
+
 def test_mnist_test_mistakes_fill_the_grid_and_the_heat_map(qtbot, window):
     qtbot.waitUntil(lambda: window.recognizer is not None)
     mistakes = window.learning.open_mistakes()
