@@ -127,6 +127,23 @@ def test_the_invariance_explorer_sweeps_scrubs_and_follows_the_drawing(qtbot, wi
     np.testing.assert_array_equal(explorer.sweep.untransformed.penalties, bar_alone)
 
 
+def test_the_invariance_explorer_sweeps_an_opened_image(qtbot, window, tmp_path):
+    path = tmp_path / "one.png"
+    picture = Image.new("L", (400, 300), 255)  # a 1
+    ImageDraw.Draw(picture).rectangle((265, 60, 284, 239), fill=0)
+    picture.save(path)
+    with qtbot.waitSignal(window.image_files.opened, timeout=20_000):
+        window.image_files.open_image(path)
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("rotate", "input", -30, 30, 3)
+    qtbot.waitUntil(lambda: not explorer.busy() and explorer.status.text() != "Sweeping…", timeout=15_000)
+    assert "Could not" not in explorer.status.text()
+    assert explorer.sweep is not None and len(explorer.sweep.steps) == 3
+    np.testing.assert_array_equal(explorer.sweep.untransformed.penalties, window.last_recognition.penalties)
+
+
 def test_clicking_a_c3_unit_traces_it_to_table_one_s2_maps(qtbot, window):
     mouse_stroke(qtbot, window.canvas, BAR)
     mouse_stroke(qtbot, window.canvas, DIAGONAL)

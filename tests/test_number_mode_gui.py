@@ -384,3 +384,45 @@ def test_teach_in_single_digit_mode_keeps_the_whole_drawing(qtbot, window):
     with qtbot.waitSignal(window.teach_menu.teachingDone, timeout=10_000):
         assert window.teach_menu.teach(7)
     assert [len(s.strokes) for s in SampleStore(default_samples_path()).samples()] == [len(draw(7, size=SIZE))]
+
+
+def test_why_the_explorer_and_the_unit_trace_look_at_the_piece_shown_not_the_whole_number(qtbot, window):
+    mode, explanations = window.number_mode, window.explanations
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.active and mode.reading is not None and not mode.busy(), timeout=10_000)
+    pieces = mode.panel.pieces
+    explanations.dock.show()
+
+    def click_piece(index):
+        centre = pieces.visualItemRect(pieces.item(index)).center()
+        qtbot.mouseClick(pieces.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        piece = mode.reading.pieces[index]
+        qtbot.waitUntil(lambda: not explanations.busy() and explanations.explanation is not None
+                        and (explanations.explanation.recognition.input == piece.input).all(), timeout=15_000)
+        return piece
+
+    for index in (0, 2):  # the 5, then the 8: Why? follows the piece picked
+        piece = click_piece(index)
+        shown = explanations.explanation
+        # Why? explains what the answer panel says of the piece (it said "not a digit" of the
+        # whole number squashed into one 32×32), over the piece's ink on the canvas.
+        assert shown.recognition.digit == piece.digit == window.prediction_view.recognition().digit
+        assert f"Answer: <b>{piece.digit}</b>" in explanations.panel.summary.text()
+        np.testing.assert_allclose(shown.recognition.penalties, window.prediction_view.recognition().penalties,
+                                   rtol=1e-5)
+        box = mode.overlay.piece_rects()[index]
+        assert box.contains(explanations.overlay.canvas_rect().center())
+
+    explanations.open_explorer()
+    explorer = explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("rotate", "drawing", -30, 30, 3)
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy()
+                    and len(explorer.sweep.steps) == 3, timeout=15_000)
+    np.testing.assert_allclose(explorer.sweep.untransformed.input, mode.reading.pieces[2].input, atol=1e-6)
+
+    explanations.open_trace("c1", 0, 14, 14)
+    piece_maps = window.context.recognizer.recognize_array(mode.reading.pieces[2].input)
+    assert explanations.trace.trace.value == pytest.approx(float(piece_maps.c1[0][14, 14]), abs=1e-5)
+    explorer.close()
+    explanations.trace.close()

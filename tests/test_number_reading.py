@@ -372,6 +372,52 @@ def test_slivers_cut_out_of_one_stroke_are_no_confident_number(reader):
             assert "(unsure, every piece is cut out of one stroke; cost" in reading.describe()
 
 
+def cursive_loops(radius, count, width):
+    """One stroke of `count` loops ("eeee") `width` px wide, as benchmarks/mouse_digits draws them."""
+    n = 60 * count
+    return [[(40.0 + width / count * a / (2 * math.pi) - radius * math.sin(a), 200.0 - radius * (1 - math.cos(a)))
+             for a in (2 * math.pi * count * i / n for i in range(n + 1))]]
+
+
+def test_a_row_of_cursive_loops_is_not_a_number(reader):
+    # About 1:6 tall to wide: it was measured by its width as if it were one digit tall, cut into
+    # two or three squashed pieces that passed for 7s, and read "77" without doubt (issue 21).
+    from digitpad.reading.verdict import NOT_A_NUMBER
+
+    for strokes in (cursive_loops(50, 3, 600), cursive_loops(60, 3, 700), cursive_loops(50, 4, 700)):
+        reading = reader.read_strokes(strokes, canvas_size=CANVAS)
+        assert reading.reason == NOT_A_NUMBER, reading.describe()
+
+
+def test_a_flat_drawing_is_measured_by_its_ink_height():
+    loops = segment_strokes(cursive_loops(50, 3, 600))
+    assert loops.height == pytest.approx(100.0, abs=1.0)
+    eight_digits = written([1, 2, 3, 4, 5, 6, 7, 8], gap=0.4 * SIZE)  # as flat as 1:7
+    points = np.concatenate([np.asarray(s) for s in eight_digits])
+    assert segment_strokes(eight_digits).height == pytest.approx(np.ptp(points[:, 1]))
+    line = [[(40.0 + x, 100.0 + 0.01 * x) for x in range(0, 600, 5)]]  # almost no height at all
+    assert segment_strokes(line).height == pytest.approx(0.1 * 595, rel=0.01)
+
+
+def test_a_scanned_scribble_is_not_a_number(reader):
+    # Images keep their own level (1.15 j per digit): at the drawings' 1.2 j this scan read
+    # "13235" without doubt at 1.17 j per digit.
+    from digitpad.reading.verdict import NOT_A_NUMBER
+
+    reading = reader.read_image(image_of(scribble(17), pen=20))
+    assert reading.reason == NOT_A_NUMBER, reading.describe()
+
+
+def test_a_long_row_of_teeth_out_of_one_stroke_is_not_a_number(reader):
+    # A wave measured by its real height is cut into teeth that each pass as a "1": more of them
+    # than anyone writes without lifting the pen is not a number, whatever they cost.
+    from digitpad.reading.verdict import NOT_A_NUMBER
+
+    reading = reader.read_strokes(wavy_line(40, 60), canvas_size=CANVAS)
+    assert reading.reason == NOT_A_NUMBER and len(reading.pieces) > 8, reading.describe()
+    assert reading.describe().endswith(f"has {len(reading.pieces)} digits: all cut out of one stroke")
+
+
 def test_numbers_in_separate_strokes_are_no_slivers(reader):
     reading = reader.read_strokes(written([1, 1, 1, 1]), canvas_size=CANVAS)
     assert reading.text == "1111" and reading.reason is None and not reading.one_stroke_slivers

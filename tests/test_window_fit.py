@@ -120,3 +120,21 @@ def test_the_internals_column_shows_the_feature_maps_without_a_horizontal_scroll
     panel = window.internals_panel
     qtbot.waitUntil(lambda: panel.viewport().width() >= panel.widget().sizeHint().width(), timeout=5000)
     assert not panel.horizontalScrollBar().isVisible()
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_the_retrain_dialog_fits_a_1024_pixel_screen_whatever_its_data_line_says(qtbot, window, screen):
+    qtbot.waitUntil(lambda: window.recognizer is not None, timeout=20_000)
+    dialog = window.model_dialogs.open_retrain()
+    dialog.recipe.auto_estimate = False
+    settle(qtbot)
+    assert within(screen, dialog), dialog.frameGeometry()  # it was 1097 wide: Close off the screen's edge
+    assert dialog.minimumSizeHint().width() <= screen.width()
+    dialog.optimizer.setCurrentIndex(dialog.optimizer.findData("sdlm"))  # the longest choice
+    dialog.source.status.setText(  # as a download offline says it (the dialog grew to 1652 px)
+        "Download failed: train-images-idx3-ubyte.gz: download from "
+        "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz "
+        "failed: <urlopen error [Errno -2] Name or service not known>")
+    settle(qtbot)
+    assert dialog.minimumSizeHint().width() <= screen.width() and within(screen, dialog)
+    dialog.shutdown()

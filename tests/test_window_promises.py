@@ -93,6 +93,23 @@ def test_weights_history_shows_the_adopted_name_the_whole_file_and_the_images_us
     assert dialog.width() <= 1280
 
 
+def test_weights_history_says_the_shipped_weights_listed_learnt_mnist_alone(qtbot, use_weights, message_boxes):
+    from digitpad.gui.main_window import MainWindow
+    from digitpad.gui.windows.weights_history import COLUMNS
+    from digitpad.storage.checkpoints import shipped_mnist_weights_path
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.recognizer is not None, timeout=20_000)
+    dialog = window.model_dialogs.open_history()
+    qtbot.waitUntil(lambda: not dialog.is_loading(), timeout=20_000)
+    assert [entry.path for entry in dialog.entries] == [shipped_mnist_weights_path()]
+    assert "MNIST (55,000 images)" in dialog.table.item(0, COLUMNS.index("Training data")).text()
+    intro = dialog.intro.text()  # it said they learnt MNIST and real pen strokes
+    assert "trained on MNIST alone" in intro and "MNIST and real pen strokes" not in intro
+
+
 # ---- 9, 11. The Retrain dialog's estimate and progress --------------------------------------------
 
 

@@ -223,6 +223,8 @@ class Explanations(QObject):
         self.dock.hide()
         self.overlay = AttributionOverlay(context.canvas)
         self.explanation: Explanation | None = None
+        self.explanation_key: tuple | None = None  # what it explains (`_key()` then)
+        self._requested_key: tuple | None = None  # what was last asked of the background job
         self.jobs = LatestOnly("digitpad-attribution", self)
         self.jobs.finished.connect(self._on_explained)
         self.jobs.failed.connect(lambda key, message: self._show(None, f"Could not explain: {message}"))
@@ -237,6 +239,7 @@ class Explanations(QObject):
         self.trace = None
         context.drawing.subscribe(self._on_drawing_changed)
         context.modelChanged.connect(self.refresh)
+        context.inputShown.connect(self._on_input_shown)  # number mode: another piece
         self.dock.visibilityChanged.connect(lambda _: self.refresh())
         self.panel.digitChosen.connect(lambda _: self.refresh())
         self.panel.on_canvas.toggled.connect(lambda _: self._show_overlay())
@@ -253,8 +256,17 @@ class Explanations(QObject):
         if change is Change.EDITED or change is Change.PEN:
             self.refresh()
 
+    def _on_input_shown(self, _recognition: object) -> None:
+        # A change of drawing has asked already; a piece picked in number mode has not.
+        if self._key() not in (self.explanation_key, self._requested_key):
+            self.refresh()
+
+    def _key(self) -> tuple:
+        return self.context.drawing_key(), self.panel.chosen_digit()
+
     def refresh(self) -> None:
-        """Explain the drawing again if the dock is shown (in the background), else drop the views."""
+        """Explain the drawing (in number mode, the piece shown) again if the dock is shown (in the
+        background), else drop the views."""
         if not self.dock.isVisible():
             self._show(None, "")
             return
@@ -275,18 +287,19 @@ class Explanations(QObject):
         if "strokes" in source:
             source["canvas_size"] = self.context.canvas.drawing_size()
         else:
-            source["too_small"] = self.context.drawing.image.too_small
-        self.jobs.submit((self.context.drawing_key(), digit), lambda: explain_input(recognizer, digit, **source))
+            source.setdefault("too_small", self.context.drawing.image.too_small)
+        self._requested_key = self._key()
+        self.jobs.submit(self._requested_key, lambda: explain_input(recognizer, digit, **source))
 
     def busy(self) -> bool:
         return self.jobs.busy()
 
     def _on_explained(self, key: object, explanation: Explanation) -> None:
-        if self.dock.isVisible() and key == (self.context.drawing_key(), self.panel.chosen_digit()):
-            self._show(explanation)
+        if self.dock.isVisible() and key == self._key():
+            self._show(explanation, key=key)
 
-    def _show(self, explanation: Explanation | None, message: str = "") -> None:
-        self.explanation = explanation
+    def _show(self, explanation: Explanation | None, message: str = "", key: tuple | None = None) -> None:
+        self.explanation, self.explanation_key = explanation, key
         if explanation is None:
             self.panel.show_message(message)
         else:

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.teach_menu.selected_piece = self.number_mode.selected_piece_sample  # Teach keeps the piece shown
         self.number_mode.readingShown.connect(lambda _: self._show_prediction())
         self.number_mode.pieceShown.connect(self._show_piece)
+        self.context.set_piece_source(self.number_mode.shown_piece_source)  # Why? and the others look at it
         toolbar.addAction(self.number_mode.action)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.number_mode.dock)
         # Why it decided (gui/explanations.py): attribution dock and overlay, explorer, unit trace.
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
         self.input_view.set_array(None if recognition is None else recognition.input)
         self.f6_panel.show_recognition(recognition)
         self.internals_panel.show_recognition(recognition)
+        self.context.input_shown(recognition)
 
     def _show_piece(self, recognition: Recognition | None, chosen: bool) -> None:
         """Number mode's selected piece in the panels that show one 32×32 input (never the whole

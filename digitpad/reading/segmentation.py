@@ -34,6 +34,11 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in input coordinates
 #: A stroke wider than this × the number's height may hold more than one digit, and is cut
 #: (benchmarks/strings.py, validation split; images: image_segmentation.WIDE_COMPONENT).
 WIDE_STROKE = 0.7
+#: The number's height is its ink's height, but at least this × its width: a straight line has no
+#: height to measure digits by. (It was the width for any drawing flatter than 1:5, but a real
+#: writer's 8-digit number is as flat as 1:7, and a row of cursive loops, measured by its width,
+#: was cut into a few squashed pieces that passed the width cue and read "77": issue 21.)
+FLAT = 0.1
 @dataclass(frozen=True)
 class CutSpacing:
     """Where candidate cuts may go, in units of the number's height: at least `margin` from a
@@ -153,7 +158,7 @@ def segment_strokes(strokes: Sequence[Stroke]) -> Segmentation:
     cleaned = [stroke for stroke, speck in zip(cleaned, specks([pts for _, pts in cleaned])) if not speck]
     points = np.concatenate([pts for _, pts in cleaned])
     extent = points.max(axis=0) - points.min(axis=0)
-    height = float(extent[1]) if extent[1] > 0.2 * extent[0] else float(extent.max())
+    height = max(float(extent[1]), FLAT * float(extent[0]))
     segments: list[Segment] = []
     cut_xs: list[float] = []
     for index, pts in cleaned:

@@ -116,6 +116,7 @@ class NumberMode(QObject):
         # The pieces are number mode's: they go when it ends (the panel stayed, empty).
         self.action.toggled.connect(lambda on: None if on else self.dock.hide())
         self.reading: NumberReading | None = None
+        self._reading_of: object = None  # what `reading` was read from (`_key()` then)
         self._overridden = False  # the person chose on/off: no automatic switching until cleared
         self.jobs = LatestOnly("digitpad-number-reading", self)
         self.jobs.finished.connect(self._on_read)
@@ -241,7 +242,7 @@ class NumberMode(QObject):
         """Show `reading` in the views and select a piece: `selected`, else the least certain (in
         the input, F6 and internals panels either way: the prediction panel keeps the number)."""
         had_pieces = self.reading is not None and bool(self.reading.pieces)
-        self.reading = reading
+        self.reading, self._reading_of = reading, self._key()
         self.overlay.show_reading(reading)
         self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
@@ -275,6 +276,21 @@ class NumberMode(QObject):
         if not self._selected_by_program:
             self.context.show_status(f"Piece {index + 1} of {len(self.reading.pieces)} is shown in the panels; "
                                      "type a digit to correct it.", 6000)
+
+    def shown_piece_source(self) -> tuple[object, dict] | None:
+        """The piece shown in the panels, for the features that look inside (WindowContext's
+        piece source): ((first, stop) segments, its strokes — parts of strokes where one was cut,
+        rendered as the reader rendered it — or its 32×32 for an image); None when number mode
+        shows no piece of the drawing on the canvas now (off, no reading, or one of ink since
+        changed)."""
+        index = self.panel.pieces.currentRow()
+        if not self.active or self.reading is None or not 0 <= index < len(self.reading.pieces) \
+                or self._reading_of != self._key():
+            return None
+        piece = self.reading.pieces[index]
+        if self.reading.from_strokes:  # the reader renders a piece's strokes with the default pen
+            return (piece.first, piece.stop), {"strokes": piece_strokes(self.reading, index), "pen_width": None}
+        return (piece.first, piece.stop), {"array32": piece.input, "placement": None, "too_small": False}
 
     def selected_piece_sample(self, digit: int) -> tuple[int, Sample] | None:
         """(index, a sample of `digit`) of the piece shown in the panels while number mode shows a

@@ -248,6 +248,8 @@ class InvarianceExplorer(QWidget):
         self.slider.valueChanged.connect(self._show_step)
         context.drawing.subscribe(self._on_drawing_changed)
         context.modelChanged.connect(self.refresh)
+        context.inputShown.connect(self._on_input_shown)  # number mode: another piece
+        self._asked: tuple | None = None  # the request last sent to the background job
         self._on_transform_chosen()
         self.resize(900, 560)
 
@@ -288,6 +290,10 @@ class InvarianceExplorer(QWidget):
         if change is not Change.GROWING and self.isVisible():
             self.refresh()
 
+    def _on_input_shown(self, _recognition: object) -> None:
+        if self.isVisible() and self._request() != self._asked:  # a change of drawing has asked already
+            self.refresh()
+
     def _request(self) -> tuple:
         return (self.context.drawing_key(), self.transform.currentData(), self.stage.currentData(),
                 self.start.value(), self.stop.value(), self.steps.value())
@@ -309,8 +315,12 @@ class InvarianceExplorer(QWidget):
             self._show(None, str(exc))
             return
         stage = self.stage.currentData()
+        # Where an opened image lies on the canvas is the attribution overlay's business: the sweep
+        # takes the image's input alone (passing it on failed every sweep of an image).
+        source.pop("placement", None)
         self.status.setText("Sweeping…")
-        self.jobs.submit(self._request(), lambda: run_sweep(recognizer, transform, values, stage=stage, **source))
+        self._asked = self._request()
+        self.jobs.submit(self._asked, lambda: run_sweep(recognizer, transform, values, stage=stage, **source))
 
     def busy(self) -> bool:
         return self.jobs.busy() or self._debounce.isActive()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.app.model_loading import no_gc_pauses
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.errors import ExportError
@@ -152,6 +153,7 @@ class ModelDialogs(QObject):
             self.retrainDialogMade.emit(self.retrain_dialog)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()
+        keep_on_screen(self.retrain_dialog)
         self.retrain_dialog.raise_()
         self.retrain_dialog.activateWindow()
         return self.retrain_dialog
@@ -179,7 +181,9 @@ class ModelDialogs(QObject):
         if self.history_dialog is None:
             self.history_dialog = WeightsHistoryDialog(
                 adopted_weights_dir, self.current_weights_file, self.parent_widget,
-                shipped=lambda: [shipped_mnist_weights_path()])
+                shipped=lambda: [shipped_mnist_weights_path()],
+                shipped_note="the paper's reproduction shipped with digitpad, trained on MNIST alone (the "
+                             "default weights also learnt real pen strokes: they read people's handwriting better)")
             self.history_dialog.useRequested.connect(self.use_weights)
             self.history_dialog.revertRequested.connect(self.model_control.revert_to_shipped_weights)
         self.history_dialog.refresh()

@@ -142,7 +142,7 @@ class TimelapseWindow(QDialog):
         layout.addLayout(controls)
         layout.addLayout(middle)
         layout.addWidget(self.curves)
-        context.recognized.connect(lambda _: self.show_snapshot(self.slider.value()))
+        context.inputShown.connect(lambda _: self.show_snapshot(self.slider.value()))  # as the panels
 
     # ---- where the snapshots come from -------------------------------------------------------
     def load_for(self, weights: Path | None) -> None:
@@ -232,7 +232,7 @@ class TimelapseWindow(QDialog):
         self.kernels.setPixmap(QPixmap.fromImage(rgb_to_qimage(
             kernel_sheet(state["c1.weight"].numpy(), state["c3.weight"].numpy(), self._limits, zoom=5))))
         self._net.load_state_dict(state)
-        recognition = self.context.last_recognition
+        recognition = self.context.shown_recognition
         f6 = penalties = None
         if recognition is not None:
             with torch.inference_mode():

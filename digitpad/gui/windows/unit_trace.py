@@ -100,13 +100,13 @@ class UnitTraceWindow(QWidget):
         self.layer.currentIndexChanged.connect(self._on_picker)
         for box in (self.map_index, self.row, self.col):
             box.valueChanged.connect(self._on_picker)
-        context.recognized.connect(lambda _: self.refresh())
+        context.inputShown.connect(lambda _: self.refresh())  # the unit of the input the panels show
         context.modelChanged.connect(self.refresh)
         self._relayout = QTimer(self)  # the maps follow the window's width, once it settles
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
         self._relayout.timeout.connect(lambda: self.trace is not None and self._show(self.trace,
-                                                                                   self.context.last_recognition))
+                                                                                   self.context.shown_recognition))
         self.resize(720, 480)
 
     def resizeEvent(self, event) -> None:
@@ -159,7 +159,7 @@ class UnitTraceWindow(QWidget):
             return
         from digitpad.explain.trace import trace_unit  # torch: there once the network is loaded
 
-        recognition = self.context.last_recognition
+        recognition = self.context.shown_recognition
         self.trace = trace_unit(recognizer.model, self.layer.currentData(), self.map_index.value(), self.row.value(),
                                 self.col.value(), recognition)
         self._show(self.trace, recognition)

@@ -150,10 +150,11 @@ class WeightsHistoryDialog(QDialog):
     loaded = Signal()  # every row of the list has been read
 
     def __init__(self, folder: Callable[[], Path], current: Callable[[], Path | None], parent: QWidget | None = None,
-                 shipped: Callable[[], list[Path]] = list):
+                 shipped: Callable[[], list[Path]] = list, shipped_note: str = "other weights shipped with digitpad"):
         super().__init__(parent)
         self.setWindowTitle("Weights History")
         self._folder, self._current, self._shipped = folder, current, shipped
+        self._shipped_note = shipped_note  # what the shipped files listed last are, said by who lists them
         self.entries: list[HistoryEntry] = []
         self._read: dict[Path, tuple[tuple[int, int, int], HistoryEntry]] = {}  # files read, and their state then
         self._refresh_count = 0
@@ -217,8 +218,7 @@ class WeightsHistoryDialog(QDialog):
             self._show_row(row)
         self.intro.setText((f"Weights you adopted after retraining, kept in {folder}." if adopted else
                             "No adopted weights yet: Model → Retrain… trains new ones, and Adopt keeps them here.")
-                           + (" Listed last: other weights shipped with digitpad (trained on MNIST and real "
-                              "pen strokes: they read people's handwriting better)." if shipped else ""))
+                           + (f" Listed last: {self._shipped_note}." if shipped else ""))
         self._update_buttons()
         if not to_read:
             self._fit_width()
