@@ -102,14 +102,17 @@ def test_trace_a_unit_stays_on_the_screen_and_its_maps_grow_with_the_window(qtbo
     qtbot.waitUntil(lambda: trace._source_views[0].width() > small, timeout=5000)  # the maps grow with the space
 
 
-def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes):
+def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.explanations.open_trace("c1", 0)
     window.explanations.open_explorer()
-    for title in (window.explanations.trace.windowTitle(), window.explanations.explorer.windowTitle()):
-        assert "digitpad" not in title  # the system adds " — digitpad" itself
+    mistakes = window.learning.open_mistakes()
+    timelapse = window.learning.open_timelapse(tmp_path / "no-snapshots.pt")
+    for shown in (window.explanations.trace, window.explanations.explorer, mistakes, timelapse):
+        assert "digitpad" not in shown.windowTitle()  # the system adds " — digitpad" itself
     window.explanations.shutdown()
+    window.learning.shutdown()
 
 
 @pytest.mark.parametrize("screen", [(1280, 800)], indirect=True)

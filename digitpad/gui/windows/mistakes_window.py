@@ -176,7 +176,7 @@ class MistakesWindow(QDialog):
     def __init__(self, context: WindowContext, pen_data_available: bool, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle("Mistakes — digitpad")
+        self.setWindowTitle("Mistakes")  # the system adds " — digitpad" (the app's display name)
         self.job: BackgroundJob | None = None
         self.report: MistakeReport | None = None
 

@@ -95,7 +95,7 @@ class TimelapseWindow(QDialog):
     def __init__(self, context: WindowContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle("Training Time-lapse — digitpad")
+        self.setWindowTitle("Training Time-lapse")  # the system adds " — digitpad" (the app's display name)
         self.snapshots = Snapshots()
         self._live = Snapshots()            # the Retrain dialog's run, as it goes
         self._live_states: list[dict[str, torch.Tensor]] = []
