@@ -188,6 +188,16 @@ def test_the_timelapse_says_when_the_weights_have_none(qtbot, window, tmp_path):
     assert "No time-lapse for old.pt" in timelapse.status.text() and len(timelapse.snapshots) == 0
 
 
+def test_without_snapshots_the_timelapse_neither_plays_nor_asks_for_a_digit_already_drawn(qtbot, window):
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    window.drawing.add_stroke(SEVEN)
+    timelapse = window.learning.open_timelapse()  # the shipped weights: no snapshots beside them
+    assert len(timelapse.snapshots) == 0
+    assert not timelapse.play_button.isEnabled() and not timelapse.slider.isEnabled()  # it did nothing
+    assert window.context.shown_recognition is not None
+    assert "Draw a digit" not in timelapse.penalties.message and "No snapshots" in timelapse.penalties.message
+
+
 @pytest.mark.slow
 def test_the_timelapse_follows_a_retraining_live(qtbot, window, mnist_dir):
     qtbot.waitUntil(lambda: window.recognizer is not None)
