@@ -181,6 +181,18 @@ def test_the_timelapse_scrubs_through_the_snapshots_kernels(qtbot, window, tmp_p
     assert timelapse.slider.value() == 3
 
 
+def test_the_timelapse_of_a_fine_tuning_run_whose_loss_is_below_zero_opens(qtbot, window, tmp_path):
+    snapshots, last = tiny_snapshots()
+    snapshots.losses = [None, -2.4, -3.6, -2.9]  # eq. 9 below 0: fine-tuning good weights starts there
+    weights = tmp_path / "fine-tune.pt"
+    save_checkpoint(weights, last)
+    save_snapshots(weights, snapshots)
+    timelapse = window.learning.open_timelapse(weights)
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)  # it raised ZeroDivisionError
+    assert timelapse.curves.pixmap() is not None and not timelapse.curves.pixmap().isNull()
+    assert "4 snapshots" in timelapse.status.text()
+
+
 def test_the_timelapse_says_when_the_weights_have_none(qtbot, window, tmp_path):
     weights = tmp_path / "old.pt"
     save_checkpoint(weights, LeNet5())
