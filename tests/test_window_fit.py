@@ -138,3 +138,22 @@ def test_the_retrain_dialog_fits_a_1024_pixel_screen_whatever_its_data_line_says
     settle(qtbot)
     assert dialog.minimumSizeHint().width() <= screen.width() and within(screen, dialog)
     dialog.shutdown()
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_the_timelapse_stays_on_the_screen_when_its_pictures_arrive(qtbot, window, screen, tmp_path):
+    from test_learning_gui import tiny_snapshots
+
+    from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.storage.snapshots import save_snapshots
+
+    snapshots, last = tiny_snapshots()
+    weights = tmp_path / "run.pt"
+    save_checkpoint(weights, last)
+    save_snapshots(weights, snapshots)
+    window.drawing.set_strokes(draw(7))
+    timelapse = window.learning.open_timelapse(weights)
+    timelapse.move(367, 206)  # where openbox put it: 1018×589 from there ran off the right and bottom edges
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)
+    qtbot.waitUntil(lambda: screen.contains(timelapse.frameGeometry()), timeout=5000)
+    assert timelapse.width() > 900  # it did grow: the curves are 860 px wide

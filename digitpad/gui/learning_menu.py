@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.gui.windows.model_dialogs import make_action
 from digitpad.paths import default_pendigits_file
 from digitpad.gui.windows.mistakes_window import MistakesWindow
@@ -74,6 +75,7 @@ class LearningWindows(QObject):
         else:
             window.load_for(path or self.weights_file())
         window.show()
+        keep_on_screen(window)
         window.raise_()
         return window
 

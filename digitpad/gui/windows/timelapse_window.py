@@ -24,6 +24,7 @@ from digitpad.explain.colours import diverging_rgb
 from digitpad.explain.learning_pictures import curves_picture, kernel_limits, kernel_sheet
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.latest_only import CallWorker
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.network.architecture import SQUASH_A
 from digitpad.network.lenet5 import LeNet5
@@ -151,6 +152,13 @@ class TimelapseWindow(QDialog):
         layout.addLayout(middle)
         layout.addWidget(self.curves)
         context.inputShown.connect(lambda _: self.show_snapshot(self.slider.value()))  # as the panels
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # It grows when the snapshots' pictures arrive (to 1018×589 from 301×322): kept on the
+        # screen then, where it had run off the right and bottom edges at 1024×700.
+        if self.isVisible():
+            QTimer.singleShot(0, lambda: keep_on_screen(self))
 
     # ---- where the snapshots come from -------------------------------------------------------
     def load_for(self, weights: Path | None) -> None:
