@@ -426,3 +426,30 @@ def test_why_the_explorer_and_the_unit_trace_look_at_the_piece_shown_not_the_who
     assert explanations.trace.trace.value == pytest.approx(float(piece_maps.c1[0][14, 14]), abs=1e-5)
     explorer.close()
     explanations.trace.close()
+
+
+def test_a_click_on_the_piece_selected_by_default_shows_it_in_the_answer_panel(qtbot, window):
+    # The least certain piece is selected when a reading arrives; clicking it (as the panel's
+    # "click a piece to see it here" asks) changed no row, so nothing happened.
+    mode = window.number_mode
+    write(qtbot, window, [5, 1, 8])
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy(), timeout=10_000)
+    selected = mode.panel.pieces.currentRow()
+    piece = mode.reading.pieces[selected]
+    assert window.prediction_view.recognition() is None  # the answer panel speaks of the number
+    box = mode.overlay.piece_rects()[selected]
+    with qtbot.waitSignal(mode.pieceShown, timeout=5_000) as shown:
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    assert shown.args[1] is True and (shown.args[0].input == piece.input).all()
+    assert window.prediction_view.recognition().digit == piece.digit
+    assert window.statusBar().currentMessage().startswith(f"Piece {selected + 1} of 3")
+    # The same in the dock, after a new reading selected the least certain piece again.
+    window.drawing.undo()
+    write(qtbot, window, [8], first=2)
+    qtbot.waitUntil(lambda: mode.reading is not None and not mode.busy()
+                    and window.prediction_view.recognition() is None, timeout=10_000)
+    pieces = mode.panel.pieces
+    centre = pieces.visualItemRect(pieces.item(pieces.currentRow())).center()
+    with qtbot.waitSignal(mode.pieceShown, timeout=5_000) as shown:
+        qtbot.mouseClick(pieces.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert shown.args[1] is True and window.prediction_view.recognition() is shown.args[0]

@@ -124,7 +124,9 @@ class NumberMode(QObject):
         self._selected_by_program = False  # the row is being set to the least certain piece
         self.panel.pieces.currentRowChanged.connect(self.select_piece)
         self.panel.pieces.correctionRequested.connect(self.correct_piece)
-        self.overlay.pieceClicked.connect(self.panel.pieces.setCurrentRow)
+        self._picked: int | None = None  # the piece a person picked, shown in the prediction panel too
+        self.overlay.pieceClicked.connect(self.pick_piece)
+        self.panel.pieces.clicked.connect(lambda index: self.pick_piece(index.row()))
         self.drawing.subscribe(self._on_drawing_changed)
         context.modelChanged.connect(self._refresh)
 
@@ -243,6 +245,7 @@ class NumberMode(QObject):
         the input, F6 and internals panels either way: the prediction panel keeps the number)."""
         had_pieces = self.reading is not None and bool(self.reading.pieces)
         self.reading, self._reading_of = reading, self._key()
+        self._picked = None
         self.overlay.show_reading(reading)
         self._selected_by_program = True  # the list's current row moves as it is refilled, too
         try:
@@ -263,6 +266,15 @@ class NumberMode(QObject):
         return min(range(len(reading.pieces)), key=lambda k: (reading.pieces[k].fixed, best_posterior(
             reading.pieces[k].penalties, reading.pieces[k].rubbish)))
 
+    def pick_piece(self, index: int) -> None:
+        """A person clicked piece `index` (its box on the canvas, or in the dock): shown everywhere,
+        the prediction panel too — also the piece already selected, which the least certain is by
+        default (a click on it did nothing: the row did not change)."""
+        if index != self.panel.pieces.currentRow():
+            self.panel.pieces.setCurrentRow(index)  # select_piece follows
+        elif index != self._picked:
+            self.select_piece(index)
+
     def select_piece(self, index: int) -> None:
         """Show one piece in the overlay, and emit its recognition (`pieceShown`) for the window's
         panels."""
@@ -270,6 +282,7 @@ class NumberMode(QObject):
             return
         self.overlay.show_reading(self.reading, index)
         recognizer = self.context.recognizer
+        self._picked = None if self._selected_by_program else index
         if recognizer is not None:
             chosen = not self._selected_by_program
             self.pieceShown.emit(recognizer.recognize_array(self.reading.pieces[index].input), chosen)
