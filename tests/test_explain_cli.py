@@ -123,3 +123,19 @@ def test_explain_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, t
                                                       f"{click}:1: Too small — draw bigger"]
     code, out, err = run(capsys, "explain", "--json", "--strokes", click, speck)
     assert [json.loads(line)["reason"] for line in out.splitlines()] == ["too small", "too small"]
+
+
+def test_sweep_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, tmp_path):
+    # `sweep` said "answer at 0: not a digit" of what `recognize` calls too small.
+    click = tmp_path / "click.jsonl"
+    click.write_text(json.dumps({"strokes": [[[120, 80], [121, 80]]], "canvas": [440, 440]}) + "\n")
+    speck = tmp_path / "speck.png"
+    picture = np.full((200, 200), 255, np.uint8)
+    picture[100:103, 100:103] = 0
+    Image.fromarray(picture).save(speck)
+    for source in (["--strokes", str(click)], [str(speck)]):
+        code, out, err = run(capsys, "sweep", *source, "--transform", "rotate", "--steps", "3")
+        assert code == 0, err
+        assert out.splitlines()[0].endswith("answer at 0: Too small — draw bigger")
+        code, out, err = run(capsys, "sweep", *source, "--transform", "rotate", "--steps", "3", "--json")
+        assert [json.loads(line)["reason"] for line in out.splitlines()] == ["too small"] * 3

@@ -189,6 +189,21 @@ def test_why_over_a_speck_says_too_small_as_the_answer_does(qtbot, window):
     assert "Too small — draw bigger" in summary and "not a digit" not in summary
 
 
+def test_the_invariance_explorer_over_a_speck_says_too_small_as_the_answer_does(qtbot, window):
+    # It swept a speck as "not a digit" beside the answer's "Too small — draw bigger".
+    mouse_stroke(qtbot, window.canvas, [(200, 200), (205, 203), (209, 199)])  # 9 px on a wide canvas
+    assert window.last_recognition.reason == "too small"
+    window.explanations.open_explorer()
+    explorer = window.explanations.explorer
+    qtbot.waitExposed(explorer)
+    explorer.choose("rotate", "drawing", -90, 90, 3)
+    qtbot.waitUntil(lambda: explorer.sweep is not None and not explorer.busy()
+                    and len(explorer.sweep.steps) == 3, timeout=15_000)
+    assert explorer.status.text().startswith("Untransformed: Too small — draw bigger.")
+    assert "Too small — draw bigger" in explorer.step_text.text() and "not a digit" not in explorer.step_text.text()
+    assert all(step.recognition.reason == "too small" for step in explorer.sweep.steps)
+
+
 def ink_box(image) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of the dark pixels of a grabbed widget, its 2-px frame left out."""
     pixels = image.convertToFormat(image.Format.Format_Grayscale8)

@@ -181,11 +181,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_output(args.out)
     label, kind, payload = inputs[0]
     try:
-        array32, strokes, _, _ = _prepare(kind, payload)
+        array32, strokes, canvas, too_small = _prepare(kind, payload)
     except ValueError as exc:
         raise CliError(f"{label}: {exc}") from exc
     recognizer = load_recognizer(args.weights, args.device)
-    source = {"strokes": strokes} if strokes is not None else {"array32": array32}
+    source = ({"strokes": strokes, "canvas_size": canvas} if strokes is not None
+              else {"array32": array32, "too_small": too_small})
     sweep = run_sweep(recognizer, transform, values, stage=stage, **source)
     if sweep.note:
         print(f"note: {sweep.note}", file=sys.stderr)
@@ -195,7 +196,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(json.dumps(step.to_json()), flush=True)
     else:
         print(f"{label}: {transform.name} ({transform.unit}, {stage} stage), answer at 0: "
-              f"{'not a digit' if sweep.answer is None else sweep.answer}")
+              f"{sweep.short_answer()}")
         print(f"{'value':>9}  answer  " + "".join(f"{d:>8}" for d in range(10)))
         for step in sweep.steps:
             answer = "-" if step.answer is None else str(step.answer)

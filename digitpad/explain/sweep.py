@@ -24,6 +24,7 @@ from PIL import Image
 
 from digitpad.ink.normalise import BACKGROUND, INK, INPUT_SIZE, EmptyDrawing, normalise_ink
 from digitpad.ink.strokes import Stroke, render_strokes_placed
+from digitpad.ink.too_small import drawing_too_small
 from digitpad.explain.transforms import INPUT, MAX_STEPS, MIN_STEPS, TRANSFORMS, Transform
 
 if TYPE_CHECKING:  # imports torch, which this module needs only through the Recognizer passed in
@@ -187,8 +188,12 @@ class SweepStep:
 
     @property
     def answer(self) -> int | None:
-        """The digit, or None for "not a digit"."""
+        """The digit, or None for "not a digit" or "too small"."""
         return None if self.recognition.rejected else self.recognition.digit
+
+    def short_answer(self) -> str:
+        """The digit, "not a digit" or "Too small — draw bigger" (verdict.short_answer)."""
+        return self.recognition.short_answer()
 
     def to_json(self) -> dict:
         return {"value": round(self.value, 6), **self.recognition.to_json()}
@@ -203,8 +208,12 @@ class Sweep:
 
     @property
     def answer(self) -> int | None:
-        """The untransformed input's answer (None for "not a digit")."""
+        """The untransformed input's answer (None for "not a digit" or "too small")."""
         return None if self.untransformed.rejected else self.untransformed.digit
+
+    def short_answer(self) -> str:
+        """The untransformed input's answer in words (verdict.short_answer), as the window says it."""
+        return self.untransformed.short_answer()
 
     @property
     def breaking_points(self) -> tuple[float | None, float | None]:
@@ -229,10 +238,14 @@ class Sweep:
 
 def run_sweep(recognizer: Recognizer, transform: Transform | str, values: Sequence[float], *,
               strokes: Sequence[Stroke] | None = None, pen_width: float | None = None,
-              array32: np.ndarray | None = None, stage: str | None = None) -> Sweep:
+              array32: np.ndarray | None = None, stage: str | None = None,
+              canvas_size: tuple[float, float] | None = None, too_small: bool = False) -> Sweep:
     """Recognise the drawing (`strokes`) or the image's input (`array32`) at every value.
 
-    At value 0 the input is the untransformed one, so that step equals plain recognition."""
+    At value 0 the input is the untransformed one, so that step equals plain recognition. "Too
+    small" is decided as for recognition (ink.too_small): a drawing's on `canvas_size`, an image's
+    by whoever prepared `array32` (`too_small`); a speck stays one at every step (no transform
+    here makes a click a digit), so its sweep says so throughout instead of "not a digit"."""
     transform = TRANSFORMS[transform] if isinstance(transform, str) else transform
     stage = stage or transform.default_stage
     if stage not in transform.stages:
@@ -244,7 +257,8 @@ def run_sweep(recognizer: Recognizer, transform: Transform | str, values: Sequen
     placement = None
     if strokes is not None:
         array32, placement = render_strokes_placed(strokes, pen_width)
-    untransformed = recognizer.recognize_array(array32)
+        too_small = drawing_too_small(strokes, canvas_size)
+    untransformed = recognizer.recognize_array(array32, None, too_small)
     steps = []
     for value in values:
         if value == 0:
@@ -260,6 +274,6 @@ def run_sweep(recognizer: Recognizer, transform: Transform | str, values: Sequen
                     step_input = np.full((INPUT_SIZE, INPUT_SIZE), BACKGROUND, np.float32)
             else:
                 step_input = transform_drawing_ink(array32, transform, value)
-            recognition = recognizer.recognize_array(step_input)
+            recognition = recognizer.recognize_array(step_input, None, too_small)
         steps.append(SweepStep(float(value), step_input, recognition))
     return Sweep(transform, stage, steps, untransformed)

@@ -318,6 +318,12 @@ class InvarianceExplorer(QWidget):
         # Where an opened image lies on the canvas is the attribution overlay's business: the sweep
         # takes the image's input alone (passing it on failed every sweep of an image).
         source.pop("placement", None)
+        # "Too small" as the window's answer decides it: a drawing on this canvas, an image as it
+        # was judged when opened (a click was swept as "not a digit").
+        if "strokes" in source:
+            source["canvas_size"] = self.context.canvas.drawing_size()
+        else:
+            source.setdefault("too_small", self.context.drawing.image.too_small)
         self.status.setText("Sweeping…")
         self._asked = self._request()
         self.jobs.submit(self._asked, lambda: run_sweep(recognizer, transform, values, stage=stage, **source))
@@ -348,10 +354,9 @@ class InvarianceExplorer(QWidget):
         self.slider.setEnabled(True)
         below, above = sweep.breaking_points
         breaks = [f"{v:g}" for v in (below, above) if v is not None]
-        answer = "not a digit" if sweep.answer is None else str(sweep.answer)
-        self.status.setText(f"Untransformed: {answer}. " + (f"The answer changes at {' and '.join(breaks)} "
-                                                           f"{sweep.transform.unit}." if breaks else
-                                                           "The answer holds over the whole range."))
+        self.status.setText(f"Untransformed: {sweep.short_answer()}. "
+                            + (f"The answer changes at {' and '.join(breaks)} {sweep.transform.unit}." if breaks
+                               else "The answer holds over the whole range."))
         self._show_step(zero)
         self.sweepShown.emit(sweep)
 
@@ -362,7 +367,7 @@ class InvarianceExplorer(QWidget):
         self.plot.show_sweep(self.sweep, index)
         self.step_view.set_image(input_image(step.input), step.input)
         recognition = step.recognition
-        answer = "not a digit" if step.answer is None else f"{step.answer}"
+        answer = step.short_answer()
         self.step_text.setText(f"{self.sweep.transform.name} {step.value:g} {self.sweep.transform.unit}:<br>"
                                f"<b>{answer}</b> (penalty of {recognition.digit}: "
                                f"{recognition.penalties[recognition.digit]:.1f})")
