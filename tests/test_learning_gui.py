@@ -102,6 +102,28 @@ def test_opening_an_example_shows_it_in_every_panel_and_teach_keeps_it(qtbot, wi
     assert np.array_equal(window.drawing.image.input, expected)
 
 
+def test_a_mistake_opened_brings_the_main_window_forward_over_the_list(qtbot, window):
+    # The list was the main window's child, kept above it by the window manager: at 1024×700 it
+    # covered the canvas the double-click had just put the mistake on.
+    SampleStore().add([LINE], 8)   # read as 1: a mistake
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    qtbot.waitExposed(mistakes)
+    assert mistakes.windowHandle().transientParent() is None  # a window of its own
+    evaluated(qtbot, mistakes, SAMPLES)
+    qtbot.waitUntil(mistakes.isActiveWindow)
+    rect = mistakes.grid.visualRect(mistakes.model.index(0))
+    with qtbot.waitSignal(mistakes.opened):
+        qtbot.mouseClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(mistakes.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.drawing.image is not None and "Model → Mistakes…" in window.statusBar().currentMessage()
+    window.learning.open_mistakes()  # and the menu brings the list back
+    qtbot.waitUntil(mistakes.isActiveWindow)
+    window.close()  # closing the main window closes the list, which nothing else would
+    assert not mistakes.isVisible()
+
+
 def test_mnist_test_mistakes_fill_the_grid_and_the_heat_map(qtbot, window):
     qtbot.waitUntil(lambda: window.recognizer is not None)
     mistakes = window.learning.open_mistakes()
@@ -159,11 +181,33 @@ def test_the_timelapse_scrubs_through_the_snapshots_kernels(qtbot, window, tmp_p
     assert timelapse.slider.value() == 3
 
 
+def test_the_timelapse_of_a_fine_tuning_run_whose_loss_is_below_zero_opens(qtbot, window, tmp_path):
+    snapshots, last = tiny_snapshots()
+    snapshots.losses = [None, -2.4, -3.6, -2.9]  # eq. 9 below 0: fine-tuning good weights starts there
+    weights = tmp_path / "fine-tune.pt"
+    save_checkpoint(weights, last)
+    save_snapshots(weights, snapshots)
+    timelapse = window.learning.open_timelapse(weights)
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)  # it raised ZeroDivisionError
+    assert timelapse.curves.pixmap() is not None and not timelapse.curves.pixmap().isNull()
+    assert "4 snapshots" in timelapse.status.text()
+
+
 def test_the_timelapse_says_when_the_weights_have_none(qtbot, window, tmp_path):
     weights = tmp_path / "old.pt"
     save_checkpoint(weights, LeNet5())
     timelapse = window.learning.open_timelapse(weights)
     assert "No time-lapse for old.pt" in timelapse.status.text() and len(timelapse.snapshots) == 0
+
+
+def test_without_snapshots_the_timelapse_neither_plays_nor_asks_for_a_digit_already_drawn(qtbot, window):
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    window.drawing.add_stroke(SEVEN)
+    timelapse = window.learning.open_timelapse()  # the shipped weights: no snapshots beside them
+    assert len(timelapse.snapshots) == 0
+    assert not timelapse.play_button.isEnabled() and not timelapse.slider.isEnabled()  # it did nothing
+    assert window.context.shown_recognition is not None
+    assert "Draw a digit" not in timelapse.penalties.message and "No snapshots" in timelapse.penalties.message
 
 
 @pytest.mark.slow

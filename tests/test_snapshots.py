@@ -262,3 +262,17 @@ def test_timelapse_writes_kernel_and_curve_frames(tiny_run, tmp_path, capsys):
     save_checkpoint(other, LeNet5())
     code = main(["timelapse", str(other), "--snapshots", str(snapshots_path(weights)), "--out", str(tmp_path / "x")])
     assert code == 1 and "another training run" in capsys.readouterr().err
+
+
+def test_the_curves_of_a_fine_tuning_run_whose_loss_is_below_zero_are_drawn():
+    # Eq. 9's loss is negative once F6 is close to the prototypes: the curve's top was then 0,
+    # and the picture divided by it (the time-lapse of a Fine-tune run showed "Something went wrong").
+    from digitpad.explain.learning_pictures import curves_picture
+
+    epochs, losses = [0.0, 0.5, 1.0], [-2.4, -3.6, -2.9]
+    picture = np.asarray(curves_picture(epochs, losses, [{"epoch": 1, "test_error": 0.0071}], 1, (860, 260)))
+    loss_panel = picture[:, : 860 // 2]
+    curve = np.all(loss_panel == (0x33, 0x22, 0x88), axis=-1)
+    assert curve.sum() > 100  # the line is there, inside the panel
+    rows = np.flatnonzero(curve.any(axis=1))
+    assert 30 <= rows.min() and rows.max() <= 260 - 40

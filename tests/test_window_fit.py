@@ -102,14 +102,17 @@ def test_trace_a_unit_stays_on_the_screen_and_its_maps_grow_with_the_window(qtbo
     qtbot.waitUntil(lambda: trace._source_views[0].width() > small, timeout=5000)  # the maps grow with the space
 
 
-def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes):
+def test_window_titles_do_not_repeat_the_apps_name(qtbot, use_weights, message_boxes, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.explanations.open_trace("c1", 0)
     window.explanations.open_explorer()
-    for title in (window.explanations.trace.windowTitle(), window.explanations.explorer.windowTitle()):
-        assert "digitpad" not in title  # the system adds " — digitpad" itself
+    mistakes = window.learning.open_mistakes()
+    timelapse = window.learning.open_timelapse(tmp_path / "no-snapshots.pt")
+    for shown in (window.explanations.trace, window.explanations.explorer, mistakes, timelapse):
+        assert "digitpad" not in shown.windowTitle()  # the system adds " — digitpad" itself
     window.explanations.shutdown()
+    window.learning.shutdown()
 
 
 @pytest.mark.parametrize("screen", [(1280, 800)], indirect=True)
@@ -117,3 +120,40 @@ def test_the_internals_column_shows_the_feature_maps_without_a_horizontal_scroll
     panel = window.internals_panel
     qtbot.waitUntil(lambda: panel.viewport().width() >= panel.widget().sizeHint().width(), timeout=5000)
     assert not panel.horizontalScrollBar().isVisible()
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_the_retrain_dialog_fits_a_1024_pixel_screen_whatever_its_data_line_says(qtbot, window, screen):
+    qtbot.waitUntil(lambda: window.recognizer is not None, timeout=20_000)
+    dialog = window.model_dialogs.open_retrain()
+    dialog.recipe.auto_estimate = False
+    settle(qtbot)
+    assert within(screen, dialog), dialog.frameGeometry()  # it was 1097 wide: Close off the screen's edge
+    assert dialog.minimumSizeHint().width() <= screen.width()
+    dialog.optimizer.setCurrentIndex(dialog.optimizer.findData("sdlm"))  # the longest choice
+    dialog.source.status.setText(  # as a download offline says it (the dialog grew to 1652 px)
+        "Download failed: train-images-idx3-ubyte.gz: download from "
+        "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz "
+        "failed: <urlopen error [Errno -2] Name or service not known>")
+    settle(qtbot)
+    assert dialog.minimumSizeHint().width() <= screen.width() and within(screen, dialog)
+    dialog.shutdown()
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_the_timelapse_stays_on_the_screen_when_its_pictures_arrive(qtbot, window, screen, tmp_path):
+    from test_learning_gui import tiny_snapshots
+
+    from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.storage.snapshots import save_snapshots
+
+    snapshots, last = tiny_snapshots()
+    weights = tmp_path / "run.pt"
+    save_checkpoint(weights, last)
+    save_snapshots(weights, snapshots)
+    window.drawing.set_strokes(draw(7))
+    timelapse = window.learning.open_timelapse(weights)
+    timelapse.move(367, 206)  # where openbox put it: 1018×589 from there ran off the right and bottom edges
+    qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)
+    qtbot.waitUntil(lambda: screen.contains(timelapse.frameGeometry()), timeout=5000)
+    assert timelapse.width() > 900  # it did grow: the curves are 860 px wide

@@ -126,12 +126,16 @@ def _curve_panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], name
     left, top, right, bottom = box
     font = _font()
     draw.text((left - 50, 6), name, fill="black", font=font)
-    y_high = max([v for _, v in points], default=1.0) or 1.0
-    ticks = nice_ticks(0.0, y_high, 4, inside=True)
-    y_high = max(y_high, ticks[-1])
+    # From 0 to the values, either side: eq. 9's loss goes below 0 once F6 is close to the
+    # prototypes, so a fine-tuning run's curve is all negative (its top was 0: a division by zero).
+    values = [v for _, v in points]
+    y_low, y_high = min([0.0, *values]), max([0.0, *values])
+    if y_high == y_low:
+        y_high = y_low + 1.0
+    ticks = nice_ticks(y_low, y_high, 4, inside=True)
 
     def px(x: float, y: float) -> tuple[float, float]:
-        return left + x / x_high * (right - left), bottom - y / y_high * (bottom - top)
+        return left + x / x_high * (right - left), bottom - (y - y_low) / (y_high - y_low) * (bottom - top)
 
     for tick in ticks:
         _, y = px(0, tick)

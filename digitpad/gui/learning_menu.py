@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.gui.windows.model_dialogs import make_action
 from digitpad.paths import default_pendigits_file
 from digitpad.gui.windows.mistakes_window import MistakesWindow
@@ -44,11 +45,18 @@ class LearningWindows(QObject):
 
     def open_mistakes(self) -> MistakesWindow:
         if self.mistakes_window is None:
-            self.mistakes_window = MistakesWindow(self.context, default_pendigits_file() is not None,
-                                                  self.parent_widget)
-        self.mistakes_window.show()
-        self.mistakes_window.raise_()
+            # A window of its own, not the main window's child: a child stays above the main window,
+            # and at 1024×700 it covered the canvas a double-click had just put a mistake on.
+            self.mistakes_window = MistakesWindow(self.context, default_pendigits_file() is not None)
+            self.mistakes_window.opened.connect(lambda _caption: self._bring_forward(self.parent_widget.window()))
+        self._bring_forward(self.mistakes_window)
         return self.mistakes_window
+
+    @staticmethod
+    def _bring_forward(window: QWidget) -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def _timelapse(self) -> TimelapseWindow:
         # torch: imported when the window first opens, not at start-up
@@ -67,6 +75,7 @@ class LearningWindows(QObject):
         else:
             window.load_for(path or self.weights_file())
         window.show()
+        keep_on_screen(window)
         window.raise_()
         return window
 
@@ -82,3 +91,5 @@ class LearningWindows(QObject):
         for window in (self.mistakes_window, self.timelapse_window):
             if window is not None:
                 window.shutdown()
+        if self.mistakes_window is not None:
+            self.mistakes_window.close()  # no parent closes it with the main window

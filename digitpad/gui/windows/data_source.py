@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +60,10 @@ class MnistSourceBox(QGroupBox):
                                         "and check their checksums")
         self.download_button.clicked.connect(self._download_clicked)
         self.status = QLabel(self)
+        # Wrapped, and never widening the dialog: one line of it (or a failed download's URL) made
+        # the Retrain dialog wider than a 1024-pixel screen, its Close button off the edge.
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar(self)
         self.progress.hide()
         row = QHBoxLayout()

@@ -176,7 +176,7 @@ class MistakesWindow(QDialog):
     def __init__(self, context: WindowContext, pen_data_available: bool, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle("Mistakes — digitpad")
+        self.setWindowTitle("Mistakes")  # the system adds " — digitpad" (the app's display name)
         self.job: BackgroundJob | None = None
         self.report: MistakeReport | None = None
 
@@ -362,7 +362,8 @@ class MistakesWindow(QDialog):
         self.context.drawing.open_image(OpenedImage(
             array, f"{caption} (true {mistake.true}) — draw on the canvas to replace it", preview,
             bool(examples.too_small[mistake.index]) if examples.too_small is not None else False))
-        self.context.show_status(f"Opened {caption}: true {mistake.true}, {mistake.reason}", 5000)
+        self.context.show_status(f"Opened {caption}: true {mistake.true}, {mistake.reason} "
+                                 "(Model → Mistakes… brings the list back)", 8000)
         self.opened.emit(caption)
 
     # ---- closing -----------------------------------------------------------------------------

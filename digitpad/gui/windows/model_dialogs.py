@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from digitpad.app.model_loading import no_gc_pauses
 from digitpad.gui.jobs.background import BackgroundJob, Worker
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.storage.adopted_weights import adopted_weights_dir
 from digitpad.storage.samples import SampleStore, default_samples_path
 from digitpad.errors import ExportError
@@ -152,6 +153,7 @@ class ModelDialogs(QObject):
             self.retrainDialogMade.emit(self.retrain_dialog)
         self.retrain_dialog.refresh()
         self.retrain_dialog.show()
+        keep_on_screen(self.retrain_dialog)
         self.retrain_dialog.raise_()
         self.retrain_dialog.activateWindow()
         return self.retrain_dialog

@@ -85,6 +85,12 @@ class RecipeBox(QGroupBox):
         self.seed.setRange(0, 2**31 - 1)
         self.estimate = QLabel(self)
         self.estimate.setWordWrap(True)
+        for box in (self.preset, self.optimizer, self.device):
+            # As wide as the column allows, not as the longest choice ("SDLM (the paper's …)" made
+            # the dialog wider than a 1024-pixel screen); the list shows each choice whole.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(16)
+            box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
         form = QFormLayout(self)
         form.addRow("&Preset:", self.preset)
         form.addRow("&Epochs:", self.epochs)

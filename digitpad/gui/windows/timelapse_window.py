@@ -24,6 +24,7 @@ from digitpad.explain.colours import diverging_rgb
 from digitpad.explain.learning_pictures import curves_picture, kernel_limits, kernel_sheet
 from digitpad.gui.jobs.background import BackgroundJob
 from digitpad.gui.jobs.latest_only import CallWorker
+from digitpad.gui.window_layout import keep_on_screen
 from digitpad.gui.widgets.colormap import rgb_to_qimage
 from digitpad.network.architecture import SQUASH_A
 from digitpad.network.lenet5 import LeNet5
@@ -57,23 +58,31 @@ def f6_sheet(f6: np.ndarray | None, prototypes: np.ndarray, closest: int | None,
     return sheet
 
 
+NO_DRAWING = "Draw a digit to see its penalties"
+#: Without snapshots there is no network of the run to read the drawing with ("Draw a digit" was
+#: said over a digit drawn).
+NO_SNAPSHOTS = "No snapshots to read your drawing with"
+
+
 class PenaltyBars(QWidget):
     """The ten penalties of the current drawing as bars (shorter = closer), the smallest in red."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.penalties: np.ndarray | None = None
+        self.message = NO_DRAWING
         self.setMinimumSize(220, 120)
 
-    def set_penalties(self, penalties: np.ndarray | None) -> None:
-        self.penalties = penalties
+    def set_penalties(self, penalties: np.ndarray | None, message: str = NO_DRAWING) -> None:
+        """The bars of `penalties`, or without them `message`."""
+        self.penalties, self.message = penalties, message
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().base())
         if self.penalties is None:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit to see its penalties")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
             return
         top = max(float(self.penalties.max()), 1.0)
         best = int(self.penalties.argmin())
@@ -95,7 +104,7 @@ class TimelapseWindow(QDialog):
     def __init__(self, context: WindowContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle("Training Time-lapse — digitpad")
+        self.setWindowTitle("Training Time-lapse")  # the system adds " — digitpad" (the app's display name)
         self.snapshots = Snapshots()
         self._live = Snapshots()            # the Retrain dialog's run, as it goes
         self._live_states: list[dict[str, torch.Tensor]] = []
@@ -143,6 +152,13 @@ class TimelapseWindow(QDialog):
         layout.addLayout(middle)
         layout.addWidget(self.curves)
         context.inputShown.connect(lambda _: self.show_snapshot(self.slider.value()))  # as the panels
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # It grows when the snapshots' pictures arrive (to 1018×589 from 301×322): kept on the
+        # screen then, where it had run off the right and bottom edges at 1024×700.
+        if self.isVisible():
+            QTimer.singleShot(0, lambda: keep_on_screen(self))
 
     # ---- where the snapshots come from -------------------------------------------------------
     def load_for(self, weights: Path | None) -> None:
@@ -216,6 +232,10 @@ class TimelapseWindow(QDialog):
         self.slider.setRange(0, max(0, len(snapshots) - 1))
         self.slider.setValue(value if keep else self.slider.maximum())
         self.slider.blockSignals(False)
+        for control in (self.slider, self.play_button):  # nothing to play through without snapshots
+            control.setEnabled(len(snapshots) > 1)
+        if len(snapshots) <= 1:
+            self.play_button.setChecked(False)
         self.show_snapshot(self.slider.value())
 
     # ---- drawing one snapshot ----------------------------------------------------------------
@@ -224,7 +244,7 @@ class TimelapseWindow(QDialog):
         if not 0 <= index < len(snapshots):
             for label in (self.kernels, self.f6, self.curves):
                 label.clear()
-            self.penalties.set_penalties(None)
+            self.penalties.set_penalties(None, NO_SNAPSHOTS)
             self.position.setText("")
             return
         state = snapshots.state(index)
