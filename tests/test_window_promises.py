@@ -59,6 +59,23 @@ def test_how_it_works_says_the_answers_bar_is_the_longest_as_the_f6_panel_draws_
     assert "shortest bar" not in text and "the answer's bar is full, the longest" in text
 
 
+def test_how_it_works_names_every_entry_of_the_model_and_teach_menus_and_number_mode(window, qtbot):
+    # It explained the layers and Why? only: nothing on number mode, Teach, Retrain or Mistakes,
+    # what a new user needs help with first (walk F20).
+    import re
+
+    from digitpad.gui.windows.help_dialogs import HOW_IT_WORKS_HTML
+
+    text = " ".join(re.sub(r"<[^>]+>", "", HOW_IT_WORKS_HTML).split())
+    names = {action.text() for menu in (window.model_menu, window.teach_menu)
+             for action in menu.actions() if action.text()}
+    names |= {window.number_mode.action.text(), window.model_control.device_menu.title()}
+    names = {name.replace("&", "").rstrip("…") for name in names}
+    names = {"This Is a" if name.startswith("This Is a") else name for name in names}
+    assert {"Retrain", "Mistakes", "Browse My Samples", "Number Mode"} <= names
+    assert [name for name in sorted(names) if name not in text] == []
+
+
 # ---- 13. Weights History: the name given at Adopt, the whole file name; 9: the data really used -
 
 

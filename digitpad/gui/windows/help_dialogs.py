@@ -78,6 +78,29 @@ are applied to the 32×32 input by default, as in the paper's demonstrations.</p
 the input it can see (its receptive field), the maps of the layer below that feed it (for C3
 only the ones the connection table allows), its weights as small pictures (red positive, blue
 negative) and its value.</p>
+
+<h3>Numbers (View → Number Mode, Ctrl+M)</h3>
+<p>Write several digits side by side — 42, 2048 — and number mode comes on by itself (or press
+Ctrl+M). The drawing is cut at more places than needed, every piece is read by the network, and
+the cheapest way to read the whole is chosen, as the paper read ZIP codes. Boxes over the canvas
+show each piece's digit and penalty. The input, F6 and internals panels, Why?, the Invariance
+Explorer and Trace a Unit show one piece at a time: click a piece (its box, or in the
+<i>Number · pieces</i> panel) to look inside it, and type a digit to correct it.</p>
+
+<h3>Teaching it your handwriting (Teach and Model menus)</h3>
+<p><b>Teach → This Is a 0 … 9</b> (Ctrl+Shift+digit) keeps the drawing as one of your samples;
+<b>Undo Teach</b> takes the last one back and <b>Browse My Samples…</b> shows them all, to relabel
+or delete. <b>Model → Retrain…</b> (Ctrl+R) trains a new network in the background: the
+<i>Fine-tune on my samples</i> preset starts from the weights in use and takes seconds; at the
+end you compare the two and <i>Adopt</i> the new one or <i>Discard</i> it. <b>Weights History…</b>
+switches between the models you adopted (<b>Load Weights…</b> opens any checkpoint, <b>Revert to
+Shipped Weights</b> goes back, <b>Export as ONNX…</b> saves the model for other programs and
+<b>Device</b> picks the CPU or a graphics card).</p>
+<p><b>Model → Mistakes…</b> runs the model over the MNIST test set (or the pen digits of writers it
+never saw, or your samples) and lists what it gets wrong, most confidently wrong first, beside a
+confusion map; double-click one to open it in the window. <b>Training Time-lapse…</b> replays a
+run you trained: its kernels, F6 and the penalties of your drawing, and the curves, snapshot by
+snapshot.</p>
 """
 
 
