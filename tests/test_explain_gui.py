@@ -204,6 +204,23 @@ def test_the_invariance_explorer_over_a_speck_says_too_small_as_the_answer_does(
     assert all(step.recognition.reason == "too small" for step in explorer.sweep.steps)
 
 
+def test_the_why_picture_grows_with_the_panel_and_stays_whole(qtbot, window):
+    # Maximised at 1920×1080 the picture stayed 192 px beside an empty list of strokes 600 px tall.
+    mouse_stroke(qtbot, window.canvas, BAR)
+    mouse_stroke(qtbot, window.canvas, DIAGONAL)
+    explanations = window.explanations
+    explanations.dock.show()
+    qtbot.waitUntil(lambda: explanations.explanation is not None and not explanations.busy(), timeout=15_000)
+    view = explanations.panel.view
+    before = view.width()
+    window.resize(1900, 1040)
+    qtbot.waitUntil(lambda: view.width() >= 1.5 * before, timeout=5000)
+    qtbot.wait(50)
+    assert view.visibleRegion().boundingRect() == view.rect()  # whole, not scrolled out of sight
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: view.width() <= before, timeout=5000)
+
+
 def ink_box(image) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of the dark pixels of a grabbed widget, its 2-px frame left out."""
     pixels = image.convertToFormat(image.Format.Format_Grayscale8)

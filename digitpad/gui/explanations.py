@@ -136,7 +136,7 @@ class AttributionPanel(QWidget):
         self.choice.currentIndexChanged.connect(lambda _: self.digitChosen.emit(self.choice.currentData()))
         self.on_canvas = QCheckBox("Show on the canvas", self)
         self.on_canvas.setChecked(True)
-        self.view = PixelView(QSize(INPUT_SIZE, INPUT_SIZE), 6, self)
+        self.view = PixelView(QSize(INPUT_SIZE, INPUT_SIZE), self.MIN_CELL, self)
         self.view.setToolTip("Integrated gradients: how much each input pixel's ink lowered (purple) or raised "
                              "(orange) the class's penalty, from a blank page to the drawing")
         self.view.set_unit_description(lambda r, c, v: f"pixel ({r}, {c}): {v:+.3f} of the penalty")
@@ -164,6 +164,25 @@ class AttributionPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("Without each stroke:", self))
         layout.addWidget(self.strokes, 1)
+
+    #: Screen pixels per input pixel of the picture: at least this, and more as the panel grows
+    #: (maximised at 1920×1080 it stayed 192 px beside an empty 600-px list of strokes).
+    MIN_CELL, MAX_CELL = 6, 16
+    #: What the rest of the panel needs below the picture (legend, summary, a few stroke lines).
+    ROOM_BELOW = 240
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_picture()
+
+    def fit_picture(self) -> None:
+        """The picture as large as the panel's width and the height it is seen in allow (the
+        panel scrolls in its tab: the scroll area's viewport, not the panel, says what is seen)."""
+        seen = self.parentWidget().height() if self.parentWidget() is not None else self.height()
+        cell = max(self.MIN_CELL, min(self.MAX_CELL, (self.width() - 24) // INPUT_SIZE,
+                                      (seen - self.ROOM_BELOW) // INPUT_SIZE))
+        if cell != self.view.cell():
+            self.view.set_cell(cell)
 
     def chosen_digit(self) -> int | None:
         return self.choice.currentData()
