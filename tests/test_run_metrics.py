@@ -15,7 +15,8 @@ FULL = RunMetrics(
     train_images=60_000, test_errors_before=101, fine_tuned=True, initial_weights="old.pt", extra_samples=5,
     extra_repeat=12, extra_checksum="abc", extra_file="samples.jsonl", extra_errors_before=2,
     extra_errors_after=0, negatives=40, negatives_rejected=0.97, digits_rejected=0.004, pen_digits=120,
-    pen_repeat=2, pen_file="pen.gz", pen_missing=False, bad_cuts=25,
+    pen_repeat=2, pen_file="pen.gz", pen_missing=False, bad_cuts=25, kept_epoch=2, validation_errors=34,
+    validation_total=5_000,
     first_stage=FirstStage({"epochs": 2, "optimizer": "adam"}, 0.012, 2, 60_000), name="Ada's model")
 
 

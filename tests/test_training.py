@@ -237,3 +237,47 @@ def test_the_learning_rate_holds_its_peak_in_short_runs_only():
     assert short(25) == short(299) == 1.0 and 0 < short(400) < 1 and short(500) == pytest.approx(0)
     full, plain = warmup_cosine(37_500, hold_steps=300), warmup_cosine(37_500)
     assert [full(s) for s in (0, 1000, 1875, 5000, 30_000)] == [plain(s) for s in (0, 1000, 1875, 5000, 30_000)]
+
+
+class _ZeroWeightsInEpoch3:
+    """A recorder (duck-typed) that wipes the weights at the first step of epoch 3: that epoch's
+    weights are then far worse on the validation images than epoch 2's."""
+
+    def start(self, total_steps, steps_per_epoch):
+        self.step = 2 * steps_per_epoch + 1
+
+    def wants(self, step):
+        return step == self.step
+
+    def take(self, step, model, loss):
+        if step != self.step:  # step 0, the starting weights, is always taken
+            return
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.zero_()
+
+    def add_epoch(self, *args):
+        pass
+
+
+def test_keep_best_epoch_ends_with_the_weights_that_did_best_on_validation_not_the_last(mnist_small):
+    train_set, test_set = first(mnist_small, 3000, 300)
+    validation = TensorDataset(mnist_small[1].inputs[300:], mnist_small[1].labels[300:], "v")
+    config = TrainingConfig(epochs=3, batch_size=32, distort=False, weight_averaging=False,
+                            keep_best_epoch=True, train_limit=3000)
+    result = train(config, train_set, test_set, CPU, recorder=_ZeroWeightsInEpoch3(), validation_set=validation)
+    by_epoch = [e.validation_errors for e in result.history]
+    assert by_epoch[2] > 2 * min(by_epoch[:2])  # the wiped epoch is the worst
+    assert result.kept_epoch in (1, 2)
+    # The model really is the kept epoch's: scored again, independently, on both sets.
+    assert evaluate(result.model, validation)[0] == by_epoch[result.kept_epoch - 1] == min(by_epoch)
+    kept = result.history[result.kept_epoch - 1]
+    assert evaluate(result.model, test_set)[0] == result.final.test_errors == kept.test_errors
+    assert result.test_error == result.final.test_error != result.history[-1].test_error
+
+
+def test_keep_best_epoch_needs_images_it_does_not_train_on(mnist_small):
+    with pytest.raises(ValueError, match="train_limit"):
+        TrainingConfig(keep_best_epoch=True).validate()
+    with pytest.raises(ValueError, match="validation images"):
+        train(TrainingConfig(epochs=1, keep_best_epoch=True, train_limit=100), *first(mnist_small, 100, 50), CPU)

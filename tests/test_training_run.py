@@ -173,3 +173,31 @@ def test_without_the_pen_file_the_run_trains_on_mnist_and_says_so(mnist_dir, tmp
     data = load_run_data(request)
     assert data.pen is None and len(data.train_set) == 64 and "DIGITPAD_PENDIGITS" in data.describe()
     assert run_training(request, data).metrics.pen_missing is True
+
+
+@pytest.mark.slow
+def test_keep_best_epoch_chooses_on_the_training_images_after_the_limit(mnist_dir):
+    from digitpad.storage.run_metrics import RunMetrics
+    from digitpad.training.datasets import mnist_dataset
+    from digitpad.training.loop import evaluate
+
+    config = TrainingConfig(epochs=2, train_limit=200, test_limit=50, distort=False, min_steps=2, keep_best_epoch=True)
+    data = load_run_data(request := RetrainRequest(config, mnist_dir))
+    everything = mnist_dataset(mnist_dir, "train")
+    assert torch.equal(data.validation_set.inputs, everything.inputs[200:])  # never trained on
+    assert torch.equal(data.train_set.inputs, everything.inputs[:200])
+    outcome = run_training(request, data)
+    metrics = outcome.metrics
+    assert metrics.kept_epoch in (1, 2) and metrics.validation_total == len(everything) - 200
+    assert metrics.validation_errors == evaluate(outcome.result.model, data.validation_set)[0]
+    assert RunMetrics.from_dict(metrics.to_dict()).kept_epoch == metrics.kept_epoch  # the checkpoint keeps it
+
+
+def test_keep_best_epoch_without_a_limit_is_one_line_before_any_loading(tmp_path, capsys):
+    from digitpad.cli.train import main
+
+    code = main(["--keep-best-epoch", "--epochs", "1", "--data", str(tmp_path / "nowhere"),
+                 "--out", str(tmp_path / "w.pt")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and "train_limit" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "w.pt").exists()

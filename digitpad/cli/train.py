@@ -50,6 +50,10 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-averaging", action="store_true", help="Adam: do not average the weights")
     parser.add_argument("--seed", type=int, default=None, help=f"(default {DEFAULTS.seed})")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
+    parser.add_argument("--keep-best-epoch", action="store_true", default=None,
+                        help="keep the weights of the epoch with the fewest errors on the training images "
+                             "after --limit (never trained on), not the last epoch's: early stopping chosen "
+                             "on validation data, never on the test set")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
     parser.add_argument("--init", type=Path, default=None, metavar="WEIGHTS",
                         help="fine-tune: start from this checkpoint instead of random weights "
@@ -82,7 +86,7 @@ _CONFIG_OPTIONS = {"epochs": "epochs", "optimizer": "optimizer", "lr": "learning
                    "eta_scale": "sdlm_eta_scale", "loss": "loss", "rubbish_j": "rubbish_j",
                    "distort": "distort", "seed": "seed", "device": "device", "limit": "train_limit",
                    "negatives": "negatives", "bad_cuts": "bad_cuts", "pen_share": "pen_share",
-                   "pen_augment": "pen_augment"}
+                   "pen_augment": "pen_augment", "keep_best_epoch": "keep_best_epoch"}
 
 
 def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
@@ -149,8 +153,9 @@ class ProgressBar:
         rejection = ("" if e.negatives_rejected is None else
                      f", held-out negatives rejected {100 * e.negatives_rejected:.1f}%, "
                      f"test digits rejected {100 * e.digits_rejected:.2f}%")
+        validation = "" if e.validation_errors is None else f", validation errors {e.validation_errors}"
         print(f"epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.4f}, test error "
-              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}, {e.seconds:.1f} s",
+              f"{100 * e.test_error:.2f}% ({e.test_errors}/{e.test_total}){rejection}{validation}, {e.seconds:.1f} s",
               flush=True)
 
 
@@ -238,7 +243,11 @@ def _train(args: argparse.Namespace) -> int:
     save_checkpoint(args.out, outcome.result.model, (second or request.config).to_dict(), outcome.metrics,
                     data_checksum=outcome.data_checksum)
     epochs = config.epochs + (second.epochs if second else 0)
-    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs, "
+    metrics = outcome.metrics
+    kept = ("" if metrics.kept_epoch is None else
+            f" (kept epoch {metrics.kept_epoch}: {metrics.validation_errors}/{metrics.validation_total} "
+            "validation errors, the fewest)")
+    print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs{kept}, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
     if outcome.snapshots is not None:
         _save_snapshots(args.out, outcome.snapshots)

@@ -48,6 +48,9 @@ class RunMetrics:
     history: tuple[EpochRecord, ...] = ()
     train_images: int | None = None       # MNIST training images used (after train_limit), no samples
     test_errors_before: int | None = None  # the model compared against (in use, or --init), same test set
+    kept_epoch: int | None = None         # keep_best_epoch: the epoch whose weights were kept, chosen
+    validation_errors: int | None = None  # by its errors on the validation images
+    validation_total: int | None = None   # (MNIST training images after the limit, never trained on)
     fine_tuned: bool = False              # started from existing weights,
     initial_weights: str | None = None    # their file when known
     extra_samples: int | None = None      # the user's own samples mixed in,
@@ -134,6 +137,7 @@ def _is_fraction(value) -> bool:
 _READERS = {"test_error": _number, "test_errors": _integer, "test_total": _integer, "train_loss": _number,
             "epochs": _integer, "seconds": _number, "train_images": _integer, "test_errors_before": _integer,
             "fine_tuned": _flag, "initial_weights": _text, "extra_samples": _integer, "extra_repeat": _integer,
+            "kept_epoch": _integer, "validation_errors": _integer, "validation_total": _integer,
             "extra_checksum": _text, "extra_file": _text, "extra_errors_before": _integer,
             "extra_errors_after": _integer, "negatives": _integer, "negatives_rejected": _number,
             "digits_rejected": _number, "pen_digits": _integer, "pen_repeat": _integer, "pen_file": _text,

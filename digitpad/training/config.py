@@ -112,6 +112,11 @@ class TrainingConfig:
     # Test images evaluated after each epoch but the last (None: all of them); the last epoch is
     # always evaluated on the whole test set. Saves time in short runs.
     epoch_test_limit: int | None = None
+    # Early stopping chosen on validation data, never on the test set: MNIST's training images
+    # after `train_limit` (which the run never trains on) are scored after every epoch, and the
+    # run keeps the weights of the epoch with the fewest errors on them (the later one on a tie),
+    # not the last epoch's. The schedule is still planned for all `epochs`.
+    keep_best_epoch: bool = False
 
     def validate(self) -> None:
         """Raise ValueError, with a message for people, for a config no run can use."""
@@ -153,6 +158,9 @@ class TrainingConfig:
             raise ValueError("negatives and bad cuts need eq. 9's rubbish class: use loss 'map'")
         if self.negatives and self.seed in HELD_OUT_NEGATIVE_SEEDS:
             raise ValueError(f"seed {self.seed} makes the held-out negatives: train with another seed")
+        if self.keep_best_epoch and self.train_limit is None:
+            raise ValueError("keep_best_epoch chooses on the training images after train_limit: "
+                             "set a limit (e.g. 55,000 keeps 5,000 for validation)")
         for name in ("train_limit", "test_limit", "epoch_test_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:

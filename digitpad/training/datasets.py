@@ -54,6 +54,16 @@ def mnist_dataset(data_dir: Path | str, split: str, limit: int | None = None,
     return TensorDataset(mnist_to_input(images), torch.from_numpy(labels.copy()), checksum)
 
 
+def mnist_validation_dataset(data_dir: Path | str, train_limit: int, verify: bool = True) -> TensorDataset:
+    """MNIST's training images after the first `train_limit`: a run limited to `train_limit`
+    never trains on them, so it may choose on them (TrainingConfig.keep_best_epoch). Empty when
+    the limit takes every image."""
+    loaded = load_mnist(data_dir, "train", verify=verify)
+    images, labels = loaded.images[train_limit:], loaded.labels[train_limit:]
+    checksum = hashlib.md5(f"{loaded.checksum}[{train_limit}:]".encode()).hexdigest()
+    return TensorDataset(mnist_to_input(images), torch.from_numpy(labels.copy()), checksum)
+
+
 def samples_dataset(samples: Sequence[Sample]) -> TensorDataset:
     """The user's samples as network-ready tensors; the checksum identifies the exact drawings and
     labels."""

@@ -8,12 +8,13 @@ happens at the start of an epoch and after each step; the loop itself is the sam
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import math
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -60,6 +61,8 @@ class EpochResult:
     # digit", and of test digits wrongly rejected, at verdict.REJECT_THRESHOLD.
     negatives_rejected: float | None = None
     digits_rejected: float | None = None
+    # With TrainingConfig.keep_best_epoch: errors on the validation images (never trained on).
+    validation_errors: int | None = None
 
 
 @dataclass
@@ -68,10 +71,19 @@ class TrainingResult:
     config: TrainingConfig
     history: list[EpochResult] = field(default_factory=list)
     seconds: float = 0.0
+    #: keep_best_epoch: the epoch whose weights the model has, and its figures on the whole test
+    #: set (None: the last epoch's, as always).
+    kept_epoch: int | None = None
+    kept: EpochResult | None = None
+
+    @property
+    def final(self) -> EpochResult:
+        """The figures of the weights the run ends with."""
+        return self.kept if self.kept is not None else self.history[-1]
 
     @property
     def test_error(self) -> float:
-        return self.history[-1].test_error if self.history else math.nan
+        return self.final.test_error if self.history else math.nan
 
 
 def random_affine(x: torch.Tensor, config: TrainingConfig, generator: torch.Generator) -> torch.Tensor:
@@ -296,7 +308,8 @@ def _loss_fn(config: TrainingConfig) -> Callable[[torch.Tensor, torch.Tensor], t
 
 def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDataset,
           device: torch.device, initial_state: dict | None = None,
-          progress: RunProgress = SILENT, recorder: SnapshotRecorder | None = None) -> TrainingResult:
+          progress: RunProgress = SILENT, recorder: SnapshotRecorder | None = None,
+          validation_set: TensorDataset | None = None) -> TrainingResult:
     """Train a fresh (or `initial_state`-initialised) LeNet-5 on all of `train_set`, evaluating
     on `test_set` after every epoch, and return it with its history.
 
@@ -304,6 +317,8 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     state is left alone). `progress.should_cancel` is polled every batch; when it returns True,
     TrainingCancelled is raised and nothing outside this function has been changed. A `recorder`
     gets the weights the run would keep (the average, with weight averaging) at its planned steps.
+    With `config.keep_best_epoch`, `validation_set` (images never trained on) is scored after
+    every epoch and the model ends with the weights of the epoch with the fewest errors on it.
     """
     config.validate()
     if len(train_set) == 0:
@@ -319,6 +334,10 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     model.to(device)
     generator = torch.Generator(device=device).manual_seed(config.seed)  # shuffles, distortions
     train_set, test_set = train_set.to(device), test_set.to(device)
+    if config.keep_best_epoch and (validation_set is None or len(validation_set) == 0):
+        raise ValueError("keep_best_epoch needs validation images")
+    validation_set = validation_set.to(device) if config.keep_best_epoch else None
+    best: tuple[int, int, dict] | None = None  # (epoch, validation errors, weights)
     loss_fn = _loss_fn(config)
     batch_size = config.step_batch_size(len(train_set))
     batches = math.ceil(len(train_set) / batch_size)
@@ -361,14 +380,14 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         if config.epoch_test_limit is not None and epoch < config.epochs:
             tested = TensorDataset(test_set.inputs[:config.epoch_test_limit],
                                    test_set.labels[:config.epoch_test_limit], test_set.checksum)
-        rejected = {}
         with strategy.evaluation_weights():
-            errors, _ = evaluate(model, tested)
-            if held_out_negatives is not None:
-                rejected = {"negatives_rejected": rejection_rate(model, held_out_negatives),
-                            "digits_rejected": rejection_rate(model, tested.inputs)}
-        epoch_result = EpochResult(epoch, config.epochs, train_loss, errors / max(1, len(tested)), errors,
-                                   len(tested), time.perf_counter() - epoch_started, strategy.rate(), **rejected)
+            figures = _epoch_figures(model, tested, held_out_negatives)
+            if validation_set is not None:
+                figures["validation_errors"] = evaluate(model, validation_set)[0]
+                if best is None or figures["validation_errors"] <= best[1]:  # a tie: the later epoch
+                    best = (epoch, figures["validation_errors"], copy.deepcopy(model.state_dict()))
+        epoch_result = EpochResult(epoch, config.epochs, train_loss, seconds=time.perf_counter() - epoch_started,
+                                   learning_rate=strategy.rate(), **figures)
         result.history.append(epoch_result)
         if recorder is not None:
             recorder.add_epoch(epoch, train_loss, epoch_result.test_error)
@@ -376,6 +395,23 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
                  100 * epoch_result.test_error)
         progress.epoch(epoch_result)
     strategy.finish()
+    if best is not None:
+        model.load_state_dict(best[2])
+        result.kept_epoch = best[0]
+        kept = result.history[best[0] - 1]
+        if kept.test_total < len(test_set):  # it was tested on the first epoch_test_limit images only
+            kept = replace(kept, **_epoch_figures(model, test_set, held_out_negatives))
+        result.kept = kept
     result.seconds = time.perf_counter() - started
     model.eval()
     return result
+
+
+def _epoch_figures(model: LeNet5, tested: TensorDataset, held_out_negatives: torch.Tensor | None) -> dict:
+    """EpochResult's test figures for `model` (as it is now) on `tested`, and its rejections."""
+    errors, _ = evaluate(model, tested)
+    figures = {"test_error": errors / max(1, len(tested)), "test_errors": errors, "test_total": len(tested)}
+    if held_out_negatives is not None:
+        figures.update(negatives_rejected=rejection_rate(model, held_out_negatives),
+                       digits_rejected=rejection_rate(model, tested.inputs))
+    return figures

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import torch
 
-from digitpad.training.datasets import TensorDataset, bad_cuts_dataset, extra_repeat, mix_datasets, mnist_dataset
+from digitpad.errors import DataError
+from digitpad.training.datasets import (
+    TensorDataset, bad_cuts_dataset, extra_repeat, mix_datasets, mnist_dataset, mnist_validation_dataset,
+)
 from digitpad.errors import TrainingCancelled
 from digitpad.network.lenet5 import LeNet5, pick_device
 from digitpad.training.loop import (
@@ -89,6 +92,8 @@ class RunData:
     pen_repeat: int = 0
     pen_file: str | None = None
     pen_missing: bool = False     # pen strokes were asked for but no pen-digits file was found
+    #: MNIST's training images after the limit, for TrainingConfig.keep_best_epoch (else None).
+    validation_set: TensorDataset | None = None
 
     def describe(self) -> str:
         """'2,000 MNIST images + 5 of your samples (×26)', for people."""
@@ -131,6 +136,13 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     train_set = mnist_dataset(request.data_dir, "train", config.train_limit)
     _check(should_cancel)
     mnist_images = len(train_set)
+    validation_set = None
+    if config.keep_best_epoch:
+        validation_set = mnist_validation_dataset(request.data_dir, config.train_limit)
+        if len(validation_set) == 0:
+            raise DataError(f"no validation images: the limit {config.train_limit:,} leaves none of the "
+                            f"{mnist_images:,} training images to choose the epoch on")
+        _check(should_cancel)
     if config.bad_cuts:
         train_set = mix_datasets(train_set, bad_cuts_dataset(request.data_dir, config, should_cancel), 1)
     pen, pen_file, pen_missing, pen_times = request.pen_set, request.pen_file, False, 0
@@ -158,7 +170,8 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
         repeat = extra_repeat(mnist_images, len(extra))
         train_set = mix_datasets(train_set, extra, repeat)
     return RunData(train_set, test_set, mnist_images, extra, repeat, bad_cuts=config.bad_cuts, pen=pen,
-                   pen_repeat=pen_times, pen_file=str(pen_file) if pen_file else None, pen_missing=pen_missing)
+                   pen_repeat=pen_times, pen_file=str(pen_file) if pen_file else None, pen_missing=pen_missing,
+                   validation_set=validation_set)
 
 
 def run_training(request: RetrainRequest, data: RunData, progress: RunProgress = SILENT) -> RetrainOutcome:
@@ -187,7 +200,7 @@ def run_training(request: RetrainRequest, data: RunData, progress: RunProgress =
         initial = request.current_state if request.fine_tune else None
         recorder = SnapshotRecorder(request.snapshot_points, progress.on_snapshot) if request.snapshot_points else None
         result = train(config, data.train_set, data.test_set, device, initial_state=initial, progress=progress,
-                       recorder=recorder)
+                       recorder=recorder, validation_set=data.validation_set)
         _, predictions = evaluate(result.model, test_set)
         new_extra_errors = evaluate(result.model, extra)[0] if extra is not None else None
     result.model.to("cpu")
@@ -259,7 +272,7 @@ def one_class_warning(predictions: torch.Tensor) -> str | None:
 def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, test_errors_before: int | None,
              extra_errors_before: int | None, extra_errors_after: int | None) -> RunMetrics:
     """What the run reached, and on what data."""
-    last = result.history[-1]
+    last = result.final  # the kept epoch's figures (the last epoch's, unless keep_best_epoch chose another)
     rejection = last.negatives_rejected is not None
     extra = data.extra
     return RunMetrics(
@@ -267,6 +280,8 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
         train_loss=last.train_loss, epochs=len(result.history), seconds=round(result.seconds, 1),
         history=tuple(EpochRecord(e.epoch, e.train_loss, e.test_error) for e in result.history),
         train_images=data.mnist_images, fine_tuned=request.fine_tune, test_errors_before=test_errors_before,
+        kept_epoch=result.kept_epoch, validation_errors=last.validation_errors,
+        validation_total=len(data.validation_set) if data.validation_set is not None else None,
         initial_weights=request.initial_weights if request.fine_tune and request.initial_weights else None,
         bad_cuts=data.bad_cuts or None,
         pen_digits=len(data.pen) if data.pen is not None else None,
