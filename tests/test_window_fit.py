@@ -179,3 +179,28 @@ def test_closing_the_why_panel_brings_back_the_tab_that_was_in_front(qtbot, wind
     settle(qtbot)
     toggle.trigger()
     qtbot.waitUntil(lambda: not internals.visibleRegion().isEmpty(), timeout=2000)
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_a_window_closed_with_the_internals_in_front_opens_with_the_input_whole(qtbot, window, screen):
+    # F6 behind the internals' tab is never resized, so it kept the minimum height of a narrower
+    # width (its comparison stacked above the rows) and squeezed the input into a scrolled strip.
+    window.drawing.set_strokes(draw(3))
+    window.window_layout.internals_dock.raise_()
+    settle(qtbot)
+    size = window.size()
+    window.close()  # saves the arrangement
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    again.resize(size)  # as restored on a 1024×700 screen (offscreen, Qt fits it to its own 800×600)
+    again.drawing.set_strokes(draw(3))
+    settle(qtbot)
+    internals = again.window_layout.internals_dock
+    assert again.tabifiedDockWidgets(internals) and not internals.visibleRegion().isEmpty()  # still in front
+    pixels = again.input_view.pixels
+    qtbot.waitUntil(lambda: pixels.visibleRegion().boundingRect() == pixels.rect(), timeout=2000)
+    assert within(screen, again)
+    again.explanations.shutdown()
+    again.number_mode.shutdown()

@@ -131,6 +131,12 @@ class WindowLayout(QObject):
         self.side_panels = list(panels)
         self._default_state = self.main_window.saveState(LAYOUT_VERSION)
 
+    def _in_front(self, dock: QDockWidget) -> QDockWidget:
+        """`dock`, or the dock tabbed with it that is in front of it."""
+        if dock.visibleRegion().isEmpty():
+            return self._front_tab(dock) or dock
+        return dock
+
     def _front_tab(self, panel: QDockWidget) -> QDockWidget | None:
         """The dock in front among those `panel` is tabbed with (None: none is)."""
         for dock in self.main_window.tabifiedDockWidgets(panel):
@@ -289,13 +295,17 @@ class WindowLayout(QObject):
             internals = 0
             w.resizeDocks([self.input_dock], [middle], Qt.Orientation.Horizontal)
         if self.input_dock.isVisibleTo(w) and self.f6_dock.isVisibleTo(w) and not self.f6_dock.isFloating():
-            column = self.input_dock.height() + self.f6_dock.height()
+            # The tab in front below the input: resizing F6 behind the internals' tab did nothing,
+            # so a window started with the internals in front kept the input a scrolled strip.
+            below = self._in_front(self.f6_dock)
+            if below is not self.f6_dock:
+                self.f6_panel.fit_width(middle - 4)
+            column = self.input_dock.height() + below.height()
             title = self.input_dock.height() - self.input_dock.widget().height()
             f6_needs = self.f6_panel.minimum_height_for_width(middle - 4) + title + 4
             wanted = self.input_content.sizeHint().height() + title + 4
             input_height = max(60, min(wanted, column - f6_needs))
-            w.resizeDocks([self.input_dock, self.f6_dock], [input_height, column - input_height],
-                          Qt.Orientation.Vertical)
+            w.resizeDocks([self.input_dock, below], [input_height, column - input_height], Qt.Orientation.Vertical)
         # resizeDocks takes effect when the layout next runs: measure what it gave after that.
         self._applied = None
         QTimer.singleShot(0, self._record_applied)
