@@ -157,3 +157,50 @@ def test_the_timelapse_stays_on_the_screen_when_its_pictures_arrive(qtbot, windo
     qtbot.waitUntil(lambda: len(timelapse.snapshots) == 4, timeout=30_000)
     # It grows (the curves are 860 px wide) once the pictures are laid out, and stays on the screen.
     qtbot.waitUntil(lambda: timelapse.width() > 900 and screen.contains(timelapse.frameGeometry()), timeout=5000)
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_closing_the_why_panel_brings_back_the_tab_that_was_in_front(qtbot, window, screen):
+    # At 1024×700 F6, the internals and Why? are tabs: closing Why? showed the internals, not F6.
+    window.drawing.set_strokes(draw(3))
+    settle(qtbot)
+    f6, internals = window.window_layout.f6_dock, window.window_layout.internals_dock
+    assert window.tabifiedDockWidgets(f6) and not f6.visibleRegion().isEmpty()  # F6 in front
+    toggle = window.explanations.dock.toggleViewAction()
+    toggle.trigger()  # View → Why? Attribution Panel
+    settle(qtbot)
+    assert f6.visibleRegion().isEmpty()  # Why? in front
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not f6.visibleRegion().isEmpty(), timeout=2000)
+    assert internals.visibleRegion().isEmpty()
+    internals.raise_()  # and with the internals in front, they come back
+    settle(qtbot)
+    toggle.trigger()
+    settle(qtbot)
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not internals.visibleRegion().isEmpty(), timeout=2000)
+
+
+@pytest.mark.parametrize("screen", [(1024, 700)], indirect=True)
+def test_a_window_closed_with_the_internals_in_front_opens_with_the_input_whole(qtbot, window, screen):
+    # F6 behind the internals' tab is never resized, so it kept the minimum height of a narrower
+    # width (its comparison stacked above the rows) and squeezed the input into a scrolled strip.
+    window.drawing.set_strokes(draw(3))
+    window.window_layout.internals_dock.raise_()
+    settle(qtbot)
+    size = window.size()
+    window.close()  # saves the arrangement
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    again.resize(size)  # as restored on a 1024×700 screen (offscreen, Qt fits it to its own 800×600)
+    again.drawing.set_strokes(draw(3))
+    settle(qtbot)
+    internals = again.window_layout.internals_dock
+    assert again.tabifiedDockWidgets(internals) and not internals.visibleRegion().isEmpty()  # still in front
+    pixels = again.input_view.pixels
+    qtbot.waitUntil(lambda: pixels.visibleRegion().boundingRect() == pixels.rect(), timeout=2000)
+    assert within(screen, again)
+    again.explanations.shutdown()
+    again.number_mode.shutdown()

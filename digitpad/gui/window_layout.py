@@ -99,6 +99,7 @@ class WindowLayout(QObject):
         self.fractions = Fractions()
         self.side_panels: list[tuple[QDockWidget, Callable[[], bool]]] = []
         self._applied: tuple[QSize, int, int] | None = None  # window size, middle and internals widths
+        self._tab_before: dict[QDockWidget, QDockWidget | None] = {}  # side panel shown -> the tab it covered
         self._default_state: QByteArray | None = None
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
@@ -129,6 +130,19 @@ class WindowLayout(QObject):
             dock.installEventFilter(self)
         self.side_panels = list(panels)
         self._default_state = self.main_window.saveState(LAYOUT_VERSION)
+
+    def _in_front(self, dock: QDockWidget) -> QDockWidget:
+        """`dock`, or the dock tabbed with it that is in front of it."""
+        if dock.visibleRegion().isEmpty():
+            return self._front_tab(dock) or dock
+        return dock
+
+    def _front_tab(self, panel: QDockWidget) -> QDockWidget | None:
+        """The dock in front among those `panel` is tabbed with (None: none is)."""
+        for dock in self.main_window.tabifiedDockWidgets(panel):
+            if not dock.isHidden() and not dock.visibleRegion().isEmpty():
+                return dock
+        return None
 
     def _tab_if_narrow(self) -> None:
         if self.default_size().width() < SIDE_BY_SIDE_WIDTH:
@@ -223,8 +237,15 @@ class WindowLayout(QObject):
         return self.input_dock.width(), self.internals_dock.width() if self._separate_internals() else 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and any(watched is dock for dock, _ in self.side_panels):
-            QTimer.singleShot(0, watched.raise_)  # a tab shown behind another would look like nothing
+        if any(watched is dock for dock, _ in self.side_panels):
+            if event.type() == QEvent.Type.Show and watched not in self._tab_before:
+                self._tab_before[watched] = self._front_tab(watched)
+                QTimer.singleShot(0, watched.raise_)  # a tab shown behind another would look like nothing
+            elif event.type() == QEvent.Type.Hide and watched.isHidden():  # closed, not a tab put behind
+                before = self._tab_before.pop(watched, None)
+                if before is not None and not before.isHidden():
+                    # Back to the tab that was in front (closing Why? showed the internals, not F6).
+                    QTimer.singleShot(0, before.raise_)
         if watched is self.main_window:
             if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
                 self._fit_timer.start()
@@ -274,13 +295,17 @@ class WindowLayout(QObject):
             internals = 0
             w.resizeDocks([self.input_dock], [middle], Qt.Orientation.Horizontal)
         if self.input_dock.isVisibleTo(w) and self.f6_dock.isVisibleTo(w) and not self.f6_dock.isFloating():
-            column = self.input_dock.height() + self.f6_dock.height()
+            # The tab in front below the input: resizing F6 behind the internals' tab did nothing,
+            # so a window started with the internals in front kept the input a scrolled strip.
+            below = self._in_front(self.f6_dock)
+            if below is not self.f6_dock:
+                self.f6_panel.fit_width(middle - 4)
+            column = self.input_dock.height() + below.height()
             title = self.input_dock.height() - self.input_dock.widget().height()
             f6_needs = self.f6_panel.minimum_height_for_width(middle - 4) + title + 4
             wanted = self.input_content.sizeHint().height() + title + 4
             input_height = max(60, min(wanted, column - f6_needs))
-            w.resizeDocks([self.input_dock, self.f6_dock], [input_height, column - input_height],
-                          Qt.Orientation.Vertical)
+            w.resizeDocks([self.input_dock, below], [input_height, column - input_height], Qt.Orientation.Vertical)
         # resizeDocks takes effect when the layout next runs: measure what it gave after that.
         self._applied = None
         QTimer.singleShot(0, self._record_applied)

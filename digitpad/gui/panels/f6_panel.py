@@ -317,11 +317,17 @@ class F6Panel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._geometry = None
         self._static = None
-        needed = self.minimum_height_for_width(self.width())
+        self.fit_width(self.width())
+        super().resizeEvent(event)
+
+    def fit_width(self, width: int) -> None:
+        """Ask for the least height that shows all ten rows at `width`. The window says the width
+        too: behind another tab the panel is not resized, and a minimum left from a narrower
+        width (the comparison stacked above the rows) kept the input above it a scrolled strip."""
+        needed = self.minimum_height_for_width(width)
         if needed != self.minimumHeight():
             self.setMinimumHeight(needed)  # all ten rows, whatever the width
             self.minimumHeightChanged.emit()
-        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
