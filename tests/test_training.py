@@ -14,6 +14,7 @@ from digitpad.errors import TrainingCancelled
 from digitpad.training.config import sdlm_eta, TrainingConfig
 from digitpad.training.loop import evaluate, random_affine, train, warmup_cosine
 from digitpad.training.progress import RunProgress
+from digitpad.training.snapshot_recorder import SnapshotRecorder
 from digitpad.training.config import VALIDATION_NEGATIVES_SEED
 
 CPU = torch.device("cpu")
@@ -239,25 +240,24 @@ def test_the_learning_rate_holds_its_peak_in_short_runs_only():
     assert [full(s) for s in (0, 1000, 1875, 5000, 30_000)] == [plain(s) for s in (0, 1000, 1875, 5000, 30_000)]
 
 
-class _ZeroWeightsInEpoch3:
-    """A recorder (duck-typed) that wipes the weights at the first step of epoch 3: that epoch's
-    weights are then far worse on the validation images than epoch 2's."""
+class _ZeroWeightsInEpoch3(SnapshotRecorder):
+    """A time-lapse recorder that also wipes the weights at the first step of epoch 3: that
+    epoch's weights are then far worse on the validation images than epoch 2's."""
 
     def start(self, total_steps, steps_per_epoch):
-        self.step = 2 * steps_per_epoch + 1
+        super().start(total_steps, steps_per_epoch)
+        self.steps_per_epoch = steps_per_epoch
+        self.wipe = 2 * steps_per_epoch + 1
 
     def wants(self, step):
-        return step == self.step
+        return step == self.wipe or super().wants(step)
 
     def take(self, step, model, loss):
-        if step != self.step:  # step 0, the starting weights, is always taken
-            return
-        with torch.no_grad():
-            for parameter in model.parameters():
-                parameter.zero_()
-
-    def add_epoch(self, *args):
-        pass
+        super().take(step, model, loss)
+        if step == self.wipe:
+            with torch.no_grad():
+                for parameter in model.parameters():
+                    parameter.zero_()
 
 
 def test_keep_best_epoch_ends_with_the_weights_that_did_best_on_validation_not_the_last(mnist_small):
@@ -265,7 +265,8 @@ def test_keep_best_epoch_ends_with_the_weights_that_did_best_on_validation_not_t
     validation = TensorDataset(mnist_small[1].inputs[300:], mnist_small[1].labels[300:], "v")
     config = TrainingConfig(epochs=3, batch_size=32, distort=False, weight_averaging=False,
                             keep_best_epoch=True, train_limit=3000)
-    result = train(config, train_set, test_set, CPU, recorder=_ZeroWeightsInEpoch3(), validation_set=validation)
+    recorder = _ZeroWeightsInEpoch3(points=10)
+    result = train(config, train_set, test_set, CPU, recorder=recorder, validation_set=validation)
     by_epoch = [e.validation_errors for e in result.history]
     assert by_epoch[2] > 2 * min(by_epoch[:2])  # the wiped epoch is the worst
     assert result.kept_epoch in (1, 2)
@@ -274,6 +275,11 @@ def test_keep_best_epoch_ends_with_the_weights_that_did_best_on_validation_not_t
     kept = result.history[result.kept_epoch - 1]
     assert evaluate(result.model, test_set)[0] == result.final.test_errors == kept.test_errors
     assert result.test_error == result.final.test_error != result.history[-1].test_error
+    # The time-lapse ends with the kept weights: nothing after them, and they are its last frame.
+    snapshots = recorder.snapshots()
+    assert snapshots.steps[-1] == result.kept_epoch * recorder.steps_per_epoch
+    assert snapshots.matches(result.model.state_dict())
+    assert [h["epoch"] for h in snapshots.history] == list(range(1, result.kept_epoch + 1))
 
 
 def test_keep_best_epoch_needs_images_it_does_not_train_on(mnist_small):

@@ -402,6 +402,8 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         if kept.test_total < len(test_set):  # it was tested on the first epoch_test_limit images only
             kept = replace(kept, **_epoch_figures(model, test_set, held_out_negatives))
         result.kept = kept
+        if recorder is not None:
+            recorder.end_at(best[0] * batches, best[0], model, kept.train_loss)
     result.seconds = time.perf_counter() - started
     model.eval()
     return result

@@ -68,6 +68,15 @@ class SnapshotRecorder:
         if self.on_snapshot is not None:
             self.on_snapshot(SnapshotPoint(len(self._taken) - 1, step, snapshots.epochs[-1], loss, state))
 
+    def end_at(self, step: int, epoch: int, model: LeNet5, loss: float | None) -> None:
+        """The run kept an earlier epoch's weights (TrainingConfig.keep_best_epoch), `model` now: the
+        time-lapse ends there, with those weights as its last snapshot, so that it belongs to them."""
+        keep = sum(1 for s in self._snapshots.steps if s < step)
+        del self._snapshots.steps[keep:], self._snapshots.epochs[keep:], self._snapshots.losses[keep:]
+        del self._taken[keep:]
+        self._snapshots.history = [h for h in self._snapshots.history if h["epoch"] <= epoch]
+        self.take(step, model, loss)
+
     def add_epoch(self, epoch: int, train_loss: float, test_error: float) -> None:
         self._snapshots.history.append({"epoch": epoch, "train_loss": train_loss, "test_error": test_error})
 
