@@ -200,10 +200,11 @@ def test_the_timelapse_says_when_the_weights_have_none(qtbot, window, tmp_path):
     assert "No time-lapse for old.pt" in timelapse.status.text() and len(timelapse.snapshots) == 0
 
 
-def test_without_snapshots_the_timelapse_neither_plays_nor_asks_for_a_digit_already_drawn(qtbot, window):
+def test_without_snapshots_the_timelapse_neither_plays_nor_asks_for_a_digit_already_drawn(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.recognizer is not None)
     window.drawing.add_stroke(SEVEN)
-    timelapse = window.learning.open_timelapse()  # the shipped weights: no snapshots beside them
+    save_checkpoint(weights := tmp_path / "no-run.pt", LeNet5())  # no snapshots beside them
+    timelapse = window.learning.open_timelapse(weights)
     assert len(timelapse.snapshots) == 0
     assert not timelapse.play_button.isEnabled() and not timelapse.slider.isEnabled()  # it did nothing
     assert window.context.shown_recognition is not None
