@@ -276,3 +276,18 @@ def test_the_curves_of_a_fine_tuning_run_whose_loss_is_below_zero_are_drawn():
     assert curve.sum() > 100  # the line is there, inside the panel
     rows = np.flatnonzero(curve.any(axis=1))
     assert 30 <= rows.min() and rows.max() <= 260 - 40
+
+
+@pytest.mark.parametrize("content", [b"step,epoch,loss\n0,0.0,1.5\n", b"\x89PNG\r\n\x1a\n" + bytes(64)])
+def test_another_kind_of_file_given_as_snapshots_is_said_not_to_be_snapshots(tmp_path, capsys, content):
+    # `timelapse --snapshots notes.txt` said "a text file, not weights (…); digitpad loads the
+    # .pt checkpoints it makes itself": neither is what was asked for.
+    from digitpad.cli.main import main
+
+    weights, wrong = tmp_path / "run.pt", tmp_path / "notes.snapshots"
+    save_checkpoint(weights, LeNet5())
+    wrong.write_bytes(content)
+    code = main(["timelapse", str(weights), "--snapshots", str(wrong), "--out", str(tmp_path / "frames")])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "not training snapshots" in err and "weights" not in err and ".snapshots" in err

@@ -287,13 +287,15 @@ def _probe(state: dict[str, torch.Tensor], config: dict, path: Path) -> None:
         raise WeightsError(f"{path}: the network gives NaN or infinite outputs with these weights")
 
 
-def read_torch_file(path: Path, max_bytes: int = MAX_CHECKPOINT_BYTES, what: str = "a LeNet-5 checkpoint") -> Any:
+def read_torch_file(path: Path, max_bytes: int = MAX_CHECKPOINT_BYTES, what: str = "a LeNet-5 checkpoint",
+                    kind: tuple[str, str] | None = None) -> Any:
     """What a file saved by torch.save holds, read as safely as torch allows; WeightsError naming
     the file for anything else (missing, not a regular file, empty, too large, another kind of
     file, an archive declaring too much, objects other than tensors and plain values).
 
     Uses weights_only=True, so a file that tries to run code when unpickled is refused, not run;
-    before that, the archive's declared sizes are checked."""
+    before that, the archive's declared sizes are checked. `kind`: (what was wanted, where
+    digitpad's own come from) to say what another kind of file is not (default: weights)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -308,7 +310,7 @@ def read_torch_file(path: Path, max_bytes: int = MAX_CHECKPOINT_BYTES, what: str
     if size > max_bytes:
         raise WeightsError(f"{path}: {size:,} bytes is far too large for {what}")
     try:
-        foreign = describe_foreign_file(read_head(path))
+        foreign = describe_foreign_file(read_head(path), *(kind or ()))
     except OSError as exc:
         raise WeightsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if foreign is not None:

@@ -118,10 +118,16 @@ def save_snapshots(checkpoint_path: Path | str, snapshots: Snapshots) -> Path:
     return path
 
 
+#: How a file that is not one is told apart (storage.file_kinds): it was said to be "not weights",
+#: and that digitpad loads the .pt checkpoints it makes.
+SNAPSHOTS_KIND = ("training snapshots", "digitpad keeps a run's snapshots beside its checkpoint, as "
+                  "<checkpoint name>.snapshots (Model → Retrain…, `digitpad train`)")
+
+
 def load_snapshots(path: Path | str) -> Snapshots:
     """Read and validate a snapshots file; anything unusable raises WeightsError naming the file."""
     path = Path(path)
-    raw = read_torch_file(path, MAX_SNAPSHOTS_BYTES, "a file of training snapshots")
+    raw = read_torch_file(path, MAX_SNAPSHOTS_BYTES, "a file of training snapshots", SNAPSHOTS_KIND)
     if not isinstance(raw, dict) or raw.get("kind") != KIND:
         raise WeightsError(f"{path}: not a digitpad file of training snapshots")
     version = raw.get("format_version")
