@@ -430,3 +430,24 @@ def test_number_mode_piece_captions_are_not_clipped(qtbot, use_weights, message_
     for row in range(pieces.count()):
         assert viewport.contains(pieces.visualItemRect(pieces.item(row))), "a piece's caption is clipped"
     window.number_mode.shutdown()
+
+
+def test_weights_history_says_which_epoch_a_run_kept(qtbot):
+    # Weights kept from an earlier epoch (train.py --keep-best-epoch) were listed with the run's
+    # whole length, as if they were its last epoch's.
+    from digitpad.gui.windows.weights_history import COLUMNS, WeightsHistoryDialog
+    from digitpad.network.lenet5 import LeNet5
+    from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.storage.run_metrics import FirstStage
+
+    folder = Path.home() / "weights"
+    folder.mkdir()
+    save_checkpoint(folder / "a.pt", LeNet5(), {"epochs": 6}, RunMetrics(test_error=0.01, epochs=6, kept_epoch=4))
+    save_checkpoint(folder / "b.pt", LeNet5(), {"epochs": 6},
+                    RunMetrics(test_error=0.01, epochs=46, kept_epoch=4, first_stage=FirstStage({}, 0.01, 40, 60_000)))
+    save_checkpoint(folder / "c.pt", LeNet5(), {"epochs": 6}, RunMetrics(test_error=0.01, epochs=6))
+    dialog = WeightsHistoryDialog(lambda: folder, lambda: None)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.is_loading())
+    epochs = {e.path.name: e.cells()[COLUMNS.index("Epochs")] for e in dialog.entries if e.checkpoint is not None}
+    assert epochs["a.pt"] == "4 of 6" and epochs["b.pt"] == "44 of 46" and epochs["c.pt"] == "6"

@@ -80,9 +80,19 @@ class HistoryEntry:
         optimizer = config.get("optimizer")
         return [local_time(c.created), (metrics.name or "")[:80],
                 "–" if error is None else f"{100 * error:.2f}%{tested}",
-                _count(metrics.epochs if metrics.epochs is not None else config.get("epochs", "?")),
+                _epochs(metrics, config),
                 {"adam": "Adam", "sdlm": "SDLM"}.get(optimizer, "?") if isinstance(optimizer, str) else "?",
                 data, file]
+
+
+def _epochs(metrics, config: dict) -> str:
+    """'6', or '4 of 6' when the run kept an earlier epoch's weights (keep_best_epoch), counted
+    over both stages of a two-stage recipe."""
+    total = _count(metrics.epochs if metrics.epochs is not None else config.get("epochs", "?"))
+    if metrics.kept_epoch is None:
+        return total
+    before = metrics.first_stage.epochs if metrics.first_stage is not None and metrics.first_stage.epochs else 0
+    return f"{_count(before + metrics.kept_epoch)} of {total}"
 
 
 def _count(value) -> str:
