@@ -247,3 +247,31 @@ def test_thumbnails_are_made_off_the_gui_thread_and_a_blank_square_shows_meanwhi
     made = model.data(first, Qt.ItemDataRole.DecorationRole)
     assert made is not blank and made.toImage() != blank.toImage()
     assert len(made_on) == len(report.mistakes) and threading.main_thread() not in made_on
+
+
+def test_teaching_an_example_of_a_set_kept_for_measuring_asks_first(qtbot, window, answers):
+    # An MNIST test image opened from the Mistakes browser and taught went into the samples
+    # without a word, and a retraining with them then trained on the test set.
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    queue, asked = answers
+    qtbot.waitUntil(lambda: window.recognizer is not None)
+    mistakes = window.learning.open_mistakes()
+    report = list_mistakes(KnownAnswers([penalties for _, penalties in KNOWN]), replace(known_set(), held_out=True))
+    mistakes.show_report(report)
+    with qtbot.waitSignal(mistakes.opened):
+        mistakes.open_example(mistakes.model.index(0))
+    assert window.drawing.image.held_out_from == "known answers"
+    queue.append(QMessageBox.StandardButton.No)
+    assert not window.teach_menu.teach(4)
+    assert asked == ["Keep a test example as a sample?"] and SampleStore().samples() == []
+    queue.append(QMessageBox.StandardButton.Yes)  # the person's choice, knowingly
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        assert window.teach_menu.teach(4)
+    assert [s.label for s in SampleStore().samples()] == [4]
+    window.drawing.add_stroke(SEVEN)  # a drawing of one's own: not asked
+    with qtbot.waitSignal(window.teach_menu.teachingDone):
+        window.teach_menu.teach(7)
+    assert len(asked) == 2

@@ -186,3 +186,13 @@ def test_the_summary_names_each_set_in_plain_words(capsys, tmp_path):
     code, out, err = run(capsys, "evaluate", "--mistakes", "--examples", "samples", "--samples", samples)
     assert code == 0, err
     assert "the your" not in out and "examples (your samples)" in out.splitlines()[0]
+
+
+def test_the_sets_kept_for_measuring_say_so_and_your_samples_do_not(mnist_dir, tmp_path):
+    from digitpad.explain.mistakes import mnist_test_examples, sample_examples
+    from digitpad.storage.samples import SampleStore
+
+    assert mnist_test_examples(mnist_dir, limit=5).held_out is True  # Teach asks before keeping one
+    store = SampleStore(tmp_path / "samples.jsonl")
+    store.add([[(10.0, 10.0), (200.0, 200.0)]], 1)
+    assert sample_examples(tmp_path / "samples.jsonl").held_out is False

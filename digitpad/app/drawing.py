@@ -48,6 +48,9 @@ class OpenedImage:
     preview: object = None
     too_small: bool = False  # its ink was a speck (ink.too_small.image_ink_too_small)
     placement: Placement | None = None  # where the image's pixels landed on `input`
+    #: The evaluation set it comes from ("the MNIST test set"), if any: teaching it would train
+    #: on data kept for measuring (the Mistakes browser opens such examples).
+    held_out_from: str | None = None
 
 
 @dataclass(frozen=True)

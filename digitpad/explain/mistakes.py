@@ -70,6 +70,9 @@ class ExampleSet:
     #: Lines of the source that are not examples and were left out, as "line N: reason".
     skipped: list[str] = field(default_factory=list)
     source: str = ""                    # the file they were skipped from, for people
+    #: Kept for measuring (a test set, held-out writers): training on its examples would make the
+    #: figures measured on it dishonest, so Teach asks before keeping one.
+    held_out: bool = False
 
     def skipped_note(self) -> str:
         """One line saying what was left out and why ("" when nothing was)."""
@@ -174,7 +177,7 @@ def list_mistakes(model: LeNet5, examples: ExampleSet, device: torch.device | st
 def mnist_test_examples(data_dir: Path | str, limit: int | None = None) -> ExampleSet:
     """The MNIST test set (DataError if missing)."""
     data = mnist_dataset(data_dir, "test", limit)
-    return ExampleSet("MNIST test set", data.inputs, data.labels, item="MNIST test image")
+    return ExampleSet("MNIST test set", data.inputs, data.labels, item="MNIST test image", held_out=True)
 
 
 def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:
@@ -190,7 +193,7 @@ def pen_held_out_examples(path: Path | str, should_cancel: Callable[[], bool] | 
         too_small[index] = drawing_too_small(digit.strokes, (TABLET_SIZE, TABLET_SIZE))
     return ExampleSet("pen digits of the held-out writers", torch.from_numpy(inputs),
                       torch.tensor([d.label for d in held_out], dtype=torch.int64), torch.from_numpy(too_small),
-                      [f"pen digit: writer {d.writer}, sample {d.sample}" for d in held_out])
+                      [f"pen digit: writer {d.writer}, sample {d.sample}" for d in held_out], held_out=True)
 
 
 def sample_examples(path: Path | str | None = None, should_cancel: Callable[[], bool] | None = None) -> ExampleSet:

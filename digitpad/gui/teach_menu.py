@@ -86,11 +86,28 @@ class TeachMenu(QMenu):
         except ValueError:
             self._show_status("Draw a digit or open an image first, then say what it is (Teach → This Is a …)", 5000)
             return False
+        if piece is None and not self._may_keep_held_out_example():
+            self._show_status("Not kept: the image stays out of your samples.", 5000)
+            return False
         self._show_status("Saving the sample…" if piece is None else f"Saving piece {piece[0] + 1} as a sample…", 0)
         self.undo_action.setEnabled(False)  # it would take back what is being saved: wait
         self.changes.submit(lambda store: (store.teach(candidate), store.counts()), self._taught,
                             lambda message: self._not_saved("Could not keep the sample", message))
         return True
+
+    def _may_keep_held_out_example(self) -> bool:
+        """True unless the image shown comes from a set kept for measuring and the person, asked,
+        says not to keep it (retraining on it would make the figures measured there dishonest)."""
+        image = self.drawing.image
+        if image is None or image.held_out_from is None:
+            return True
+        answer = QMessageBox.question(
+            self.parentWidget(), "Keep a test example as a sample?",
+            f"This image is from the {image.held_out_from}, which digitpad keeps for measuring. If you "
+            "retrain with your samples, the network will have seen it, and the error measured on that "
+            "set afterwards will look better than it is.\n\nKeep it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _candidate(self, digit: int) -> Sample:
         """What would be kept; ValueError when there is nothing to keep."""

@@ -361,7 +361,8 @@ class MistakesWindow(QDialog):
         preview = thumbnail_image(array, 256)
         self.context.drawing.open_image(OpenedImage(
             array, f"{caption} (true {mistake.true}) — draw on the canvas to replace it", preview,
-            bool(examples.too_small[mistake.index]) if examples.too_small is not None else False))
+            bool(examples.too_small[mistake.index]) if examples.too_small is not None else False,
+            held_out_from=examples.name if examples.held_out else None))
         self.context.show_status(f"Opened {caption}: true {mistake.true}, {mistake.reason} "
                                  "(Model → Mistakes… brings the list back)", 8000)
         self.opened.emit(caption)
