@@ -312,6 +312,42 @@ def test_closing_while_another_process_holds_the_samples_asks_after_a_while(qtbo
     assert labels() == []
 
 
+@pytest.mark.parametrize("answer", ["Discard", "Cancel"])
+def test_samples_saved_while_the_close_question_is_open_do_not_close_the_window_behind_it(qtbot, window,
+                                                                                       monkeypatch, answer):
+    # QMessageBox.question runs its own event loop: the other process let go of the file meanwhile,
+    # the queued sample was saved and the window closed behind the box; Discard then called None
+    # (a TypeError from a slot) and Cancel wrote on a closed window.
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from digitpad.gui import teach_menu
+
+    monkeypatch.setattr(teach_menu, "CLOSE_WAIT_MS", 50)
+    window.drawing.add_stroke(SEVEN)
+    with samples_lock_held_by_another_thread() as held:
+        seen = []
+
+        def question(parent, title, *args, **kwargs):  # a modal box: events run until answered
+            seen.append(window.isVisible())
+            held.release.set()
+            qtbot.waitUntil(lambda: not window.teach_menu.is_busy(), timeout=DONE_MS)
+            for _ in range(20):
+                QApplication.processEvents()
+            seen.append(window.isVisible())
+            return getattr(QMessageBox.StandardButton, answer)
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+        window.teach_menu.teach(7)
+        window.close()
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=DONE_MS)
+    assert seen == [True, True], "the window closed behind the question"
+    assert labels() == [7]  # saved, whatever the answer
+    if answer == "Discard":
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=DONE_MS)
+    else:
+        assert window.isVisible() and "saved" in window.statusBar().currentMessage()
+
+
 def test_the_samples_browser_relabels_and_deletes_off_the_gui_thread_in_order_with_teach(qtbot, window):
     from PySide6.QtCore import Qt
 

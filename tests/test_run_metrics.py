@@ -16,7 +16,7 @@ FULL = RunMetrics(
     extra_repeat=12, extra_checksum="abc", extra_file="samples.jsonl", extra_errors_before=2,
     extra_errors_after=0, negatives=40, negatives_rejected=0.97, digits_rejected=0.004, pen_digits=120,
     pen_repeat=2, pen_file="pen.gz", pen_missing=False, bad_cuts=25, kept_epoch=2, validation_errors=34,
-    validation_total=5_000,
+    validation_total=5_000, validation_unseen=False,
     first_stage=FirstStage({"epochs": 2, "optimizer": "adam"}, 0.012, 2, 60_000), name="Ada's model")
 
 
@@ -65,3 +65,12 @@ def test_names_it_does_not_know_are_kept_and_wrong_types_dropped(tmp_path):
     assert metrics.history == (EpochRecord(3, None, 0.1),) and metrics.first_stage is None
     assert metrics.unrecognised == {"from_the_future": {"a": [1, 2]}}
     assert metrics.to_dict()["from_the_future"] == {"a": [1, 2]}  # written back as it was
+
+
+def test_the_images_a_lineage_trained_on_are_known_only_without_an_unknown_start():
+    assert RunMetrics(train_images=55_000).lineage_train_images() == 55_000
+    two_stages = RunMetrics(train_images=55_000, first_stage=FirstStage({}, 0.01, 40, 60_000))
+    assert two_stages.lineage_train_images() == 60_000  # the first stage saw all of them
+    # Fine-tuned from other weights: what those trained on is not in this checkpoint.
+    assert RunMetrics(train_images=55_000, fine_tuned=True).lineage_train_images() is None
+    assert RunMetrics().lineage_train_images() is None

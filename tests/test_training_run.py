@@ -184,13 +184,21 @@ def test_keep_best_epoch_chooses_on_the_training_images_after_the_limit(mnist_di
     config = TrainingConfig(epochs=2, train_limit=200, test_limit=50, distort=False, min_steps=2, keep_best_epoch=True)
     data = load_run_data(request := RetrainRequest(config, mnist_dir))
     everything = mnist_dataset(mnist_dir, "train")
-    assert torch.equal(data.validation_set.inputs, everything.inputs[200:])  # never trained on
+    assert torch.equal(data.validation_set.inputs, everything.inputs[200:5200])  # never trained on, bounded
     assert torch.equal(data.train_set.inputs, everything.inputs[:200])
     outcome = run_training(request, data)
     metrics = outcome.metrics
-    assert metrics.kept_epoch in (1, 2) and metrics.validation_total == len(everything) - 200
+    assert metrics.kept_epoch in (1, 2) and metrics.validation_total == min(5000, len(everything) - 200)
     assert metrics.validation_errors == evaluate(outcome.result.model, data.validation_set)[0]
+    assert metrics.validation_unseen is True  # a new network: nothing before this run saw them
     assert RunMetrics.from_dict(metrics.to_dict()).kept_epoch == metrics.kept_epoch  # the checkpoint keeps it
+
+    # A fine-tune of weights whose own history is not known: not called unseen.
+    start = {k: v.clone() for k, v in outcome.result.model.state_dict().items()}
+    tuned = run_training(tuned_request := RetrainRequest(config, mnist_dir, start, None, fine_tune=True),
+                         load_run_data(tuned_request))
+    assert tuned.metrics.validation_unseen is False
+    assert RunMetrics.from_dict(tuned.metrics.to_dict()).validation_unseen is False
 
 
 def test_keep_best_epoch_without_a_limit_is_one_line_before_any_loading(tmp_path, capsys):

@@ -51,9 +51,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help=f"(default {DEFAULTS.seed})")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
     parser.add_argument("--keep-best-epoch", action="store_true", default=None,
-                        help="keep the weights of the epoch with the fewest errors on the training images "
-                             "after --limit (never trained on), not the last epoch's: early stopping chosen "
-                             "on validation data, never on the test set")
+                        help="keep the weights of the epoch with the fewest errors on the 5,000 training "
+                             "images after --limit (not trained on by this run), not the last epoch's: early "
+                             "stopping chosen on validation data, never on the test set")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
     parser.add_argument("--init", type=Path, default=None, metavar="WEIGHTS",
                         help="fine-tune: start from this checkpoint instead of random weights "
@@ -207,6 +207,7 @@ def _request(args: argparse.Namespace, config: TrainingConfig, data_dir: Path):
         _rubbish_j(initial.config) if initial else None, fine_tune=initial is not None,
         extra=_load_extra(args.extra) if args.extra else None, threads=args.threads,
         initial_weights=str(args.init) if args.init else None,
+        initial_train_images=initial.metrics.lineage_train_images() if initial else None,
         extra_file=str(args.extra) if args.extra else None, pen_file=getattr(args, "pen_data", None))
 
 
@@ -246,7 +247,8 @@ def _train(args: argparse.Namespace) -> int:
     metrics = outcome.metrics
     kept = ("" if metrics.kept_epoch is None else
             f" (kept epoch {metrics.kept_epoch}: {metrics.validation_errors}/{metrics.validation_total} "
-            "validation errors, the fewest)")
+            "validation errors, the fewest" + ("" if metrics.validation_unseen else
+                                                 "; the starting weights may have trained on those images") + ")")
     print(f"test error: {100 * outcome.new_test_error:.2f}% after {epochs} epochs{kept}, "
           f"{time.perf_counter() - started:.0f} s; wrote {args.out}")
     if outcome.snapshots is not None:

@@ -186,6 +186,10 @@ class TeachMenu(QMenu):
         if self._close is None or not self.changes.is_busy():
             return
         pending = self.changes.pending()
+        # Taken before asking: the box runs its own event loop, in which the changes may be saved;
+        # with _close cleared, _close_when_saved does not close the window behind the question.
+        close, self._close = self._close, None
+        self._close_timer.stop()
         answer = QMessageBox.question(
             self.parentWidget(), "Close without saving your samples?",
             f"{pending} change{'s' * (pending != 1)} to your samples {'are' if pending != 1 else 'is'} still "
@@ -194,10 +198,12 @@ class TeachMenu(QMenu):
             "file is free).",
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
-        close, self._close = self._close, None
+        saved = not self.changes.is_busy()  # while the question was open
         if answer == QMessageBox.StandardButton.Discard:
-            self._close_anyway = True
+            self._close_anyway = not saved
             close()
+        elif saved:
+            self._show_status("Not closed. Your samples are saved.", 0)
         else:
             self._show_status("Not closed: your samples are saved as soon as the samples file is free.", 0)
 

@@ -50,7 +50,8 @@ class RunMetrics:
     test_errors_before: int | None = None  # the model compared against (in use, or --init), same test set
     kept_epoch: int | None = None         # keep_best_epoch: the epoch whose weights were kept, chosen
     validation_errors: int | None = None  # by its errors on the validation images
-    validation_total: int | None = None   # (MNIST training images after the limit, never trained on)
+    validation_total: int | None = None   # (MNIST training images after the limit, not trained on by this run;
+    validation_unseen: bool | None = None  # nor by the weights it started from: True only when known)
     fine_tuned: bool = False              # started from existing weights,
     initial_weights: str | None = None    # their file when known
     extra_samples: int | None = None      # the user's own samples mixed in,
@@ -71,12 +72,24 @@ class RunMetrics:
     name: str | None = None               # given by the user when the weights were adopted
     unrecognised: dict = field(default_factory=dict)  # names a newer digitpad wrote, kept as they were
 
+    def lineage_train_images(self) -> int | None:
+        """How many MNIST training images (the first N) these weights' whole history trained on:
+        this run's and a two-stage recipe's first stage's. None when they were fine-tuned from
+        other weights, whose own history the checkpoint does not keep."""
+        if self.fine_tuned or self.train_images is None:
+            return None
+        first = self.first_stage.train_images if self.first_stage is not None else None
+        if self.first_stage is not None and first is None:
+            return None
+        return max(self.train_images, first or 0)
+
     def to_dict(self) -> dict[str, Any]:
         """The checkpoint's plain dict: every field that is set (fine_tuned always)."""
         known: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "unrecognised" or value is None or value == () or (value is False and f.name != "fine_tuned"):
+            if f.name == "unrecognised" or value is None or value == () or (
+                    value is False and f.name not in ("fine_tuned", "validation_unseen")):
                 continue
             if f.name == "history":
                 value = [{"epoch": e.epoch, "train_loss": e.train_loss, "test_error": e.test_error} for e in value]
@@ -138,6 +151,7 @@ _READERS = {"test_error": _number, "test_errors": _integer, "test_total": _integ
             "epochs": _integer, "seconds": _number, "train_images": _integer, "test_errors_before": _integer,
             "fine_tuned": _flag, "initial_weights": _text, "extra_samples": _integer, "extra_repeat": _integer,
             "kept_epoch": _integer, "validation_errors": _integer, "validation_total": _integer,
+            "validation_unseen": _flag,
             "extra_checksum": _text, "extra_file": _text, "extra_errors_before": _integer,
             "extra_errors_after": _integer, "negatives": _integer, "negatives_rejected": _number,
             "digits_rejected": _number, "pen_digits": _integer, "pen_repeat": _integer, "pen_file": _text,

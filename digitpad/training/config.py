@@ -36,6 +36,10 @@ def sdlm_eta(epoch: int, schedule: tuple[tuple[int, float], ...] = PAPER_ETA_SCH
     return eta
 
 
+#: keep_best_epoch's validation images: at most this many, right after the training limit.
+VALIDATION_IMAGES = 5_000
+
+
 @dataclass
 class TrainingConfig:
     """Everything that determines a training run; the defaults are the first of the shipped weights' two steps
@@ -112,10 +116,13 @@ class TrainingConfig:
     # Test images evaluated after each epoch but the last (None: all of them); the last epoch is
     # always evaluated on the whole test set. Saves time in short runs.
     epoch_test_limit: int | None = None
-    # Early stopping chosen on validation data, never on the test set: MNIST's training images
-    # after `train_limit` (which the run never trains on) are scored after every epoch, and the
-    # run keeps the weights of the epoch with the fewest errors on them (the later one on a tie),
-    # not the last epoch's. The schedule is still planned for all `epochs`.
+    # Early stopping chosen on validation data, never on the test set: up to VALIDATION_IMAGES of
+    # MNIST's training images right after `train_limit` (which this run never trains on; with the
+    # usual limit of 55,000, the last 5,000, the project's validation block) are scored after every
+    # epoch, and the run keeps the weights of the epoch with the fewest errors on them (the later
+    # one on a tie), not the last epoch's. The schedule is still planned for all `epochs`. Whether
+    # the weights a fine-tune starts from had seen those images is recorded, not assumed
+    # (RunMetrics.validation_unseen).
     keep_best_epoch: bool = False
 
     def validate(self) -> None:

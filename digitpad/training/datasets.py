@@ -43,7 +43,7 @@ def mnist_dataset(data_dir: Path | str, split: str, limit: int | None = None,
     """One MNIST split as network-ready tensors (N×1×32×32, −0.1 background, 1.175 ink).
 
     `limit` keeps only the first `limit` images, cut before they are converted (60,000 float
-    images are 250 MB and take seconds to build). This is the one place a data set is limited.
+    images are 250 MB and take seconds to build). This is the one place a training set is limited.
     The checksum names the whole split, with the limit when there is one.
     """
     loaded = load_mnist(data_dir, split, verify=verify)
@@ -54,13 +54,14 @@ def mnist_dataset(data_dir: Path | str, split: str, limit: int | None = None,
     return TensorDataset(mnist_to_input(images), torch.from_numpy(labels.copy()), checksum)
 
 
-def mnist_validation_dataset(data_dir: Path | str, train_limit: int, verify: bool = True) -> TensorDataset:
-    """MNIST's training images after the first `train_limit`: a run limited to `train_limit`
-    never trains on them, so it may choose on them (TrainingConfig.keep_best_epoch). Empty when
-    the limit takes every image."""
+def mnist_validation_dataset(data_dir: Path | str, train_limit: int, count: int, verify: bool = True) -> TensorDataset:
+    """Up to `count` of MNIST's training images right after the first `train_limit`: a run limited
+    to `train_limit` never trains on them, so it may choose on them (TrainingConfig.keep_best_epoch).
+    Empty when the limit takes every image."""
     loaded = load_mnist(data_dir, "train", verify=verify)
-    images, labels = loaded.images[train_limit:], loaded.labels[train_limit:]
-    checksum = hashlib.md5(f"{loaded.checksum}[{train_limit}:]".encode()).hexdigest()
+    end = train_limit + count
+    images, labels = loaded.images[train_limit:end], loaded.labels[train_limit:end]
+    checksum = hashlib.md5(f"{loaded.checksum}[{train_limit}:{end}]".encode()).hexdigest()
     return TensorDataset(mnist_to_input(images), torch.from_numpy(labels.copy()), checksum)
 
 

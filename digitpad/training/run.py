@@ -29,7 +29,7 @@ from digitpad.training.loop import (
     evaluate,
     train,
 )
-from digitpad.training.config import TrainingConfig
+from digitpad.training.config import VALIDATION_IMAGES, TrainingConfig
 from digitpad.paths import PENDIGITS_ENV, default_pendigits_file
 from digitpad.storage.run_metrics import EpochRecord, FirstStage, RunMetrics
 from digitpad.storage.snapshots import Snapshots
@@ -69,6 +69,10 @@ class RetrainRequest:
     pen_set: TensorDataset | None = None
     #: Snapshots of the weights to keep for the time-lapse, besides the starting ones (0: none).
     snapshot_points: int = SNAPSHOT_POINTS
+    #: The MNIST training images the weights started from were trained on, their whole lineage
+    #: (None: not known, e.g. a fine-tune of a fine-tune): whether keep_best_epoch's validation
+    #: images are unseen by them.
+    initial_train_images: int | None = None
 
     def __post_init__(self) -> None:
         # A fine-tune keeps the model's eq. 9 constant j: it sets the scale of every penalty and
@@ -138,7 +142,7 @@ def load_run_data(request: RetrainRequest, should_cancel: Callable[[], bool] | N
     mnist_images = len(train_set)
     validation_set = None
     if config.keep_best_epoch:
-        validation_set = mnist_validation_dataset(request.data_dir, config.train_limit)
+        validation_set = mnist_validation_dataset(request.data_dir, config.train_limit, VALIDATION_IMAGES)
         if len(validation_set) == 0:
             raise DataError(f"no validation images: the limit {config.train_limit:,} leaves none of the "
                             f"{mnist_images:,} training images to choose the epoch on")
@@ -231,7 +235,8 @@ def run_two_stages(request: RetrainRequest, second: TrainingConfig, data: RunDat
     follow = RetrainRequest(second, request.data_dir, first.result.model.state_dict(), fine_tune=True,
                             extra=data.extra, threads=request.threads, evaluate_before=False,
                             pen_file=request.pen_file, pen_set=data.pen,
-                            snapshot_points=request.snapshot_points - first_points)
+                            snapshot_points=request.snapshot_points - first_points,
+                            initial_train_images=first.metrics.lineage_train_images())
     first_snapshots = first.snapshots or Snapshots()
 
     def continued(point: SnapshotPoint) -> None:  # the second stage's snapshots go on from the first's
@@ -282,6 +287,7 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
         train_images=data.mnist_images, fine_tuned=request.fine_tune, test_errors_before=test_errors_before,
         kept_epoch=result.kept_epoch, validation_errors=last.validation_errors,
         validation_total=len(data.validation_set) if data.validation_set is not None else None,
+        validation_unseen=_validation_unseen(request) if data.validation_set is not None else None,
         initial_weights=request.initial_weights if request.fine_tune and request.initial_weights else None,
         bad_cuts=data.bad_cuts or None,
         pen_digits=len(data.pen) if data.pen is not None else None,
@@ -296,6 +302,14 @@ def _metrics(request: RetrainRequest, data: RunData, result: TrainingResult, tes
         extra_errors_before=extra_errors_before if extra is not None else None,
         extra_errors_after=extra_errors_after if extra is not None else None,
         extra_file=request.extra_file if extra is not None and request.extra_file else None)
+
+
+def _validation_unseen(request: RetrainRequest) -> bool:
+    """True when neither this run nor the weights it started from trained on the validation images
+    (those after config.train_limit): a new network, or a start whose lineage used no more."""
+    if not request.fine_tune:
+        return True
+    return request.initial_train_images is not None and request.initial_train_images <= request.config.train_limit
 
 
 def _check(should_cancel: Callable[[], bool] | None) -> None:
