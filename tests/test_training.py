@@ -287,3 +287,20 @@ def test_keep_best_epoch_needs_images_it_does_not_train_on(mnist_small):
         TrainingConfig(keep_best_epoch=True).validate()
     with pytest.raises(ValueError, match="validation images"):
         train(TrainingConfig(epochs=1, keep_best_epoch=True, train_limit=100), *first(mnist_small, 100, 50), CPU)
+
+
+def test_training_treats_subnormal_floats_as_zero_in_every_thread_and_leaves_the_callers_mode(mnist_small):
+    # Subnormals (gradients of examples already learnt) made the CPU's convolution backward pass
+    # several times slower as training went on (benchmarks/subnormals.py).
+    tiny = torch.full((4_000_000,), 1e-39)  # big enough that torch splits the product among its threads
+    seen = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train(TrainingConfig(epochs=1, distort=False), *first(mnist_small, 64, 32), CPU,
+              progress=RunProgress(on_batch=lambda p: seen.append(int((tiny * 1.0).count_nonzero())), batch_every=1))
+        after = int((tiny * 1.0).count_nonzero())
+    finally:
+        torch.set_num_threads(threads)
+    assert seen and set(seen) == {0}  # flushed, in the training thread and its workers alike
+    assert after == tiny.numel()  # the caller still has IEEE's gradual underflow

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -320,6 +321,41 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     With `config.keep_best_epoch`, `validation_set` (images never trained on) is scored after
     every epoch and the model ends with the weights of the epoch with the fewest errors on it.
     """
+    # Subnormal floats (under 1.2e-38) appear as examples are learnt (their gradients vanish)
+    # and make the CPU's convolution backward pass several times slower: a from-scratch run on one
+    # thread slowed from 1.7 to 2.7 s an epoch by its third epoch, the full preset's first stage
+    # to a quarter of its first epoch's speed. Treated as zero they change nothing measurable
+    # (benchmarks/README.md, "Subnormal numbers"; benchmarks/subnormals.py).
+    return in_a_thread_flushing_subnormals(
+        lambda: _train(config, train_set, test_set, device, initial_state, progress, recorder, validation_set))
+
+
+def in_a_thread_flushing_subnormals(work: Callable[[], TrainingResult]) -> TrainingResult:
+    """`work()` run in a new thread that treats subnormal floats as zero, and its result (or its
+    exception) returned here. A new thread, because the mode is per thread and the worker threads
+    torch starts for a thread's parallel work copy it when they are created: set before that
+    thread's first parallel operation, it holds for all of them (set on a thread whose workers
+    exist, it held for half of a two-thread multiplication). The caller's own mode is left alone."""
+    outcome: dict = {}
+
+    def run() -> None:
+        torch.set_flush_denormal(True)
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # handed to the caller, raised there
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="digitpad-training", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDataset, device: torch.device,
+           initial_state: dict | None, progress: RunProgress, recorder: SnapshotRecorder | None,
+           validation_set: TensorDataset | None) -> TrainingResult:
     config.validate()
     if len(train_set) == 0:
         raise ValueError("no training images")
