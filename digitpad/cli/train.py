@@ -218,8 +218,10 @@ def _train(args: argparse.Namespace) -> int:
     # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.network.lenet5 import pick_device
     from digitpad.storage.checkpoints import save_checkpoint
+    from digitpad.training.loop import treat_subnormals_as_zero
     from digitpad.training.run import load_run_data, run_training, run_two_stages
 
+    treat_subnormals_as_zero()  # a training command: for its torch workers too, set before any of them exist
     try:
         device = pick_device(config.device)
     except (ValueError, RuntimeError) as exc:

@@ -11,7 +11,6 @@ import contextlib
 import copy
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -323,34 +322,29 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     """
     # Subnormal floats (under 1.2e-38) appear as examples are learnt (their gradients vanish)
     # and make the CPU's convolution backward pass several times slower: a from-scratch run on one
-    # thread slowed from 1.7 to 2.7 s an epoch by its third epoch, the full preset's first stage
+    # thread slowed from 1.7 to 2.7 s an epoch by its fourth epoch, the full preset's first stage
     # to a quarter of its first epoch's speed. Treated as zero they change nothing measurable
     # (benchmarks/README.md, "Subnormal numbers"; benchmarks/subnormals.py).
-    return in_a_thread_flushing_subnormals(
-        lambda: _train(config, train_set, test_set, device, initial_state, progress, recorder, validation_set))
+    with subnormals_as_zero():
+        return _train(config, train_set, test_set, device, initial_state, progress, recorder, validation_set)
 
 
-def in_a_thread_flushing_subnormals(work: Callable[[], TrainingResult]) -> TrainingResult:
-    """`work()` run in a new thread that treats subnormal floats as zero, and its result (or its
-    exception) returned here. A new thread, because the mode is per thread and the worker threads
-    torch starts for a thread's parallel work copy it when they are created: set before that
-    thread's first parallel operation, it holds for all of them (set on a thread whose workers
-    exist, it held for half of a two-thread multiplication). The caller's own mode is left alone."""
-    outcome: dict = {}
+def treat_subnormals_as_zero() -> None:
+    """From now on, on this thread and on the worker threads torch starts for it later: a thread's
+    floating-point mode is per thread, and torch's workers copy it when they are made, so a
+    front-end whose thread only trains (train.py, the Retrain dialog's job) calls this before its
+    first parallel operation. (On a thread whose workers exist, it holds for its own share only.)"""
+    torch.set_flush_denormal(True)
 
-    def run() -> None:
-        torch.set_flush_denormal(True)
-        try:
-            outcome["result"] = work()
-        except BaseException as exc:  # handed to the caller, raised there
-            outcome["error"] = exc
 
-    thread = threading.Thread(target=run, name="digitpad-training", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+@contextlib.contextmanager
+def subnormals_as_zero():
+    """Subnormal floats as zero on this thread for the block, then IEEE's gradual underflow again."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def _train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDataset, device: torch.device,

@@ -17,6 +17,7 @@ from digitpad.app.model_loading import import_training_stack
 from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
+from digitpad.training.loop import treat_subnormals_as_zero
 from digitpad.training.progress import RunProgress
 from digitpad.training.run import (
     RetrainOutcome,
@@ -59,6 +60,9 @@ class TrainingWorker(Worker):
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets training_threads(); the run restores the app's count.
         import_training_stack()
+        # This thread only trains: subnormals as zero here and in torch's workers for it, set
+        # before its first parallel operation (digitpad.training.loop.treat_subnormals_as_zero).
+        treat_subnormals_as_zero()
         request = replace(self.request, threads=training_threads(self.request.threads))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
