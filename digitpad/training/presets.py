@@ -60,10 +60,10 @@ class Preset:
 QUICK = Preset(
     name="quick",
     title="Quick",
-    description="A new network from scratch in a minute or two, to about 1 % test error.",
-    # 58 s on two quiet cores before pen strokes (benchmarks/README.md); with them an epoch has
-    # 35 % more images and 10,500 pen digits are rendered first (about 20 s): estimated ~90 s.
-    expected_seconds=90,
+    description="A new network from scratch in about a minute, to about 1 % test error.",
+    # Measured with pen strokes on two quiet cores (3 December, benchmarks/README.md): 50 s for
+    # the command, 0.97 % (151 s before subnormals were flushed).
+    expected_seconds=50,
     settings={
         "epochs": 8, "batch_size": 128,
         # One cycle: a high peak reached over the first 15 % of the steps, then annealed to zero.
