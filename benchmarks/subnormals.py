@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Training with subnormal floats treated as zero (as train.py and the Retrain dialog's job train
-since 3 December: training.loop.treat_subnormals_as_zero before any parallel work) against IEEE's
+since 3 December: training.loop.subnormals_as_zero before any parallel work) against IEEE's
 gradual underflow (before): seconds per epoch, and the ratio of whole runs. Each run is a fresh
 process, alternating, because the mode must be set before torch starts its worker threads. From
 scratch with TrainingConfig's defaults (the full preset's first stage, shorter): the first epochs
@@ -12,6 +12,7 @@ have few subnormals, the later ones many.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -29,18 +30,18 @@ def one_run(variant: str, images: int, epochs: int, threads: int) -> None:
     from digitpad.paths import default_mnist_dir
     from digitpad.training.config import TrainingConfig
     from digitpad.training.datasets import mnist_dataset
-    from digitpad.training.loop import _train, train, treat_subnormals_as_zero
+    from digitpad.training.loop import _train, subnormals_as_zero, train
     from digitpad.training.progress import SILENT
 
     torch.set_num_threads(threads)
-    if variant == "after":
-        treat_subnormals_as_zero()
-    data_dir = default_mnist_dir()
-    train_set, test_set = mnist_dataset(data_dir, "train", images), mnist_dataset(data_dir, "test", 1000)
-    config = TrainingConfig(epochs=epochs, seed=1)
-    cpu = torch.device("cpu")
-    result = (train(config, train_set, test_set, cpu) if variant == "after"
-              else _train(config, train_set, test_set, cpu, None, SILENT, None, None))
+    # "after" as train.py does it: the mode set before any parallel work, data loading included.
+    with subnormals_as_zero() if variant == "after" else contextlib.nullcontext():
+        data_dir = default_mnist_dir()
+        train_set, test_set = mnist_dataset(data_dir, "train", images), mnist_dataset(data_dir, "test", 1000)
+        config = TrainingConfig(epochs=epochs, seed=1)
+        cpu = torch.device("cpu")
+        result = (train(config, train_set, test_set, cpu) if variant == "after"
+                  else _train(config, train_set, test_set, cpu, None, SILENT, None, None))
     print(json.dumps({"seconds": [e.seconds for e in result.history], "errors": result.history[-1].test_errors}))
 
 

@@ -233,6 +233,17 @@ def test_train_writes_a_checkpoint_that_evaluate_reads(capsys, tmp_path):
     assert code == 0 and json.loads(out)["total"] == 10_000
 
 
+def test_a_train_command_that_fails_leaves_subnormal_floats_as_they_were(capsys, tmp_path):
+    # Subnormals are zero for a training command only: one that failed after setting the mode
+    # (here: no MNIST in the folder) left it on, and a later test's floats in the same process broke.
+    import torch
+
+    code, _, err = run(capsys, "train", "--epochs", "1", "--limit", "100", "--data", tmp_path, "--out",
+                       tmp_path / "w.pt")
+    assert code != 0 and len(err.strip().splitlines()) == 1
+    assert float(torch.tensor([1e-39]) * 1.0) != 0.0
+
+
 @pytest.mark.slow
 def test_train_to_an_unwritable_place_reports_and_writes_nothing(capsys, tmp_path):
     blocker = tmp_path / "file"

@@ -303,14 +303,14 @@ def test_training_treats_subnormal_floats_as_zero_and_leaves_the_callers_mode(mn
 def test_a_thread_that_only_trains_flushes_subnormals_in_torchs_workers_too():
     import threading
 
-    from digitpad.training.loop import treat_subnormals_as_zero
+    from digitpad.training.loop import subnormals_as_zero
 
     tiny = torch.full((4_000_000,), 1e-39)  # big enough that torch splits the product among its threads
     counts = []
 
     def trainer():  # a fresh thread, as train.py's process and the Retrain dialog's job are
-        treat_subnormals_as_zero()
-        counts.append(int((tiny * 1.0).count_nonzero()))
+        with subnormals_as_zero():
+            counts.append(int((tiny * 1.0).count_nonzero()))
 
     threads = torch.get_num_threads()
     torch.set_num_threads(2)

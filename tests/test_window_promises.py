@@ -151,7 +151,7 @@ def test_the_estimate_is_for_the_images_in_the_folder_and_agrees_with_the_preset
 
     # MNIST's images only: where the pen-digits file is found (CI has ../shared), the presets add
     # its renders to the estimate, which this test's figure does not count.
-    monkeypatch.setattr("digitpad.paths.default_pendigits_file", lambda: None)
+    monkeypatch.setattr("digitpad.training.estimate.default_pendigits_file", lambda: None)
     dialog = retrain
     dialog.source.folder.setText(str(shipped_mnist_dir()))  # the 5,000-image slice a fresh install has
     probe = SpeedProbe(train_images_per_second=1000.0, test_images_per_second=10_000.0, epoch_overhead_seconds=0.0)

@@ -215,13 +215,21 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_arguments(args)
     second = second_stage_from_arguments(args, config)
     _check_arguments(args, config, second)
+    # torch: imported when the command runs, not for `--help`
+    from digitpad.training.loop import subnormals_as_zero
+
+    # Subnormals as zero for the run, set before torch starts its worker threads so that they
+    # copy it (training.loop.subnormals_as_zero); then this thread's own mode again.
+    with subnormals_as_zero():
+        return _run_command(args, config, second)
+
+
+def _run_command(args: argparse.Namespace, config: TrainingConfig, second: TrainingConfig | None) -> int:
     # torch, numpy, PIL: imported when the command runs, not for `--help`
     from digitpad.network.lenet5 import pick_device
     from digitpad.storage.checkpoints import save_checkpoint
-    from digitpad.training.loop import treat_subnormals_as_zero
     from digitpad.training.run import load_run_data, run_training, run_two_stages
 
-    treat_subnormals_as_zero()  # a training command: for its torch workers too, set before any of them exist
     try:
         device = pick_device(config.device)
     except (ValueError, RuntimeError) as exc:

@@ -329,17 +329,13 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
         return _train(config, train_set, test_set, device, initial_state, progress, recorder, validation_set)
 
 
-def treat_subnormals_as_zero() -> None:
-    """From now on, on this thread and on the worker threads torch starts for it later: a thread's
-    floating-point mode is per thread, and torch's workers copy it when they are made, so a
-    front-end whose thread only trains (train.py, the Retrain dialog's job) calls this before its
-    first parallel operation. (On a thread whose workers exist, it holds for its own share only.)"""
-    torch.set_flush_denormal(True)
-
-
 @contextlib.contextmanager
 def subnormals_as_zero():
-    """Subnormal floats as zero on this thread for the block, then IEEE's gradual underflow again."""
+    """Subnormal floats as zero on this thread for the block, then IEEE's gradual underflow again.
+    The mode is per thread, and the worker threads torch starts for a thread's parallel work copy
+    it when they are made: a front-end whose thread trains (train.py, the Retrain dialog's job)
+    enters this before its first parallel operation, and the workers flush too (on a thread whose
+    workers already exist, only its own share of the work does)."""
     torch.set_flush_denormal(True)
     try:
         yield

@@ -17,7 +17,7 @@ from digitpad.app.model_loading import import_training_stack
 from digitpad.errors import TrainingCancelled, one_line
 from digitpad.gui.jobs.background import Worker
 from digitpad.training.config import TrainingConfig
-from digitpad.training.loop import treat_subnormals_as_zero
+from digitpad.training.loop import subnormals_as_zero
 from digitpad.training.progress import RunProgress
 from digitpad.training.run import (
     RetrainOutcome,
@@ -60,9 +60,12 @@ class TrainingWorker(Worker):
         # torch's thread count is process-wide: the app keeps one for recognition (see app.py),
         # training gets training_threads(); the run restores the app's count.
         import_training_stack()
-        # This thread only trains: subnormals as zero here and in torch's workers for it, set
-        # before its first parallel operation (digitpad.training.loop.treat_subnormals_as_zero).
-        treat_subnormals_as_zero()
+        # Subnormals as zero for the run, set before this thread's first parallel operation so
+        # that torch's worker threads for it copy it (digitpad.training.loop.subnormals_as_zero).
+        with subnormals_as_zero():
+            return self._train()
+
+    def _train(self) -> RetrainOutcome:
         request = replace(self.request, threads=training_threads(self.request.threads))
         self.stage.emit("Loading MNIST…")
         data = load_run_data(request, should_cancel=self.is_cancelled)
