@@ -106,14 +106,20 @@ def test_the_new_commands_import_no_torch_until_they_run():
     assert out.strip() == "[]"
 
 
-def test_explain_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, tmp_path):
-    # `recognize` said "Too small — draw bigger" where `explain` said "not a digit" (or a digit).
-    click = tmp_path / "click.jsonl"
+def a_click_and_a_speck(folder):
+    """A stray click as a stroke record, and a 3-pixel speck as an image: both 'too small'."""
+    click = folder / "click.jsonl"
     click.write_text(json.dumps({"strokes": [[[120, 80], [121, 80]]], "canvas": [440, 440]}) + "\n")
-    speck = tmp_path / "speck.png"
+    speck = folder / "speck.png"
     picture = np.full((200, 200), 255, np.uint8)
     picture[100:103, 100:103] = 0
     Image.fromarray(picture).save(speck)
+    return click, speck
+
+
+def test_explain_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, tmp_path):
+    # `recognize` said "Too small — draw bigger" where `explain` said "not a digit" (or a digit).
+    click, speck = a_click_and_a_speck(tmp_path)
     _, recognized, _ = run(capsys, "recognize", "--strokes", click, speck)
     assert recognized.count("Too small — draw bigger") == 2
     code, out, err = run(capsys, "explain", "--strokes", click, speck)
@@ -127,12 +133,7 @@ def test_explain_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, t
 
 def test_sweep_calls_a_click_and_a_speck_too_small_as_recognize_does(capsys, tmp_path):
     # `sweep` said "answer at 0: not a digit" of what `recognize` calls too small.
-    click = tmp_path / "click.jsonl"
-    click.write_text(json.dumps({"strokes": [[[120, 80], [121, 80]]], "canvas": [440, 440]}) + "\n")
-    speck = tmp_path / "speck.png"
-    picture = np.full((200, 200), 255, np.uint8)
-    picture[100:103, 100:103] = 0
-    Image.fromarray(picture).save(speck)
+    click, speck = a_click_and_a_speck(tmp_path)
     for source in (["--strokes", str(click)], [str(speck)]):
         code, out, err = run(capsys, "sweep", *source, "--transform", "rotate", "--steps", "3")
         assert code == 0, err
