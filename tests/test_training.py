@@ -300,6 +300,18 @@ def test_training_treats_subnormal_floats_as_zero_and_leaves_the_callers_mode(mn
     assert int((tiny * 1.0).count_nonzero()) == 8  # the caller has IEEE's gradual underflow again
 
 
+def test_a_training_run_inside_a_command_that_flushes_leaves_it_flushing(mnist_small):
+    # train.py holds the mode around train(), whose own block ended it for the rest of the
+    # command (a two-stage recipe's evaluation and second stage on the command's thread).
+    from digitpad.training.loop import subnormals_as_zero
+
+    tiny = torch.full((8,), 1e-39)
+    with subnormals_as_zero():
+        train(TrainingConfig(epochs=1, distort=False), *first(mnist_small, 64, 32), CPU)
+        assert int((tiny * 1.0).count_nonzero()) == 0
+    assert int((tiny * 1.0).count_nonzero()) == 8
+
+
 def test_a_thread_that_only_trains_flushes_subnormals_in_torchs_workers_too():
     import threading
 

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -71,10 +72,13 @@ class TrainingResult:
     config: TrainingConfig
     history: list[EpochResult] = field(default_factory=list)
     seconds: float = 0.0
-    #: keep_best_epoch: the epoch whose weights the model has, and its figures on the whole test
-    #: set (None: the last epoch's, as always).
-    kept_epoch: int | None = None
+    #: keep_best_epoch: the figures, on the whole test set, of the epoch whose weights the model
+    #: has (None: the last epoch's, as always).
     kept: EpochResult | None = None
+
+    @property
+    def kept_epoch(self) -> int | None:
+        return self.kept.epoch if self.kept is not None else None
 
     @property
     def final(self) -> EpochResult:
@@ -322,11 +326,16 @@ def train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorData
     """
     # Subnormal floats (under 1.2e-38) appear as examples are learnt (their gradients vanish)
     # and make the CPU's convolution backward pass several times slower: a from-scratch run on one
-    # thread slowed from 1.7 to 2.7 s an epoch by its fourth epoch, the full preset's first stage
+    # thread slowed from 1.7 to 2.5 s an epoch by its third epoch, the full preset's first stage
     # to a quarter of its first epoch's speed. Treated as zero they change nothing measurable
     # (benchmarks/README.md, "Subnormal numbers"; benchmarks/subnormals.py).
     with subnormals_as_zero():
         return _train(config, train_set, test_set, device, initial_state, progress, recorder, validation_set)
+
+
+#: How deep each thread is in subnormals_as_zero blocks (train.py's command holds one around
+#: train()'s own): only the outermost gives the thread back IEEE's gradual underflow.
+_flushing = threading.local()
 
 
 @contextlib.contextmanager
@@ -336,11 +345,15 @@ def subnormals_as_zero():
     it when they are made: a front-end whose thread trains (train.py, the Retrain dialog's job)
     enters this before its first parallel operation, and the workers flush too (on a thread whose
     workers already exist, only its own share of the work does)."""
+    depth = getattr(_flushing, "depth", 0)
+    _flushing.depth = depth + 1
     torch.set_flush_denormal(True)
     try:
         yield
     finally:
-        torch.set_flush_denormal(False)
+        _flushing.depth = depth
+        if depth == 0:
+            torch.set_flush_denormal(False)
 
 
 def _train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDataset, device: torch.device,
@@ -423,7 +436,6 @@ def _train(config: TrainingConfig, train_set: TensorDataset, test_set: TensorDat
     strategy.finish()
     if best is not None:
         model.load_state_dict(best[2])
-        result.kept_epoch = best[0]
         kept = result.history[best[0] - 1]
         if kept.test_total < len(test_set):  # it was tested on the first epoch_test_limit images only
             kept = replace(kept, **_epoch_figures(model, test_set, held_out_negatives))
